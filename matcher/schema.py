@@ -1,0 +1,214 @@
+"""The data model: organisation profiles and partnerships, as dataclasses and as table columns.
+
+Profiles travel through the package as pandas data frames with the columns named here (list-valued columns
+hold tuples of strings) and, one at a time, as :class:`Profile`.
+
+Example:
+    >>> p = Profile(id="dj-001", name="Hanbit Bio", org_type="startup", city="Daejeon", country="KR",
+    ...             sectors=("antibody_drug_conjugates",), seeks="GMP fill-finish for ADC candidates")
+    >>> p.text("seeks")
+    'GMP fill-finish for ADC candidates'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+from .vocab import SECTOR_LABELS
+
+__all__ = [
+    "FACETS",
+    "LIST_COLUMNS",
+    "PARTNERSHIP_COLUMNS",
+    "PARTNERSHIP_REQUIRED",
+    "PROFILE_COLUMNS",
+    "PROFILE_REQUIRED",
+    "PUBLIC_BY_DEFAULT",
+    "Facet",
+    "Partnership",
+    "Profile",
+]
+
+PROFILE_REQUIRED: tuple[str, ...] = ("id", "name", "org_type", "city", "country")
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "org_type",
+    "city",
+    "country",
+    "sectors",
+    "description",
+    "offers",
+    "seeks",
+    "tags",
+    "website",
+    "employees",
+    "founded",
+    "stage",
+    "technologies",
+    "languages",
+    "public_fields",
+)
+"""Profile columns in their canonical order. ``tags`` holds sector tags outside the taxonomy."""
+
+LIST_COLUMNS: tuple[str, ...] = ("sectors", "tags", "technologies", "languages", "public_fields")
+"""Columns whose values are tuples of strings (``;``-separated in CSV)."""
+
+PUBLIC_BY_DEFAULT: tuple[str, ...] = (
+    "id",
+    "name",
+    "org_type",
+    "city",
+    "country",
+    "sectors",
+    "tags",
+    "description",
+    "offers",
+    "seeks",
+    "website",
+    "stage",
+    "technologies",
+    "languages",
+)
+"""Fields a startup user may see when a profile does not list its public fields itself."""
+
+PARTNERSHIP_REQUIRED: tuple[str, ...] = ("source_id", "target_id")
+PARTNERSHIP_COLUMNS: tuple[str, ...] = ("source_id", "target_id", "kind", "year", "note")
+
+Facet = Literal["profile", "offers", "seeks"]
+FACETS: tuple[Facet, ...] = ("profile", "offers", "seeks")
+"""The texts each profile is embedded as: who it is, what it offers, what it seeks."""
+
+
+def _clean(value: Any) -> Any:
+    """Maps pandas' missing values (NaN, None, NA) to None."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a core dependency
+        pass
+    return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One organisation's profile. Values are canonical (see :mod:`matcher.vocab`).
+
+    Attributes:
+        id: Stable identifier, unique in the store.
+        name: Display name.
+        org_type: One of :data:`matcher.vocab.ORG_TYPES`.
+        city: City as written by the organisation.
+        country: ISO 3166-1 alpha-2 code.
+        sectors: Sectors from the taxonomy :data:`matcher.vocab.SECTORS`.
+        description: Who the organisation is and what it does.
+        offers: What it offers partners.
+        seeks: What it looks for in partners.
+        tags: Free sector tags outside the taxonomy.
+        website: Home page, if known.
+        employees: Head count, if known.
+        founded: Year founded, if known.
+        stage: One of :data:`matcher.vocab.STAGES`, if it applies.
+        technologies: Named technologies (rare terms the lexical channel matches on).
+        languages: Working languages.
+        public_fields: Fields a startup user may see; empty means :data:`PUBLIC_BY_DEFAULT`.
+    """
+
+    id: str
+    name: str
+    org_type: str
+    city: str
+    country: str
+    sectors: tuple[str, ...] = ()
+    description: str = ""
+    offers: str = ""
+    seeks: str = ""
+    tags: tuple[str, ...] = ()
+    website: str | None = None
+    employees: int | None = None
+    founded: int | None = None
+    stage: str | None = None
+    technologies: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    public_fields: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> Profile:
+        """Builds a profile from a mapping (a data frame row, a JSON object), ignoring unknown keys.
+
+        Missing values become the field defaults; list fields accept tuples, lists or JSON text.
+        """
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = _clean(row.get(f.name))
+            if value is None:
+                continue
+            if f.name in LIST_COLUMNS:
+                if isinstance(value, str):
+                    value = json.loads(value) if value.startswith("[") else [value]
+                value = tuple(str(item) for item in value)
+            elif f.name in ("employees", "founded"):
+                value = int(value)
+            elif f.name in ("description", "offers", "seeks") or f.name in PROFILE_REQUIRED:
+                value = str(value)
+            values[f.name] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the profile as a plain dict (tuples stay tuples)."""
+        return asdict(self)
+
+    def visible_fields(self) -> tuple[str, ...]:
+        """Fields a startup user may see for this profile."""
+        return self.public_fields or PUBLIC_BY_DEFAULT
+
+    def text(self, facet: Facet) -> str:
+        """Returns the text embedded for ``facet``.
+
+        The ``profile`` facet reads as a short paragraph: name, type, place, sectors, then the description.
+        """
+        if facet == "offers":
+            return self.offers
+        if facet == "seeks":
+            return self.seeks
+        sectors = ", ".join([SECTOR_LABELS.get(s, s) for s in self.sectors] + list(self.tags))
+        head = f"{self.name} ({self.org_type.replace('_', ' ')}, {self.city})"
+        parts = [head, f"Sectors: {sectors}." if sectors else "", self.description]
+        if self.technologies:
+            parts.append("Technologies: " + ", ".join(self.technologies) + ".")
+        return " ".join(part for part in parts if part)
+
+    def content_hash(self) -> str:
+        """A stable hash of every field, to tell whether a profile changed since it was last indexed."""
+        payload = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, default=list)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """A known relationship: ``source_id`` works with ``target_id``.
+
+    Attributes:
+        source_id: Profile id of one side.
+        target_id: Profile id of the other side.
+        kind: One of :data:`matcher.vocab.PARTNERSHIP_KINDS`.
+        year: Year it started, if known.
+        note: Free text.
+    """
+
+    source_id: str
+    target_id: str
+    kind: str = "other"
+    year: int | None = None
+    note: str = ""
