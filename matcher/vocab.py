@@ -40,7 +40,7 @@ __all__ = [
 
 def _key(text: str) -> str:
     """Folds case, punctuation and spacing so that 'Bio-process / CDMO' and 'bioprocess cdmo' meet."""
-    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
 
 
 def _alias_table(canonical: Iterable[str], aliases: Mapping[str, str]) -> dict[str, str]:

@@ -1,0 +1,432 @@
+"""The SQLite store: profiles, partnerships, feedback, shortlists, notes and the import log.
+
+SQLAlchemy Core over one SQLite file in WAL mode, so readers (the app, recommendations) never wait for a writer
+(an import). Every statement is built by SQLAlchemy with bound parameters. Each public write runs in one
+transaction: an import either lands whole or not at all.
+
+Example:
+    >>> store = Store(Path("/tmp/doc-store.sqlite"))
+    >>> frame = pd.DataFrame([{"id": "a", "name": "A", "org_type": "startup", "city": "Daejeon", "country": "KR"}])
+    >>> store.upsert_profiles(frame)
+    1
+    >>> store.get_profile("a").city
+    'Daejeon'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+
+from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_COLUMNS, Profile
+
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError"]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+"""Bumped whenever the tables change; a store written by a newer version is refused, not misread."""
+
+FEEDBACK_LABELS: tuple[str, ...] = ("relevant", "not_relevant", "contacted", "meeting", "agreement")
+SHORTLIST_STAGES: tuple[str, ...] = ("new", "contacted", "meeting", "agreement")
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+)
+
+profiles_table = sa.Table(
+    "profiles",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("org_type", sa.String, nullable=False, index=True),
+    sa.Column("city", sa.String, nullable=False, index=True),
+    sa.Column("country", sa.String(2), nullable=False, index=True),
+    *(sa.Column(name, sa.Text, nullable=False, server_default="[]") for name in LIST_COLUMNS),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("offers", sa.Text, nullable=False, server_default=""),
+    sa.Column("seeks", sa.Text, nullable=False, server_default=""),
+    sa.Column("website", sa.String),
+    sa.Column("employees", sa.Integer),
+    sa.Column("founded", sa.Integer),
+    sa.Column("stage", sa.String),
+    sa.Column("content_hash", sa.String(16), nullable=False),
+    sa.Column("source", sa.String),
+    sa.Column("updated_at", sa.String, nullable=False),
+)
+
+partnerships_table = sa.Table(
+    "partnerships",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String, nullable=False, index=True),
+    sa.Column("target_id", sa.String, nullable=False, index=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("year", sa.Integer),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+# NULL years are distinct in a plain UNIQUE constraint; the expression makes re-imports idempotent.
+_partnership_key = (
+    partnerships_table.c.source_id,
+    partnerships_table.c.target_id,
+    partnerships_table.c.kind,
+    sa.func.coalesce(partnerships_table.c.year, sa.literal_column("0")),
+)
+sa.Index("uq_partnership", *_partnership_key, unique=True)
+
+feedback_table = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asker_id", sa.String, nullable=False, index=True),
+    sa.Column("candidate_id", sa.String, nullable=False),
+    sa.Column("label", sa.String, nullable=False),
+    sa.Column("reason", sa.String),
+    sa.Column("user", sa.String, nullable=False, server_default=""),
+    sa.Column("created_at", sa.String, nullable=False),
+)
+
+shortlists_table = sa.Table(
+    "shortlists",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("owner", sa.String, nullable=False, server_default=""),
+    sa.Column("created_at", sa.String, nullable=False),
+    sa.UniqueConstraint("owner", "name"),
+)
+
+shortlist_entries_table = sa.Table(
+    "shortlist_entries",
+    metadata,
+    sa.Column("shortlist_id", sa.Integer, sa.ForeignKey("shortlists.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("profile_id", sa.String, primary_key=True),
+    sa.Column("stage", sa.String, nullable=False, server_default="new"),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("added_at", sa.String, nullable=False),
+)
+
+notes_table = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("profile_id", sa.String, nullable=False, index=True),
+    sa.Column("author", sa.String, nullable=False, server_default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String, nullable=False),
+)
+
+imports_table = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("imported", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String, nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked (a newer schema, a missing profile, a bad label)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers never block the writer; busy_timeout: a second writer waits instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _none_if_missing(value: Any) -> Any:
+    return None if value is None or (not isinstance(value, (tuple, list, str)) and pd.isna(value)) else value
+
+
+def _profile_record(row: Mapping[str, Any], source: str | None, now: str) -> dict[str, Any]:
+    profile = Profile.from_mapping(row)
+    record = profile.to_dict()
+    record.update(content_hash=profile.content_hash(), source=source, updated_at=now)
+    for name in LIST_COLUMNS:
+        record[name] = json.dumps(list(record[name]), ensure_ascii=False)
+    return record
+
+
+class Store:
+    """A matcher store in one SQLite file.
+
+    Args:
+        path: The database file; created, with its folder, if missing.
+
+    Raises:
+        StoreError: The file was written by a newer version of the matcher.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._engine: Engine = sa.create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
+        sa.event.listen(self._engine, "connect", _on_connect)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._engine.begin() as conn:
+            metadata.create_all(conn)
+            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version"))
+            version = found.scalar_one_or_none()
+            if version is None:
+                conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(version) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer Innopolis Matcher (schema {version}, this one reads "
+                    f"{SCHEMA_VERSION}); upgrade innopolis-matcher to open it."
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on any error."""
+        with self._engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Releases the database connections."""
+        self._engine.dispose()
+
+    # Profiles -----------------------------------------------------------------------------------------------
+
+    def upsert_profiles(self, frame: pd.DataFrame, *, source: str | None = None, conn: Connection | None = None) -> int:
+        """Inserts or replaces profiles by id, in one transaction; returns how many rows were written.
+
+        Args:
+            frame: Validated profiles with the columns of :data:`matcher.schema.PROFILE_COLUMNS` (missing
+                optional columns are fine).
+            source: Where the rows came from (a file name), kept for the data page.
+            conn: An open transaction to join instead of starting one.
+        """
+        if frame.empty:
+            return 0
+        now = _now()
+        columns = [c for c in PROFILE_COLUMNS if c in frame.columns]
+        records = [_profile_record(row, source, now) for row in frame[columns].to_dict("records")]
+        stmt = sqlite_insert(profiles_table)
+        updates = {c.name: stmt.excluded[c.name] for c in profiles_table.columns if c.name != "id"}
+        stmt = stmt.on_conflict_do_update(index_elements=[profiles_table.c.id], set_=updates)
+        with self._joined(conn) as c:
+            c.execute(stmt, records)
+        return len(records)
+
+    def delete_profiles(self, ids: Collection[str]) -> int:
+        """Deletes profiles and their partnerships; returns how many profiles were deleted."""
+        ids = list(ids)
+        with self.transaction() as conn:
+            conn.execute(
+                partnerships_table.delete().where(
+                    partnerships_table.c.source_id.in_(ids) | partnerships_table.c.target_id.in_(ids)
+                )
+            )
+            return conn.execute(profiles_table.delete().where(profiles_table.c.id.in_(ids))).rowcount
+
+    def get_profile(self, profile_id: str) -> Profile | None:
+        """Returns one profile, or ``None`` if the id is not in the store."""
+        frame = self.profiles(ids=[profile_id])
+        return Profile.from_mapping(frame.iloc[0].to_dict()) if len(frame) else None
+
+    def profiles(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        city: Collection[str] | None = None,
+        country: Collection[str] | None = None,
+        org_type: Collection[str] | None = None,
+        sector: Collection[str] | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Returns profiles as a frame with :data:`PROFILE_COLUMNS` plus ``content_hash``, sorted by id.
+
+        Filters combine with AND; each takes several values (OR within it). List columns hold tuples.
+        """
+        t = profiles_table
+        query = sa.select(*(t.c[c] for c in PROFILE_COLUMNS), t.c.content_hash).order_by(t.c.id)
+        if ids is not None:
+            query = query.where(t.c.id.in_(list(ids)))
+        if city:
+            query = query.where(sa.func.lower(t.c.city).in_([c.lower() for c in city]))
+        if country:
+            query = query.where(t.c.country.in_([c.upper() for c in country]))
+        if org_type:
+            query = query.where(t.c.org_type.in_(list(org_type)))
+        if sector:
+            # Sectors are a JSON array: match any element, without string-building SQL.
+            each = sa.func.json_each(t.c.sectors).table_valued("value")
+            query = query.where(sa.exists(sa.select(each.c.value).where(each.c.value.in_(list(sector)))))
+        if limit is not None:
+            query = query.limit(limit)
+        with self._engine.connect() as conn:
+            frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[*PROFILE_COLUMNS, "content_hash"])
+        for name in LIST_COLUMNS:
+            frame[name] = [tuple(json.loads(v)) for v in frame[name]]
+        for name in ("employees", "founded"):
+            frame[name] = frame[name].astype("Int64")
+        return frame
+
+    def profile_ids(self) -> set[str]:
+        """All profile ids in the store."""
+        with self._engine.connect() as conn:
+            return set(conn.execute(sa.select(profiles_table.c.id)).scalars())
+
+    def checksum(self) -> str:
+        """A hash of every profile's id and content: it changes whenever any profile is added, edited or removed.
+
+        Indexes record it in their manifest to detect that they no longer match the store.
+        """
+        digest = hashlib.sha256()
+        query = sa.select(profiles_table.c.id, profiles_table.c.content_hash).order_by(profiles_table.c.id)
+        with self._engine.connect() as conn:
+            for profile_id, content_hash in conn.execute(query):
+                digest.update(f"{profile_id}\t{content_hash}\n".encode())
+        return digest.hexdigest()[:16]
+
+    def content_hashes(self) -> dict[str, str]:
+        """Maps each profile id to the hash of its content."""
+        query = sa.select(profiles_table.c.id, profiles_table.c.content_hash)
+        with self._engine.connect() as conn:
+            return dict(conn.execute(query).all())
+
+    # Partnerships -------------------------------------------------------------------------------------------
+
+    def add_partnerships(self, frame: pd.DataFrame, *, conn: Connection | None = None) -> int:
+        """Adds partnerships; a row equal to a stored one (same pair, kind and year) updates its note only.
+
+        Returns:
+            How many rows were written (inserted or updated).
+        """
+        if frame.empty:
+            return 0
+        records = [
+            {
+                "source_id": str(row["source_id"]),
+                "target_id": str(row["target_id"]),
+                "kind": _none_if_missing(row.get("kind")) or "other",
+                "year": None if _none_if_missing(row.get("year")) is None else int(row["year"]),
+                "note": _none_if_missing(row.get("note")) or "",
+            }
+            for row in frame.to_dict("records")
+        ]
+        stmt = sqlite_insert(partnerships_table)
+        stmt = stmt.on_conflict_do_update(index_elements=list(_partnership_key), set_={"note": stmt.excluded.note})
+        with self._joined(conn) as c:
+            c.execute(stmt, records)
+        return len(records)
+
+    def partnerships(self, ids: Collection[str] | None = None) -> pd.DataFrame:
+        """Returns partnerships (all, or those touching ``ids``) with :data:`PARTNERSHIP_COLUMNS`."""
+        t = partnerships_table
+        query = sa.select(*(t.c[c] for c in PARTNERSHIP_COLUMNS)).order_by(t.c.id)
+        if ids is not None:
+            ids = list(ids)
+            query = query.where(t.c.source_id.in_(ids) | t.c.target_id.in_(ids))
+        with self._engine.connect() as conn:
+            frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(PARTNERSHIP_COLUMNS))
+        frame["year"] = frame["year"].astype("Int64")
+        return frame
+
+    # Imports ------------------------------------------------------------------------------------------------
+
+    def record_import(self, kind: str, source: str, imported: int, rejected: int, *, conn: Connection) -> None:
+        """Logs one import in the same transaction as its rows."""
+        conn.execute(
+            imports_table.insert().values(
+                kind=kind, source=source, imported=imported, rejected=rejected, created_at=_now()
+            )
+        )
+
+    def imports(self) -> pd.DataFrame:
+        """The import log, newest first."""
+        query = sa.select(imports_table).order_by(imports_table.c.id.desc())
+        with self._engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(imports_table.c.keys()))
+
+    # Feedback, shortlists, notes ----------------------------------------------------------------------------
+
+    def add_feedback(
+        self, asker_id: str, candidate_id: str, label: str, *, reason: str | None = None, user: str = ""
+    ) -> None:
+        """Records what a user said of a suggested candidate (one of :data:`FEEDBACK_LABELS`)."""
+        if label not in FEEDBACK_LABELS:
+            raise StoreError(f"unknown feedback label {label!r}; use one of {', '.join(FEEDBACK_LABELS)}")
+        with self.transaction() as conn:
+            conn.execute(
+                feedback_table.insert().values(
+                    asker_id=asker_id,
+                    candidate_id=candidate_id,
+                    label=label,
+                    reason=reason,
+                    user=user,
+                    created_at=_now(),
+                )
+            )
+
+    def feedback(self, asker_id: str | None = None) -> pd.DataFrame:
+        """Feedback rows (all, or one asker's), oldest first."""
+        query = sa.select(feedback_table).order_by(feedback_table.c.id)
+        if asker_id is not None:
+            query = query.where(feedback_table.c.asker_id == asker_id)
+        with self._engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(feedback_table.c.keys()))
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for dashboards and ``matcher stats``."""
+        with self._engine.connect() as conn:
+            def count(table: sa.Table) -> int:
+                return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+            by = {
+                name: dict(
+                    conn.execute(
+                        sa.select(profiles_table.c[name], sa.func.count()).group_by(profiles_table.c[name])
+                    ).all()
+                )
+                for name in ("country", "org_type", "city")
+            }
+            return {
+                "profiles": count(profiles_table),
+                "partnerships": count(partnerships_table),
+                "feedback": count(feedback_table),
+                "shortlists": count(shortlists_table),
+                "notes": count(notes_table),
+                "by_country": by["country"],
+                "by_org_type": by["org_type"],
+                "by_city": by["city"],
+                "schema_version": SCHEMA_VERSION,
+            }
+
+    @contextmanager
+    def _joined(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.transaction() as own:
+                yield own

@@ -1,0 +1,98 @@
+"""The SQLite store: upserts by id, idempotent partnerships, filters, checksums, and a schema version."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from matcher.store import SCHEMA_VERSION, Store, StoreError
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "ws" / "matcher.sqlite")
+
+
+def profile_rows(**overrides: object) -> pd.DataFrame:
+    rows = [
+        {"id": "dj-1", "name": "Hanbit Bio", "org_type": "startup", "city": "Daejeon", "country": "KR",
+         "sectors": ("antibody_drug_conjugates",), "seeks": "GMP fill-finish", "employees": 12},
+        {"id": "ma-1", "name": "Biomédica Costa del Sol", "org_type": "sme", "city": "Málaga", "country": "ES",
+         "sectors": ("bioprocessing_cdmo", "biologics"), "offers": "aseptic fill-finish"},
+    ]
+    return pd.DataFrame([{**row, **overrides} for row in rows])
+
+
+def test_profiles_round_trip_with_tuples_and_unicode(store: Store) -> None:
+    store.upsert_profiles(profile_rows())
+    got = store.get_profile("ma-1")
+    assert got is not None
+    assert got.name == "Biomédica Costa del Sol"
+    assert got.sectors == ("bioprocessing_cdmo", "biologics")
+    assert store.get_profile("dj-1").employees == 12  # type: ignore[union-attr]
+
+
+def test_reimport_upserts_by_id(store: Store) -> None:
+    store.upsert_profiles(profile_rows())
+    store.upsert_profiles(profile_rows(city="Seattle", country="US"))
+    assert store.stats()["profiles"] == 2
+    assert store.get_profile("dj-1").city == "Seattle"  # type: ignore[union-attr]
+
+
+def test_missing_profile_is_none(store: Store) -> None:
+    assert store.get_profile("nope") is None
+
+
+def test_sector_filter_matches_any_listed_sector(store: Store) -> None:
+    store.upsert_profiles(profile_rows())
+    assert store.profiles(sector=["biologics"])["id"].tolist() == ["ma-1"]
+    assert store.profiles(country=["kr"])["id"].tolist() == ["dj-1"]
+
+
+def test_checksum_changes_when_any_profile_changes(store: Store) -> None:
+    store.upsert_profiles(profile_rows())
+    before = store.checksum()
+    store.upsert_profiles(profile_rows())
+    assert store.checksum() == before
+    store.upsert_profiles(profile_rows().head(1).assign(seeks="a new need"))
+    assert store.checksum() != before
+
+
+def test_partnerships_are_idempotent_even_without_a_year(store: Store) -> None:
+    store.upsert_profiles(profile_rows())
+    edges = pd.DataFrame([{"source_id": "dj-1", "target_id": "ma-1", "kind": "mou", "year": None, "note": "first"}])
+    store.add_partnerships(edges)
+    store.add_partnerships(edges.assign(note="updated"))
+    got = store.partnerships()
+    assert len(got) == 1
+    assert got.loc[0, "note"] == "updated"
+
+
+def test_a_failed_transaction_writes_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        store.upsert_profiles(profile_rows(), conn=conn)
+        raise RuntimeError("import failed half-way")
+    assert store.stats()["profiles"] == 0
+
+
+def test_store_uses_wal_and_records_its_schema_version(store: Store) -> None:
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+def test_a_store_from_a_newer_version_is_refused(store: Store) -> None:
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(StoreError, match="newer"):
+        Store(store.path)
+
+
+def test_feedback_labels_are_checked(store: Store) -> None:
+    store.add_feedback("dj-1", "ma-1", "relevant", user="officer")
+    with pytest.raises(StoreError, match="unknown feedback label"):
+        store.add_feedback("dj-1", "ma-1", "meh")
+    assert store.feedback("dj-1")["label"].tolist() == ["relevant"]
