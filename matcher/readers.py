@@ -1,0 +1,565 @@
+"""File readers: CSV, TSV, JSON, JSONL and XLSX tables in, plain text cells out.
+
+This is the I/O edge of the import. A reader never interprets values: every cell comes back as the text the
+file holds (numbers, dates and formulas included) or ``None`` when empty, so that validation
+(:mod:`matcher.validate`) decides what a value means and can quote it back to the user. Records that cannot be
+parsed are reported with the row number the user sees in a spreadsheet or editor and left out; the rest of the
+file is still read. Whatever the reader had to repair (encoding, NUL bytes, delimiter) is reported as a note.
+
+Example:
+    >>> from pathlib import Path
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "profiles.csv"
+    >>> _ = path.write_bytes(b"ID;Name\\r\\ndj-001;Hanbit Bio\\r\\ndj-002;=1+1;extra\\r\\n")
+    >>> result = read_table(path)
+    >>> result.frame.to_dict("records")
+    [{'id': 'dj-001', 'name': 'Hanbit Bio', '_row': 2}]
+    >>> result.problems
+    [RowProblem(row=3, reason='has 3 fields, the header has 2', id='dj-002')]
+    >>> result.notes
+    ["delimiter ';'"]
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ROWS",
+    "SUPPORTED_EXTENSIONS",
+    "FileReadError",
+    "ReadResult",
+    "RowProblem",
+    "read_table",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+"""Largest file :func:`read_table` accepts by default (100 MiB): bigger files should be split."""
+DEFAULT_MAX_ROWS = 300_000
+"""Most records :func:`read_table` accepts from one file by default."""
+
+SUPPORTED_EXTENSIONS: dict[str, str] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
+"""File name extensions read by :func:`read_table`, and the format each one means."""
+
+ROW_COLUMN = "_row"
+
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+# Bytes that never occur in text files, apart from NUL (which some exports leak and we remove).
+_CONTROL_BYTES = frozenset(range(1, 9)) | {11} | frozenset(range(14, 32))
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive (an Excel workbook is one: give it the .xlsx extension)",
+    b"\xd0\xcf\x11\xe0": "a legacy Office file (.xls or .doc): save it as .xlsx or as CSV UTF-8",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive: unpack it first",
+}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A record that was left out (or, from validation, kept with a warning), in words a user understands.
+
+    Attributes:
+        row: The row number a user sees: for CSV and XLSX the header is row 1 and the first record row 2
+            (the physical line where the record starts); for a JSON list the record number (1-based); for
+            JSONL the line number.
+        reason: What is wrong, in plain words.
+        id: The record's id, when it could be read.
+    """
+
+    row: int
+    reason: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What :func:`read_table` read.
+
+    Attributes:
+        frame: One row per record: every cell a ``str`` or ``None``, column names stripped and lower-cased, in
+            file order, plus the int column ``_row`` with each record's row number.
+        problems: Records that could not be parsed and are not in ``frame``.
+        notes: What the reader did to the file (encoding fallback, removed bytes, delimiter, sheet chosen).
+    """
+
+    frame: pd.DataFrame
+    problems: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class FileReadError(Exception):
+    """The file cannot be read at all; the message says why in plain words."""
+
+
+def read_table(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> ReadResult:
+    """Reads a CSV, TSV, JSON, JSONL or XLSX table into text cells, reporting records it cannot parse.
+
+    CSV and TSV files may be UTF-8 (with or without byte-order mark), UTF-16 with a byte-order mark, or
+    Windows-1252/Latin-1 (decoded as such, line by line, and noted); the delimiter (``,``, ``;``, tab or ``|``)
+    is taken from the header line. A record with more fields than the header is left out; missing trailing
+    fields are read as empty. A quote that is never closed loses only the record where it opens. JSON must be
+    a list of objects, JSONL one object per line; list values become ``;``-separated text. Only the first
+    sheet of a workbook is read, and formulas come back as their text, never evaluated.
+
+    Args:
+        path: The file; its extension decides the format (see :data:`SUPPORTED_EXTENSIONS`).
+        max_bytes: Larger files are refused, with advice to split them.
+        max_rows: Files with more records are refused, with advice to split them.
+
+    Returns:
+        The records, the records left out, and notes on what the reader did.
+
+    Raises:
+        FileReadError: The file is missing, empty, too large, binary, of an unknown type, or not a table.
+
+    Example:
+        >>> from pathlib import Path
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "profiles.json"
+        >>> _ = path.write_text('[{"ID": "dj-001", "Employees": 12, "Sectors": ["ai", "robotics"]}]')
+        >>> read_table(path).frame.to_dict("records")
+        [{'id': 'dj-001', 'employees': '12', 'sectors': 'ai; robotics', '_row': 1}]
+    """
+    if max_bytes < 1 or max_rows < 1:
+        raise ValueError(f"max_bytes and max_rows must be positive, got {max_bytes} and {max_rows}")
+    path = Path(path)
+    kind = SUPPORTED_EXTENSIONS.get(path.suffix.lower())
+    if kind is None:
+        known = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+        raise FileReadError(
+            f"'{path.name}' has an unknown file type '{path.suffix or '(none)'}'; the importer reads {known}. "
+            "Save spreadsheets as .xlsx or as CSV UTF-8."
+        )
+    if not path.is_file():
+        raise FileReadError(f"'{path}' does not exist or is not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileReadError(
+            f"'{path.name}' is {_size_text(size)}, above the limit of {_size_text(max_bytes)}; split it into "
+            f"files under {_size_text(max_bytes)} (each with the header line) and import them one by one"
+        )
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise FileReadError(f"'{path.name}' is empty")
+    if kind == "xlsx":
+        return _read_xlsx(path, data, max_rows)
+    text, notes = _decode(data, path.name)
+    if kind in ("csv", "tsv"):
+        return _read_delimited(text, notes, path.name, "\t" if kind == "tsv" else ",", max_rows)
+    if kind == "json":
+        return _read_json(text, notes, path.name, max_rows)
+    return _read_jsonl(text, notes, path.name, max_rows)
+
+
+def _size_text(n_bytes: int) -> str:
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / (1024 * 1024):,.1f} MiB"
+    if n_bytes >= 1024:
+        return f"{n_bytes / 1024:,.1f} KiB"
+    return f"{n_bytes:,} bytes"
+
+
+def _too_many_rows(name: str, max_rows: int) -> FileReadError:
+    return FileReadError(
+        f"'{name}' has more than {max_rows:,} records, the limit for one file; split it into files of at most "
+        f"{max_rows:,} records (each with the header line) and import them one by one"
+    )
+
+
+def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Decodes text bytes: BOMs, UTF-8 with a per-line Windows-1252 fallback, NUL removal, binary detection."""
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec).replace("\x00", ""), [f"decoded as {codec.upper()}"]
+            except UnicodeDecodeError as error:
+                raise FileReadError(f"'{name}' starts like UTF-16 text but is not: {error.reason}") from error
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    for signature, what in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise FileReadError(f"'{name}' is not a text table: it looks like {what}")
+    sample = data[:65536]
+    n_nul = sample.count(0)
+    n_control = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    if n_nul > len(sample) // 10 or n_control > len(sample) // 100:
+        raise FileReadError(
+            f"'{name}' is not a text table: it contains binary data. Save spreadsheets as .xlsx or as CSV UTF-8."
+        )
+    notes = []
+    nul_total = data.count(0)
+    if nul_total:
+        data = data.replace(b"\x00", b"")
+        notes.append(f"removed {nul_total:,} NUL byte{'s' if nul_total != 1 else ''}")
+    try:
+        return data.decode("utf-8"), notes
+    except UnicodeDecodeError:
+        pass
+    # Some lines are not UTF-8: decode those as Windows-1252 (Latin-1 plus typographic characters), so that a
+    # file pasted together from a UTF-8 and a legacy export keeps both halves right.
+    lines = data.split(b"\n")
+    fallback: list[int] = []
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            fallback.append(number)
+            try:
+                decoded.append(line.decode("cp1252"))
+            except UnicodeDecodeError:  # bytes cp1252 leaves undefined
+                decoded.append(line.decode("latin-1"))
+    legacy = set(fallback)
+    if any(number not in legacy and not line.isascii() for number, line in enumerate(lines, start=1)):
+        shown = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
+        notes.append(
+            f"{len(fallback):,} line{'s' if len(fallback) != 1 else ''} ({shown}) not valid UTF-8, "
+            "decoded as Windows-1252 (Latin-1)"
+        )
+    else:
+        notes.append("decoded as Windows-1252 (Latin-1), not UTF-8")
+    return "\n".join(decoded), notes
+
+
+def _sniff_delimiter(header_line: str, default: str) -> str:
+    """Picks the candidate delimiter that occurs most often outside quotes in the header line."""
+    counts = dict.fromkeys(_DELIMITER_NAMES, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: (counts[d], d == default))
+    return best if counts[best] else default
+
+
+def _header_names(cells: Sequence[Any], notes: list[str]) -> list[str]:
+    """Strips and lower-cases header names; trailing blank ones are dropped, other blanks and repeats renamed."""
+    names = [str(cell).strip().lower() if cell is not None else "" for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    seen: set[str] = {ROW_COLUMN}
+    result = []
+    for position, name in enumerate(names, start=1):
+        unique = name or f"column_{position}"
+        if unique in seen:
+            unique = f"{name or 'column'}_{position}"
+            notes.append(f"column {position} is named '{name}' like an earlier column; read as '{unique}'")
+        elif not name:
+            notes.append(f"column {position} has no name; read as '{unique}'")
+        seen.add(unique)
+        result.append(unique)
+    return result
+
+
+def _frame(columns: list[str], records: list[list[str | None]], rows: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=columns, dtype=object) if records else _empty(columns)
+    frame[ROW_COLUMN] = pd.Series(rows, dtype="int64")
+    return frame
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
+
+
+def _blank(cell: str | None) -> bool:
+    return cell is None or not cell.strip()
+
+
+def _record_id(cells: Sequence[str | None], columns: list[str]) -> str | None:
+    """The record's id cell, if the table has an ``id`` column, so that problems can name the record."""
+    if "id" not in columns:
+        return None
+    position = columns.index("id")
+    cell = cells[position] if position < len(cells) else None
+    return cell.strip() or None if cell else None
+
+
+def _iter_csv(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """Yields (first line number, fields or None, reason) per record, recovering from broken quotes.
+
+    A record whose quotes do not parse (a quote never closed, or text after a closing quote) is reported at
+    the line where it starts, and parsing starts again on the next line, so one stray quote costs one record
+    rather than the rest of the file.
+    """
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]), delimiter=delimiter, strict=True)
+        first = start + 1
+        try:
+            for fields in reader:
+                yield first, fields, None
+                first = start + reader.line_num + 1
+            return
+        except csv.Error as error:
+            spanned = start + reader.line_num > first
+            reason = (
+                "unclosed quote; this line was skipped"
+                if spanned or "end of data" in str(error)
+                else "a quoted cell has text after its closing quote; this line was skipped"
+            )
+            yield first, None, reason
+            start = first  # the line after the one where the broken record starts (lines are 0-based)
+
+
+def _read_delimited(text: str, notes: list[str], name: str, default: str, max_rows: int) -> ReadResult:
+    lines = io.StringIO(text, newline="").readlines()
+    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_index is None:
+        raise FileReadError(f"'{name}' is empty")
+    delimiter = _sniff_delimiter(lines[header_index], default)
+    if delimiter != default:
+        notes.append(f"delimiter {_DELIMITER_NAMES[delimiter]}")
+    records: list[list[str | None]] = []
+    rows: list[int] = []
+    problems: list[RowProblem] = []
+    columns: list[str] | None = None
+    n_empty = 0
+    offset = header_index
+    for first, fields, reason in _iter_csv(lines[header_index:], delimiter):
+        row = first + offset
+        if columns is None:
+            if fields is None:
+                raise FileReadError(f"'{name}': the header line (line {row}) cannot be parsed: {reason}")
+            columns = _header_names(fields, notes)
+            if not columns:
+                raise FileReadError(f"'{name}': the header line (line {row}) has no column names")
+            continue
+        if fields is None:
+            # Read the broken line leniently, only to name the record's id in the problem.
+            lenient = next(csv.reader([lines[row - 1]], delimiter=delimiter), [])
+            problems.append(RowProblem(row, reason or "cannot be parsed", _record_id(lenient, columns)))
+            continue
+        if not fields or all(not cell.strip() for cell in fields):
+            n_empty += bool(fields)
+            continue
+        cells: list[str | None] = [cell if cell else None for cell in fields]
+        record_id = _record_id(cells, columns)
+        if len(cells) > len(columns):
+            if any(not _blank(cell) for cell in cells[len(columns) :]):
+                problems.append(RowProblem(row, f"has {len(cells)} fields, the header has {len(columns)}", record_id))
+                continue
+            cells = cells[: len(columns)]
+        cells.extend([None] * (len(columns) - len(cells)))
+        records.append(cells)
+        rows.append(row)
+        if len(records) + len(problems) > max_rows:
+            raise _too_many_rows(name, max_rows)
+    if columns is None:  # only reachable when every line is blank, which _decode already refuses
+        raise FileReadError(f"'{name}' is empty")
+    if n_empty:
+        notes.append(f"skipped {n_empty:,} record{'s' if n_empty != 1 else ''} with only empty fields")
+    if not records and not problems:
+        raise FileReadError(f"'{name}' has a header line but no records below it")
+    return ReadResult(_frame(columns, records, rows), problems, notes)
+
+
+class _Number(str):
+    """A JSON number, kept as the text the file holds."""
+
+
+def _json_text(value: Any) -> str | None:
+    """Turns a JSON value (numbers still as their source text) into cell text; objects are refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return str(value) or None
+    if isinstance(value, list):
+        items = [_json_text(item) for item in value]
+        return "; ".join(item for item in items if item) or None
+    raise TypeError("holds an object where a value was expected")
+
+
+def _json_records(
+    items: Iterable[tuple[int, Any]], name: str, unit: str, max_rows: int
+) -> tuple[list[str], list[list[str | None]], list[int], list[RowProblem]]:
+    """Collects JSON objects into records over the union of their keys (in order of first appearance)."""
+    columns: dict[str, None] = {}
+    parsed: list[tuple[int, dict[str, str | None]]] = []
+    problems: list[RowProblem] = []
+    for row, item in items:
+        if len(parsed) + len(problems) >= max_rows:
+            raise _too_many_rows(name, max_rows)
+        if not isinstance(item, dict):
+            problems.append(RowProblem(row, f"{unit} {row} is {_json_kind(item)}, not an object"))
+            continue
+        record: dict[str, str | None] = {}
+        bad_key = None
+        for key, value in item.items():
+            column = str(key).strip().lower()
+            try:
+                record.setdefault(column, _json_text(value))
+            except TypeError:
+                bad_key = key
+                break
+        record_id = record.get("id")
+        if bad_key is not None:
+            problems.append(RowProblem(row, f"'{bad_key}' holds an object, not text or a list", record_id))
+            continue
+        if all(_blank(value) for value in record.values()):
+            continue
+        columns.update(dict.fromkeys(record))
+        parsed.append((row, record))
+    names = _header_names(list(columns), [])
+    records = [[record.get(column) for column in columns] for _, record in parsed]
+    return names, records, [row for row, _ in parsed], problems
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, _Number):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "null" if value is None else "true/false"
+
+
+def _loads(text: str) -> Any:
+    # Numbers stay as the text the file holds: validation decides what they mean.
+    return json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+
+
+def _read_json(text: str, notes: list[str], name: str, max_rows: int) -> ReadResult:
+    try:
+        data = _loads(text)
+    except json.JSONDecodeError as error:
+        raise FileReadError(
+            f"'{name}' is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from error
+    if not isinstance(data, list):
+        raise FileReadError(
+            f"'{name}' holds {_json_kind(data)}; the importer expects a JSON list of objects, "
+            'one per record: [{"id": ..., "name": ...}, ...]'
+        )
+    if not data:
+        raise FileReadError(f"'{name}' holds an empty list: no records")
+    if not any(isinstance(item, dict) for item in data):
+        raise FileReadError(
+            f"'{name}' holds a list whose items are not objects (the first is {_json_kind(data[0])}); "
+            "the importer expects a list of objects, one per record"
+        )
+    columns, records, rows, problems = _json_records(enumerate(data, start=1), name, "record", max_rows)
+    return ReadResult(_frame(columns, records, rows), problems, notes)
+
+
+def _read_jsonl(text: str, notes: list[str], name: str, max_rows: int) -> ReadResult:
+    items: list[tuple[int, Any]] = []
+    problems: list[RowProblem] = []
+    n_lines = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        n_lines += 1
+        try:
+            items.append((number, _loads(line)))
+        except json.JSONDecodeError as error:
+            problems.append(RowProblem(number, f"not valid JSON: {error.msg} at column {error.colno}"))
+        if len(items) + len(problems) > max_rows:
+            raise _too_many_rows(name, max_rows)
+    if not any(isinstance(item, dict) for _, item in items):
+        raise FileReadError(f"'{name}': none of its {n_lines:,} lines is a JSON object")
+    columns, records, rows, more = _json_records(items, name, "line", max_rows)
+    problems = sorted(problems + more, key=lambda problem: problem.row)
+    return ReadResult(_frame(columns, records, rows), problems, notes)
+
+
+def _cell_text(value: Any) -> str | None:
+    """Turns a workbook value into the text the spreadsheet shows (formulas as their formula text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    text = getattr(value, "text", None)  # array formulas
+    return str(text if isinstance(text, str) else value)
+
+
+def _read_xlsx(path: Path, data: bytes, max_rows: int) -> ReadResult:
+    import openpyxl  # only needed for workbooks
+
+    name = path.name
+    if not data.startswith(b"PK\x03\x04"):
+        raise FileReadError(f"'{name}' is not an Excel workbook (.xlsx), although it is named like one")
+    try:
+        # data_only=False keeps formulas as their text: importing never evaluates them.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise FileReadError(f"'{name}' is not a readable Excel workbook: {error}") from error
+    notes: list[str] = []
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            raise FileReadError(f"'{name}' has no worksheets")
+        sheet = sheets[0]
+        if len(sheets) > 1:
+            notes.append(f"the workbook has {len(sheets)} sheets; read the first, '{sheet.title}'")
+        columns: list[str] | None = None
+        records: list[list[str | None]] = []
+        rows: list[int] = []
+        problems: list[RowProblem] = []
+        for cells in sheet.iter_rows():
+            values = [_cell_text(cell.value) for cell in cells]
+            if all(_blank(value) for value in values):
+                continue
+            row = next(cell.row for cell in cells if getattr(cell, "row", None) is not None)
+            if columns is None:
+                columns = _header_names(values, notes)
+                continue
+            used = max(i for i, value in enumerate(values) if not _blank(value)) + 1
+            if used > len(columns):
+                record_id = _record_id(values, columns)
+                problems.append(
+                    RowProblem(row, f"has values in {used} columns, the header has {len(columns)}", record_id)
+                )
+            else:
+                values = values[: len(columns)]
+                values.extend([None] * (len(columns) - len(values)))
+                records.append(values)
+                rows.append(row)
+            if len(records) + len(problems) > max_rows:
+                raise _too_many_rows(name, max_rows)
+    finally:
+        workbook.close()
+    if columns is None:
+        raise FileReadError(f"'{name}': the first sheet, '{sheet.title}', is empty")
+    if not records and not problems:
+        raise FileReadError(f"'{name}' has a header row but no records below it")
+    return ReadResult(_frame(columns, records, rows), problems, notes)
