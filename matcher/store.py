@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_COLUMNS, Profile
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreError"]
+__all__ = ["FEEDBACK_LABELS", "SCHEMA_VERSION", "SHORTLIST_STAGES", "Store", "StoreError", "profile_set_checksum"]
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,15 @@ imports_table = sa.Table(
 )
 
 
+def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> str:
+    """A hash of every profile's id and content hash, in id order: it changes with any added, edited or removed
+    profile. Indexes record it in their manifest to detect that they no longer match the store."""
+    digest = hashlib.sha256()
+    for profile_id, content_hash in sorted(zip(ids, content_hashes, strict=True)):
+        digest.update(f"{profile_id}\t{content_hash}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 class StoreError(RuntimeError):
     """The store cannot be used as asked (a newer schema, a missing profile, a bad label)."""
 
@@ -236,6 +245,7 @@ class Store:
         stmt = stmt.on_conflict_do_update(index_elements=[profiles_table.c.id], set_=updates)
         with self._joined(conn) as c:
             c.execute(stmt, records)
+            self._bump_version(c)
         return len(records)
 
     def delete_profiles(self, ids: Collection[str]) -> int:
@@ -247,6 +257,7 @@ class Store:
                     partnerships_table.c.source_id.in_(ids) | partnerships_table.c.target_id.in_(ids)
                 )
             )
+            self._bump_version(conn)
             return conn.execute(profiles_table.delete().where(profiles_table.c.id.in_(ids))).rowcount
 
     def get_profile(self, profile_id: str) -> Profile | None:
@@ -298,22 +309,26 @@ class Store:
             return set(conn.execute(sa.select(profiles_table.c.id)).scalars())
 
     def checksum(self) -> str:
-        """A hash of every profile's id and content: it changes whenever any profile is added, edited or removed.
-
-        Indexes record it in their manifest to detect that they no longer match the store.
-        """
-        digest = hashlib.sha256()
-        query = sa.select(profiles_table.c.id, profiles_table.c.content_hash).order_by(profiles_table.c.id)
-        with self._engine.connect() as conn:
-            for profile_id, content_hash in conn.execute(query):
-                digest.update(f"{profile_id}\t{content_hash}\n".encode())
-        return digest.hexdigest()[:16]
+        """The :func:`profile_set_checksum` of the stored profiles."""
+        hashes = self.content_hashes()
+        return profile_set_checksum(list(hashes), list(hashes.values()))
 
     def content_hashes(self) -> dict[str, str]:
         """Maps each profile id to the hash of its content."""
         query = sa.select(profiles_table.c.id, profiles_table.c.content_hash)
         with self._engine.connect() as conn:
             return dict(conn.execute(query).all())
+
+    def version(self) -> int:
+        """A counter bumped by every write to profiles or partnerships: cheap to poll for cache invalidation."""
+        query = sa.select(meta_table.c.value).where(meta_table.c.key == "data_version")
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one_or_none() or 0)
+
+    def _bump_version(self, conn: Connection) -> None:
+        stmt = sqlite_insert(meta_table).values(key="data_version", value="1")
+        bumped = sa.cast(sa.cast(meta_table.c.value, sa.Integer) + 1, sa.String)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[meta_table.c.key], set_={"value": bumped}))
 
     # Partnerships -------------------------------------------------------------------------------------------
 
@@ -339,6 +354,7 @@ class Store:
         stmt = stmt.on_conflict_do_update(index_elements=list(_partnership_key), set_={"note": stmt.excluded.note})
         with self._joined(conn) as c:
             c.execute(stmt, records)
+            self._bump_version(c)
         return len(records)
 
     def partnerships(self, ids: Collection[str] | None = None) -> pd.DataFrame:
@@ -400,6 +416,7 @@ class Store:
     def stats(self) -> dict[str, Any]:
         """Counts for dashboards and ``matcher stats``."""
         with self._engine.connect() as conn:
+
             def count(table: sa.Table) -> int:
                 return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 

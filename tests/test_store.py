@@ -96,3 +96,11 @@ def test_feedback_labels_are_checked(store: Store) -> None:
     with pytest.raises(StoreError, match="unknown feedback label"):
         store.add_feedback("dj-1", "ma-1", "meh")
     assert store.feedback("dj-1")["label"].tolist() == ["relevant"]
+
+
+def test_version_counter_moves_with_every_profile_or_partnership_write(store: Store) -> None:
+    start = store.version()
+    store.upsert_profiles(profile_rows())
+    after_profiles = store.version()
+    store.add_partnerships(pd.DataFrame([{"source_id": "dj-1", "target_id": "ma-1"}]))
+    assert start < after_profiles < store.version()

@@ -1,0 +1,415 @@
+"""The Python API: one :class:`Matcher` over a workspace, used alike by the CLI, the app and notebooks.
+
+It wires the stages together (read -> validate -> store, and later embed -> index -> rank) and holds no logic of
+its own beyond that wiring.
+
+Example:
+    >>> m = Matcher(home="/tmp/doc-workspace")
+    >>> report = m.import_profiles("data/demo/profiles.csv")   # doctest: +SKIP
+    >>> report.imported, len(report.rejected)                    # doctest: +SKIP
+    (220, 0)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Workspace, resolve_home
+from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from .filters import Filters
+from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
+from .readers import ReadResult, RowProblem, read_table
+from .schema import FACETS, Facet, Profile
+from .store import Store, profile_set_checksum
+from .validate import ValidationReport, validate_partnerships, validate_profiles
+
+BuildProgress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` during a build; ``stage`` names the facet being embedded."""
+
+__all__ = ["BuildReport", "ImportReport", "Matcher", "MatcherError", "NotFoundError", "SearchHit"]
+
+logger = logging.getLogger(__name__)
+
+
+class MatcherError(Exception):
+    """A user-facing error: the message says what went wrong and what to do."""
+
+
+class NotFoundError(MatcherError, KeyError):
+    """An organisation id that is not in the store."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one import did.
+
+    Attributes:
+        kind: ``profiles``, ``partnerships`` or ``cordis``.
+        source: The file(s) read.
+        rows: Records found in the file(s).
+        imported: Rows written to the store (inserted or updated).
+        rejected: Each rejected row with its row number and every reason.
+        warnings: Kept rows with something worth saying.
+        notes: What the reader did (encoding, delimiter, removed NUL bytes ...).
+    """
+
+    kind: str
+    source: str
+    rows: int
+    imported: int
+    rejected: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was imported, 1 when some were rejected (and the rest imported)."""
+        return 1 if self.rejected else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "rows": self.rows,
+            "imported": self.imported,
+            "rejected": [problem.__dict__ for problem in self.rejected],
+            "warnings": [problem.__dict__ for problem in self.warnings],
+            "notes": list(self.notes),
+        }
+
+
+def _report(kind: str, source: str, read: ReadResult, checked: ValidationReport, imported: int) -> ImportReport:
+    rejected = sorted([*read.problems, *checked.rejected], key=lambda p: p.row)
+    return ImportReport(
+        kind=kind,
+        source=source,
+        rows=len(read.frame) + len(read.problems),
+        imported=imported,
+        rejected=rejected,
+        warnings=list(checked.warnings),
+        notes=list(read.notes),
+    )
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What :meth:`Matcher.build` did.
+
+    Attributes:
+        profiles: Profiles in the index.
+        encoded: Texts newly encoded per facet (the rest came from the embedding cache).
+        added: Profiles added to existing indexes (all of them on a full build).
+        updated: Profiles whose vectors were replaced.
+        removed: Profiles dropped from the indexes.
+        full: Whether the indexes were built from scratch.
+        seconds: Wall time.
+        model: The encoder's name.
+    """
+
+    profiles: int
+    encoded: dict[str, int]
+    added: int
+    updated: int
+    removed: int
+    full: bool
+    seconds: float
+    model: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One free-text search result.
+
+    Attributes:
+        id: Profile id.
+        name: Display name.
+        city: City.
+        country: ISO country code.
+        org_type: Organisation type.
+        score: Cosine similarity of the query to the best-matching facet.
+        facet: Which text matched best: ``profile``, ``offers`` or ``seeks``.
+    """
+
+    id: str
+    name: str
+    city: str
+    country: str
+    org_type: str
+    score: float
+    facet: str
+
+
+@dataclass
+class _Catalog:
+    """What searches and recommendations read, loaded once per store version."""
+
+    version: int
+    profiles: pd.DataFrame
+    indexes: dict[str, VectorIndex]
+
+
+def _facet_texts(profiles: pd.DataFrame, facet: Facet) -> list[str]:
+    if facet in ("offers", "seeks"):
+        return profiles[facet].fillna("").astype(str).tolist()
+    return [Profile.from_mapping(row).text(facet) for row in profiles.to_dict("records")]
+
+
+class Matcher:
+    """The matcher over one workspace folder.
+
+    Args:
+        home: The workspace folder; default ``$MATCHER_HOME`` or ``./.matcher``.
+        encoder: ``minilm`` (default, or ``$MATCHER_ENCODER``), ``minilm-onnx``, or a local
+            sentence-transformers model folder.
+    """
+
+    def __init__(self, home: Path | str | None = None, *, encoder: str | None = None) -> None:
+        self.home = home
+        self.encoder_spec = encoder or os.environ.get("MATCHER_ENCODER", "minilm")
+        self._catalog: _Catalog | None = None
+        self._lock = threading.RLock()
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        """Paths inside the workspace (created on first use)."""
+        return Workspace(resolve_home(self.home)).ensure()
+
+    @cached_property
+    def store(self) -> Store:
+        """The SQLite store, opened on first use."""
+        return Store(self.workspace.store_path)
+
+    # Import -------------------------------------------------------------------------------------------------
+
+    def import_profiles(self, path: Path | str) -> ImportReport:
+        """Reads, validates and upserts a profiles file (CSV, TSV, JSON, JSONL or XLSX) in one transaction.
+
+        Raises:
+            FileReadError: The file cannot be read at all.
+            MissingColumnsError: Required columns are missing.
+        """
+        read = read_table(Path(path))
+        checked = validate_profiles(read.frame)
+        with self.store.transaction() as conn:
+            imported = self.store.upsert_profiles(checked.valid, source=Path(path).name, conn=conn)
+            report = _report("profiles", str(path), read, checked, imported)
+            self.store.record_import("profiles", Path(path).name, imported, len(report.rejected), conn=conn)
+        logger.info("imported %d profiles from %s, rejected %d", imported, path, len(report.rejected))
+        return report
+
+    def import_partnerships(self, path: Path | str) -> ImportReport:
+        """Reads, validates and adds a partnerships file; both ends must already be in the store."""
+        read = read_table(Path(path))
+        checked = validate_partnerships(read.frame, self.store.profile_ids())
+        with self.store.transaction() as conn:
+            imported = self.store.add_partnerships(checked.valid, conn=conn)
+            report = _report("partnerships", str(path), read, checked, imported)
+            self.store.record_import("partnerships", Path(path).name, imported, len(report.rejected), conn=conn)
+        logger.info("imported %d partnerships from %s, rejected %d", imported, path, len(report.rejected))
+        return report
+
+    # Read ---------------------------------------------------------------------------------------------------
+
+    def profile(self, profile_id: str) -> Profile:
+        """Returns one profile.
+
+        Raises:
+            NotFoundError: No profile has this id.
+        """
+        found = self.store.get_profile(profile_id)
+        if found is None:
+            raise NotFoundError(f"no organisation with id {profile_id!r} in {self.workspace.root}")
+        return found
+
+    def profiles(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+        """Profiles passing ``filters``, sorted by id."""
+        filters = filters or Filters()
+        frame = self.store.profiles(
+            city=filters.city, country=filters.country, org_type=filters.org_type, sector=filters.sector
+        )
+        frame = frame[filters.mask(frame)].reset_index(drop=True)
+        return frame if limit is None else frame.head(limit)
+
+    def partnerships(self, profile_id: str | None = None) -> pd.DataFrame:
+        """Known partnerships, all or one organisation's."""
+        return self.store.partnerships(None if profile_id is None else [profile_id])
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of what the workspace holds."""
+        return self.store.stats()
+
+    # Embed and index ----------------------------------------------------------------------------------------
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        """The text encoder, loaded on first use (a second or two for the packaged MiniLM model)."""
+        return load_encoder(self.encoder_spec, cache_dir=self.workspace.models_dir)
+
+    def _index_dir(self, facet: str) -> Path:
+        return self.workspace.index_dir / facet
+
+    def build(self, *, full: bool = False, progress: BuildProgress | None = None) -> BuildReport:
+        """Brings the vector indexes in step with the store, embedding only what changed.
+
+        Profiles added, edited or removed since the last build are added, replaced or removed in place; texts
+        already embedded come from the embedding cache. An index made with another encoder is rebuilt.
+
+        Args:
+            full: Rebuild every index from scratch (vectors still come from the cache).
+            progress: Called as ``progress(facet, done, total)`` while texts are encoded.
+        """
+        started = time.perf_counter()
+        with self._lock:
+            profiles = self.store.profiles()
+            hashes = dict(zip(profiles["id"], profiles["content_hash"], strict=True))
+            checksum = profile_set_checksum(list(hashes), list(hashes.values()))
+            cache = EmbeddingCache(self.workspace.embedding_cache_path)
+            encoded: dict[str, int] = {}
+            added = updated = removed = 0
+            rebuilt = full
+            for facet in FACETS:
+                misses_before = cache.stats().misses
+                index, old_hashes = (None, {}) if full else self._reusable_index(facet)
+                if index is None:
+                    rebuilt = True
+                    todo = profiles
+                else:
+                    todo = profiles[[old_hashes.get(i) != h for i, h in zip(profiles["id"], profiles["content_hash"])]]
+                texts = _facet_texts(todo, facet)
+                report = (lambda done, total, f=facet: progress(f, done, total)) if progress else None
+                vectors = embed_texts(texts, self.encoder, cache, facet, report)
+                encoded[facet] = cache.stats().misses - misses_before
+                # A facet with no text (an empty "seeks") has a zero vector: it is left out of that facet's index.
+                has_text = np.linalg.norm(vectors, axis=1) > 0
+                ids = todo["id"].to_numpy()
+                if index is None:
+                    index = VectorIndex().build(ids[has_text].tolist(), vectors[has_text])
+                    added = len(profiles)
+                else:
+                    gone = [i for i in old_hashes if i not in hashes]
+                    gone += [i for i in ids[~has_text] if i in index]
+                    present = [i in index for i in ids]
+                    changed = has_text & np.array(present, dtype=bool)
+                    new = has_text & ~np.array(present, dtype=bool)
+                    if gone:
+                        index.remove(gone)
+                    if changed.any():
+                        index.update(ids[changed].tolist(), vectors[changed])
+                    if new.any():
+                        index.add(ids[new].tolist(), vectors[new])
+                    added = sum(i not in old_hashes for i in ids)
+                    updated = sum(i in old_hashes for i in ids)
+                    removed = sum(i not in hashes for i in old_hashes)
+                index.save(
+                    self._index_dir(facet),
+                    {"model": self.encoder.name, "facet": facet, "checksum": checksum, "content_hashes": hashes},
+                )
+            self._catalog = None
+        seconds = time.perf_counter() - started
+        logger.info("index build: %d profiles in %.1f s", len(profiles), seconds)
+        return BuildReport(len(profiles), encoded, added, updated, removed, rebuilt, seconds, self.encoder.name)
+
+    def _reusable_index(self, facet: str) -> tuple[VectorIndex | None, dict[str, str]]:
+        """The saved index of ``facet`` and the content hashes it was built from, if it can be updated in place."""
+        directory = self._index_dir(facet)
+        try:
+            manifest = read_manifest(directory)
+            check_manifest(manifest, {"model": self.encoder.name, "facet": facet})
+            return VectorIndex.load(directory), dict(manifest.get("content_hashes", {}))
+        except FileNotFoundError:
+            return None, {}
+        except IndexMismatchError as mismatch:
+            logger.info("rebuilding the %s index: %s", facet, mismatch)
+            return None, {}
+
+    def _current(self) -> _Catalog:
+        """Profiles and indexes matching the store now; brings stale indexes up to date first."""
+        with self._lock:
+            version = self.store.version()
+            if self._catalog is not None and self._catalog.version == version:
+                return self._catalog
+            profiles = self.store.profiles()
+            checksum = profile_set_checksum(profiles["id"].tolist(), profiles["content_hash"].tolist())
+            expected = {"model": self.encoder.name, "checksum": checksum}
+            try:
+                for facet in FACETS:
+                    check_manifest(read_manifest(self._index_dir(facet)), {**expected, "facet": facet})
+            except (FileNotFoundError, IndexMismatchError) as stale:
+                # Never search an index that no longer matches the store or the model: bring it in step.
+                logger.info("index out of date (%s); updating it", stale)
+                self.build()
+            indexes = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
+            self._catalog = _Catalog(version, profiles, indexes)
+            return self._catalog
+
+    def search(
+        self,
+        text: str,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        facets: Sequence[Facet] = ("profile", "offers"),
+    ) -> list[SearchHit]:
+        """Free-text search: organisations whose profile (or offers, or seeks) text is closest to ``text``.
+
+        Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them.
+
+        Args:
+            text: What to look for, in plain words.
+            k: How many results.
+            filters: Which organisations may appear.
+            facets: Which texts to match: any of ``profile``, ``offers``, ``seeks``. Each organisation appears
+                once, with the facet that matched best.
+
+        Raises:
+            ValueError: Empty text, k out of range, or an unknown facet.
+        """
+        if not text.strip():
+            raise ValueError("the search text is empty")
+        _check_k(k)
+        unknown = set(facets) - set(FACETS)
+        if unknown or not facets:
+            raise ValueError(f"unknown facet(s) {sorted(unknown)}; use {', '.join(FACETS)}")
+        catalog = self._current()
+        if k == 0 or catalog.profiles.empty:
+            return []
+        query = self.encoder.encode([text])
+        allowed_ids = None if filters is None or filters.is_empty() else catalog.profiles["id"][filters.mask(catalog.profiles)]
+        best: dict[str, tuple[float, str]] = {}
+        for facet in facets:
+            index = catalog.indexes[facet]
+            allowed = None if allowed_ids is None else index.mask(allowed_ids)
+            found = index.search(query, k, allowed=allowed)
+            for pid, score in zip(found.ids[0], found.scores[0], strict=False):
+                if pid not in best or score > best[pid][0]:
+                    best[pid] = (float(score), facet)
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])[:k]
+        rows = catalog.profiles.set_index("id").loc[[pid for pid, _ in ranked]]
+        return [
+            SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet)
+            for (pid, (score, facet)), row in zip(ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True)
+        ]
+
+
+MAX_K = 10_000
+"""The largest number of results one call returns."""
+
+
+def _check_k(k: int) -> None:
+    if not 0 <= k <= MAX_K:
+        raise ValueError(f"k must be between 0 and {MAX_K}, got {k}")

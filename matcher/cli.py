@@ -1,0 +1,287 @@
+"""The ``matcher`` command line: a thin layer over :class:`matcher.api.Matcher`.
+
+Every user mistake ends in one clear line on stderr and exit code 2 (1 for an import that kept the good rows
+and rejected some), never a traceback; ``--debug`` shows the traceback for bug reports.
+
+Example:
+    $ matcher import profiles data/demo/profiles.csv
+    $ matcher list --country KR --type startup
+    $ matcher stats --json
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .api import ImportReport, Matcher, MatcherError
+from .filters import Filters
+from .readers import FileReadError
+from .store import StoreError
+from .validate import MissingColumnsError
+
+logger = logging.getLogger("matcher")
+
+app = typer.Typer(
+    name="matcher",
+    help="Innopolis Matcher: cross-city partner suggestions for science-city organisations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+import_app = typer.Typer(
+    help="Import profiles, partnerships or CORDIS exports into the workspace.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    MatcherError,
+    FileReadError,
+    MissingColumnsError,
+    StoreError,
+    ValueError,
+    FileNotFoundError,
+    PermissionError,
+)
+"""Exceptions that mean the user asked for something that cannot be done: shown as one line, exit 2."""
+
+Home = Annotated[
+    Path | None,
+    typer.Option("--home", help="Workspace folder (default: $MATCHER_HOME or ./.matcher).", show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+CityOpt = Annotated[list[str] | None, typer.Option("--city", help="Only this city (repeatable).")]
+CountryOpt = Annotated[
+    list[str] | None, typer.Option("--country", help="Only this country: code or name (repeatable).")
+]
+TypeOpt = Annotated[list[str] | None, typer.Option("--type", help="Only this organisation type (repeatable).")]
+SectorOpt = Annotated[list[str] | None, typer.Option("--sector", help="Only this sector (repeatable).")]
+
+
+class _State:
+    home: Path | None = None
+
+
+def _matcher() -> Matcher:
+    return Matcher(_State.home)
+
+
+def _echo_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+@app.callback()
+def _main(
+    home: Home = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+    _State.home = home
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _print_report(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        verdict = f"{len(report.rejected)} rejected" if report.rejected else "none rejected"
+        typer.echo(f"Imported {report.imported} of {report.rows} {report.kind} rows from {report.source} ({verdict}).")
+        for note in report.notes:
+            typer.echo(f"  note: {note}")
+        for problem in report.rejected:
+            who = f" (id {problem.id})" if problem.id else ""
+            typer.echo(f"  row {problem.row}{who}: {problem.reason}", err=True)
+        for problem in report.warnings:
+            typer.echo(f"  row {problem.row}: warning: {problem.reason}")
+    raise typer.Exit(report.exit_code)
+
+
+@import_app.command("profiles")
+def import_profiles(
+    file: Annotated[Path, typer.Argument(help="CSV, TSV, JSON, JSONL or XLSX file of profiles.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import organisation profiles (upsert by id). Exit 0: all imported; 1: some rejected; 2: unreadable."""
+    _print_report(_matcher().import_profiles(file), as_json)
+
+
+@import_app.command("partnerships")
+def import_partnerships(
+    file: Annotated[Path, typer.Argument(help="CSV, TSV, JSON, JSONL or XLSX file: source_id,target_id,kind,year.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import known partnerships between organisations already in the store."""
+    _print_report(_matcher().import_partnerships(file), as_json)
+
+
+@app.command("list")
+def list_profiles(
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    org_type: TypeOpt = None,
+    sector: SectorOpt = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List organisations, optionally filtered."""
+    filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
+    frame = _matcher().profiles(filters, limit=limit)
+    columns = ["id", "name", "org_type", "city", "country", "sectors"]
+    if as_json:
+        _echo_json(frame[columns].to_dict("records"))
+    elif frame.empty:
+        typer.echo("No organisations match.")
+    else:
+        shown = frame[columns].assign(sectors=frame["sectors"].map(", ".join))
+        typer.echo(shown.to_string(index=False))
+
+
+@app.command("show")
+def show(
+    profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one organisation's profile and its known partners."""
+    m = _matcher()
+    profile = m.profile(profile_id)
+    partners = m.partnerships(profile_id)
+    if as_json:
+        _echo_json({**profile.to_dict(), "partnerships": partners.to_dict("records")})
+        return
+    for key, value in profile.to_dict().items():
+        if value not in (None, "", ()):
+            typer.echo(f"{key:>13}: {', '.join(value) if isinstance(value, tuple) else value}")
+    typer.echo(f"{'partnerships':>13}: {len(partners)}")
+    for row in partners.itertuples():
+        other = row.target_id if row.source_id == profile_id else row.source_id
+        typer.echo(f"{'':>15}{row.kind} with {other}" + (f" ({row.year})" if row.year is not None else ""))
+
+
+@app.command("stats")
+def stats(as_json: JsonFlag = False) -> None:
+    """Counts of profiles, partnerships and what users entered."""
+    counts = _matcher().stats()
+    if as_json:
+        _echo_json(counts)
+        return
+    for key, value in counts.items():
+        typer.echo(f"{key}: {value}")
+
+
+FacetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--facet", help="Texts to match: profile, offers, seeks (repeatable; default profile and offers)."),
+]
+
+
+@app.command("build")
+def build(
+    full: Annotated[bool, typer.Option("--full", help="Rebuild every index from scratch.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Embed the profiles and bring the search indexes in step with the store (only changes are embedded)."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(facet: str, done: int, total: int) -> None:
+        bar = bars.setdefault(facet, tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=as_json))
+        bar.update(done - bar.n)
+
+    report = _matcher().build(full=full, progress=progress)
+    for bar in bars.values():
+        bar.close()
+    if as_json:
+        _echo_json(report.__dict__)
+    else:
+        typer.echo(
+            f"Indexed {report.profiles} profiles in {report.seconds:.1f} s with {report.model}: "
+            f"{sum(report.encoded.values())} texts encoded, {report.added} added, {report.updated} updated, "
+            f"{report.removed} removed."
+        )
+
+
+@app.command("search")
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    k: Annotated[int, typer.Option("--k", help="How many results.")] = 10,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    org_type: TypeOpt = None,
+    sector: SectorOpt = None,
+    facet: FacetOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Free-text search over profiles, with filters applied inside the search."""
+    filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
+    hits = _matcher().search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
+    if as_json:
+        _echo_json({"query": text, "results": [hit.__dict__ for hit in hits]})
+    elif not hits:
+        typer.echo("No organisations match.")
+    else:
+        for n, hit in enumerate(hits, 1):
+            typer.echo(f"{n:>3}. {hit.score:.3f}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
+                       f"[{hit.id}, matched {hit.facet}]")
+
+
+@app.command("generate")
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write profiles.csv, partnerships.csv and truth.csv into.")],
+    n: Annotated[int, typer.Option("--n", min=1, max=1_000_000, help="How many organisations.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 0,
+) -> None:
+    """Write a synthetic data set with planted ground truth (for scale and quality tests)."""
+    from .synthetic import generate as make, write
+
+    paths = write(make(n, seed=seed), out)
+    for name, path in paths.items():
+        typer.echo(f"wrote {name}: {path}")
+    typer.echo(
+        f"import with: matcher import profiles {paths['profiles']} && "
+        f"matcher import partnerships {paths['partnerships']}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the CLI and returns its exit code; user errors become one line on stderr."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        result = app(args=args, prog_name="matcher", standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        return 130
+    except typer.TyperException as usage:  # Typer's own usage errors (unknown command, bad option)
+        usage.show()  # type: ignore[attr-defined]
+        return int(getattr(usage, "exit_code", 2))
+    except USER_ERRORS as error:
+        if debug:
+            raise
+        typer.echo(f"error: {error}", err=True)
+        return 2
+    except Exception as error:  # a bug, not a user mistake: say so briefly
+        if debug:
+            raise
+        logger.debug("unexpected error", exc_info=True)
+        typer.echo(f"internal error: {type(error).__name__}: {error} (run again with --debug for details)", err=True)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Shared fixtures: the repository's demo data, the CORDIS sample beside the clone, a workspace per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from matcher.api import Matcher
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "data" / "demo"
+CORDIS = REPO.parent / "shared" / "data" / "cordis_semiconductor"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty workspace folder, also set as MATCHER_HOME so the CLI uses it."""
+    home = tmp_path / "ws"
+    monkeypatch.setenv("MATCHER_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_matcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matcher]:
+    """A workspace with the demo data imported and indexed with the packaged MiniLM model (built once)."""
+    matcher = Matcher(tmp_path_factory.mktemp("demo-ws"))
+    matcher.import_profiles(DEMO / "profiles.csv")
+    matcher.import_partnerships(DEMO / "partnerships.csv")
+    matcher.build()
+    yield matcher
+    matcher.store.close()
+
+
+@pytest.fixture
+def cordis_dir() -> Path:
+    """The real CORDIS sample kept in ../shared beside the clone (never copied into the repository)."""
+    if not (CORDIS / "organization.json").exists():
+        pytest.skip(f"the CORDIS sample is not at {CORDIS} (it lives in ../shared beside the clone)")
+    return CORDIS

@@ -1,0 +1,116 @@
+"""The command line: exit codes 0/1/2, clear one-line errors and never a traceback for a user mistake."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcher.cli import main
+
+PROFILES = (
+    "id,name,org_type,city,country,sectors,description,offers,seeks\n"
+    "dj-1,Hanbit Bioworks,startup,Daejeon,KR,ADC,Site-specific ADC linkers.,Linker chemistry,GMP fill-finish\n"
+    "ma-1,Biomédica Costa del Sol,company,Málaga,Spain,CDMO;biologics,A CDMO.,Aseptic fill-finish,ADC projects\n"
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_of_a_clean_file_exits_0(workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    assert code == 0
+    assert "Imported 2 of 2" in out
+
+
+def test_import_with_bad_rows_exits_1_and_keeps_the_good_ones(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = PROFILES + "x-1,Nowhere Labs,startup,Atlantis,Atlantis,,,,\n"
+    code, _, err = run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", bad)))
+    assert code == 1
+    assert "row 4" in err and "Atlantis" in err
+    code, out, _ = run(capsys, "stats", "--json")
+    assert json.loads(out)["profiles"] == 2
+
+
+def test_unreadable_file_exits_2_with_one_clear_line(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "import", "profiles", "/no/such/file.csv")
+    assert code == 2
+    assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_import_report_as_json(workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)), "--json")
+    assert code == 0
+    assert json.loads(out)["imported"] == 2
+
+
+def test_partnerships_need_both_ends_in_the_store(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    edges = "source_id,target_id,kind,year\ndj-1,ma-1,MoU,2023\ndj-1,zz-9,visit,2024\n"
+    code, _, err = run(capsys, "import", "partnerships", str(write(tmp_path / "e.csv", edges)))
+    assert code == 1
+    assert "zz-9" in err
+    assert json.loads(run(capsys, "stats", "--json")[1])["partnerships"] == 1
+
+
+def test_list_filters_by_country_name(workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    code, out, _ = run(capsys, "list", "--country", "Spain", "--json")
+    assert code == 0
+    assert [row["id"] for row in json.loads(out)] == ["ma-1"]
+
+
+def test_show_prints_the_profile(workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    code, out, _ = run(capsys, "show", "ma-1")
+    assert code == 0
+    assert "Biomédica Costa del Sol" in out and "bioprocessing_cdmo" in out
+
+
+def test_unknown_id_is_a_clear_error(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "show", "nope")
+    assert code == 2
+    assert "no organisation with id 'nope'" in err
+
+
+def test_unknown_filter_value_is_a_clear_error(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "list", "--type", "pirate")
+    assert code == 2
+    assert "unknown organisation type 'pirate'" in err
+
+
+def test_usage_mistakes_exit_2(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "import", "nonsense")[0] == 2
+
+
+def test_generate_writes_files_ready_to_import(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(capsys, "generate", "--n", "50", "--seed", "3", "--out", str(tmp_path / "syn"))
+    assert code == 0
+    assert run(capsys, "import", "profiles", str(tmp_path / "syn" / "profiles.csv"))[0] == 0
+    assert run(capsys, "import", "partnerships", str(tmp_path / "syn" / "partnerships.csv"))[0] == 0
+
+
+def test_the_installed_command_runs_as_a_module(workspace: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "matcher", "show", "nope"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
