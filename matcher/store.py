@@ -413,6 +413,101 @@ class Store:
         with self._engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(feedback_table.c.keys()))
 
+    def create_shortlist(self, name: str, owner: str = "") -> int:
+        """Creates a named shortlist and returns its id.
+
+        Raises:
+            StoreError: The name is empty or the owner already has a shortlist of that name.
+        """
+        if not name.strip():
+            raise StoreError("a shortlist needs a name")
+        with self.transaction() as conn:
+            taken = conn.execute(
+                sa.select(shortlists_table.c.id).where(
+                    (shortlists_table.c.owner == owner) & (shortlists_table.c.name == name.strip())
+                )
+            ).first()
+            if taken:
+                raise StoreError(f"there is already a shortlist named {name.strip()!r}")
+            result = conn.execute(shortlists_table.insert().values(name=name.strip(), owner=owner, created_at=_now()))
+            return int(result.inserted_primary_key[0])
+
+    def shortlists(self) -> pd.DataFrame:
+        """Every shortlist with its number of entries, newest first."""
+        t, e = shortlists_table, shortlist_entries_table
+        query = (
+            sa.select(t, sa.func.count(e.c.profile_id).label("entries"))
+            .select_from(t.outerjoin(e, e.c.shortlist_id == t.c.id))
+            .group_by(t.c.id)
+            .order_by(t.c.id.desc())
+        )
+        with self._engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[*t.c.keys(), "entries"])
+
+    def delete_shortlist(self, shortlist_id: int) -> None:
+        """Deletes a shortlist and its entries."""
+        with self.transaction() as conn:
+            conn.execute(shortlist_entries_table.delete().where(shortlist_entries_table.c.shortlist_id == shortlist_id))
+            conn.execute(shortlists_table.delete().where(shortlists_table.c.id == shortlist_id))
+
+    def set_shortlist_entry(
+        self, shortlist_id: int, profile_id: str, *, stage: str | None = None, note: str | None = None
+    ) -> None:
+        """Adds an organisation to a shortlist, or changes its stage or note if it is there already."""
+        if stage is not None and stage not in SHORTLIST_STAGES:
+            raise StoreError(f"unknown stage {stage!r}; use one of {', '.join(SHORTLIST_STAGES)}")
+        with self.transaction() as conn:
+            if conn.execute(sa.select(shortlists_table.c.id).where(shortlists_table.c.id == shortlist_id)).first() is None:
+                raise StoreError(f"no shortlist with id {shortlist_id}")
+            values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now()}
+            changes = {k: v for k, v in (("stage", stage), ("note", note)) if v is not None}
+            stmt = sqlite_insert(shortlist_entries_table).values(**values, **changes)
+            index = [shortlist_entries_table.c.shortlist_id, shortlist_entries_table.c.profile_id]
+            conn.execute(stmt.on_conflict_do_update(index_elements=index, set_=changes) if changes
+                         else stmt.on_conflict_do_nothing(index_elements=index))
+
+    def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
+        """Takes an organisation off a shortlist."""
+        e = shortlist_entries_table
+        with self.transaction() as conn:
+            conn.execute(e.delete().where((e.c.shortlist_id == shortlist_id) & (e.c.profile_id == profile_id)))
+
+    def shortlist_entries(self, shortlist_id: int) -> pd.DataFrame:
+        """A shortlist's entries with each organisation's name, type, city and country, in the order added."""
+        e, p = shortlist_entries_table, profiles_table
+        query = (
+            sa.select(e.c.profile_id, p.c.name, p.c.org_type, p.c.city, p.c.country, e.c.stage, e.c.note, e.c.added_at)
+            .select_from(e.outerjoin(p, p.c.id == e.c.profile_id))
+            .where(e.c.shortlist_id == shortlist_id)
+            .order_by(e.c.added_at, e.c.profile_id)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return pd.DataFrame(rows, columns=["profile_id", "name", "org_type", "city", "country", "stage", "note", "added_at"])
+
+    def add_note(self, profile_id: str, text: str, *, author: str = "") -> int:
+        """Adds a note about an organisation and returns its id."""
+        if not text.strip():
+            raise StoreError("the note is empty")
+        with self.transaction() as conn:
+            result = conn.execute(
+                notes_table.insert().values(profile_id=profile_id, author=author, text=text, created_at=_now())
+            )
+            return int(result.inserted_primary_key[0])
+
+    def notes(self, profile_id: str | None = None) -> pd.DataFrame:
+        """Notes (all, or about one organisation), newest first."""
+        query = sa.select(notes_table).order_by(notes_table.c.id.desc())
+        if profile_id is not None:
+            query = query.where(notes_table.c.profile_id == profile_id)
+        with self._engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(notes_table.c.keys()))
+
+    def delete_note(self, note_id: int) -> None:
+        """Deletes one note."""
+        with self.transaction() as conn:
+            conn.execute(notes_table.delete().where(notes_table.c.id == note_id))
+
     def stats(self) -> dict[str, Any]:
         """Counts for dashboards and ``matcher stats``."""
         with self._engine.connect() as conn:

@@ -104,3 +104,39 @@ def test_version_counter_moves_with_every_profile_or_partnership_write(store: St
     after_profiles = store.version()
     store.add_partnerships(pd.DataFrame([{"source_id": "dj-1", "target_id": "ma-1"}]))
     assert start < after_profiles < store.version()
+
+
+def test_shortlist_entries_carry_stage_and_note_and_the_profile_name(store: Store) -> None:
+    store.upsert_profiles(profile_rows())
+    sid = store.create_shortlist("Málaga mission 2027", owner="officer")
+    store.set_shortlist_entry(sid, "ma-1")
+    store.set_shortlist_entry(sid, "ma-1", stage="contacted", note="call in May")
+    entries = store.shortlist_entries(sid)
+    assert entries[["profile_id", "name", "stage", "note"]].values.tolist() == [
+        ["ma-1", "Biomédica Costa del Sol", "contacted", "call in May"]
+    ]
+    assert store.shortlists().loc[0, "entries"] == 1
+
+
+def test_shortlist_names_are_unique_per_owner_and_stages_checked(store: Store) -> None:
+    sid = store.create_shortlist("Visit", owner="officer")
+    with pytest.raises(StoreError, match="already a shortlist"):
+        store.create_shortlist("Visit", owner="officer")
+    with pytest.raises(StoreError, match="unknown stage"):
+        store.set_shortlist_entry(sid, "ma-1", stage="married")
+
+
+def test_deleting_a_shortlist_deletes_its_entries(store: Store) -> None:
+    sid = store.create_shortlist("Visit")
+    store.set_shortlist_entry(sid, "ma-1")
+    store.delete_shortlist(sid)
+    assert store.shortlists().empty and store.shortlist_entries(sid).empty
+
+
+def test_notes_are_kept_per_organisation_newest_first(store: Store) -> None:
+    store.add_note("ma-1", "met at BIO 2026", author="officer")
+    store.add_note("ma-1", "sent NDA", author="officer")
+    store.add_note("dj-1", "other")
+    assert store.notes("ma-1")["text"].tolist() == ["sent NDA", "met at BIO 2026"]
+    with pytest.raises(StoreError, match="empty"):
+        store.add_note("ma-1", "  ")
