@@ -1,0 +1,311 @@
+"""Candidate generation: several bounded channels, each proposing catalogue rows, merged with their provenance.
+
+Channels (:data:`CHANNELS`):
+
+- ``need``: the asker's ``seeks`` against others' ``offers`` (a vector index over the offers facet);
+- ``offer``: the asker's ``offers`` against others' ``seeks`` (a vector index over the seeks facet);
+- ``similar``: the asker's profile against others' profiles (peers elsewhere);
+- ``lexical``: TF-IDF on names, sectors, tags, technologies and texts, keeping only rare terms
+  (:class:`LexicalIndex`), for names of technologies that embeddings blur;
+- ``graph``: partners of partners by Adamic-Adar (:class:`PartnerGraph`);
+- ``peers``: partners of the organisations most similar to the asker.
+
+The first three search a :class:`matcher.index.VectorIndex` through :class:`FacetSearcher`; the others score the
+catalogue with sparse products. Every channel honours an ``allowed`` mask inside its top-k, so filters act before
+the cut. Profiles with little text still get candidates from the lexical, graph and peer channels.
+
+Example:
+    >>> import pandas as pd
+    >>> edges = pd.DataFrame({"source_id": ["a", "b"], "target_id": ["b", "c"]})
+    >>> graph = PartnerGraph().fit(["a", "b", "c"], edges)
+    >>> graph.partners(1).tolist()
+    [0, 2]
+    >>> common, adamic_adar = graph.link_scores(np.array([0]))
+    >>> common.toarray()[0, 2]  # a and c share one partner, b
+    np.float32(1.0)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .vocab import SECTOR_LABELS
+
+if TYPE_CHECKING:
+    from .index import VectorIndex
+
+__all__ = [
+    "CHANNELS",
+    "CandidatePool",
+    "FacetSearcher",
+    "LexicalIndex",
+    "PartnerGraph",
+    "lexical_documents",
+    "merge_channels",
+    "top_rows",
+]
+
+logger = logging.getLogger(__name__)
+
+CHANNELS: tuple[str, ...] = ("need", "offer", "similar", "lexical", "graph", "peers")
+"""Candidate channels, in the order of the provenance bits of :class:`CandidatePool`."""
+
+_CHANNEL_BIT = {name: 1 << i for i, name in enumerate(CHANNELS)}
+
+
+def top_rows(rows: np.ndarray, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """The ``k`` rows with the highest positive scores among the ``allowed`` ones, best first.
+
+    Args:
+        rows: Catalogue rows (int).
+        scores: One score per row.
+        k: How many to keep.
+        allowed: Bool mask over the whole catalogue, or None for all rows.
+
+    Example:
+        >>> top_rows(np.array([4, 7, 9]), np.array([0.2, 0.9, 0.5]), 2).tolist()
+        [7, 9]
+    """
+    keep = scores > 0
+    if allowed is not None:
+        keep &= allowed[rows]
+    rows, scores = rows[keep], scores[keep]
+    if k < len(rows):
+        part = np.argpartition(-scores, k)[:k]
+        rows, scores = rows[part], scores[part]
+    return rows[np.argsort(-scores, kind="stable")]
+
+
+@dataclass(frozen=True)
+class CandidatePool:
+    """Merged candidates of one asker.
+
+    Attributes:
+        rows: Distinct catalogue rows.
+        channels: Per row, a bit mask of the channels that proposed it (bit i = ``CHANNELS[i]``).
+    """
+
+    rows: np.ndarray
+    channels: np.ndarray
+
+    def channel_names(self, i: int) -> tuple[str, ...]:
+        """Names of the channels that proposed the ``i``-th row."""
+        bits = int(self.channels[i])
+        return tuple(name for name in CHANNELS if bits & _CHANNEL_BIT[name])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def merge_channels(found: Mapping[str, np.ndarray]) -> CandidatePool:
+    """Union of each channel's rows, remembering which channels proposed each row.
+
+    Example:
+        >>> pool = merge_channels({"need": np.array([3, 1]), "lexical": np.array([1])})
+        >>> pool.rows.tolist(), pool.channel_names(0)
+        ([1, 3], ('need', 'lexical'))
+    """
+    unknown = sorted(set(found) - set(_CHANNEL_BIT))
+    if unknown:
+        raise ValueError(f"unknown channels {unknown}; known: {', '.join(CHANNELS)}")
+    parts = [np.asarray(rows, dtype=np.int64) for rows in found.values()]
+    bits = [np.full(len(rows), _CHANNEL_BIT[name], dtype=np.uint8) for name, rows in zip(found, parts, strict=True)]
+    if not parts:
+        return CandidatePool(np.zeros(0, np.int64), np.zeros(0, np.uint8))
+    all_rows, all_bits = np.concatenate(parts), np.concatenate(bits)
+    rows, inverse = np.unique(all_rows, return_inverse=True)
+    channels = np.zeros(len(rows), dtype=np.uint8)
+    np.bitwise_or.at(channels, inverse, all_bits)
+    return CandidatePool(rows, channels)
+
+
+class FacetSearcher:
+    """A :class:`~matcher.index.VectorIndex` seen through catalogue rows: masks in, rows out.
+
+    The index may hold fewer ids than the catalogue (profiles with an empty text have no vector) and in another
+    order; this maps between the two. Build it again whenever the index changes.
+
+    Args:
+        index: The vector index of one facet.
+        row_of: Catalogue row of each profile id.
+    """
+
+    def __init__(self, index: VectorIndex, row_of: Mapping[str, int]) -> None:
+        self.index = index
+        self.row_of = row_of
+        self.rows = np.fromiter((row_of.get(pid, -1) for pid in index.ids_), dtype=np.int64)
+
+    def search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Top ``k`` catalogue rows per query (and their cosines) among the ``allowed`` rows.
+
+        Args:
+            queries: ``(m, d)`` unit vectors.
+            k: Results wanted per query.
+            allowed: Bool mask over the catalogue (shared by all queries), or None.
+
+        Raises:
+            ValueError: The index changed since this searcher was built.
+        """
+        if len(self.index) != len(self.rows):
+            raise ValueError("the vector index changed since the recommender was fitted: fit it again")
+        known = self.rows >= 0
+        mask = known & allowed[np.maximum(self.rows, 0)] if allowed is not None else known
+        if k < 1 or not mask.any() or not len(queries):
+            empty = [np.zeros(0, np.int64) for _ in range(len(queries))]
+            return empty, [np.zeros(0, np.float32) for _ in range(len(queries))]
+        result = self.index.search(queries, k, allowed=None if mask.all() else mask)
+        row_of = self.row_of
+        rows = [np.fromiter((row_of[pid] for pid in ids), np.int64, len(ids)) for ids in result.ids]
+        return rows, list(result.scores)
+
+
+def lexical_documents(profiles: pd.DataFrame) -> list[str]:
+    """The text the lexical channel matches on, one per row: name, sectors, tags, technologies and the texts."""
+    docs = []
+    for row in profiles.itertuples(index=False):
+        sectors = [SECTOR_LABELS.get(s, s) for s in (getattr(row, "sectors", ()) or ())]
+        lists = [*sectors, *(getattr(row, "tags", ()) or ()), *(getattr(row, "technologies", ()) or ())]
+        texts = [getattr(row, name, "") for name in ("name", "description", "offers", "seeks")]
+        docs.append(" ".join([*lists, *(t for t in texts if isinstance(t, str))]))
+    return docs
+
+
+class LexicalIndex:
+    """TF-IDF over :func:`lexical_documents`, keeping rare terms only: the channel for named technologies.
+
+    Terms found in more than ``max_df_share`` of the profiles are dropped (generic words are the embeddings'
+    business), but never in a catalogue of fewer than ``min_docs_for_cut`` profiles, where every shared term is
+    informative.
+
+    Args:
+        max_df_share: Largest share of profiles a term may appear in.
+        min_docs_for_cut: Catalogue size below which no term is dropped for being frequent.
+        ngram_range: Word n-grams (bigrams catch "fill finish", "power electronics").
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"name": ["A", "B", "C"], "technologies": [("GaN",), ("GaN", "SiC"), ("CRISPR",)]})
+        >>> lex = LexicalIndex().fit(frame)
+        >>> lex.scores(lex.transform(frame.iloc[[0]])).toarray().astype(float).round(2).tolist()
+        [[1.0, 0.47, 0.0]]
+    """
+
+    def __init__(
+        self, *, max_df_share: float = 0.1, min_docs_for_cut: int = 50, ngram_range: tuple[int, int] = (1, 2)
+    ) -> None:
+        self.max_df_share = max_df_share
+        self.min_docs_for_cut = min_docs_for_cut
+        self.ngram_range = ngram_range
+
+    def fit(self, profiles: pd.DataFrame) -> LexicalIndex:
+        """Learns the vocabulary and IDF weights and indexes every profile."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not 0 < self.max_df_share <= 1:
+            raise ValueError(f"max_df_share must be in (0, 1], got {self.max_df_share!r}")
+        n = len(profiles)
+        max_df: float | int = 1.0 if n < self.min_docs_for_cut else max(2, math.floor(self.max_df_share * n))
+        self.vectorizer_ = TfidfVectorizer(
+            ngram_range=self.ngram_range, sublinear_tf=True, stop_words="english", max_df=max_df, dtype=np.float32
+        )
+        docs = lexical_documents(profiles)
+        try:
+            matrix = self.vectorizer_.fit_transform(docs)
+        except ValueError:  # an empty vocabulary: no profile has a usable term
+            self.vectorizer_ = None
+            matrix = sp.csr_matrix((n, 0), dtype=np.float32)
+        self.matrix_ = matrix.tocsr()
+        # Term-major copy: one asker's scores touch only the postings of its own terms.
+        self.postings_ = self.matrix_.T.tocsr()
+        logger.info("lexical index: %d profiles, %d terms", n, self.matrix_.shape[1])
+        return self
+
+    def transform(self, profiles: pd.DataFrame) -> sp.csr_matrix:
+        """TF-IDF rows of ``profiles`` (for askers typed in, not in the catalogue)."""
+        if self.vectorizer_ is None:
+            return sp.csr_matrix((len(profiles), 0), dtype=np.float32)
+        return self.vectorizer_.transform(lexical_documents(profiles)).tocsr()
+
+    def scores(self, queries: sp.csr_matrix) -> sp.csr_matrix:
+        """Cosine of each query row with every profile: a sparse ``(m, n)`` matrix."""
+        return (queries @ self.postings_).tocsr()
+
+
+class PartnerGraph:
+    """Known partnerships as an undirected graph over catalogue rows, with link-prediction scores.
+
+    Attributes (after :meth:`fit`):
+        adjacency_: Sparse symmetric 0/1 ``(n, n)`` matrix, no self-loops.
+        degree_: Partners per profile.
+        popularity_: ``log(1 + degree) / log(1 + max degree)``: how sought-after, damped.
+
+    Example:
+        >>> edges = pd.DataFrame({"source_id": ["a", "a"], "target_id": ["b", "c"]})
+        >>> PartnerGraph().fit(["a", "b", "c"], edges).degree_.tolist()
+        [2, 1, 1]
+    """
+
+    def fit(self, ids: Sequence[str], partnerships: pd.DataFrame) -> PartnerGraph:
+        """Builds the graph; partnerships naming ids outside ``ids`` are skipped (and counted in the log)."""
+        n = len(ids)
+        row_of = {pid: i for i, pid in enumerate(ids)}
+        if len(partnerships):
+            src = partnerships["source_id"].map(row_of).to_numpy(dtype=float, na_value=np.nan)
+            dst = partnerships["target_id"].map(row_of).to_numpy(dtype=float, na_value=np.nan)
+        else:
+            src = dst = np.zeros(0)
+        known = ~np.isnan(src) & ~np.isnan(dst) & (src != dst)
+        if (~known).any():
+            logger.info("partner graph: skipped %d partnerships (unknown id or self-loop)", int((~known).sum()))
+        src, dst = src[known].astype(np.int64), dst[known].astype(np.int64)
+        ones = np.ones(2 * len(src), dtype=np.float32)
+        adjacency = sp.csr_matrix((ones, (np.r_[src, dst], np.r_[dst, src])), shape=(n, n))
+        adjacency.sum_duplicates()
+        adjacency.data[:] = 1.0  # several partnerships between two organisations are one edge
+        self.adjacency_ = adjacency
+        self.degree_ = np.diff(adjacency.indptr).astype(np.int64)
+        max_degree = int(self.degree_.max(initial=0))
+        self.popularity_ = np.log1p(self.degree_) / math.log1p(max_degree) if max_degree else np.zeros(n)
+        # Adamic-Adar weighs a shared partner z by 1 / log(degree z): a hub partner says little.
+        weights = 1.0 / np.log(np.maximum(self.degree_, 2))
+        self.weighted_ = sp.diags(weights.astype(np.float32)) @ adjacency
+        logger.info("partner graph: %d profiles, %d edges", n, adjacency.nnz // 2)
+        return self
+
+    @property
+    def n_edges(self) -> int:
+        """Number of distinct partner pairs."""
+        return int(self.adjacency_.nnz // 2)
+
+    def partners(self, row: int) -> np.ndarray:
+        """Catalogue rows of ``row``'s partners, ascending."""
+        a = self.adjacency_
+        return a.indices[a.indptr[row] : a.indptr[row + 1]].astype(np.int64)
+
+    def link_scores(self, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Common-partner counts and Adamic-Adar scores of ``rows`` against every profile, sparse ``(m, n)``."""
+        starts = self.adjacency_[rows]
+        return (starts @ self.adjacency_).tocsr(), (starts @ self.weighted_).tocsr()
+
+    def peer_scores(self, peers: np.ndarray, weights: np.ndarray) -> sp.csr_matrix:
+        """For each profile, the summed weight of the ``peers`` it works with, sparse ``(1, n)``.
+
+        With peers the organisations most similar to an asker and weights their similarities, this scores
+        "partners of organisations like this one".
+        """
+        peers = np.asarray(peers, dtype=np.int64)
+        start = sp.csr_matrix(
+            (np.asarray(weights, dtype=np.float32), (np.zeros(len(peers), np.int64), peers)),
+            shape=(1, self.adjacency_.shape[0]),
+        )
+        return (start @ self.adjacency_).tocsr()

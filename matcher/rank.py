@@ -1,0 +1,1064 @@
+"""Reciprocal partner recommendations: candidates -> features -> two-sided score -> exclusions -> diversity ->
+explanations.
+
+:class:`Recommender` is fitted on the catalogue (profiles frame, facet vectors, partnerships, optionally the
+vector indexes the caller already holds) and answers for an organisation of the catalogue or a profile typed in:
+
+1. candidates from bounded channels (:mod:`matcher.candidates`), the filters and the cross-city rule applied
+   inside each channel's top-k;
+2. features per pair (:mod:`matcher.features`) and a :class:`Scorer` that returns the fit for the asker and the
+   fit for the candidate; the score is their harmonic mean (RECON, Pizzato et al. 2010), so a match must be good
+   for both sides;
+3. exclusions: the asker itself, its existing partners (returned separately) and likely competitors (firms that
+   share a sector and offer nearly the same thing), unless asked for;
+4. maximal marginal relevance within a list and, for batches, an exposure cap across lists
+   (:mod:`matcher.diversify`);
+5. plain-word reasons quoting both profiles (:mod:`matcher.explain`).
+
+The default :class:`WeightedScorer` reads its weights from ``ranking.toml`` (shipped with the package); any
+object with the :class:`Scorer` methods (a learned re-ranker) can replace it.
+
+Example:
+    >>> rec = Recommender().fit(profiles, vectors, partnerships)            # doctest: +SKIP
+    >>> top = rec.recommend("dj-001", k=10, filters=Filters(country=("ES",)))  # doctest: +SKIP
+    >>> top.results[0].name, top.results[0].reasons[0]                       # doctest: +SKIP
+    ('Biomédica Costa del Sol', 'Their offer "GMP fill-finish ..." meets your need "scale-up ..."')
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .candidates import CandidatePool, FacetSearcher, LexicalIndex, PartnerGraph, merge_channels, top_rows
+from .diversify import cap_exposure, exposure_limit, mmr
+from .explain import Encode, PhraseEncoder, explain_pair
+from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, roles_of
+from .filters import Filters
+from .schema import FACETS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
+
+__all__ = [
+    "CrossCity",
+    "Match",
+    "RankingConfig",
+    "Recommendations",
+    "Recommender",
+    "Scorer",
+    "UnknownProfileError",
+    "WeightedScorer",
+    "harmonic_mean",
+    "load_config",
+]
+
+logger = logging.getLogger(__name__)
+
+CrossCity = Literal["other_city", "other_country", "any"]
+_CROSS_CITY: tuple[str, ...] = ("other_city", "other_country", "any")
+_FIRM_TYPES = frozenset({"startup", "sme", "company", "large_company", "multinational"})
+_GROUP_CHUNK = 256
+"""Queries searched together at most (bounds the sparse score matrices of a batch)."""
+_FILL_ALL_BELOW = 5_000
+"""When a list comes up short and at most this many organisations are eligible, score them all."""
+
+
+class UnknownProfileError(KeyError):
+    """An organisation id that is not in the fitted catalogue."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+# ----------------------------------------------------------------------------------------------------- config
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """The ranking model read from TOML.
+
+    Attributes:
+        weights: ``{"query": {...}, "candidate": {...}, "peers": {...}}``: feature weights per direction, and for
+            peer search.
+        type_fit: The role fit table.
+    """
+
+    weights: Mapping[str, Mapping[str, float]]
+    type_fit: TypeFit
+
+
+def _read_toml(source: str | Path | Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if source is None:
+        return tomllib.loads(resources.files("matcher").joinpath("ranking.toml").read_text(encoding="utf-8"))
+    if isinstance(source, Mapping):
+        return source
+    with Path(source).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def load_config(source: str | Path | Mapping[str, Any] | None = None) -> RankingConfig:
+    """Reads the ranking model: the packaged ``ranking.toml``, or a TOML path or mapping of the same shape.
+
+    A section the source leaves out (``weights.query``, ``weights.candidate``, ``weights.peers``, ``type_fit``)
+    keeps its packaged default; a section it gives replaces the default whole.
+
+    Raises:
+        ValueError: An unknown feature or role, a direction without a positive weight, a fit outside [0, 1].
+
+    Example:
+        >>> load_config().weights["query"]["need_match"]
+        0.4
+    """
+    default = _read_toml(None)
+    given = _read_toml(source)
+    weights = {**default["weights"], **given.get("weights", {})}
+    for direction in ("query", "candidate", "peers"):
+        _check_weights(direction, weights[direction])
+    table = dict(given.get("type_fit", default["type_fit"]))
+    fallback = float(table.pop("default", 0.3))
+    return RankingConfig(weights=weights, type_fit=TypeFit.from_mapping(table, default=fallback))
+
+
+def _check_weights(direction: str, weights: Mapping[str, float]) -> None:
+    unknown = sorted(set(weights) - set(FEATURE_NAMES))
+    if unknown:
+        raise ValueError(f"unknown features in weights.{direction}: {unknown}; known: {', '.join(FEATURE_NAMES)}")
+    if not any(float(w) > 0 for w in weights.values()):
+        raise ValueError(f"weights.{direction} needs at least one positive weight")
+
+
+# ----------------------------------------------------------------------------------------------------- scorers
+
+
+def harmonic_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise ``2ab / (a + b)``, 0 where both are 0: high only when both are high.
+
+    Example:
+        >>> harmonic_mean(np.array([0.9, 0.5, 0.0]), np.array([0.1, 0.5, 0.0])).round(2).tolist()
+        [0.18, 0.5, 0.0]
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    total = a + b
+    return np.divide(2.0 * a * b, total, out=np.zeros_like(total), where=total > 0)
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """What the recommender needs from a scorer: a learned re-ranker implements the same two methods.
+
+    Attributes:
+        name: Shown in logs and model cards.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Fit for the asker and fit for the candidate, each in [0, 1], one value per row of ``features``
+        (columns :data:`matcher.features.FEATURE_NAMES`). The ranking score is their harmonic mean."""
+        ...
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Per row, how much each factor adds to the ranking score (columns: factor names). A scorer that
+        cannot attribute its score returns a frame with no columns."""
+        ...
+
+
+class WeightedScorer:
+    """A transparent scorer: each direction's fit is a weighted sum of features, normalised by its positive
+    weights and clipped to [0, 1].
+
+    Contributions split the harmonic mean ``H = 2ab / (a + b)`` exactly: ``H = b/(a+b) * a + a/(a+b) * b``, so
+    factor f contributes ``b/(a+b) * w_f^query x_f + a/(a+b) * w_f^candidate x_f`` (each weight divided by its
+    direction's positive total) and the contributions add up to the score.
+
+    Args:
+        weights: ``{"query": {feature: weight}, "candidate": {...}}``, a TOML path with a ``[weights]`` table, or
+            None for the packaged ``ranking.toml``.
+        name: Shown in logs.
+
+    Example:
+        >>> s = WeightedScorer({"query": {"need_match": 1.0}, "candidate": {"offer_match": 1.0}})
+        >>> f = pd.DataFrame({"need_match": [0.8, 0.8], "offer_match": [0.8, 0.0]})
+        >>> [v.tolist() for v in s.score(f)]
+        [[0.8, 0.8], [0.8, 0.0]]
+        >>> s.contributions(f).round(2).to_dict("list")
+        {'need_match': [0.4, 0.0], 'offer_match': [0.4, 0.0]}
+    """
+
+    def __init__(
+        self, weights: Mapping[str, Mapping[str, float]] | str | Path | None = None, *, name: str = "weighted"
+    ) -> None:
+        self.weights = weights
+        self.name = name
+
+    @cached_property
+    def weights_(self) -> dict[str, dict[str, float]]:
+        """The resolved weights per direction, each divided by the direction's positive total."""
+        if self.weights is None or isinstance(self.weights, (str, Path)):
+            raw = load_config(self.weights).weights
+        else:
+            raw = self.weights
+        resolved = {}
+        for direction in ("query", "candidate"):
+            if direction not in raw:
+                raise ValueError(f"weights need a {direction!r} direction, got {sorted(raw)}")
+            _check_weights(direction, raw[direction])
+            positive = sum(float(w) for w in raw[direction].values() if float(w) > 0)
+            resolved[direction] = {name: float(w) / positive for name, w in raw[direction].items()}
+        return resolved
+
+    def _parts(self, features: pd.DataFrame, direction: str) -> pd.DataFrame:
+        weights = self.weights_[direction]
+        missing = sorted(set(weights) - set(features.columns))
+        if missing:
+            raise ValueError(f"features lack the columns {missing} the {self.name} scorer weighs")
+        return features[list(weights)] * pd.Series(weights)
+
+    def score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Fit for the asker and fit for the candidate."""
+        fit_query = np.clip(self._parts(features, "query").sum(axis=1).to_numpy(), 0.0, 1.0)
+        fit_candidate = np.clip(self._parts(features, "candidate").sum(axis=1).to_numpy(), 0.0, 1.0)
+        return fit_query, fit_candidate
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Each factor's share of the harmonic-mean score (rows add up to the score, up to clipping)."""
+        query, candidate = self._parts(features, "query"), self._parts(features, "candidate")
+        a, b = query.sum(axis=1).to_numpy(), candidate.sum(axis=1).to_numpy()
+        total = a + b
+        to_query = np.divide(b, total, out=np.zeros_like(total), where=total > 0)
+        to_candidate = np.divide(a, total, out=np.zeros_like(total), where=total > 0)
+        combined = query.mul(to_query, axis=0).add(candidate.mul(to_candidate, axis=0), fill_value=0.0)
+        return combined[[c for c in FEATURE_NAMES if c in combined.columns]]
+
+
+# ----------------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Match:
+    """One suggested organisation.
+
+    Attributes:
+        id, name, city, country, org_type: Who it is.
+        score: Harmonic mean of the two fits, in [0, 1].
+        fit_for_query: How much the candidate gives the asker.
+        fit_for_candidate: How much the asker gives the candidate.
+        reasons: Plain-word reasons, strongest first; the last one lists the factors' contributions.
+        contributions: Each factor's contribution to ``score``.
+        channels: The candidate channels that proposed it (see :data:`matcher.candidates.CHANNELS`).
+    """
+
+    id: str
+    name: str
+    city: str
+    country: str
+    org_type: str
+    score: float
+    fit_for_query: float
+    fit_for_candidate: float
+    reasons: tuple[str, ...] = ()
+    contributions: Mapping[str, float] = field(default_factory=dict)
+    channels: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (scores rounded to 4 decimals)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "city": self.city,
+            "country": self.country,
+            "org_type": self.org_type,
+            "score": round(self.score, 4),
+            "fit_for_query": round(self.fit_for_query, 4),
+            "fit_for_candidate": round(self.fit_for_candidate, 4),
+            "reasons": list(self.reasons),
+            "contributions": {k: round(v, 4) for k, v in self.contributions.items()},
+            "channels": list(self.channels),
+        }
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """The answer for one asker.
+
+    Attributes:
+        query: The asker's id, or its name for a profile typed in.
+        results: Suggestions, best first (after diversification).
+        existing_partners: The asker's known partners, scored the same way, best first (at most ``k``).
+        excluded_competitors: Candidates left out as likely competitors.
+    """
+
+    query: str
+    results: list[Match]
+    existing_partners: list[Match] = field(default_factory=list)
+    excluded_competitors: int = 0
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the results, in order."""
+        return [m.id for m in self.results]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``matcher recommend --json``."""
+        return {
+            "query": self.query,
+            "results": [m.to_dict() for m in self.results],
+            "existing_partners": [m.to_dict() for m in self.existing_partners],
+            "excluded_competitors": self.excluded_competitors,
+        }
+
+
+# ----------------------------------------------------------------------------------------------------- internals
+
+
+@dataclass
+class _Query:
+    """One asker, resolved against the catalogue."""
+
+    label: str
+    profile: Profile
+    row: int  # -1 for a profile typed in
+    attrs: ProfileArrays
+    vectors: dict[str, np.ndarray]
+    lexical: sp.csr_matrix
+    excluded: np.ndarray  # rows never proposed: itself, partners unless asked, ``exclude``
+    partners: np.ndarray
+
+
+@dataclass
+class _Ranked:
+    """One asker's scored candidates, in list order (diversified), before the exposure cap."""
+
+    rows: np.ndarray
+    pool_index: np.ndarray  # position of each row in the pool / feature frame
+    pool: CandidatePool
+    features: pd.DataFrame
+    fit_query: np.ndarray
+    fit_candidate: np.ndarray
+    score: np.ndarray
+    partner_rows: np.ndarray
+    partner_features: pd.DataFrame | None
+    excluded_competitors: int
+    peers: np.ndarray
+
+
+def _dense_row(matrix: sp.csr_matrix, i: int, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=np.float32)
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    out[matrix.indices[start:end]] = matrix.data[start:end]
+    return out
+
+
+class Recommender:
+    """Reciprocal, complementary, explained partner recommendations over a fitted catalogue.
+
+    Args:
+        scorer: Turns pair features into the two fits; default :class:`WeightedScorer` over ``config``.
+        config: A ranking model (TOML path or mapping, see :func:`load_config`); default the packaged one.
+        channel_k: Candidates each channel proposes (raised to ``k`` when more are asked).
+        cross_city: ``"other_city"`` (default: the alliance's purpose), ``"other_country"`` or ``"any"``.
+        mmr_lambda: Relevance against novelty in maximal marginal relevance (1 turns diversification off).
+        mmr_pool: Diversify among the best ``mmr_pool * k`` candidates.
+        exposure_cap: In a batch (:meth:`recommend_many`), the share of the lists one organisation may appear in
+            (see :func:`matcher.diversify.exposure_limit`); None for no cap.
+        competitor_threshold: Two firms sharing a sector whose offers have at least this cosine similarity are
+            likely competitors and are left out unless asked for. 0.8 is where all-MiniLM-L6-v2 places
+            paraphrases of one service; different services of one sector sit below it.
+        peer_seeds: How many of the asker's most similar organisations seed the "partners of peers" channel.
+        encode: Phrase encoder for explanations (an encoder's ``encode``); word overlap without it.
+
+    Example:
+        >>> rec = Recommender(cross_city="any", mmr_lambda=1.0)
+        >>> rec.channel_k
+        100
+    """
+
+    def __init__(
+        self,
+        *,
+        scorer: Scorer | None = None,
+        config: str | Path | Mapping[str, Any] | None = None,
+        channel_k: int = 100,
+        cross_city: CrossCity = "other_city",
+        mmr_lambda: float = 0.8,
+        mmr_pool: int = 3,
+        exposure_cap: float | None = 0.05,
+        competitor_threshold: float = 0.8,
+        peer_seeds: int = 10,
+        encode: Encode | None = None,
+    ) -> None:
+        self.scorer = scorer
+        self.config = config
+        self.channel_k = channel_k
+        self.cross_city = cross_city
+        self.mmr_lambda = mmr_lambda
+        self.mmr_pool = mmr_pool
+        self.exposure_cap = exposure_cap
+        self.competitor_threshold = competitor_threshold
+        self.peer_seeds = peer_seeds
+        self.encode = encode
+
+    # ------------------------------------------------------------------------------------------------- fit
+
+    def fit(
+        self,
+        profiles: pd.DataFrame,
+        vectors: Mapping[str, np.ndarray],
+        partnerships: pd.DataFrame | None = None,
+        indexes: Mapping[str, Any] | None = None,
+    ) -> Recommender:
+        """Learns the catalogue: lexical index, partner graph, attribute arrays, and vector indexes if not given.
+
+        Args:
+            profiles: One row per organisation (columns of :data:`matcher.schema.PROFILE_COLUMNS`).
+            vectors: Per facet (``profile``, ``offers``, ``seeks``), float32 ``(len(profiles), d)`` unit rows
+                aligned with ``profiles``; zero rows for empty texts.
+            partnerships: Known partnerships (``source_id``, ``target_id``, ...); None for none.
+            indexes: Per facet, a :class:`matcher.index.VectorIndex` over (some of) the same ids, to reuse;
+                missing facets are indexed here from the non-zero rows of ``vectors``.
+
+        Raises:
+            ValueError: Missing columns, duplicate ids, vectors of the wrong shape, or bad parameters.
+        """
+        self._check_params()
+        missing = [c for c in (*PROFILE_REQUIRED, "sectors", "offers", "seeks") if c not in profiles.columns]
+        if missing:
+            raise ValueError(f"profiles lack the columns {missing}")
+        profiles = profiles.reset_index(drop=True)
+        ids = profiles["id"].astype(str).tolist()
+        if len(set(ids)) != len(ids):
+            raise ValueError("profiles hold duplicate ids")
+        n = len(ids)
+        self.vectors_: dict[str, np.ndarray] = {}
+        for facet in FACETS:
+            if facet not in vectors:
+                raise ValueError(f"vectors lack the {facet!r} facet")
+            array = np.ascontiguousarray(vectors[facet], dtype=np.float32)
+            if array.ndim != 2 or array.shape[0] != n:
+                raise ValueError(f"vectors[{facet!r}] must have shape ({n}, d), got {array.shape}")
+            self.vectors_[facet] = array
+        self.profiles_ = profiles
+        self.ids_ = ids
+        self.row_of_ = {pid: i for i, pid in enumerate(ids)}
+        self.config_ = load_config(self.config)
+        self.scorer_: Scorer = self.scorer if self.scorer is not None else WeightedScorer(self.config_.weights)
+        peer_weights = self.config_.weights["peers"]
+        self.peer_scorer_ = WeightedScorer({"query": peer_weights, "candidate": peer_weights}, name="peers")
+        self.arrays_ = ProfileArrays.from_frame(profiles)
+        self.firm_ = profiles["org_type"].isin(_FIRM_TYPES).to_numpy()
+        self.lexical_ = LexicalIndex().fit(profiles)
+        edges = partnerships if partnerships is not None else pd.DataFrame(columns=list(PARTNERSHIP_COLUMNS))
+        self.graph_ = PartnerGraph().fit(ids, edges)
+        self.searchers_ = {facet: FacetSearcher(self._index(facet, indexes), self.row_of_) for facet in FACETS}
+        self.phrase_encoder_ = PhraseEncoder(self.encode) if self.encode is not None else None
+        logger.info("recommender fitted: %d profiles, %d partnerships", n, self.graph_.n_edges)
+        return self
+
+    def _check_params(self) -> None:
+        if self.cross_city not in _CROSS_CITY:
+            raise ValueError(f"cross_city must be one of {_CROSS_CITY}, got {self.cross_city!r}")
+        if not (isinstance(self.channel_k, int) and self.channel_k >= 1):
+            raise ValueError(f"channel_k must be a positive int, got {self.channel_k!r}")
+        if not 0.0 <= self.mmr_lambda <= 1.0:
+            raise ValueError(f"mmr_lambda must be in [0, 1], got {self.mmr_lambda!r}")
+        if not (isinstance(self.mmr_pool, int) and self.mmr_pool >= 1):
+            raise ValueError(f"mmr_pool must be a positive int, got {self.mmr_pool!r}")
+        if self.exposure_cap is not None:
+            exposure_limit(self.exposure_cap, 1)  # raises on a bad share
+        if not (isinstance(self.peer_seeds, int) and self.peer_seeds >= 0):
+            raise ValueError(f"peer_seeds must be an int >= 0, got {self.peer_seeds!r}")
+
+    def _index(self, facet: str, indexes: Mapping[str, Any] | None) -> Any:
+        if indexes is not None and facet in indexes:
+            return indexes[facet]
+        from .index import VectorIndex
+
+        array = self.vectors_[facet]
+        present = np.flatnonzero(np.einsum("ij,ij->i", array, array) > 0)
+        index = VectorIndex()
+        if len(present):
+            index.build([self.ids_[i] for i in present], array[present])
+        else:  # no text at all in this facet: an index with nothing to find
+            index.build([], np.zeros((0, array.shape[1]), np.float32))
+        return index
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "ids_"):
+            raise ValueError("this Recommender is not fitted yet: call fit(profiles, vectors, partnerships) first")
+
+    # ------------------------------------------------------------------------------------------------- queries
+
+    def _resolve(
+        self,
+        query: str | Profile,
+        query_vectors: Mapping[str, np.ndarray] | None,
+        exclude: Collection[str],
+        include_partners: bool,
+    ) -> _Query:
+        if isinstance(query, str):
+            if query not in self.row_of_:
+                raise UnknownProfileError(f"no organisation with id {query!r} in the catalogue")
+            row = self.row_of_[query]
+            profile = Profile.from_mapping(self.profiles_.iloc[row])
+        elif isinstance(query, Profile):
+            profile, row = query, self.row_of_.get(query.id, -1)
+        else:
+            raise TypeError(f"query must be an id or a Profile, got {type(query).__name__}")
+        if query_vectors is not None:
+            vectors = {}
+            for facet in FACETS:
+                if facet not in query_vectors:
+                    raise ValueError(f"query_vectors lack the {facet!r} facet")
+                vector = np.asarray(query_vectors[facet], dtype=np.float32).reshape(-1)
+                if vector.shape != (self.vectors_[facet].shape[1],):
+                    raise ValueError(f"query_vectors[{facet!r}] has {vector.size} values, expected the index dimension")
+                vectors[facet] = vector
+        elif row >= 0:
+            vectors = {facet: self.vectors_[facet][row] for facet in FACETS}
+        else:
+            raise ValueError(f"profile {profile.id!r} is not in the catalogue: pass its query_vectors (one per facet)")
+        if row >= 0 and isinstance(query, str):
+            attrs, lexical = self.arrays_.take([row]), self.lexical_.matrix_[row]
+        else:
+            frame = pd.DataFrame([profile.to_dict()])
+            attrs, lexical = ProfileArrays.from_frame(frame), self.lexical_.transform(frame)
+        partners = self.graph_.partners(row) if row >= 0 else np.zeros(0, np.int64)
+        excluded = [self.row_of_[pid] for pid in exclude if pid in self.row_of_]
+        if row >= 0:
+            excluded.append(row)
+        if not include_partners:
+            excluded.extend(partners.tolist())
+        return _Query(
+            label=profile.id if row >= 0 else profile.name,
+            profile=profile,
+            row=row,
+            attrs=attrs,
+            vectors=vectors,
+            lexical=lexical,
+            excluded=np.unique(np.asarray(excluded, dtype=np.int64)),
+            partners=partners,
+        )
+
+    def _place_mask(self, query: _Query, cross_city: str, cache: dict[tuple[str, str], np.ndarray]) -> np.ndarray:
+        if cross_city == "any":
+            key = ("any", "")
+        elif cross_city == "other_country":
+            key = ("country", query.attrs.country[0])
+        else:
+            key = ("city", query.attrs.city[0])
+        if key not in cache:
+            if key[0] == "any":
+                cache[key] = np.ones(len(self.ids_), dtype=bool)
+            else:
+                values = self.arrays_.country if key[0] == "country" else self.arrays_.city
+                cache[key] = values != key[1]
+        return cache[key]
+
+    # ------------------------------------------------------------------------------------------------- channels
+
+    def _retrieve(
+        self, queries: list[_Query], allowed: np.ndarray, k: int, mode: str
+    ) -> tuple[list[CandidatePool], list[np.ndarray], list[dict[str, sp.csr_matrix]]]:
+        """Candidate pools of queries sharing one ``allowed`` mask; also each query's peers and sparse signals."""
+        m, n = len(queries), len(self.ids_)
+        k_channel = max(self.channel_k, k)
+        if m == 1:  # one asker: its own exclusions go inside the search
+            allowed = allowed.copy()
+            allowed[queries[0].excluded] = False
+            slack = 0
+        else:  # a group shares one mask: ask for more and drop each asker's own exclusions after
+            slack = max(len(q.excluded) for q in queries)
+        found: list[dict[str, np.ndarray]] = [{} for _ in queries]
+        channels = (("need", "seeks", "offers"), ("offer", "offers", "seeks"), ("similar", "profile", "profile"))
+        for channel, query_facet, index_facet in channels:
+            if mode == "peer" and channel != "similar":
+                continue
+            who = [i for i, q in enumerate(queries) if q.vectors[query_facet].any()]
+            if not who:
+                continue
+            stacked = np.stack([queries[i].vectors[query_facet] for i in who])
+            rows, _ = self.searchers_[index_facet].search(stacked, k_channel + slack, allowed)
+            for i, found_rows in zip(who, rows, strict=True):
+                found[i][channel] = found_rows
+
+        signals: list[dict[str, sp.csr_matrix]] = [{} for _ in queries]
+        lexical = self.lexical_.scores(sp.vstack([q.lexical for q in queries]).tocsr())
+        for i in range(m):
+            signals[i]["lexical"] = lexical[i]
+            found[i]["lexical"] = self._top(lexical, i, k_channel + slack, allowed, n)
+
+        peers: list[np.ndarray] = [np.zeros(0, np.int64) for _ in queries]
+        if mode == "partner" and self.graph_.n_edges:
+            self._graph_channels(queries, found, signals, peers, allowed, k_channel + slack)
+
+        pools = []
+        for q, channel_rows in zip(queries, found, strict=True):
+            pool = merge_channels(channel_rows)
+            keep = ~np.isin(pool.rows, q.excluded)
+            pools.append(CandidatePool(pool.rows[keep], pool.channels[keep]))
+        return pools, peers, signals
+
+    def _top(self, matrix: sp.csr_matrix, i: int, k: int, allowed: np.ndarray, n: int) -> np.ndarray:
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        return top_rows(matrix.indices[start:end].astype(np.int64), matrix.data[start:end], k, allowed)
+
+    def _graph_channels(
+        self,
+        queries: list[_Query],
+        found: list[dict[str, np.ndarray]],
+        signals: list[dict[str, sp.csr_matrix]],
+        peers: list[np.ndarray],
+        allowed: np.ndarray,
+        k: int,
+    ) -> None:
+        n = len(self.ids_)
+        in_catalogue = [i for i, q in enumerate(queries) if q.row >= 0 and len(q.partners)]
+        if in_catalogue:
+            common, adamic_adar = self.graph_.link_scores(np.array([queries[i].row for i in in_catalogue]))
+            for j, i in enumerate(in_catalogue):
+                signals[i]["common_partners"] = common[j]
+                signals[i]["adamic_adar"] = adamic_adar[j]
+                found[i]["graph"] = self._top(adamic_adar, j, k, allowed, n)
+        who = [i for i, q in enumerate(queries) if q.vectors["profile"].any()]
+        if not who or not self.peer_seeds:
+            return
+        stacked = np.stack([queries[i].vectors["profile"] for i in who])
+        rows, scores = self.searchers_["profile"].search(stacked, self.peer_seeds + 1, None)
+        for i, peer_rows, peer_scores in zip(who, rows, scores, strict=True):
+            keep = peer_rows != queries[i].row
+            peers[i] = peer_rows[keep][: self.peer_seeds]
+            weights = np.clip(peer_scores[keep][: self.peer_seeds], 0.0, None)
+            peer_signal = self.graph_.peer_scores(peers[i], weights)
+            signals[i]["partners_of_peers"] = peer_signal
+            found[i]["peers"] = self._top(peer_signal, 0, k, allowed, n)
+
+    # ------------------------------------------------------------------------------------------------- scoring
+
+    def _features(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix]) -> pd.DataFrame:
+        n = len(self.ids_)
+        v = self.vectors_
+        values: dict[str, np.ndarray] = {
+            "need_match": v["offers"][rows] @ query.vectors["seeks"],
+            "offer_match": v["seeks"][rows] @ query.vectors["offers"],
+            "profile_similarity": v["profile"][rows] @ query.vectors["profile"],
+            "offers_overlap": v["offers"][rows] @ query.vectors["offers"],
+            "popularity": self.graph_.popularity_[rows],
+        }
+        for name in ("lexical", "common_partners", "adamic_adar", "partners_of_peers"):
+            if name in signals:
+                values[name] = _dense_row(signals[name], 0, n)[rows]
+        return pair_features(query.attrs, self.arrays_.take(rows), values, self.config_.type_fit)
+
+    def _rank_one(
+        self,
+        query: _Query,
+        pool: CandidatePool,
+        signals: dict[str, sp.csr_matrix],
+        peers: np.ndarray,
+        k: int,
+        length: int,
+        eligible: np.ndarray,
+        *,
+        mode: str,
+        include_competitors: bool,
+    ) -> _Ranked:
+        scorer = self.scorer_ if mode == "partner" else self.peer_scorer_
+        pool = self._fill(query, pool, k, eligible)
+        features = self._features(query, pool.rows, signals)
+        fit_query, fit_candidate = scorer.score(features)
+        score = harmonic_mean(fit_query, fit_candidate)
+        usable = np.ones(len(pool), dtype=bool)
+        competitors = 0
+        if mode == "partner" and not include_competitors and len(pool):
+            likely = self._competitors(query, pool.rows, features)
+            competitors = int(likely.sum())
+            usable &= ~likely
+            if usable.sum() < k:
+                # Make up for the competitors left out, then decide again on the larger pool.
+                pool = self._fill(query, pool, k + competitors, eligible)
+                features = self._features(query, pool.rows, signals)
+                fit_query, fit_candidate = scorer.score(features)
+                score = harmonic_mean(fit_query, fit_candidate)
+                likely = self._competitors(query, pool.rows, features)
+                competitors, usable = int(likely.sum()), ~likely
+        candidates = np.flatnonzero(usable)
+        best = candidates[np.argsort(-score[candidates], kind="stable")][: max(self.mmr_pool * k, length)]
+        order = mmr(score[best], self.vectors_["profile"][pool.rows[best]], length, self.mmr_lambda)
+        chosen = best[order]
+
+        partner_rows, partner_features = np.zeros(0, np.int64), None
+        if mode == "partner" and len(query.partners) and not np.isin(query.partners, pool.rows).all():
+            partner_rows = query.partners
+            partner_features = self._features(query, partner_rows, signals)
+        return _Ranked(
+            rows=pool.rows[chosen],
+            pool_index=chosen,
+            pool=pool,
+            features=features,
+            fit_query=fit_query,
+            fit_candidate=fit_candidate,
+            score=score,
+            partner_rows=partner_rows,
+            partner_features=partner_features,
+            excluded_competitors=competitors,
+            peers=peers,
+        )
+
+    def _competitors(self, query: _Query, rows: np.ndarray, features: pd.DataFrame) -> np.ndarray:
+        """Firms that share a sector with a firm asker and offer nearly the same thing."""
+        if query.profile.org_type not in _FIRM_TYPES:
+            return np.zeros(len(rows), dtype=bool)
+        return (
+            self.firm_[rows]
+            & (features["sector_overlap"].to_numpy() > 0)
+            & (features["offers_overlap"].to_numpy() >= self.competitor_threshold)
+        )
+
+    def _fill(self, query: _Query, pool: CandidatePool, k: int, eligible: np.ndarray) -> CandidatePool:
+        """Adds eligible organisations when the channels found fewer than ``k``, so k asked are k returned."""
+        if len(pool) >= k:
+            return pool
+        eligible = eligible.copy()
+        eligible[query.excluded] = False
+        eligible[pool.rows] = False
+        n_more = int(eligible.sum())
+        if not n_more:
+            return pool
+        if n_more <= max(_FILL_ALL_BELOW, k):
+            extra = np.flatnonzero(eligible)
+        else:
+            rows, _ = self.searchers_["profile"].search(query.vectors["profile"][None, :], k, eligible)
+            extra = rows[0] if query.vectors["profile"].any() else np.flatnonzero(eligible)[:k]
+        return CandidatePool(
+            np.concatenate([pool.rows, extra]), np.concatenate([pool.channels, np.zeros(len(extra), np.uint8)])
+        )
+
+    # ------------------------------------------------------------------------------------------------- public
+
+    def recommend(
+        self,
+        query: str | Profile,
+        k: int = 10,
+        filters: Filters | None = None,
+        *,
+        query_vectors: Mapping[str, np.ndarray] | None = None,
+        include_partners: bool = False,
+        include_competitors: bool = False,
+        exclude: Collection[str] = (),
+        cross_city: CrossCity | None = None,
+    ) -> Recommendations:
+        """Partners for one organisation of the catalogue (by id) or a profile typed in.
+
+        Args:
+            query: An id of the catalogue, or a :class:`~matcher.schema.Profile` (with ``query_vectors`` when it
+                is not in the catalogue).
+            k: Results wanted; ``k`` are returned whenever ``k`` organisations pass the filters.
+            filters: Which organisations may be suggested; applied before the top-k cut.
+            query_vectors: Per facet, the profile's unit vector (encode a typed-in profile's texts).
+            include_partners: Also suggest existing partners (else they come separately).
+            include_competitors: Keep likely competitors.
+            exclude: Ids never to suggest (e.g. marked not relevant).
+            cross_city: Overrides the recommender's ``cross_city`` for this call.
+
+        Raises:
+            UnknownProfileError: ``query`` is an id not in the catalogue.
+            ValueError: A typed-in profile without ``query_vectors``, a negative ``k``.
+        """
+        return self.recommend_many(
+            [query],
+            k,
+            filters,
+            query_vectors=None if query_vectors is None else [query_vectors],
+            include_partners=include_partners,
+            include_competitors=include_competitors,
+            exclude=exclude,
+            cross_city=cross_city,
+            exposure_cap=None,
+        )[0]
+
+    def recommend_many(
+        self,
+        queries: Sequence[str | Profile],
+        k: int = 10,
+        filters: Filters | None = None,
+        *,
+        query_vectors: Sequence[Mapping[str, np.ndarray] | None] | None = None,
+        include_partners: bool = False,
+        include_competitors: bool = False,
+        exclude: Collection[str] | Mapping[str, Collection[str]] = (),
+        cross_city: CrossCity | None = None,
+        exposure_cap: float | Literal["default"] | None = "default",
+    ) -> list[Recommendations]:
+        """Partners for many askers at once: searches are batched, and an exposure cap spreads the suggestions.
+
+        Args:
+            queries: Ids or profiles, as for :meth:`recommend`.
+            k: Results per asker.
+            filters: Shared by all askers.
+            query_vectors: Aligned with ``queries``: vectors for typed-in profiles, None for ids.
+            include_partners: As for :meth:`recommend`.
+            include_competitors: As for :meth:`recommend`.
+            exclude: Ids never to suggest to anyone, or per asker id its own ids to leave out.
+            cross_city: As for :meth:`recommend`.
+            exposure_cap: Share of the lists one organisation may appear in; ``"default"`` uses the recommender's
+                ``exposure_cap``, None turns the cap off.
+
+        Returns:
+            One :class:`Recommendations` per query, in order.
+        """
+        return self._run(
+            queries,
+            k,
+            filters,
+            query_vectors=query_vectors,
+            include_partners=include_partners,
+            include_competitors=include_competitors,
+            exclude=exclude,
+            cross_city=cross_city,
+            exposure_cap=self.exposure_cap if exposure_cap == "default" else exposure_cap,
+            mode="partner",
+        )
+
+    def similar(
+        self,
+        query: str | Profile,
+        k: int = 10,
+        filters: Filters | None = None,
+        *,
+        query_vectors: Mapping[str, np.ndarray] | None = None,
+        exclude: Collection[str] = (),
+        cross_city: CrossCity | None = None,
+    ) -> Recommendations:
+        """Peers elsewhere: organisations like this one (profile, offers, sectors, terms), scored with the
+        ``weights.peers`` of the ranking model. Partners are not set apart and competitors are kept: here they
+        are what is asked for."""
+        return self._run(
+            [query],
+            k,
+            filters,
+            query_vectors=None if query_vectors is None else [query_vectors],
+            include_partners=True,
+            include_competitors=True,
+            exclude=exclude,
+            cross_city=cross_city,
+            exposure_cap=None,
+            mode="peer",
+        )[0]
+
+    def features_for(
+        self,
+        query: str | Profile,
+        candidate_ids: Sequence[str],
+        *,
+        query_vectors: Mapping[str, np.ndarray] | None = None,
+    ) -> pd.DataFrame:
+        """The pair features of ``query`` with each of ``candidate_ids`` (for training a re-ranker).
+
+        Returns:
+            A frame with columns :data:`matcher.features.FEATURE_NAMES`, one row per candidate id, indexed by id.
+
+        Raises:
+            UnknownProfileError: ``query`` or a candidate id is not in the catalogue.
+        """
+        self._check_fitted()
+        unknown = [pid for pid in candidate_ids if pid not in self.row_of_]
+        if unknown:
+            raise UnknownProfileError(f"candidate ids not in the catalogue: {unknown[:5]}")
+        resolved = self._resolve(query, query_vectors, (), include_partners=True)
+        rows = np.array([self.row_of_[pid] for pid in candidate_ids], dtype=np.int64)
+        signals: dict[str, sp.csr_matrix] = {"lexical": self.lexical_.scores(resolved.lexical)}
+        if resolved.row >= 0 and len(resolved.partners):
+            common, adamic_adar = self.graph_.link_scores(np.array([resolved.row]))
+            signals.update(common_partners=common, adamic_adar=adamic_adar)
+        if self.graph_.n_edges and self.peer_seeds and resolved.vectors["profile"].any():
+            found, scores = self.searchers_["profile"].search(
+                resolved.vectors["profile"][None, :], self.peer_seeds + 1, None
+            )
+            keep = found[0] != resolved.row
+            weights = np.clip(scores[0][keep][: self.peer_seeds], 0.0, None)
+            signals["partners_of_peers"] = self.graph_.peer_scores(found[0][keep][: self.peer_seeds], weights)
+        frame = self._features(resolved, rows, signals)
+        frame.index = pd.Index(list(candidate_ids), name="candidate_id")
+        return frame
+
+    # ------------------------------------------------------------------------------------------------- pipeline
+
+    def _run(
+        self,
+        queries: Sequence[str | Profile],
+        k: int,
+        filters: Filters | None,
+        *,
+        query_vectors: Sequence[Mapping[str, np.ndarray] | None] | None,
+        include_partners: bool,
+        include_competitors: bool,
+        exclude: Collection[str] | Mapping[str, Collection[str]],
+        cross_city: CrossCity | None,
+        exposure_cap: float | None,
+        mode: str,
+    ) -> list[Recommendations]:
+        self._check_fitted()
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValueError(f"k must be an int >= 0, got {k!r}")
+        k = int(k)
+        cross_city = cross_city or self.cross_city
+        if cross_city not in _CROSS_CITY:
+            raise ValueError(f"cross_city must be one of {_CROSS_CITY}, got {cross_city!r}")
+        if query_vectors is not None and len(query_vectors) != len(queries):
+            raise ValueError(f"{len(queries)} queries but {len(query_vectors)} query_vectors")
+        resolved = []
+        for i, query in enumerate(queries):
+            key = query if isinstance(query, str) else getattr(query, "id", "")
+            own = exclude.get(key, ()) if isinstance(exclude, Mapping) else exclude
+            vectors = None if query_vectors is None else query_vectors[i]
+            resolved.append(self._resolve(query, vectors, own, include_partners))
+        if k == 0:
+            return [Recommendations(query=q.label, results=[]) for q in resolved]
+
+        base = np.ones(len(self.ids_), dtype=bool) if filters is None else filters.mask(self.profiles_)
+        places: dict[tuple[str, str], np.ndarray] = {}
+        groups: dict[int, list[int]] = {}
+        masks: dict[int, np.ndarray] = {}
+        for i, q in enumerate(resolved):
+            place = self._place_mask(q, cross_city, places)
+            groups.setdefault(id(place), []).append(i)
+            masks[id(place)] = place
+        capped = exposure_cap is not None and len(resolved) > 1
+        length = 2 * k if capped else k
+        ranked: list[_Ranked | None] = [None] * len(resolved)
+        for key, members in groups.items():
+            allowed = base & masks[key]
+            for start in range(0, len(members), _GROUP_CHUNK):
+                chunk = members[start : start + _GROUP_CHUNK]
+                pools, peers, signals = self._retrieve([resolved[i] for i in chunk], allowed, k, mode)
+                for i, pool, peer_rows, signal in zip(chunk, pools, peers, signals, strict=True):
+                    ranked[i] = self._rank_one(
+                        resolved[i],
+                        pool,
+                        signal,
+                        peer_rows,
+                        k,
+                        length,
+                        allowed,
+                        mode=mode,
+                        include_competitors=include_competitors,
+                    )
+        done: list[_Ranked] = [r for r in ranked if r is not None]
+        if capped:
+            limit = exposure_limit(exposure_cap, len(done))  # type: ignore[arg-type]
+            kept = cap_exposure([r.rows for r in done], [r.score[r.pool_index] for r in done], k, limit)
+        else:
+            kept = [np.arange(min(k, len(r.rows))) for r in done]
+        return [
+            self._recommendations(q, r, positions, k, mode)
+            for q, r, positions in zip(resolved, done, kept, strict=True)
+        ]
+
+    # ------------------------------------------------------------------------------------------------- output
+
+    def _recommendations(
+        self, query: _Query, ranked: _Ranked, positions: np.ndarray, k: int, mode: str
+    ) -> Recommendations:
+        scorer = self.scorer_ if mode == "partner" else self.peer_scorer_
+        picked = ranked.pool_index[positions]
+        contributions = scorer.contributions(ranked.features.iloc[picked]) if len(picked) else pd.DataFrame()
+        results = [
+            self._match(
+                query,
+                ranked.pool.rows[j],
+                ranked.features.iloc[j],
+                contributions.iloc[n] if len(contributions.columns) else None,
+                ranked.fit_query[j],
+                ranked.fit_candidate[j],
+                ranked.score[j],
+                ranked.pool.channel_names(j),
+                ranked.peers,
+                mode,
+            )
+            for n, j in enumerate(picked.tolist())
+        ]
+        partners: list[Match] = []
+        if ranked.partner_features is not None:
+            fit_query, fit_candidate = scorer.score(ranked.partner_features)
+            score = harmonic_mean(fit_query, fit_candidate)
+            best = np.argsort(-score, kind="stable")[:k]
+            partner_contributions = scorer.contributions(ranked.partner_features.iloc[best])
+            partners = [
+                self._match(
+                    query,
+                    ranked.partner_rows[j],
+                    ranked.partner_features.iloc[j],
+                    partner_contributions.iloc[n] if len(partner_contributions.columns) else None,
+                    fit_query[j],
+                    fit_candidate[j],
+                    score[j],
+                    (),
+                    ranked.peers,
+                    mode,
+                )
+                for n, j in enumerate(best.tolist())
+            ]
+        return Recommendations(
+            query=query.label,
+            results=results,
+            existing_partners=partners,
+            excluded_competitors=ranked.excluded_competitors,
+        )
+
+    def _match(
+        self,
+        query: _Query,
+        row: int,
+        features: pd.Series,
+        contributions: pd.Series | None,
+        fit_query: float,
+        fit_candidate: float,
+        score: float,
+        channels: tuple[str, ...],
+        peers: np.ndarray,
+        mode: str,
+    ) -> Match:
+        candidate = Profile.from_mapping(self.profiles_.iloc[int(row)])
+        shares = {} if contributions is None else {name: float(v) for name, v in contributions.items()}
+        fit = self.config_.type_fit
+        query_roles = roles_of(query.profile.org_type, query.profile.sectors)
+        candidate_roles = roles_of(candidate.org_type, candidate.sectors)
+        forward, backward = fit.pair(query_roles, candidate_roles), fit.pair(candidate_roles, query_roles)
+        type_pair = forward[:2] if forward[2] >= backward[2] else (backward[1], backward[0])
+        partners_of_candidate = self.graph_.partners(int(row))
+        common = np.intersect1d(query.partners, partners_of_candidate)
+        peer_partners = [p for p in peers.tolist() if p in set(partners_of_candidate.tolist())]
+        names = self.profiles_["name"]
+        reasons = explain_pair(
+            query.profile,
+            candidate,
+            {name: float(v) for name, v in features.items()},
+            shares,
+            type_pair=type_pair,
+            common_partners=[str(names.iat[r]) for r in common[:5]],
+            peers=[str(names.iat[r]) for r in peer_partners[:5]],
+            encode=self.phrase_encoder_,
+            mode="partner" if mode == "partner" else "peer",
+        )
+        return Match(
+            id=candidate.id,
+            name=candidate.name,
+            city=candidate.city,
+            country=candidate.country,
+            org_type=candidate.org_type,
+            score=float(score),
+            fit_for_query=float(fit_query),
+            fit_for_candidate=float(fit_candidate),
+            reasons=reasons,
+            contributions=shares,
+            channels=channels,
+        )
