@@ -68,6 +68,7 @@ __all__ = [
     "TEXT_LIMITS",
     "MissingColumnsError",
     "ValidationReport",
+    "cell_text",
     "validate_partnerships",
     "validate_profiles",
 ]
@@ -225,14 +226,19 @@ def _resolve_columns(
     return chosen, notes
 
 
-def _cell_text(value: Any) -> str | None:
-    """Stripped text for a cell of any type; ``None`` for empty and missing values, tuples joined by ``; ``."""
+def cell_text(value: Any) -> str | None:
+    """Stripped text for a cell of any type; ``None`` for empty and missing values, tuples joined by ``; ``.
+
+    Example:
+        >>> cell_text(" Daejeon "), cell_text(1998.0), cell_text(("ai", "robotics")), cell_text(float("nan"))
+        ('Daejeon', '1998', 'ai; robotics', None)
+    """
     if value is None:
         return None
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, tuple | list):
-        return "; ".join(text for item in value if (text := _cell_text(item))) or None
+        return "; ".join(text for item in value if (text := cell_text(item))) or None
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
@@ -246,7 +252,7 @@ def _cell_text(value: Any) -> str | None:
 
 def _text_column(series: pd.Series) -> pd.Series:
     """A column as an object Series of stripped text or None (a plain loop beats pandas' object str methods)."""
-    return pd.Series([_cell_text(value) for value in series.to_numpy(dtype=object)], index=series.index, dtype=object)
+    return pd.Series([cell_text(value) for value in series.to_numpy(dtype=object)], index=series.index, dtype=object)
 
 
 def _text_columns(frame: pd.DataFrame, chosen: Mapping[str, str], canonical: tuple[str, ...]) -> dict[str, pd.Series]:

@@ -164,10 +164,11 @@ def test_korean_german_and_spanish_names_round_trip_exactly() -> None:
     assert report.valid["name"].tolist() == names
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.text(min_size=1, max_size=TEXT_LIMITS["name"]).map(str.strip).filter(bool))
-def test_any_name_within_the_limit_round_trips(name: str) -> None:
-    assert one(name=name)["name"] == name
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=TEXT_LIMITS["name"]).map(str.strip).filter(bool), min_size=1, max_size=30))
+def test_any_name_within_the_limit_round_trips(names: list[str]) -> None:
+    report = validate_profiles(profiles(*({"name": name} for name in names)))
+    assert report.valid["name"].tolist() == names
 
 
 def test_already_typed_input_is_accepted() -> None:
