@@ -174,11 +174,11 @@ class Matcher:
 
     Args:
         home: The workspace folder; default ``$MATCHER_HOME`` or ``./.matcher``.
-        encoder: ``minilm`` (default, or ``$MATCHER_ENCODER``), ``minilm-onnx``, or a local
-            sentence-transformers model folder.
+        encoder: ``minilm`` (default, or ``$MATCHER_ENCODER``), ``minilm-onnx``, a local
+            sentence-transformers model folder, or an :class:`~matcher.embed.Encoder` already loaded.
     """
 
-    def __init__(self, home: Path | str | None = None, *, encoder: str | None = None) -> None:
+    def __init__(self, home: Path | str | None = None, *, encoder: str | Encoder | None = None) -> None:
         self.home = home
         self.encoder_spec = encoder or os.environ.get("MATCHER_ENCODER", "minilm")
         self._catalog: _Catalog | None = None
@@ -258,6 +258,8 @@ class Matcher:
     @cached_property
     def encoder(self) -> Encoder:
         """The text encoder, loaded on first use (a second or two for the packaged MiniLM model)."""
+        if not isinstance(self.encoder_spec, str):
+            return self.encoder_spec
         return load_encoder(self.encoder_spec, cache_dir=self.workspace.models_dir)
 
     def _index_dir(self, facet: str) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher.api import Matcher
+from matcher.embed import Encoder, load_encoder
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
@@ -23,14 +24,26 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_matcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matcher]:
+def minilm() -> Encoder:
+    """The packaged all-MiniLM-L6-v2 encoder, loaded once per test session."""
+    return load_encoder("minilm")
+
+
+@pytest.fixture(scope="session")
+def demo_matcher(tmp_path_factory: pytest.TempPathFactory, minilm: Encoder) -> Iterator[Matcher]:
     """A workspace with the demo data imported and indexed with the packaged MiniLM model (built once)."""
-    matcher = Matcher(tmp_path_factory.mktemp("demo-ws"))
+    matcher = Matcher(tmp_path_factory.mktemp("demo-ws"), encoder=minilm)
     matcher.import_profiles(DEMO / "profiles.csv")
     matcher.import_partnerships(DEMO / "partnerships.csv")
     matcher.build()
     yield matcher
     matcher.store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    """The bundled demo data folder (profiles.csv, partnerships.csv)."""
+    return DEMO
 
 
 @pytest.fixture

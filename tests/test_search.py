@@ -1,0 +1,125 @@
+"""Free-text search over the demo data with the packaged MiniLM model, and an index kept in step with the store.
+
+The queries and expected organisations are the planted search facts of data/README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from matcher.api import Matcher
+from matcher.embed import Encoder
+from matcher.filters import Filters
+
+pytestmark = pytest.mark.slow
+
+PLANTED_QUERIES = [
+    ("GMP manufacturing of antibody-drug conjugates", ["ma-bio-001", "ca-bio-002"]),
+    ("independent battery cell testing: cycle life and abuse tests", ["do-tech-001"]),
+    ("fabrication of superconducting qubit chips and dilution refrigerator measurements", ["dj-tech-002"]),
+    ("seed funding for robotics startups", ["se-tech-001"]),
+    ("help for foreign health startups entering the Korean market", ["dj-bio-007"]),
+    ("thermal vacuum and vibration testing of satellite hardware", ["dj-tech-003"]),
+    ("mRNA and lipid nanoparticle contract manufacturing", ["dj-bio-003"]),
+    ("lung cancer plasma samples from a hospital biobank", ["dj-bio-004"]),
+    ("localisation software for robots without GPS", ["dj-tech-006"]),
+    ("silicon photonics prototyping on shared wafer runs", ["do-tech-005"]),
+    ("FDA 510(k) submission support for a medical device", ["mc-bio-004"]),
+    ("cloud access to trapped-ion quantum computers", ["mc-tech-002"]),
+    ("AAV gene therapy vector manufacturing", ["ca-bio-003"]),
+    ("CHO cell line development", ["do-bio-001"]),
+    ("reimbursement of digital therapeutics in Germany", ["do-bio-010"]),
+    ("IND-enabling GLP toxicology studies", ["ca-bio-001"]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), PLANTED_QUERIES, ids=[q for q, _ in PLANTED_QUERIES])
+def test_planted_queries_find_their_organisations_in_the_top_5(
+    demo_matcher: Matcher, query: str, expected: list[str]
+) -> None:
+    top = [hit.id for hit in demo_matcher.search(query, k=5)]
+    assert set(expected) <= set(top), f"{query!r}: got {top}"
+
+
+def test_filters_apply_inside_the_search_so_k_results_come_back(demo_matcher: Matcher) -> None:
+    filters = Filters.from_user(country=["Germany"], org_type=["startup"])
+    hits = demo_matcher.search("antibody-drug conjugates", k=5, filters=filters)
+    assert len(hits) == 5
+    assert {(h.country, h.org_type) for h in hits} == {("DE", "startup")}
+
+
+def test_search_results_carry_the_matching_facet_and_are_sorted(demo_matcher: Matcher) -> None:
+    hits = demo_matcher.search("aseptic fill-finish", k=10)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert {h.facet for h in hits} <= {"profile", "offers"}
+    assert len({h.id for h in hits}) == len(hits)
+
+
+def test_search_on_seeks_finds_who_needs_something(demo_matcher: Matcher) -> None:
+    hits = demo_matcher.search("a partner for GMP fill-finish of clinical batches", k=5, facets=("seeks",))
+    assert all(h.facet == "seeks" for h in hits)
+    assert all(demo_matcher.profile(h.id).seeks for h in hits)
+
+
+@pytest.fixture
+def small_matcher(tmp_path: Path, demo_dir: Path, minilm: Encoder) -> Matcher:
+    matcher = Matcher(tmp_path / "ws", encoder=minilm)
+    frame = pd.read_csv(demo_dir / "profiles.csv", dtype=str).head(30)
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    matcher.import_profiles(tmp_path / "p.csv")
+    matcher.build()
+    return matcher
+
+
+def test_a_rebuild_after_one_edit_embeds_only_that_profile(small_matcher: Matcher, tmp_path: Path) -> None:
+    edited = small_matcher.profiles().head(1).assign(seeks="a partner for quantum error correction research")
+    small_matcher.store.upsert_profiles(edited)
+    report = small_matcher.build()
+    assert report.encoded == {"profile": 0, "offers": 0, "seeks": 1}
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+
+
+def test_search_never_uses_an_index_that_no_longer_matches_the_store(small_matcher: Matcher) -> None:
+    newcomer = small_matcher.profiles().head(1).assign(
+        id="new-1", name="Zephyr Cryo", offers="helium-free dilution refrigerators for qubit labs"
+    )
+    small_matcher.store.upsert_profiles(newcomer)  # written behind the index's back
+    hits = small_matcher.search("dilution refrigerator for qubits", k=1, facets=("offers",))
+    assert hits[0].id == "new-1"
+
+
+def test_removed_profiles_leave_the_index(small_matcher: Matcher) -> None:
+    gone = small_matcher.profiles()["id"].iloc[0]
+    small_matcher.store.delete_profiles([gone])
+    assert small_matcher.build().removed == 1
+    assert gone not in {h.id for h in small_matcher.search("anything at all", k=30)}
+
+
+def test_an_index_built_with_another_model_is_rebuilt_not_used(small_matcher: Matcher) -> None:
+    renamed = _Renamed(small_matcher.encoder)
+    assert Matcher(small_matcher.workspace.root, encoder=renamed).build().full  # type: ignore[arg-type]
+
+
+class _Renamed:
+    """The same real encoder under another name, as if the model had been upgraded."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    name = "all-MiniLM-L6-v2@some-other-version"
+
+    def __getattr__(self, attr: str) -> object:
+        return getattr(self._inner, attr)
+
+
+@pytest.mark.parametrize(("text", "k", "message"), [("  ", 5, "empty"), ("robots", -1, "between 0")])
+def test_bad_search_arguments_are_clear_errors(demo_matcher: Matcher, text: str, k: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        demo_matcher.search(text, k=k)
+
+
+def test_k_zero_returns_nothing(demo_matcher: Matcher) -> None:
+    assert demo_matcher.search("robots", k=0) == []
