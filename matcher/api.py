@@ -223,6 +223,35 @@ class Matcher:
         logger.info("imported %d partnerships from %s, rejected %d", imported, path, len(report.rejected))
         return report
 
+    def import_cordis(self, organizations: Path | str, projects: Path | str) -> ImportReport:
+        """Imports CORDIS organisation and project tables as profiles and co-participation partnerships.
+
+        Profiles and partnerships land in one transaction; rows that fail validation are reported, not dropped
+        silently.
+        """
+        from .cordis import cordis_to_frames, read_cordis
+
+        frames = cordis_to_frames(*read_cordis(Path(organizations), Path(projects)))
+        profiles = validate_profiles(frames.profiles)
+        known = set(profiles.valid["id"]) | self.store.profile_ids()
+        partnerships = validate_partnerships(frames.partnerships, known)
+        source = f"{Path(organizations).name} + {Path(projects).name}"
+        with self.store.transaction() as conn:
+            imported = self.store.upsert_profiles(profiles.valid, source=source, conn=conn)
+            linked = self.store.add_partnerships(partnerships.valid, conn=conn)
+            rejected = [*profiles.rejected, *partnerships.rejected]
+            self.store.record_import("cordis", source, imported + linked, len(rejected), conn=conn)
+        logger.info("CORDIS: %d profiles and %d partnerships imported", imported, linked)
+        return ImportReport(
+            kind="cordis",
+            source=source,
+            rows=len(frames.profiles) + len(frames.partnerships),
+            imported=imported + linked,
+            rejected=rejected,
+            warnings=[*profiles.warnings, *partnerships.warnings],
+            notes=[f"{imported} organisations and {linked} co-participation partnerships"],
+        )
+
     # Read ---------------------------------------------------------------------------------------------------
 
     def profile(self, profile_id: str) -> Profile:

@@ -125,6 +125,16 @@ def import_partnerships(
     _print_report(_matcher().import_partnerships(file), as_json)
 
 
+@import_app.command("cordis")
+def import_cordis(
+    organizations: Annotated[Path, typer.Argument(help="CORDIS organization table (JSON or semicolon CSV).")],
+    projects: Annotated[Path, typer.Argument(help="CORDIS project table (JSON or semicolon CSV).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import EU research-programme exports: organisations become profiles, co-participations partnerships."""
+    _print_report(_matcher().import_cordis(organizations, projects), as_json)
+
+
 @app.command("list")
 def list_profiles(
     city: CityOpt = None,
@@ -252,6 +262,21 @@ def generate(
         f"import with: matcher import profiles {paths['profiles']} && "
         f"matcher import partnerships {paths['partnerships']}"
     )
+
+
+@app.command("app")
+def run_app(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the bundled demo data and demo accounts if empty.")] = False,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+    address: Annotated[
+        str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the app on this machine (see README).")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the Streamlit app (officers and startups) on this workspace."""
+    from .config import resolve_home
+    from .ui.launch import launch
+
+    raise typer.Exit(launch(resolve_home(_State.home), demo=demo, port=port, address=address))
 
 
 def main(argv: list[str] | None = None) -> int:
