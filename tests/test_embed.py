@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from matcher.embed import (
@@ -157,6 +160,28 @@ def test_chunk_spans_end_and_start_on_word_boundaries() -> None:
 
 def test_chunk_spans_cut_a_word_longer_than_the_window() -> None:
     assert chunk_spans([True] + [False] * 5, window=4, overlap=0) == [(0, 4), (4, 6)]
+
+
+def test_chunk_spans_resume_after_a_cut_word_without_skipping_tokens() -> None:
+    assert chunk_spans([True] + [False] * 5 + [True, True], window=4, overlap=2) == [(0, 4), (4, 8)]
+
+
+@given(
+    word_starts=st.lists(st.booleans(), min_size=1, max_size=300),
+    window=st.integers(2, 40),
+    overlap_share=st.floats(0, 0.9),
+)
+def test_chunk_spans_cover_everything_in_order_within_the_window(
+    word_starts: list[bool], window: int, overlap_share: float
+) -> None:
+    overlap = int(overlap_share * (window - 1))
+    spans = chunk_spans(word_starts, window, overlap)
+    assert spans[0][0] == 0
+    assert spans[-1][1] == len(word_starts)
+    for (start, end), (next_start, _) in itertools.pairwise(spans):
+        assert start < next_start <= end  # no gap, always forward
+        assert end - next_start <= overlap
+    assert all(0 < end - start <= window for start, end in spans)
 
 
 def test_chunk_spans_reject_an_overlap_as_large_as_the_window() -> None:
