@@ -25,8 +25,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -117,7 +119,7 @@ class FileReadError(Exception):
     """The file cannot be read at all; the message says why in plain words."""
 
 
-def read_table(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> ReadResult:
+def read_table(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> ReadResult:
     """Reads a CSV, TSV, JSON, JSONL or XLSX table into text cells, reporting records it cannot parse.
 
     CSV and TSV files may be UTF-8 (with or without byte-order mark), UTF-16 with a byte-order mark, or
@@ -310,7 +312,7 @@ def _iter_csv(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str]
     """
     start = 0
     while start < len(lines):
-        reader = csv.reader(iter(lines[start:]), delimiter=delimiter, strict=True)
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=delimiter, strict=True)
         first = start + 1
         try:
             for fields in reader:
@@ -333,9 +335,16 @@ def _read_delimited(text: str, notes: list[str], name: str, default: str, max_ro
     header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_index is None:
         raise FileReadError(f"'{name}' is empty")
-    delimiter = _sniff_delimiter(lines[header_index], default)
+    hint = re.fullmatch(r"sep=(.)", lines[header_index].rstrip("\r\n"))
+    if hint:  # Excel's "sep=;" first line names the delimiter
+        delimiter = hint.group(1)
+        header_index = next((i for i in range(header_index + 1, len(lines)) if lines[i].strip()), len(lines))
+        if header_index == len(lines):
+            raise FileReadError(f"'{name}' has a 'sep=' line but no header line")
+    else:
+        delimiter = _sniff_delimiter(lines[header_index], default)
     if delimiter != default:
-        notes.append(f"delimiter {_DELIMITER_NAMES[delimiter]}")
+        notes.append(f"delimiter {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}")
     records: list[list[str | None]] = []
     rows: list[int] = []
     problems: list[RowProblem] = []
@@ -356,14 +365,14 @@ def _read_delimited(text: str, notes: list[str], name: str, default: str, max_ro
             lenient = next(csv.reader([lines[row - 1]], delimiter=delimiter), [])
             problems.append(RowProblem(row, reason or "cannot be parsed", _record_id(lenient, columns)))
             continue
-        if not fields or all(not cell.strip() for cell in fields):
+        if not "".join(fields).strip():  # a blank line, or only delimiters
             n_empty += bool(fields)
             continue
         cells: list[str | None] = [cell if cell else None for cell in fields]
-        record_id = _record_id(cells, columns)
         if len(cells) > len(columns):
-            if any(not _blank(cell) for cell in cells[len(columns) :]):
-                problems.append(RowProblem(row, f"has {len(cells)} fields, the header has {len(columns)}", record_id))
+            if "".join(fields[len(columns) :]).strip():
+                reason = f"has {len(cells)} fields, the header has {len(columns)}"
+                problems.append(RowProblem(row, reason, _record_id(cells, columns)))
                 continue
             cells = cells[: len(columns)]
         cells.extend([None] * (len(columns) - len(cells)))

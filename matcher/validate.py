@@ -310,6 +310,10 @@ def _check(function: Callable[[pd.Series], pd.Series], name: str) -> pa.Check:
     return pa.Check(function, name=name)
 
 
+def _known(values: Collection[str]) -> pa.Check:
+    return _check(lambda s: s.isin(values), "known")
+
+
 def _max_length(limit: int) -> pa.Check:
     return _check(lambda s: s.str.len() <= limit, "max_length")
 
@@ -421,14 +425,11 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
             **{name: text[name] for name in LIST_COLUMNS},
         }
     )
-    known_types, known_stages = set(ORG_TYPES), set(STAGES)
     columns: dict[str, pa.Column] = {}
     for name in ("id", "name", "city", "description", "offers", "seeks", "website"):
         columns[name] = pa.Column(nullable=name not in PROFILE_REQUIRED, checks=_max_length(TEXT_LIMITS[name]))
-    for name, known in (("org_type", known_types), ("country", _ALPHA_2), ("stage", known_stages)):
-        columns[name] = pa.Column(
-            nullable=name not in PROFILE_REQUIRED, checks=_check(lambda s, k=known: s.isin(k), "known")
-        )
+    for name, known in (("org_type", set(ORG_TYPES)), ("country", _ALPHA_2), ("stage", set(STAGES))):
+        columns[name] = pa.Column(nullable=name not in PROFILE_REQUIRED, checks=_known(known))
     for name in ("employees", "founded"):
         columns[name] = pa.Column(checks=_check(lambda s: ~s, "whole_number"))
     columns["founded_year"] = pa.Column(
@@ -566,12 +567,12 @@ def validate_partnerships(frame: pd.DataFrame, known_ids: Collection[str]) -> Va
             "note": text["note"],
         }
     )
-    is_known = _check(lambda s: s.isin(known), "known")
+    is_known = _known(known)
     schema = pa.DataFrameSchema(
         {
             "source_id": pa.Column(nullable=False, checks=[is_known, _max_length(TEXT_LIMITS["source_id"])]),
             "target_id": pa.Column(nullable=False, checks=[is_known, _max_length(TEXT_LIMITS["target_id"])]),
-            "kind": pa.Column(checks=_check(lambda s: s.isin(set(PARTNERSHIP_KINDS)), "known")),
+            "kind": pa.Column(checks=_known(set(PARTNERSHIP_KINDS))),
             "year": pa.Column(checks=_check(lambda s: ~s, "whole_number")),
             "year_value": pa.Column(
                 nullable=True, checks=_check(lambda s: s.between(PARTNERSHIP_YEAR_MIN, last_year), "in_range")

@@ -86,6 +86,12 @@ def test_delimiter_is_sniffed_from_the_header_and_noted(tmp_path: Path, data: by
     assert result.notes == [note]
 
 
+def test_an_excel_sep_line_names_the_delimiter_and_is_not_the_header(tmp_path: Path) -> None:
+    result = read_table(write(tmp_path, "excel.csv", b"sep=;\r\nid;name\r\na1;Hanbit, Inc.\r\n"))
+    assert result.frame.to_dict("records") == [{"id": "a1", "name": "Hanbit, Inc.", "_row": 3}]
+    assert result.notes == ["delimiter ';'"]
+
+
 def test_tsv_file_uses_tabs_without_a_note(tmp_path: Path) -> None:
     result = read_table(write(tmp_path, "profiles.tsv", b"id\tname\na1\tHanbit, Inc.\n"))
     assert result.frame["name"].tolist() == ["Hanbit, Inc."]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ THIS_YEAR = dt.date.today().year
 GOOD = {"id": "dj-001", "name": "Hanbit Bio", "org_type": "startup", "city": "Daejeon", "country": "KR"}
 
 
-def profiles(*rows: dict[str, object]) -> pd.DataFrame:
+def profiles(*rows: Mapping[str, object]) -> pd.DataFrame:
     """A frame of text cells, each row the good profile with some cells replaced."""
     frame = pd.DataFrame([{**GOOD, "id": f"p{i}", **row} for i, row in enumerate(rows, start=1)], dtype=object)
     return frame.astype(object).where(frame.notna(), None)
