@@ -104,6 +104,7 @@ _ROLE_WORDS = {
     "thirdparty": "third party",
     "internationalpartner": "international partner",
 }
+_ROLE_RANK = {role: rank for rank, role in enumerate(_ROLE_WORDS)}
 
 SECTOR_KEYWORDS: dict[str, str] = {
     "semiconductors": (
@@ -298,15 +299,18 @@ def cordis_to_frames(
             "end": _text(projs["enddate"]) if "enddate" in projs else None,
         }
     ).drop_duplicates("project_id")
-    project["year"] = pd.to_numeric(project["start"].str[:4], errors="coerce").astype("Int64")
+    start_year = [start[:4] if start else None for start in project["start"]]
+    project["year"] = pd.to_numeric(pd.Series(start_year, index=project.index), errors="coerce").astype("Int64")
     project["sectors"] = [guess_sectors(t, o) for t, o in zip(project["title"], project["objective"], strict=True)]
 
-    # One participation per organisation and project (CORDIS lists an organisation twice when it has two roles).
     joined = parts.merge(project, on="project_id", how="left")
     text_columns = ["acronym", "acronym_org", "role", "title", "objective", "start", "end"]
     joined[text_columns] = joined[text_columns].astype(object).where(joined[text_columns].notna(), None)
     joined["acronym"] = joined["acronym"].where(joined["acronym"].notna(), joined["acronym_org"])
-    joined = joined.drop_duplicates(["org", "project_id"], keep="first")
+    # One participation per organisation and project: CORDIS lists an organisation twice when it has two
+    # roles in a project (participant and third party); the leading role counts.
+    rank = joined["role"].map(lambda role: _ROLE_RANK.get((role or "").strip().lower(), len(_ROLE_RANK)))
+    joined = joined.iloc[rank.argsort(kind="stable")].drop_duplicates(["org", "project_id"]).sort_index()
     missing_projects = joined["title"].isna() & joined["objective"].isna()
     if missing_projects.any():
         logger.warning("CORDIS: %d participations refer to projects not in the project table", missing_projects.sum())

@@ -241,6 +241,17 @@ def test_pairs_are_counted_once_per_project_even_for_repeated_participations() -
     assert len(frames.participations) == 5
 
 
+def test_an_organisation_with_two_roles_in_a_project_keeps_the_leading_one() -> None:
+    orgs = organizations((1, 10, "PRC", ""), (1, 10, "PRC", ""), (2, 10, "HES", ""))
+    orgs["role"] = ["thirdParty", "coordinator", "participant"]
+    frames = cordis_to_frames(orgs, projects(10))
+    assert frames.participations[["profile_id", "role"]].values.tolist() == [
+        ["cordis-1", "coordinator"],
+        ["cordis-2", "participant"],
+    ]
+    assert frames.profiles["offers"][0].startswith("Company with EU research-project experience as coordinator of P10")
+
+
 @pytest.mark.parametrize(
     ("activity", "sme", "org_type"),
     [
