@@ -370,6 +370,16 @@ def test_minilm_pools_chunks_by_their_length(minilm: SentenceTransformerEncoder)
 
 
 @pytest.mark.slow
+def test_minilm_reports_progress_after_each_block_of_batches(
+    minilm: SentenceTransformerEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(minilm, "batch_size", 1)  # blocks of eight texts
+    calls: list[tuple[int, int]] = []
+    minilm.encode([f"text number {i}" for i in range(20)], progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(8, 20), (16, 20), (20, 20)]
+
+
+@pytest.mark.slow
 def test_a_local_model_folder_is_named_by_its_content(minilm: SentenceTransformerEncoder) -> None:
     encoder = load_encoder(str(_packaged_path()))
     assert encoder.name.startswith("model@")
