@@ -6,14 +6,16 @@ int64 "slots" handed out by an :class:`IdMap`, which is saved beside the index i
 
 How a search runs:
 
-- below ``exact_threshold`` live vectors, an exact scan: a NumPy matrix product and ``argpartition``, which on
-  this hardware beats FAISS' flat index for single queries (see ``bench/RESULTS.md``);
+- up to ``exact_threshold`` live vectors, an exact scan and ``argpartition``: one query through FAISS' SIMD
+  inner-product kernel on one thread, a batch through a BLAS matrix product (both beat FAISS' flat index on
+  this hardware; see ``bench/RESULTS.md``);
 - above it, a FAISS ``IndexHNSWFlat`` (inner-product metric), with ``ef_search`` set so that recall@10 against
   exact search stays at 0.95 or more;
 - filters (``allowed``, a boolean mask over :attr:`VectorIndex.ids_`) act *inside* the search: an exact scan
-  of the allowed rows when they are few, else an HNSW search with a FAISS ``IDSelectorBitmap`` and a wider
-  beam. A query whose HNSW answer comes back short is answered again exactly, so ``k`` asked are ``k``
-  returned whenever ``k`` allowed vectors exist.
+  of the allowed rows when they are few (under 3% of the index, or fewer than ``sqrt(ef_search * n)``), else
+  an HNSW search with a FAISS ``IDSelectorBitmap`` and a beam widened by ``1 / sqrt(allowed share)``.
+  A query whose HNSW answer comes back short is answered again exactly, so ``k`` asked are ``k`` returned
+  whenever ``k`` allowed vectors exist.
 
 Changes without a full rebuild: ``add`` appends; ``remove`` leaves a tombstone (HNSW graphs cannot drop a
 node) that searches skip; ``update`` overwrites in place in exact mode and is remove-then-add in HNSW mode.
@@ -85,6 +87,8 @@ _SCORE_BUDGET = 1 << 24
 _GATHER_FRACTION = 0.25
 """An exact search copies the allowed rows out when they are fewer than this share; else it masks scores."""
 _BUILD_CHUNK = 50_000
+_MIN_HNSW_SHARE = 0.03
+"""Below this share of allowed profiles a filtered HNSW search scans the allowed rows instead."""
 
 
 class IndexMismatchError(Exception):
@@ -373,7 +377,7 @@ class VectorIndex:
         *,
         exact_threshold: int = 20_000,
         hnsw_m: int = 32,
-        ef_construction: int = 80,
+        ef_construction: int = 40,
         ef_search: int = 96,
         rebuild_fraction: float = 0.2,
     ) -> None:
@@ -587,11 +591,20 @@ class VectorIndex:
         n_queries = len(queries)
         if m == 0:
             return SearchResult(ids=[[] for _ in range(n_queries)], scores=np.zeros((n_queries, 0), np.float32))
-        if state.kind == "exact" or (slot_mask is not None and n_allowed <= self.exact_threshold):
+        if state.kind == "exact" or (slot_mask is not None and self._filter_is_narrow(n_allowed, n_live)):
             slots, scores = _exact_search(state, queries, m, slot_mask, n_allowed)
         else:
             slots, scores = self._hnsw_search(state, queries, m, slot_mask, n_allowed)
         return SearchResult(ids=[idmap.ids_at(row) for row in slots.tolist()], scores=scores)
+
+    def _filter_is_narrow(self, n_allowed: int, n_live: int) -> bool:
+        """Whether scanning the allowed rows beats a filtered graph walk (and keeps recall).
+
+        A scan costs about ``n_allowed`` inner products, a filtered walk about ``ef / sqrt(share)`` node visits of
+        ~``hnsw_m`` inner products each; the measured crossover sits near ``n_allowed**2 == ef_search * n_live``.
+        Below a 3% share the widened walk also loses recall, so the scan takes over there too.
+        """
+        return n_allowed < _MIN_HNSW_SHARE * n_live or n_allowed * n_allowed <= self.ef_search * n_live
 
     def _hnsw_search(
         self, state: _State, queries: np.ndarray, m: int, slot_mask: np.ndarray | None, n_allowed: int
@@ -600,15 +613,16 @@ class VectorIndex:
         ef = max(self.ef_search, m)
         if slot_mask is not None:
             params.sel = faiss.IDSelectorBitmap(np.packbits(slot_mask, bitorder="little"))
-            # Nodes outside the filter still fill the beam: widen it in proportion to what is filtered out.
-            ef = math.ceil(ef * len(state.idmap) / n_allowed)
+            # Nodes outside the filter still fill the beam: widen it as the allowed share shrinks. 1/sqrt(share)
+            # kept recall@10 >= 0.96 down to a 2% share in bench/bench_search.py; 1/share cost 10x more.
+            ef = math.ceil(ef / math.sqrt(n_allowed / len(state.idmap)))
         elif state.idmap.n_dead:
             params.sel = faiss.IDSelectorBitmap(state.bitmap())
         params.efSearch = ef
         scores, slots = state.hnsw.search(queries, m, params=params)  # type: ignore[union-attr]
-        short = np.flatnonzero(slots[:, -1] < 0)
-        if len(short):
+        if slots[:, -1].min() < 0:
             # The graph walk found fewer than m allowed nodes: answer those queries exactly.
+            short = np.flatnonzero(slots[:, -1] < 0)
             mask = slot_mask if slot_mask is not None else state.idmap.live
             slots[short], scores[short] = _exact_search(state, queries[short], m, mask, n_allowed)
         return slots, scores
@@ -840,8 +854,7 @@ def _exact_search(
     step = max(1, _SCORE_BUDGET // max(n, 1))
     for start in range(0, len(queries), step):
         block = queries[start : start + step]
-        # One query: a matrix-vector product (BLAS gemv) is the fastest scan.
-        scores = (vectors @ block[0])[None, :] if len(block) == 1 else block @ vectors.T
+        scores = _scan(vectors, block[0])[None, :] if len(block) == 1 else block @ vectors.T
         if excluded is not None:
             scores[:, excluded] = -np.inf
         top = (
@@ -855,6 +868,20 @@ def _exact_search(
         out_slots[start : start + step] = top if subset is None else subset[top]
         out_scores[start : start + step] = np.take_along_axis(top_scores, order, axis=1)
     return out_slots, out_scores
+
+
+def _scan(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Inner products of one query with every row of a C-contiguous matrix, on one thread.
+
+    A single query is memory-bound: FAISS' SIMD kernel on one thread matches a two-thread BLAS gemv when the
+    machine is idle and stays fast when it is not (BLAS threads waiting on each other under load took 20-40 ms
+    for 10,000 rows here; see bench/RESULTS.md). Concurrent searches then run side by side.
+    """
+    out = np.empty(len(vectors), dtype=np.float32)
+    faiss.fvec_inner_products_ny(
+        faiss.swig_ptr(out), faiss.swig_ptr(query), faiss.swig_ptr(vectors), vectors.shape[1], len(vectors)
+    )
+    return out
 
 
 def _as_vectors(array: np.ndarray, *, dim: int | None, what: str, single_ok: bool = False) -> np.ndarray:
