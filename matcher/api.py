@@ -29,6 +29,7 @@ from .config import Workspace, resolve_home
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
 from .filters import Filters
 from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
+from .rank import CrossCity, Recommendations, Recommender
 from .readers import ReadResult, RowProblem, read_table
 from .schema import FACETS, Facet, Profile
 from .store import Store, profile_set_checksum
@@ -102,7 +103,7 @@ def _report(kind: str, source: str, read: ReadResult, checked: ValidationReport,
         imported=imported,
         rejected=rejected,
         warnings=list(checked.warnings),
-        notes=list(read.notes),
+        notes=[*read.notes, *checked.notes],
     )
 
 
@@ -161,6 +162,7 @@ class _Catalog:
     version: int
     profiles: pd.DataFrame
     indexes: dict[str, VectorIndex]
+    recommender: Recommender
 
 
 def _facet_texts(profiles: pd.DataFrame, facet: Facet) -> list[str]:
@@ -234,7 +236,10 @@ class Matcher:
         frames = cordis_to_frames(*read_cordis(Path(organizations), Path(projects)))
         profiles = validate_profiles(frames.profiles)
         known = set(profiles.valid["id"]) | self.store.profile_ids()
-        partnerships = validate_partnerships(frames.partnerships, known)
+        # Two projects of one pair starting in one year are one partnership of that year, noting both acronyms.
+        key = ["source_id", "target_id", "kind", "year"]
+        edges = frames.partnerships.groupby(key, dropna=False, sort=False)["note"].agg("; ".join).reset_index()
+        partnerships = validate_partnerships(edges, known)
         source = f"{Path(organizations).name} + {Path(projects).name}"
         with self.store.transaction() as conn:
             imported = self.store.upsert_profiles(profiles.valid, source=source, conn=conn)
@@ -245,7 +250,7 @@ class Matcher:
         return ImportReport(
             kind="cordis",
             source=source,
-            rows=len(frames.profiles) + len(frames.partnerships),
+            rows=len(frames.profiles) + len(edges),
             imported=imported + linked,
             rejected=rejected,
             warnings=[*profiles.warnings, *partnerships.warnings],
@@ -385,7 +390,13 @@ class Matcher:
                 logger.info("index out of date (%s); updating it", stale)
                 self.build()
             indexes = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
-            self._catalog = _Catalog(version, profiles, indexes)
+            cache = EmbeddingCache(self.workspace.embedding_cache_path)
+            # After a build every text is in the cache: this reads vectors, it encodes nothing.
+            vectors = {facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS}
+            recommender = Recommender(encode=self.encoder.encode).fit(
+                profiles, vectors, self.store.partnerships(), indexes
+            )
+            self._catalog = _Catalog(version, profiles, indexes, recommender)
             return self._catalog
 
     def search(
@@ -435,6 +446,82 @@ class Matcher:
             SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet)
             for (pid, (score, facet)), row in zip(ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True)
         ]
+
+
+    # Recommend ----------------------------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        query: str | Profile,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        include_partners: bool = False,
+        include_competitors: bool = False,
+        cross_city: CrossCity | None = None,
+    ) -> Recommendations:
+        """Partners in other cities that fit both ways, with the reasons.
+
+        Args:
+            query: An organisation id from the store, or a :class:`Profile` typed in (not stored).
+            k: How many partners; ``k`` come back whenever ``k`` organisations pass the filters.
+            filters: Which organisations may be suggested (applied before the top-k cut).
+            include_partners: Suggest existing partners too (otherwise they are listed apart).
+            include_competitors: Keep likely competitors (same sector, nearly the same offers).
+            cross_city: ``other_city`` (default), ``other_country`` or ``any``.
+
+        Organisations this asker marked "not relevant" are not suggested again.
+
+        Raises:
+            NotFoundError: ``query`` is an id that is not in the store.
+        """
+        _check_k(k)
+        catalog = self._current()
+        options = {"include_partners": include_partners, "include_competitors": include_competitors}
+        if isinstance(query, str):
+            self._require(catalog, query)
+            return catalog.recommender.recommend(
+                query, k, filters, exclude=self.dismissed(query), cross_city=cross_city, **options
+            )
+        return catalog.recommender.recommend(
+            query, k, filters, query_vectors=self._profile_vectors(query), cross_city=cross_city, **options
+        )
+
+    def recommend_many(
+        self, ids: Sequence[str], *, k: int = 10, filters: Filters | None = None
+    ) -> list[Recommendations]:
+        """Recommendations for many organisations at once, with an exposure cap across the lists."""
+        _check_k(k)
+        catalog = self._current()
+        for profile_id in ids:
+            self._require(catalog, profile_id)
+        exclude = {profile_id: self.dismissed(profile_id) for profile_id in ids}
+        return catalog.recommender.recommend_many(list(ids), k, filters, exclude=exclude)
+
+    def similar(self, query: str | Profile, *, k: int = 10, filters: Filters | None = None) -> Recommendations:
+        """Organisations like this one in other cities (peers, not partners)."""
+        _check_k(k)
+        catalog = self._current()
+        if isinstance(query, str):
+            self._require(catalog, query)
+            return catalog.recommender.similar(query, k, filters)
+        return catalog.recommender.similar(query, k, filters, query_vectors=self._profile_vectors(query))
+
+    def dismissed(self, asker_id: str) -> set[str]:
+        """Candidates whose latest feedback from this asker is "not relevant"."""
+        feedback = self.store.feedback(asker_id)
+        if feedback.empty:
+            return set()
+        latest = feedback.groupby("candidate_id")["label"].last()
+        return set(latest.index[latest == "not_relevant"])
+
+    def _profile_vectors(self, profile: Profile) -> dict[str, np.ndarray]:
+        vectors = self.encoder.encode([profile.text(facet) for facet in FACETS])
+        return dict(zip(FACETS, vectors, strict=True))
+
+    def _require(self, catalog: _Catalog, profile_id: str) -> None:
+        if profile_id not in catalog.recommender.row_of_:
+            raise NotFoundError(f"no organisation with id {profile_id!r} in {self.workspace.root}")
 
 
 MAX_K = 10_000

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ import typer
 from . import __version__
 from .api import ImportReport, Matcher, MatcherError
 from .filters import Filters
+from .rank import Recommendations
 from .readers import FileReadError
 from .store import StoreError
 from .validate import MissingColumnsError
@@ -86,6 +88,7 @@ def _main(
         typer.echo(__version__)
         raise typer.Exit()
     _State.home = home
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in a terminal tool
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
@@ -244,6 +247,86 @@ def search(
         for n, hit in enumerate(hits, 1):
             typer.echo(f"{n:>3}. {hit.score:.3f}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
                        f"[{hit.id}, matched {hit.facet}]")
+
+
+def _print_recommendations(recs: Recommendations, *, show_partners: bool = True) -> None:
+    if not recs.results:
+        typer.echo(f"No suggestions for {recs.query} with these filters.")
+    for n, match in enumerate(recs.results, 1):
+        typer.echo(
+            f"{n:>3}. {match.score:.3f}  {match.name} ({match.org_type}, {match.city}, {match.country})  [{match.id}]"
+            f"  fit for you {match.fit_for_query:.2f}, for them {match.fit_for_candidate:.2f}"
+        )
+        for reason in match.reasons:
+            typer.echo(f"       - {reason}")
+    if show_partners and recs.existing_partners:
+        typer.echo("Already partners: " + ", ".join(f"{m.name} [{m.id}]" for m in recs.existing_partners))
+
+
+@app.command("recommend")
+def recommend(
+    profile_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Organisation id to find partners for.")] = None,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", help="Batch: a file with one organisation id per line.")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="How many partners per organisation.")] = 10,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    org_type: TypeOpt = None,
+    sector: SectorOpt = None,
+    include_partners: Annotated[bool, typer.Option(help="Suggest existing partners too.")] = False,
+    include_competitors: Annotated[bool, typer.Option(help="Keep likely competitors.")] = False,
+    same_city: Annotated[bool, typer.Option("--same-city", help="Allow partners in the same city.")] = False,
+    as_json: JsonFlag = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Batch output: one JSON object per line.")] = False,
+) -> None:
+    """Suggest partners in other cities that fit both ways, with the reasons."""
+    filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
+    m = _matcher()
+    if profile_id is not None and queries is not None:
+        raise ValueError("give one organisation ID or --queries FILE, not both")
+    if queries is not None:
+        ids = [line.strip() for line in queries.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+        for recs in m.recommend_many(ids, k=k, filters=filters):
+            if jsonl or as_json:
+                typer.echo(json.dumps(recs.to_dict(), ensure_ascii=False))
+            else:
+                typer.echo(f"== {recs.query}")
+                _print_recommendations(recs, show_partners=False)
+        return
+    if profile_id is None:
+        raise ValueError("give an organisation ID, or --queries FILE with one id per line")
+    recs = m.recommend(
+        profile_id,
+        k=k,
+        filters=filters,
+        include_partners=include_partners,
+        include_competitors=include_competitors,
+        cross_city="any" if same_city else None,
+    )
+    if as_json or jsonl:
+        _echo_json(recs.to_dict())
+    else:
+        _print_recommendations(recs)
+
+
+@app.command("similar")
+def similar(
+    profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")],
+    k: Annotated[int, typer.Option("--k", help="How many peers.")] = 10,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    org_type: TypeOpt = None,
+    sector: SectorOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Organisations like this one in other cities (peers)."""
+    filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
+    recs = _matcher().similar(profile_id, k=k, filters=filters)
+    if as_json:
+        _echo_json(recs.to_dict())
+    else:
+        _print_recommendations(recs, show_partners=False)
 
 
 @app.command("generate")

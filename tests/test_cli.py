@@ -114,3 +114,25 @@ def test_the_installed_command_runs_as_a_module(workspace: Path) -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_cordis_sample_imports_every_organisation_and_co_participation(
+    workspace: Path, cordis_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "import", "cordis", str(cordis_dir / "organization.json"), str(cordis_dir / "project.json")
+    )
+    assert code == 0
+    stats = json.loads(run(capsys, "stats", "--json")[1])
+    assert stats["profiles"] == 765
+    assert stats["by_country"]["GB"] > 0 and "UK" not in stats["by_country"]
+    assert stats["partnerships"] > 10_000
+
+
+def test_reimporting_cordis_changes_nothing(workspace: Path, cordis_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [str(cordis_dir / "organization.json"), str(cordis_dir / "project.json")]
+    run(capsys, "import", "cordis", *files)
+    first = json.loads(run(capsys, "stats", "--json")[1])
+    assert run(capsys, "import", "cordis", *files)[0] == 0
+    second = json.loads(run(capsys, "stats", "--json")[1])
+    assert (second["profiles"], second["partnerships"]) == (first["profiles"], first["partnerships"])

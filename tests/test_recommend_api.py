@@ -1,0 +1,118 @@
+"""Recommendations through the Python API and the CLI, on the demo data with the packaged model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher.api import Matcher, NotFoundError
+from matcher.cli import main
+from matcher.filters import Filters
+from matcher.schema import Profile
+
+pytestmark = pytest.mark.slow
+
+# Planted pairs of data/README.md: the seeker's need is met by the provider's offer, in another city.
+PLANTED = [
+    ("dj-bio-001", "ma-bio-001"),
+    ("ca-tech-001", "do-tech-001"),
+    ("se-bio-002", "mc-bio-001"),
+    ("mc-tech-001", "dj-tech-002"),
+    ("dj-tech-004", "se-tech-001"),
+    ("ca-bio-004", "dj-bio-007"),
+    ("mc-bio-002", "dj-bio-003"),
+    ("dj-bio-005", "mc-bio-004"),
+]
+
+
+@pytest.mark.parametrize(("seeker", "provider"), PLANTED)
+def test_planted_provider_is_in_the_seekers_top_10(demo_matcher: Matcher, seeker: str, provider: str) -> None:
+    assert provider in demo_matcher.recommend(seeker, k=10).ids
+
+
+def test_results_are_in_other_cities_and_exclude_self_and_partners(demo_matcher: Matcher) -> None:
+    recs = demo_matcher.recommend("dj-bio-001", k=10)
+    partners = set(demo_matcher.partnerships("dj-bio-001")[["source_id", "target_id"]].stack()) - {"dj-bio-001"}
+    assert len(recs.results) == 10
+    assert all(m.city != "Daejeon" for m in recs.results)
+    assert not (set(recs.ids) & (partners | {"dj-bio-001"}))
+    assert {m.id for m in recs.existing_partners} <= partners
+
+
+def test_each_result_shows_both_fits_and_reasons(demo_matcher: Matcher) -> None:
+    top = demo_matcher.recommend("ca-tech-001", k=3).results[0]
+    assert 0 < top.fit_for_query <= 1 and 0 < top.fit_for_candidate <= 1
+    assert any("meets your need" in reason for reason in top.reasons)
+
+
+def test_filters_hold_and_k_results_come_back(demo_matcher: Matcher) -> None:
+    recs = demo_matcher.recommend("dj-bio-001", k=5, filters=Filters(org_type=("investor",)))
+    assert len(recs.results) == 5
+    assert {m.org_type for m in recs.results} == {"investor"}
+
+
+def test_not_relevant_feedback_hides_the_candidate_for_that_asker(tmp_path: Path, demo_matcher: Matcher) -> None:
+    asker = "se-bio-002"
+    first = demo_matcher.recommend(asker, k=5).ids[0]
+    demo_matcher.store.add_feedback(asker, first, "not_relevant", reason="too big", user="test")
+    try:
+        assert first not in demo_matcher.recommend(asker, k=5).ids
+        assert first not in demo_matcher.dismissed("mc-bio-003")  # other askers are unaffected
+    finally:
+        demo_matcher.store.add_feedback(asker, first, "relevant", user="test")
+    assert first in demo_matcher.recommend(asker, k=5).ids
+
+
+def test_a_typed_in_profile_gets_matches_without_being_stored(demo_matcher: Matcher) -> None:
+    startup = Profile(
+        id="",
+        name="Nakdong Conjugates",
+        org_type="startup",
+        city="Busan",
+        country="KR",
+        sectors=("antibody_drug_conjugates",),
+        description="Preclinical ADC startup with a HER3-targeted conjugate.",
+        offers="Co-development of a HER3 ADC; conjugation chemistry know-how",
+        seeks="A CDMO for GMP conjugation and sterile fill-finish of our first clinical batches",
+    )
+    before = demo_matcher.stats()["profiles"]
+    ids = demo_matcher.recommend(startup, k=10).ids
+    assert {"ma-bio-001", "ca-bio-002"} & set(ids)
+    assert demo_matcher.stats()["profiles"] == before
+
+
+def test_unknown_id_is_a_not_found_error(demo_matcher: Matcher) -> None:
+    with pytest.raises(NotFoundError, match="no organisation with id 'zz'"):
+        demo_matcher.recommend("zz")
+
+
+def test_cli_json_has_the_documented_shape(
+    demo_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    assert main(["recommend", "dj-bio-001", "--k", "3", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["query"] == "dj-bio-001"
+    assert len(payload["results"]) == 3
+    expected = {"id", "name", "city", "country", "org_type", "score", "fit_for_query", "fit_for_candidate", "reasons"}
+    assert expected <= set(payload["results"][0])
+
+
+def test_cli_batch_writes_one_json_line_per_query(
+    demo_matcher: Matcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    queries = tmp_path / "queries.txt"
+    queries.write_text("dj-bio-001\nca-tech-001\n\n", encoding="utf-8")
+    assert main(["recommend", "--queries", str(queries), "--k", "4", "--jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["query"] for line in lines] == ["dj-bio-001", "ca-tech-001"]
+    assert all(len(line["results"]) == 4 for line in lines)
+
+
+def test_similar_finds_peers_elsewhere(demo_matcher: Matcher) -> None:
+    peers = demo_matcher.similar("ma-bio-001", k=5)
+    assert "ca-bio-002" in peers.ids  # the other ADC CDMO
+    assert all(m.city != "Málaga" for m in peers.results)
