@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_COLUMNS, PUBLIC_BY_DEFAULT
 from .vocab import ALLIANCE_CITIES, BIO_SECTORS, ORG_TYPES, PARTNERSHIP_KINDS, SECTORS, STAGES
@@ -1413,7 +1414,7 @@ _NAME_TAILS = ("gen", "tek", "ra", "via", "lytics", "nex", "bit", "core", "ion",
                "ara", "ium", "ico", "yx", "wave", "path", "sys", "form", "logic", "mind", "cell", "ly", "o")
 
 # Truth score weights and the number of providers compared per need.
-_W_FOCUS, _W_SECTOR, _NOISE = 1.0, 0.5, 0.35
+_W_FOCUS, _W_SECTOR, _NOISE = 1.0, 0.5, 0.35  # _NOISE is a standard deviation
 _CANDIDATES = 64
 _MAX_TRUTH_PER_NEED = 10
 _CHUNK = 1 << 16
@@ -1690,8 +1691,9 @@ def _plant_truth(rng: np.random.Generator, orgs: dict[str, np.ndarray], provider
         window = ((rng.random(len(a)) * p).astype(np.int64)[:, None] + j) % np.maximum(p, 1)[:, None]
         b = provider.take(start[c][:, None] + window, mode="clip")
         mine, theirs = packed[a][:, None], packed.take(b)
-        score = rng.standard_normal(b.shape, dtype=np.float32)
-        score *= np.float32(_NOISE)
+        score = rng.random(b.shape, dtype=np.float32)  # uniform noise: a quarter of the cost of normal
+        score -= np.float32(0.5)
+        score *= np.float32(_NOISE * np.sqrt(12))
         score += capacity.take(b)
         score += ((mine & 15) == (theirs & 15)) * np.float32(_W_FOCUS)
         score += ((mine & theirs) >> 9 != 0) * np.float32(_W_SECTOR)
@@ -2007,6 +2009,7 @@ def write(data: SyntheticData, directory: Path) -> dict[str, Path]:
     paths = {}
     for name, frame in frames.items():
         paths[name] = directory / f"{name}.csv"
-        frame.to_csv(paths[name], index=False)
+        # Arrow's writer is ten times faster than DataFrame.to_csv; it quotes every string, which CSV allows.
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), paths[name])
         logger.info("wrote %d rows to %s", len(frame), paths[name])
     return paths
