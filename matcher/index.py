@@ -145,18 +145,20 @@ class IdMap:
         self._slot_of: dict[str, int] = {}
         self._live = np.zeros(0, dtype=bool)
         self._cache: dict[str, Any] = {}
-        self._extend(list(ids))
+        ids = list(ids)
+        duplicated = _first_duplicate(pid for pid in ids if pid is not None)
+        if duplicated is not None:
+            raise ValueError(f"id {duplicated!r} appears more than once")
+        self._extend(ids)
 
     def _extend(self, ids: list[str | None]) -> np.ndarray:
+        wrong = next((pid for pid in ids if pid is not None and not isinstance(pid, str)), None)
+        if wrong is not None:
+            raise ValueError(f"profile ids must be strings, got {wrong!r}")
         start = len(self._ids)
         for offset, pid in enumerate(ids):
-            if pid is None:
-                continue
-            if not isinstance(pid, str):
-                raise ValueError(f"profile ids must be strings, got {pid!r}")
-            if pid in self._slot_of:
-                raise ValueError(f"id {pid!r} is already in the index")
-            self._slot_of[pid] = start + offset
+            if pid is not None:
+                self._slot_of[pid] = start + offset
         self._ids.extend(ids)
         self._live = np.concatenate([self._live, np.array([pid is not None for pid in ids], dtype=bool)])
         self._cache.clear()
@@ -356,7 +358,8 @@ class VectorIndex:
     """Cosine nearest-neighbour search over profile vectors; exact when small, HNSW when large.
 
     Args:
-        exact_threshold: up to this many live vectors the index scans exactly; above it, HNSW.
+        exact_threshold: up to this many live vectors the index scans exactly; above it, HNSW. The default
+            keeps an exact single query near a millisecond on this hardware (bench/RESULTS.md).
         hnsw_m: neighbours per HNSW node (memory grows by about ``8 * hnsw_m`` bytes per vector).
         ef_construction: HNSW beam width while building (higher: better graph, slower build).
         ef_search: HNSW beam width while searching (higher: better recall, slower search); raised to ``k``.
@@ -405,7 +408,8 @@ class VectorIndex:
         Args:
             ids: one unique profile id per row.
             vectors: float32 array ``(len(ids), dimension)``, rows L2-normalised.
-            progress: called as ``progress(done, total)`` while an HNSW graph is built.
+            progress: called as ``progress(done, total)`` as the vectors go in (in steps of 50,000 while an HNSW
+                graph is built; once for an exact index).
 
         Returns:
             ``self``, so that ``VectorIndex().build(ids, vectors)`` reads naturally.
@@ -442,6 +446,8 @@ class VectorIndex:
         if n <= self.exact_threshold:
             buffer = np.empty((max(n, 16), dim), dtype=np.float32)
             buffer[:n] = vectors
+            if progress is not None:
+                progress(n, n)
             return _State("exact", dim, idmap, buffer, None)
         hnsw = faiss.IndexHNSWFlat(dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efConstruction = self.ef_construction
@@ -456,6 +462,9 @@ class VectorIndex:
 
     def add(self, ids: Sequence[str], vectors: np.ndarray) -> None:
         """Add new profiles. An exact index that grows past ``exact_threshold`` becomes an HNSW index.
+
+        Searches wait while the vectors go into an HNSW graph (about a millisecond per profile): for bulk loads,
+        :meth:`build` a new index instead, which searches do not wait for.
 
         Raises:
             ValueError: if an id is already present (use :meth:`update`) or the vectors are malformed.
@@ -694,7 +703,8 @@ class VectorIndex:
 
         Each save writes a fresh version folder inside ``directory`` and only then points the ``CURRENT`` file
         at it (write to a temporary file, then ``os.replace``), so a save killed half-way leaves the previous
-        index readable. Older versions are deleted after the switch.
+        index readable. Other versions are deleted after the switch, so one process at a time saves to a
+        given directory.
 
         Args:
             directory: the index folder (created if missing).

@@ -255,9 +255,12 @@ def test_add_on_an_empty_index_builds_it(vectors):
     assert index.ids_ == tuple(IDS[:10]) and index.dimension_ == DIM
 
 
-def test_build_reports_progress_while_building_a_graph(vectors):
+@pytest.mark.parametrize("kind", KINDS)
+def test_build_reports_progress_up_to_the_total(kind, vectors):
     calls: list[tuple[int, int]] = []
-    VectorIndex(exact_threshold=100).build(IDS, vectors, progress=lambda done, total: calls.append((done, total)))
+    VectorIndex(exact_threshold=KINDS[kind]).build(
+        IDS, vectors, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls and calls[-1] == (N, N)
 
 
@@ -299,6 +302,15 @@ def test_id_map_keeps_slots_stable_across_removals_and_renumbers_when_compacted(
     assert compact.ids == ("a", "c", "d") and old_slots.tolist() == [0, 2, 3] and compact.n_dead == 0
     with pytest.raises(KeyError):
         idmap.id_at(1)
+
+
+def test_id_map_refuses_repeated_ids_and_non_strings_without_changing():
+    with pytest.raises(ValueError, match="more than once"):
+        IdMap(["a", None, "a"])
+    idmap = IdMap(["a"])
+    with pytest.raises(ValueError, match="strings"):
+        idmap.append(["b", 3])  # type: ignore[list-item]
+    assert idmap.ids == ("a",) and "b" not in idmap
 
 
 # ------------------------------------------------------------------------------------------------- files
