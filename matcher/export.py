@@ -343,8 +343,10 @@ def schedule_section(
     def name(org_id: str) -> str:
         return names.get(org_id, org_id)
 
+    count = len(schedule.meetings)
     summary = [
-        f"{len(schedule.meetings)} meetings, total score {schedule.total_score:.2f}: {_METHOD_WORDS[schedule.method]}."
+        f"{count} meeting{'' if count == 1 else 's'}, total score {schedule.total_score:.2f}: "
+        f"{_METHOD_WORDS[schedule.method]}."
     ]
     for side, ids in (("visitors", schedule.unmatched_visitors), ("hosts", schedule.unmatched_hosts)):
         if ids:

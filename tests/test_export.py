@@ -249,7 +249,7 @@ def test_schedule_section_names_meetings_and_who_is_left_without_one() -> None:
     )
     section = schedule_section(plan, {"dj-1": "Hanbit Bio", "dj-2": "대덕 로보틱스", "do-1": "Ruhr Robotics"})
     assert section.meetings == (BriefMeeting("Tue 10:00", "Hanbit Bio", "Ruhr Robotics", 0.9),)
-    assert "1 meetings, total score 0.90: the best possible plan." in section.intro
+    assert "1 meeting, total score 0.90: the best possible plan." in section.intro
     assert "No meeting for these visitors: 대덕 로보틱스." in section.intro
     text = " ".join(parse(brief_html("Delegation", [section])).text)
     assert "Hanbit Bio" in text and "Ruhr Robotics" in text and "0.90" in text
