@@ -331,7 +331,7 @@ def similar(
 
 @app.command("generate")
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write profiles.csv, partnerships.csv and truth.csv into.")],
+    out: Annotated[Path, typer.Option(help="Folder to write profiles.csv, partnerships.csv, truth.csv and capabilities.csv into.")],
     n: Annotated[int, typer.Option("--n", min=1, max=1_000_000, help="How many organisations.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 0,
 ) -> None:
