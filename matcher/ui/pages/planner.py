@@ -1,0 +1,131 @@
+"""Delegation planner: which visiting and host organisations meet when, maximising the total reciprocal score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from matcher.api import MatcherError
+from matcher.export import brief_html, schedule_section, to_csv, to_xlsx
+from matcher.schedule import Schedule, plan_meetings
+from matcher.ui.access import Access
+from matcher.ui.state import catalog, require_user
+from matcher.ui.widgets import label_of
+
+DEFAULT_SLOTS = "Tue 09:30\nTue 10:30\nTue 11:30\nTue 14:00\nTue 15:00\nTue 16:00"
+MAX_SLOTS = 40
+MAX_SIDE = 60  # organisations per side: each visitor is ranked against every host before planning
+
+
+def _slots(text: str) -> list[str]:
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def _availability(side: str, ids: list[str], slots: list[str], labels: dict[str, str]) -> np.ndarray:
+    """Everyone is free in every slot unless the officer unticks a cell."""
+    frame = pd.DataFrame(True, index=[labels[i] for i in ids], columns=slots)
+    edited = st.data_editor(frame, key=f"plan_avail_{side}_{len(ids)}_{len(slots)}", width="stretch")
+    return edited.to_numpy(dtype=bool)
+
+
+def _plan(access: Access, visitors: list[str], hosts: list[str], slots: list[str], free_v: np.ndarray,
+          free_h: np.ndarray, cap_v: int, cap_h: int, min_score: float) -> Schedule:
+    with st.spinner("Scoring every visitor with every host, then planning ..."):
+        scores = access.pair_scores(visitors, hosts)
+        return plan_meetings(scores, visitors, hosts, slots, free_v, free_h, cap_v, cap_h, min_score=min_score)
+
+
+def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: str) -> None:
+    meetings = plan.to_frame()
+    if meetings.empty:
+        st.warning("No meeting clears the minimum score with these people and slots. Lower the minimum score, add "
+                   "slots or organisations.")
+        return
+    method = {"optimal": "the best plan possible", "time-limited": "the best plan found within the time limit",
+              "greedy": "a greedy plan (too large to prove the best)"}[plan.method]
+    st.success(f"{len(meetings)} meetings, total score {plan.total_score:.2f}: {method}.")
+    table = pd.DataFrame({
+        "Slot": meetings["slot"],
+        "Visitor": meetings["visitor_id"].map(labels),
+        "Host": meetings["host_id"].map(labels),
+        "Score": meetings["score"],
+    })
+    st.dataframe(
+        table, hide_index=True, width="stretch", key="plan_table",
+        column_config={"Score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f")},
+    )
+    with st.expander("Agenda per visitor"):
+        grid = plan.to_grid("visitor").replace(labels)
+        st.dataframe(grid.rename(index=labels), width="stretch", key="plan_grid")
+    if plan.unmatched_visitors:
+        st.caption("No meeting for: " + ", ".join(labels[v] for v in plan.unmatched_visitors))
+    export = table.assign(Visitor=meetings["visitor_id"].map(names), Host=meetings["host_id"].map(names))
+    csv, xlsx, brief = st.columns(3)
+    csv.download_button("CSV", data=lambda: to_csv(export), file_name="schedule.csv", mime="text/csv",
+                        on_click="ignore", icon=":material/download:", key="plan_csv")
+    xlsx.download_button("Excel (XLSX)", data=lambda: to_xlsx(export, sheet_name="Schedule"),
+                         file_name="schedule.xlsx", on_click="ignore", icon=":material/table_view:", key="plan_xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    brief.download_button("Printable brief (HTML)", data=lambda: brief_html(title, [schedule_section(plan, names)]),
+                          file_name="schedule-brief.html", mime="text/html", on_click="ignore",
+                          icon=":material/print:", key="plan_brief")
+
+
+def render() -> None:
+    """Draws the page."""
+    access = require_user()
+    st.title("Delegation planner", anchor=False)
+    if not access.user.is_officer:
+        st.error("The delegation planner is for investment officers only.")
+        return
+    st.caption(
+        "A delegation from one city visits another. Pick who takes part on both sides, the meeting slots and how "
+        "many meetings each can take: the planner proposes the meetings with the highest total reciprocal score."
+    )
+    cat = catalog(access.matcher)
+    cities = sorted(cat["city"].unique().tolist())
+    if len(cities) < 2:
+        st.info("Planning needs organisations in at least two cities.")
+        return
+    labels = label_of(cat)
+    left, right = st.columns(2)
+    visiting = left.selectbox("Visiting city", cities, key="plan_from")
+    host = right.selectbox("Host city", [c for c in cities if c != visiting], key="plan_to")
+    in_city = {c: cat.loc[cat["city"] == c, "id"].tolist() for c in (visiting, host)}
+    visitors = left.multiselect("Visiting organisations", in_city[visiting], key="plan_visitors",
+                                format_func=labels.__getitem__, max_selections=MAX_SIDE)
+    hosts = right.multiselect("Host organisations", in_city[host], key="plan_hosts",
+                              format_func=labels.__getitem__, max_selections=MAX_SIDE)
+    slots = _slots(st.text_area("Meeting slots, one per line, in order", value=DEFAULT_SLOTS, key="plan_slots"))
+    a, b, c = st.columns(3)
+    cap_v = a.number_input("Meetings per visitor (at most)", 1, MAX_SLOTS, 4, key="plan_cap_v")
+    cap_h = b.number_input("Meetings per host (at most)", 1, MAX_SLOTS, 2, key="plan_cap_h")
+    min_score = c.slider("Minimum score", 0.0, 1.0, 0.1, 0.05, key="plan_min",
+                         help="Pairs scoring lower do not meet.")
+    if not visitors or not hosts:
+        st.info("Pick the visiting and the host organisations.")
+        return
+    if not slots or len(slots) > MAX_SLOTS:
+        st.error(f"Give between 1 and {MAX_SLOTS} meeting slots.")
+        return
+    with st.expander("Availability (untick the slots an organisation cannot make)"):
+        free_v = _availability("v", visitors, slots, labels)
+        free_h = _availability("h", hosts, slots, labels)
+    if st.button("Plan the meetings", key="plan_go", type="primary", icon=":material/event_available:"):
+        try:
+            st.session_state["plan"] = _plan(access, visitors, hosts, slots, free_v, free_h, int(cap_v), int(cap_h),
+                                             float(min_score))
+        except (MatcherError, ValueError) as error:
+            st.error(f"No plan: {error}")
+            return
+    plan = st.session_state.get("plan")
+    if plan is not None and set(plan.visitors) == set(visitors) and set(plan.hosts) == set(hosts):
+        names = dict(zip(cat["id"], cat["name"], strict=True))
+        _show(plan, labels, names, f"Delegation from {visiting} to {host}")
+    elif plan is not None:
+        st.caption("The organisations changed since the last plan: plan again.")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,124 @@
+"""Shortlists: named lists of organisations with a stage and a note per entry, exported as CSV, XLSX or a brief."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from matcher.auth import AccessDenied
+from matcher.store import SHORTLIST_STAGES, StoreError
+from matcher.ui.access import Access
+from matcher.ui.state import catalog, require_user
+from matcher.ui.widgets import org_picker, safe, stage_label, type_label
+
+
+def _create(access: Access) -> None:
+    name = st.session_state.get("sl_new_name", "")
+    try:
+        st.session_state["sl_current"] = access.create_shortlist(name)
+    except StoreError as error:
+        st.session_state["sl_error"] = str(error).capitalize() + "."
+        return
+    st.session_state["sl_new_name"] = ""
+
+
+def _set(access: Access, shortlist_id: int, profile_id: str, field: str) -> None:
+    value = st.session_state[f"sl_{field}_{shortlist_id}_{profile_id}"]
+    access.set_shortlist_entry(shortlist_id, profile_id, **{field: value})
+
+
+def _add(access: Access, shortlist_id: int) -> None:
+    profile_id = st.session_state.get("sl_add_pick")
+    if profile_id:
+        access.set_shortlist_entry(shortlist_id, profile_id)
+        st.session_state["sl_add_pick"] = None
+
+
+def _delete(access: Access, shortlist_id: int) -> None:
+    access.delete_shortlist(shortlist_id)
+    st.session_state.pop("sl_current", None)
+
+
+def _entries(access: Access, shortlist_id: int, entries: pd.DataFrame) -> None:
+    if entries.empty:
+        st.info("This shortlist is empty. Add organisations below, or from Find partners and Organisation pages.")
+        return
+    head = st.columns([3, 2, 2, 4, 1])
+    for column, title in zip(head, ["Organisation", "Place", "Stage", "Note", ""], strict=True):
+        column.markdown(f"**{title}**")
+    for entry in entries.itertuples():
+        name, place, stage, note, remove = st.columns([3, 2, 2, 4, 1], vertical_alignment="center")
+        name.markdown(safe(entry.name if isinstance(entry.name, str) else f"{entry.profile_id} (removed)"))
+        place.caption(safe(f"{entry.city} ({entry.country}) · {type_label(str(entry.org_type))}"))
+        key = f"{shortlist_id}_{entry.profile_id}"
+        stage.selectbox(
+            "Stage", SHORTLIST_STAGES, index=SHORTLIST_STAGES.index(entry.stage), key=f"sl_stage_{key}",
+            format_func=stage_label, label_visibility="collapsed",
+            on_change=_set, args=(access, shortlist_id, entry.profile_id, "stage"),
+        )
+        note.text_input(
+            "Note", value=entry.note, key=f"sl_note_{key}", max_chars=2_000, label_visibility="collapsed",
+            placeholder="Add a note ...", on_change=_set, args=(access, shortlist_id, entry.profile_id, "note"),
+        )
+        remove.button("", key=f"sl_remove_{key}", icon=":material/close:", help="Take it off the list",
+                      on_click=access.remove_shortlist_entry, args=(shortlist_id, entry.profile_id))
+
+
+def render() -> None:
+    """Draws the page."""
+    access = require_user()
+    st.title("Shortlists", anchor=False)
+    try:
+        lists = access.shortlists()
+    except AccessDenied as error:
+        st.error(f"{error}.")
+        return
+    st.caption(
+        "Keep the organisations worth a conversation, follow each from first contact to agreement, and export a "
+        "list for a mission. Shortlists and notes are visible to investment officers only."
+    )
+    with st.sidebar.form("sl_new", clear_on_submit=False, border=False):
+        st.text_input("New shortlist", key="sl_new_name", max_chars=100, placeholder="e.g. Málaga mission 2026")
+        st.form_submit_button("Create", key="sl_create", icon=":material/add:", on_click=_create, args=(access,))
+    if error := st.session_state.pop("sl_error", None):
+        st.error(error)
+    if lists.empty:
+        st.info("No shortlists yet. Create one in the sidebar.")
+        return
+    names = {int(i): f"{n} ({e})" for i, n, e in zip(lists["id"], lists["name"], lists["entries"], strict=True)}
+    if st.session_state.get("sl_current") not in names:
+        st.session_state["sl_current"] = next(iter(names))
+    shortlist_id = st.selectbox("Shortlist", list(names), format_func=names.__getitem__, key="sl_current")
+    entries = access.shortlist_entries(shortlist_id)
+    _entries(access, shortlist_id, entries)
+
+    cat = catalog(access.matcher)
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    with left:
+        org_picker("Add an organisation", cat[~cat["id"].isin(entries["profile_id"])], key="sl_add_pick")
+    right.button("Add", key="sl_add", icon=":material/playlist_add:", on_click=_add, args=(access, shortlist_id))
+
+    st.subheader("Export", anchor=False)
+    st.caption("Spreadsheet exports never contain live formulas; the brief prints to PDF from the browser.")
+    stem = re.sub(r"[^\w-]+", "-", names[shortlist_id].rsplit(" (", 1)[0]).strip("-").lower() or "shortlist"
+    csv, xlsx, brief = st.columns(3)
+    csv.download_button("CSV", data=lambda: access.shortlist_csv(shortlist_id), file_name=f"{stem}.csv",
+                        mime="text/csv", key="sl_csv", icon=":material/download:", on_click="ignore")
+    xlsx.download_button("Excel (XLSX)", data=lambda: access.shortlist_xlsx(shortlist_id), file_name=f"{stem}.xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sl_xlsx",
+                         icon=":material/table_view:", on_click="ignore")
+    brief.download_button("Printable brief (HTML)", data=lambda: access.shortlist_brief(shortlist_id),
+                          file_name=f"{stem}-brief.html", mime="text/html", key="sl_brief",
+                          icon=":material/print:", on_click="ignore")
+
+    st.divider()
+    with st.expander("Delete this shortlist"):
+        confirm = st.checkbox("Yes, delete it and its entries", key="sl_confirm_delete")
+        st.button("Delete shortlist", key="sl_delete", disabled=not confirm, type="primary",
+                  on_click=_delete, args=(access, shortlist_id))
+
+
+if __name__ == "__main__":
+    render()
