@@ -1,0 +1,547 @@
+"""The Streamlit app: sign-in and roles, every page, and the main interactions, driven with AppTest.
+
+The app runs against a small workspace built once per session: 30 bio profiles of the demo data (five per
+alliance place) with the planted pairs among them, e.g. Hanbit Bioworks (dj-bio-001) seeks GMP manufacturing of
+its ADC, which Biomédica Costa del Sol (ma-bio-001) and Bow River Biomanufacturing (ca-bio-002) offer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+from matcher.api import Matcher
+from matcher.auth import (
+    DEMO_STARTUP_ORG,
+    AccessDenied,
+    User,
+    UsersFileError,
+    add_user,
+    ensure_demo_users,
+    load_users,
+    require_officer,
+    users_path,
+    verify,
+)
+from matcher.embed import Encoder
+from matcher.schema import Profile
+from matcher.ui.access import Access, redact_reasons
+from matcher.ui.charts import city_flows, city_points, flow_map, sector_city_counts
+from matcher.ui.launch import streamlit_command
+from matcher.ui.widgets import safe
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "app_streamlit.py"
+PAGES = "matcher/ui/pages"
+TIMEOUT = 600
+"""Seconds one script run may take: the first loads the model and fits the ranking (slow on a busy machine)."""
+
+OFFICER = User("olga", "officer")
+STARTUP = User("hanbit", "startup", org_id="dj-bio-001")
+PASSWORD = "olga-secret-1"
+FAST = 1_000
+"""PBKDF2 rounds for test accounts: sign-in is tested, not key stretching."""
+
+
+def bio_subset(demo_dir: Path, folder: Path) -> tuple[Path, Path]:
+    """The first five bio profiles of each alliance place, and the partnerships among them, as CSV files."""
+    profiles = pd.read_csv(demo_dir / "profiles.csv", dtype=str, keep_default_na=False)
+    number = profiles["id"].str.extract(r"-bio-(\d+)$")[0].astype(float)
+    profiles = profiles[number <= 5]
+    edges = pd.read_csv(demo_dir / "partnerships.csv", dtype=str, keep_default_na=False)
+    edges = edges[edges["source_id"].isin(profiles["id"]) & edges["target_id"].isin(profiles["id"])]
+    folder.mkdir(parents=True, exist_ok=True)
+    profiles.to_csv(folder / "profiles.csv", index=False)
+    edges.to_csv(folder / "partnerships.csv", index=False)
+    return folder / "profiles.csv", folder / "partnerships.csv"
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path, minilm: Encoder) -> Iterator[Path]:
+    """A workspace with 30 demo bio profiles, indexed, and an officer and a startup account."""
+    root = tmp_path_factory.mktemp("app-ws")
+    profiles, edges = bio_subset(demo_dir, root / "data")
+    matcher = Matcher(root / "ws", encoder=minilm)
+    matcher.import_profiles(profiles)
+    matcher.import_partnerships(edges)
+    matcher.build()
+    matcher.store.close()
+    add_user(users_path(root / "ws"), OFFICER.name, "officer", PASSWORD, iterations=FAST)
+    add_user(users_path(root / "ws"), STARTUP.name, "startup", "hanbit-secret", org_id="dj-bio-001", iterations=FAST)
+    yield root / "ws"
+
+
+@pytest.fixture
+def app_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The session workspace, as the app sees it (MATCHER_HOME)."""
+    monkeypatch.setenv("MATCHER_HOME", str(home))
+    return home
+
+
+def app(user: User | None = None, page: str | None = None) -> AppTest:
+    """The app, run once, signed in as ``user``, on ``page`` (a file under matcher/ui/pages)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["user"] = user
+    at.run()
+    if page is not None:
+        at.switch_page(f"{PAGES}/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frames(at: AppTest) -> list[pd.DataFrame]:
+    return [element.value for element in at.dataframe]
+
+
+def texts(at: AppTest) -> str:
+    """Everything written as Markdown, captions, titles and alerts, joined (escapes removed)."""
+    parts = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.subheader, *at.info, *at.error,
+                              *at.warning, *at.success)]
+    return "\n".join(str(p) for p in parts).replace("\\", "")
+
+
+def pick_organisation(at: AppTest, profile_id: str) -> AppTest:
+    at.selectbox(key="find_org").select(profile_id).run()
+    assert not at.exception, at.exception
+    return at
+
+
+# ---------------------------------------------------------------------------------------------------- sign-in
+
+
+def test_a_user_added_to_the_file_signs_in_with_the_password(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    add_user(path, "mina", "officer", "correct horse", iterations=FAST)
+    assert verify(load_users(path), "mina", "correct horse") == User("mina", "officer")
+
+
+def test_a_wrong_password_or_unknown_name_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    add_user(path, "mina", "officer", "correct horse", iterations=FAST)
+    assert verify(load_users(path), "mina", "correct hors") is None
+    assert verify(load_users(path), "nobody", "correct horse") is None
+
+
+def test_the_users_file_holds_no_password(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    add_user(path, "mina", "officer", "correct horse", iterations=FAST)
+    assert "correct horse" not in path.read_text()
+    assert "pbkdf2_sha256$1000$" in path.read_text()
+
+
+def test_adding_a_user_again_resets_the_password(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    add_user(path, "mina", "officer", "correct horse", iterations=FAST)
+    add_user(path, "mina", "officer", "battery staple", iterations=FAST)
+    assert verify(load_users(path), "mina", "correct horse") is None
+    assert verify(load_users(path), "mina", "battery staple") is not None
+
+
+def test_a_startup_user_needs_its_organisation(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="org_id"):
+        add_user(tmp_path / "users.toml", "hanbit", "startup", "long enough", iterations=FAST)
+
+
+@pytest.mark.parametrize("name", ["", " ", 'quote"d', "new\nline", "x" * 65])
+def test_user_names_that_cannot_be_shown_safely_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match="user name"):
+        add_user(tmp_path / "users.toml", name, "officer", "long enough", iterations=FAST)
+
+
+def test_a_malformed_users_file_is_reported_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text('[[users]]\nname = "x"\nrole = "admin"\npassword_hash = "y"\n')
+    with pytest.raises(UsersFileError, match="role 'admin'"):
+        load_users(path)
+
+
+def test_demo_users_get_fresh_passwords_that_work(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    first = ensure_demo_users(path)
+    second = ensure_demo_users(path)
+    users = load_users(path)
+    assert [role for _, _, role in second] == ["officer", "startup"]
+    assert users["startup"].org_id == DEMO_STARTUP_ORG
+    assert all(verify(users, name, password) for name, password, _ in second)
+    assert not any(verify(users, name, password) for name, password, _ in first)
+
+
+def test_require_officer_refuses_a_startup_user() -> None:
+    with pytest.raises(AccessDenied, match="officers only"):
+        require_officer(STARTUP, "notes")
+
+
+# ---------------------------------------------------------------------------------------------------- units
+
+
+def test_safe_escapes_every_markup_character() -> None:
+    escaped = safe("**bold** <img src=x> [a](http://b) :red[c] $x$ `code` # title")
+    assert not re.search(r"(?<!\\)[*<>\[\]()$:`#]", escaped)
+    assert escaped.replace("\\", "") == "**bold** <img src=x> [a](http://b) :red[c] $x$ `code` # title"
+
+
+def test_redacted_reasons_never_quote_a_hidden_field() -> None:
+    profile = Profile(id="x", name="X", org_type="company", city="Seattle", country="US",
+                      offers="Confidential pilot line", seeks="Public need", public_fields=("name", "seeks"))
+    reasons = ('Their offer "Confidential pilot line" meets your need "a fab".',
+               'Your offer "a fab" meets their need "Public need".')
+    visible = Access(None, STARTUP).visible_fields(profile)  # type: ignore[arg-type]
+    assert redact_reasons(reasons, profile, visible) == (reasons[1],)
+
+
+def test_flows_count_pairs_between_alliance_places_only() -> None:
+    pairs = pd.DataFrame({"source_city": ["Daejeon", "Daejeon", "Daejeon", "Lyon"],
+                          "target_city": ["Málaga", "málaga", "Daejeon", "Málaga"]})
+    flows = city_flows(pairs)
+    assert flows[["source", "target", "count"]].to_dict("records") == [
+        {"source": "Daejeon", "target": "Málaga", "count": 2}
+    ]
+
+
+def test_city_points_count_organisations_per_alliance_place() -> None:
+    profiles = pd.DataFrame({"city": ["Dortmund", "dortmund", "Lyon"]})
+    points = city_points(profiles).set_index("city")["organisations"]
+    assert points["Dortmund"] == 2 and points["Seattle"] == 0 and len(points) == 6
+
+
+def test_sector_counts_count_each_listed_sector() -> None:
+    profiles = pd.DataFrame({"city": ["Calgary", "Calgary"], "sectors": [("energy", "ai"), ("energy",)]})
+    counts = sector_city_counts(profiles).set_index(["sector", "city"])["organisations"]
+    assert counts[("Energy", "Calgary")] == 2 and counts[("Artificial intelligence", "Calgary")] == 1
+    assert counts[("Energy", "Seattle")] == 0
+
+
+def test_the_map_is_a_valid_chart_without_tiles_or_map_files() -> None:
+    profiles = pd.DataFrame({"city": ["Daejeon", "Seattle"], "sectors": [("ai",), ("energy",)]})
+    pairs = pd.DataFrame({"source_city": ["Daejeon"], "target_city": ["Seattle"]})
+    spec = json.dumps(flow_map(city_points(profiles), city_flows(pairs)).to_dict())
+    assert '"sphere": true' in spec and "url" not in spec
+
+
+def test_the_server_listens_on_loopback_and_sends_no_usage_statistics() -> None:
+    command = streamlit_command("127.0.0.1", 8765)
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+
+
+# ---------------------------------------------------------------------------------------------------- access
+
+
+@pytest.fixture(scope="session")
+def officer_access(home: Path) -> Access:
+    return Access(Matcher(home), OFFICER)
+
+
+@pytest.fixture(scope="session")
+def startup_access(home: Path) -> Access:
+    return Access(Matcher(home), STARTUP)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda a: a.shortlists(),
+        lambda a: a.shortlist_entries(1),
+        lambda a: a.create_shortlist("mine"),
+        lambda a: a.notes("dj-bio-001"),
+        lambda a: a.add_note("dj-bio-001", "hello"),
+        lambda a: a.imports(),
+        lambda a: a.pair_scores(["dj-bio-001"], ["ma-bio-001"]),
+    ],
+    ids=["shortlists", "entries", "create-shortlist", "notes", "add-note", "imports", "planner"],
+)
+def test_a_startup_cannot_reach_officers_data(startup_access: Access, read: object) -> None:
+    with pytest.raises(AccessDenied):
+        read(startup_access)  # type: ignore[operator]
+
+
+@pytest.mark.slow
+def test_a_startup_asks_for_its_own_organisation_only(startup_access: Access) -> None:
+    with pytest.raises(AccessDenied, match="own organisation"):
+        startup_access.recommend("ma-bio-001")
+    with pytest.raises(AccessDenied):
+        startup_access.add_feedback("ma-bio-001", "dj-bio-001", "relevant")
+
+
+@pytest.mark.slow
+def test_a_startup_sees_public_fields_of_others_and_all_of_its_own(startup_access: Access) -> None:
+    assert "employees" not in startup_access.profile("ma-bio-001")
+    assert "employees" in startup_access.profile("dj-bio-001")
+
+
+# ---------------------------------------------------------------------------------------------------- pages
+
+
+@pytest.mark.slow
+def test_sign_in_page_signs_an_officer_in_and_shows_the_officer_pages(app_home: Path) -> None:
+    at = app()
+    at.text_input(key="signin_name").input(OFFICER.name)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state["user"] == OFFICER
+    assert "signin_password" not in at.session_state
+    assert "Find partners" in [t.value for t in at.title]
+
+
+@pytest.mark.slow
+def test_sign_in_with_a_wrong_password_says_so(app_home: Path) -> None:
+    at = app()
+    at.text_input(key="signin_name").input(OFFICER.name)
+    at.text_input(key="signin_password").input("wrong")
+    at.button[0].click().run()
+    assert "user" not in at.session_state
+    assert [e.value for e in at.error] == ["Unknown name or wrong password."]
+
+
+def test_sign_in_without_any_account_explains_how_to_create_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    at = app()
+    assert "No accounts yet" in at.info[0].value
+
+
+@pytest.mark.slow
+def test_find_partners_ranks_the_planted_provider_with_reasons(app_home: Path) -> None:
+    at = pick_organisation(app(OFFICER), "dj-bio-001")
+    results = frames(at)[0]
+    assert {"ma-bio-001", "ca-bio-002"} & set(results["id"].head(3))
+    assert (results["Score"].between(0, 1)).all() and results["Why"].str.len().gt(0).all()
+    assert "meets your need" in texts(at)
+
+
+@pytest.mark.slow
+def test_find_partners_shows_existing_partners_apart(app_home: Path, officer_access: Access) -> None:
+    edges = officer_access.matcher.partnerships()
+    asker = edges["source_id"].iloc[0]
+    partners = set(edges.loc[edges["source_id"] == asker, "target_id"]) | set(
+        edges.loc[edges["target_id"] == asker, "source_id"]
+    )
+    at = pick_organisation(app(OFFICER), asker)
+    shown = frames(at)
+    assert not partners & set(shown[0]["id"])
+    assert "Already partners" in [s.value for s in at.subheader][-1]
+
+
+@pytest.mark.slow
+def test_the_city_filter_keeps_suggestions_in_that_city(app_home: Path) -> None:
+    at = pick_organisation(app(OFFICER), "dj-bio-001")
+    at.multiselect(key="f_city").set_value(["Dortmund"]).run()
+    cities = frames(at)[0]["City"]
+    assert len(cities) and cities.eq("Dortmund (DE)").all()
+
+
+@pytest.mark.slow
+def test_same_city_suggestions_appear_only_when_allowed(app_home: Path) -> None:
+    at = pick_organisation(app(OFFICER), "dj-bio-002")
+    assert not frames(at)[0]["City"].str.startswith("Daejeon").any()
+    at.multiselect(key="f_city").set_value(["Daejeon"]).run()
+    assert "No organisation passes these filters" in texts(at)
+    at.toggle(key="f_other_city").set_value(False).run()
+    assert frames(at)[0]["City"].str.startswith("Daejeon").all()
+
+
+@pytest.mark.slow
+def test_not_relevant_hides_the_suggestion_on_the_next_run(app_home: Path, officer_access: Access) -> None:
+    at = pick_organisation(app(OFFICER), "mc-bio-002")
+    first = frames(at)[0]["id"].iloc[0]
+    at.selectbox(key=f"reason_{first}").select("competitor")
+    at.button(key=f"nrel_{first}").click().run()
+    assert first not in set(frames(at)[0]["id"])
+    said = officer_access.matcher.store.feedback("mc-bio-002").iloc[-1]
+    assert (said["candidate_id"], said["label"], said["reason"], said["user"]) == (
+        first, "not_relevant", "competitor", OFFICER.name,
+    )
+
+
+@pytest.mark.slow
+def test_relevant_and_contacted_are_stored_and_shown(app_home: Path, officer_access: Access) -> None:
+    at = pick_organisation(app(OFFICER), "mc-bio-003")
+    first = frames(at)[0]["id"].iloc[0]
+    at.button(key=f"con_{first}").click().run()
+    assert officer_access.matcher.store.feedback("mc-bio-003")["label"].tolist() == ["contacted"]
+    assert first in set(frames(at)[0]["id"])
+    assert "contacted" in at.expander[0].label
+
+
+@pytest.mark.slow
+def test_a_typed_in_profile_gets_partners_without_being_imported(app_home: Path, officer_access: Access) -> None:
+    before = officer_access.matcher.stats()["profiles"]
+    at = app(OFFICER)
+    at.segmented_control(key="find_mode").set_value("A profile typed in").run()
+    at.text_input(key="find_profile_name").input("Conjugate Start")
+    at.text_input(key="find_profile_city").input("Daejeon")
+    at.text_input(key="find_profile_country").input("Korea")
+    at.text_area(key="find_profile_seeks").input(
+        "A contract manufacturer for GMP conjugation, sterile fill-finish and lyophilisation of our ADC."
+    )
+    at.button(key="find_profile_submit").click().run()
+    assert not at.exception
+    assert {"ma-bio-001", "ca-bio-002"} & set(frames(at)[0]["id"].head(3))
+    assert officer_access.matcher.stats()["profiles"] == before
+
+
+@pytest.mark.slow
+def test_a_typed_in_profile_without_text_is_explained(app_home: Path) -> None:
+    at = app(OFFICER)
+    at.segmented_control(key="find_mode").set_value("A profile typed in").run()
+    at.text_input(key="find_profile_name").input("Empty")
+    at.button(key="find_profile_submit").click().run()
+    problems = at.error[0].value
+    assert "country" in problems and "matching needs some text" in problems
+
+
+@pytest.mark.slow
+def test_a_startup_sees_suggestions_for_its_own_organisation_only(app_home: Path) -> None:
+    at = app(STARTUP)
+    assert "find_org" not in [w.key for w in at.selectbox]
+    assert {"ma-bio-001", "ca-bio-002"} & set(frames(at)[0]["id"].head(3))
+    assert not any(b.key.startswith("add_") for b in at.button)  # no shortlists for startups
+
+
+@pytest.mark.slow
+def test_a_startup_cannot_open_officer_pages(app_home: Path) -> None:
+    at = app(STARTUP)
+    with pytest.raises(ValueError):
+        at.switch_page(f"{PAGES}/shortlists.py")
+
+
+@pytest.mark.slow
+def test_search_finds_the_provider_of_a_capability(app_home: Path) -> None:
+    at = app(OFFICER, "search.py")
+    at.text_input(key="search_text").input("GMP manufacturing of antibody-drug conjugates").run()
+    assert "Biomédica Costa del Sol S.L." in set(frames(at)[0]["Organisation"].head(5))
+
+
+@pytest.mark.slow
+def test_search_with_an_empty_text_asks_for_one(app_home: Path) -> None:
+    at = app(OFFICER, "search.py")
+    assert "Type what you are looking for" in at.info[0].value
+
+
+@pytest.mark.slow
+def test_organisation_page_shows_profile_partners_and_peers(app_home: Path) -> None:
+    at = app(OFFICER, "organisation.py")
+    at.selectbox(key="org_pick").select("ma-bio-001").run()
+    assert "Biomédica Costa del Sol S.L." in texts(at)
+    peers = next(f for f in frames(at) if "Similarity" in f.columns)
+    assert len(peers) and not peers["City"].str.startswith("Málaga").any()
+
+
+@pytest.mark.slow
+def test_an_officer_note_is_kept_and_shown_as_text(app_home: Path, officer_access: Access) -> None:
+    at = app(OFFICER, "organisation.py")
+    at.selectbox(key="org_pick").select("se-bio-003").run()
+    at.text_area(key="note_text").input("Met at **BIO** <b>2026</b>").run()
+    at.button(key="note_add").click().run()
+    notes = officer_access.notes("se-bio-003")
+    assert notes["text"].tolist() == ["Met at **BIO** <b>2026</b>"] and notes["author"].tolist() == [OFFICER.name]
+    assert safe("Met at **BIO** <b>2026</b>") in [m.value for m in at.markdown]
+
+
+@pytest.mark.slow
+def test_a_startup_sees_no_notes_on_the_organisation_page(app_home: Path, officer_access: Access) -> None:
+    officer_access.add_note("se-bio-004", "Officers only: budget is tight")
+    at = app(STARTUP, "organisation.py")
+    at.selectbox(key="org_pick").select("se-bio-004").run()
+    assert "budget is tight" not in texts(at)
+    assert "note_text" not in [w.key for w in at.text_area]
+
+
+@pytest.mark.slow
+def test_shortlist_create_add_and_change_stage(app_home: Path, officer_access: Access) -> None:
+    at = app(OFFICER, "shortlists.py")
+    at.text_input(key="sl_new_name").input("Málaga mission")
+    at.button(key="sl_create").click().run()
+    shortlist = int(at.session_state["sl_current"])
+    at.selectbox(key="sl_add_pick").select("ma-bio-001")
+    at.button(key="sl_add").click().run()
+    at.selectbox(key=f"sl_stage_{shortlist}_ma-bio-001").select("meeting").run()
+    entries = officer_access.shortlist_entries(shortlist)
+    assert entries[["profile_id", "stage"]].values.tolist() == [["ma-bio-001", "meeting"]]
+
+
+@pytest.fixture(scope="session")
+def exported(officer_access: Access) -> int:
+    """A shortlist with one entry whose note would be a formula and whose text would be HTML."""
+    shortlist = officer_access.create_shortlist("Export <check>")
+    officer_access.set_shortlist_entry(shortlist, "ca-bio-002", stage="contacted", note='=HYPERLINK("http://x")')
+    return shortlist
+
+
+@pytest.mark.slow
+def test_shortlist_page_offers_csv_xlsx_and_brief(app_home: Path, exported: int) -> None:
+    at = app(OFFICER, "shortlists.py")
+    at.selectbox(key="sl_current").select(exported).run()
+    assert {"sl_csv", "sl_xlsx", "sl_brief"} <= {b.key for b in at.get("download_button")}
+
+
+@pytest.mark.slow
+def test_shortlist_csv_neutralises_formulas(officer_access: Access, exported: int) -> None:
+    table = pd.read_csv(io.BytesIO(officer_access.shortlist_csv(exported)), encoding="utf-8-sig")
+    assert table[["id", "stage", "note"]].values.tolist() == [["ca-bio-002", "contacted", "'=HYPERLINK(\"http://x\")"]]
+
+
+@pytest.mark.slow
+def test_shortlist_xlsx_holds_no_formula(officer_access: Access, exported: int) -> None:
+    sheet = load_workbook(io.BytesIO(officer_access.shortlist_xlsx(exported))).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+@pytest.mark.slow
+def test_shortlist_brief_escapes_text_and_lists_each_organisation(officer_access: Access, exported: int) -> None:
+    page = officer_access.shortlist_brief(exported)
+    assert "Export &lt;check&gt;" in page and "<check>" not in page
+    assert "Bow River Biomanufacturing" in page and "contacted" in page
+
+
+@pytest.mark.slow
+def test_delegation_planner_proposes_meetings_within_capacity(app_home: Path) -> None:
+    at = app(OFFICER, "planner.py")
+    at.selectbox(key="plan_from").select("Daejeon").run()
+    at.selectbox(key="plan_to").select("Málaga").run()
+    at.multiselect(key="plan_visitors").set_value(["dj-bio-001", "dj-bio-002", "dj-bio-003"])
+    at.multiselect(key="plan_hosts").set_value(["ma-bio-001", "ma-bio-002", "ma-bio-004"])
+    at.number_input(key="plan_cap_v").set_value(2)
+    at.slider(key="plan_min").set_value(0.0).run()
+    at.button(key="plan_go").click().run()
+    assert not at.exception
+    table = next(f for f in frames(at) if "Visitor" in f.columns)
+    assert len(table) and table.groupby("Visitor").size().max() <= 2
+    assert not table.duplicated(["Visitor", "Slot"]).any() and not table.duplicated(["Host", "Slot"]).any()
+    assert "meetings, total score" in at.success[0].value
+    assert {"plan_csv", "plan_xlsx", "plan_brief"} <= {b.key for b in at.get("download_button")}
+
+
+@pytest.mark.slow
+def test_insights_draw_the_map_and_the_heatmap(app_home: Path) -> None:
+    at = app(OFFICER, "insights.py")
+    assert len(at.get("vega_lite_chart")) == 2
+    assert {m.label: m.value for m in at.metric}["Organisations"] == "30"
+
+
+@pytest.mark.slow
+def test_data_page_reports_rejected_rows_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "ws"))
+    at = app(OFFICER, "data.py")
+    upload = (
+        "id,name,org_type,city,country,offers\n"
+        "t-1,Good One,startup,Daejeon,KR,Linker chemistry\n"
+        "t-2,Nowhere Labs,startup,Atlantis,Atlantis,Nothing\n"
+    )
+    at.file_uploader(key="upload_file").set_value(("profiles.csv", upload.encode(), "text/csv"))
+    at.button(key="upload_go").click().run()
+    rejected = next(f for f in frames(at) if "Reason" in f.columns)
+    assert rejected["Row"].tolist() == [3] and "Atlantis" in rejected["Reason"].iloc[0]
+    report = {m.label: m.value for m in at.metric}
+    assert (report["Rows read"], report["Imported"], report["Rejected"]) == ("2", "1", "1")
