@@ -18,6 +18,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -39,7 +40,7 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 """Texts in, L2-normalised float32 rows out (an encoder's ``encode`` method)."""
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|[;\n\u2022\u00b7]+|\s+[-\u2013\u2014]\s+")
-_CLAUSES = re.compile(r",\s+")
+_LEADING_MARKS = re.compile(r"^(?:[-*\u2022]\s*)?(?:(?:and|or|plus|as well as)\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"[\w][\w+\-/]*", re.UNICODE)
 _LONG_PHRASE = 14
 """A sentence longer than this many words is split at its commas."""
@@ -64,27 +65,51 @@ def _stopwords() -> frozenset[str]:
 _STOP = _stopwords()
 
 
-def split_phrases(text: str) -> list[str]:
+def _clauses(sentence: str) -> list[str]:
+    """Splits at commas outside brackets, so "(DAR 4 or 8, under 5% free antibody)" stays whole."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(sentence):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            parts.append(sentence[start:i])
+            start = i + 1
+    parts.append(sentence[start:])
+    return parts
+
+
+@lru_cache(maxsize=65_536)
+def split_phrases(text: str) -> tuple[str, ...]:
     """Splits a text into phrases: sentences, semicolon or bullet items, and the clauses of long sentences.
+
+    Cached: the same profiles are explained again and again across lists.
 
     Example:
         >>> split_phrases("GMP fill-finish; QC release. We also advise on tech transfer")
-        ['GMP fill-finish', 'QC release', 'We also advise on tech transfer']
+        ('GMP fill-finish', 'QC release', 'We also advise on tech transfer')
     """
     phrases: list[str] = []
     for sentence in _SENTENCES.split(text or ""):
         sentence = sentence.strip(" \t.,:;")
         if not sentence:
             continue
-        parts = _CLAUSES.split(sentence) if len(sentence.split()) > _LONG_PHRASE else [sentence]
-        phrases.extend(p.strip(" \t.,:;") for p in parts if p.strip(" \t.,:;"))
-    return list(dict.fromkeys(phrases))
+        parts = _clauses(sentence) if len(sentence.split()) > _LONG_PHRASE else [sentence]
+        for part in parts:
+            part = _LEADING_MARKS.sub("", part.strip(" \t.,:;"))
+            if part:
+                phrases.append(part)
+    return tuple(dict.fromkeys(phrases))
 
 
-def _terms(text: str) -> set[str]:
+@lru_cache(maxsize=65_536)
+def _terms(text: str) -> frozenset[str]:
     words = (w.casefold() for w in _WORD.findall(text))
     # A crude plural fold so that "candidate" meets "candidates".
-    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w not in _STOP}
+    return frozenset(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w not in _STOP
+    )
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 
 Every feature is a number in [0, 1], named in :data:`FEATURE_NAMES`. Directional features say whose benefit
 they measure: ``need_match`` is how well the candidate's offers meet the asker's needs (good for the asker),
-``offer_match`` how well the asker's offers meet the candidate's needs (good for the candidate). The scorer
-(:mod:`matcher.rank`) turns them into a fit for each side.
+``offer_match`` how well the asker's offers meet the candidate's needs (good for the candidate). Their
+``*_profile_match`` twins compare a need with the other side's whole profile: what an organisation *is* often
+answers a need better than what it lists as offers (a CDMO seeking "ADC developers entering phase I" is answered
+by an ADC startup's description, not by its offers). The scorer (:mod:`matcher.rank`) turns the features into a
+fit for each side.
 
 Example:
     >>> import pandas as pd
@@ -45,6 +48,8 @@ logger = logging.getLogger(__name__)
 FEATURE_NAMES: tuple[str, ...] = (
     "need_match",
     "offer_match",
+    "need_profile_match",
+    "offer_profile_match",
     "profile_similarity",
     "offers_overlap",
     "lexical",
@@ -65,6 +70,8 @@ FEATURE_NAMES: tuple[str, ...] = (
 FEATURE_LABELS: dict[str, str] = {
     "need_match": "their offer meets your need",
     "offer_match": "your offer meets their need",
+    "need_profile_match": "they are what you seek",
+    "offer_profile_match": "you are what they seek",
     "profile_similarity": "similar profiles",
     "offers_overlap": "similar offers",
     "lexical": "shared terms",
@@ -85,6 +92,8 @@ FEATURE_LABELS: dict[str, str] = {
 SIGNAL_NAMES: tuple[str, ...] = (
     "need_match",
     "offer_match",
+    "need_profile_match",
+    "offer_profile_match",
     "profile_similarity",
     "offers_overlap",
     "lexical",
@@ -245,6 +254,17 @@ class ProfileArrays:
         return len(self.city)
 
 
+_COSINES = (
+    "need_match",
+    "offer_match",
+    "need_profile_match",
+    "offer_profile_match",
+    "profile_similarity",
+    "offers_overlap",
+    "lexical",
+)
+
+
 def _saturate(values: np.ndarray) -> np.ndarray:
     """Maps a non-negative count or score to [0, 1): x / (1 + x); one shared partner gives 0.5."""
     values = np.maximum(values, 0.0)
@@ -287,7 +307,7 @@ def pair_features(
         raw[name] = value
 
     out: dict[str, np.ndarray] = {}
-    for name in ("need_match", "offer_match", "profile_similarity", "offers_overlap", "lexical"):
+    for name in _COSINES:
         out[name] = np.clip(raw[name], 0.0, 1.0)
 
     both = (candidates.sectors & query.sectors[0]).sum(axis=1)
@@ -312,4 +332,6 @@ def pair_features(
     out["size_fit"] = np.where(np.isnan(size_gap), _UNKNOWN_FIT, 1.0 - np.minimum(size_gap, 1.0))
 
     out["popularity"] = np.clip(raw["popularity"], 0.0, 1.0)
-    return pd.DataFrame({name: out[name] for name in FEATURE_NAMES})
+    # One float block: cheaper to build and to read back as a matrix than a frame of separate columns.
+    block = np.column_stack([out[name] for name in FEATURE_NAMES]) if m else np.zeros((0, len(FEATURE_NAMES)))
+    return pd.DataFrame(block, columns=FEATURE_NAMES)

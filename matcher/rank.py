@@ -65,6 +65,16 @@ logger = logging.getLogger(__name__)
 CrossCity = Literal["other_city", "other_country", "any"]
 _CROSS_CITY: tuple[str, ...] = ("other_city", "other_country", "any")
 _FIRM_TYPES = frozenset({"startup", "sme", "company", "large_company", "multinational"})
+_VECTOR_CHANNELS: tuple[tuple[str, str, str], ...] = (
+    ("need", "seeks", "offers"),
+    ("need", "seeks", "profile"),
+    ("offer", "offers", "seeks"),
+    ("offer", "profile", "seeks"),
+    ("similar", "profile", "profile"),
+)
+"""(channel, the asker's facet, the facet searched): a need is met by offers or by what an organisation is."""
+_SECTOR_OVERLAP = FEATURE_NAMES.index("sector_overlap")
+_OFFERS_OVERLAP = FEATURE_NAMES.index("offers_overlap")
 _GROUP_CHUNK = 256
 """Queries searched together at most (bounds the sparse score matrices of a batch)."""
 _FILL_ALL_BELOW = 5_000
@@ -216,28 +226,40 @@ class WeightedScorer:
             resolved[direction] = {name: float(w) / positive for name, w in raw[direction].items()}
         return resolved
 
-    def _parts(self, features: pd.DataFrame, direction: str) -> pd.DataFrame:
-        weights = self.weights_[direction]
-        missing = sorted(set(weights) - set(features.columns))
+    @cached_property
+    def _columns(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every weighed feature (in :data:`FEATURE_NAMES` order) and the two directions' weight vectors."""
+        weights = self.weights_
+        names = [name for name in FEATURE_NAMES if name in weights["query"] or name in weights["candidate"]]
+        query = np.array([weights["query"].get(name, 0.0) for name in names])
+        candidate = np.array([weights["candidate"].get(name, 0.0) for name in names])
+        return names, query, candidate
+
+    def _matrix(self, features: pd.DataFrame) -> np.ndarray:
+        names = self._columns[0]
+        if tuple(features.columns) == FEATURE_NAMES:  # the usual frame: select by position, no index lookups
+            return features.to_numpy(dtype=float)[:, [FEATURE_NAMES.index(name) for name in names]]
+        missing = sorted(set(names) - set(features.columns))
         if missing:
             raise ValueError(f"features lack the columns {missing} the {self.name} scorer weighs")
-        return features[list(weights)] * pd.Series(weights)
+        return features[names].to_numpy(dtype=float)
 
     def score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Fit for the asker and fit for the candidate."""
-        fit_query = np.clip(self._parts(features, "query").sum(axis=1).to_numpy(), 0.0, 1.0)
-        fit_candidate = np.clip(self._parts(features, "candidate").sum(axis=1).to_numpy(), 0.0, 1.0)
-        return fit_query, fit_candidate
+        _, query, candidate = self._columns
+        x = self._matrix(features)
+        return np.clip(x @ query, 0.0, 1.0), np.clip(x @ candidate, 0.0, 1.0)
 
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Each factor's share of the harmonic-mean score (rows add up to the score, up to clipping)."""
-        query, candidate = self._parts(features, "query"), self._parts(features, "candidate")
-        a, b = query.sum(axis=1).to_numpy(), candidate.sum(axis=1).to_numpy()
+        names, query, candidate = self._columns
+        x = self._matrix(features)
+        a, b = x @ query, x @ candidate
         total = a + b
         to_query = np.divide(b, total, out=np.zeros_like(total), where=total > 0)
         to_candidate = np.divide(a, total, out=np.zeros_like(total), where=total > 0)
-        combined = query.mul(to_query, axis=0).add(candidate.mul(to_candidate, axis=0), fill_value=0.0)
-        return combined[[c for c in FEATURE_NAMES if c in combined.columns]]
+        combined = x * (to_query[:, None] * query + to_candidate[:, None] * candidate)
+        return pd.DataFrame(combined, columns=names, index=features.index)
 
 
 # ----------------------------------------------------------------------------------------------------- results
@@ -335,18 +357,27 @@ class _Query:
 
 
 @dataclass
-class _Ranked:
-    """One asker's scored candidates, in list order (diversified), before the exposure cap."""
+class _Scored:
+    """Pairs of one asker with catalogue rows: features, the two fits, score and contributions."""
 
     rows: np.ndarray
-    pool_index: np.ndarray  # position of each row in the pool / feature frame
-    pool: CandidatePool
     features: pd.DataFrame
+    values: np.ndarray  # the features as a matrix, columns FEATURE_NAMES
     fit_query: np.ndarray
     fit_candidate: np.ndarray
     score: np.ndarray
-    partner_rows: np.ndarray
-    partner_features: pd.DataFrame | None
+    share_names: list[str]
+    shares: np.ndarray
+
+
+@dataclass
+class _Ranked:
+    """One asker's scored pool and its list order (diversified), before the exposure cap."""
+
+    pool: CandidatePool
+    scored: _Scored
+    order: np.ndarray  # positions in the pool, in list order
+    partners: _Scored | None
     excluded_competitors: int
     peers: np.ndarray
 
@@ -447,6 +478,7 @@ class Recommender:
                 raise ValueError(f"vectors[{facet!r}] must have shape ({n}, d), got {array.shape}")
             self.vectors_[facet] = array
         self.profiles_ = profiles
+        self.columns_ = {name: profiles[name].to_numpy(dtype=object) for name in profiles.columns}
         self.ids_ = ids
         self.row_of_ = {pid: i for i, pid in enumerate(ids)}
         self.config_ = load_config(self.config)
@@ -508,7 +540,7 @@ class Recommender:
             if query not in self.row_of_:
                 raise UnknownProfileError(f"no organisation with id {query!r} in the catalogue")
             row = self.row_of_[query]
-            profile = Profile.from_mapping(self.profiles_.iloc[row])
+            profile = self._profile(row)
         elif isinstance(query, Profile):
             profile, row = query, self.row_of_.get(query.id, -1)
         else:
@@ -578,8 +610,7 @@ class Recommender:
         else:  # a group shares one mask: ask for more and drop each asker's own exclusions after
             slack = max(len(q.excluded) for q in queries)
         found: list[dict[str, np.ndarray]] = [{} for _ in queries]
-        channels = (("need", "seeks", "offers"), ("offer", "offers", "seeks"), ("similar", "profile", "profile"))
-        for channel, query_facet, index_facet in channels:
+        for channel, query_facet, index_facet in _VECTOR_CHANNELS:
             if mode == "peer" and channel != "similar":
                 continue
             who = [i for i, q in enumerate(queries) if q.vectors[query_facet].any()]
@@ -588,7 +619,8 @@ class Recommender:
             stacked = np.stack([queries[i].vectors[query_facet] for i in who])
             rows, _ = self.searchers_[index_facet].search(stacked, k_channel + slack, allowed)
             for i, found_rows in zip(who, rows, strict=True):
-                found[i][channel] = found_rows
+                earlier = found[i].get(channel)
+                found[i][channel] = found_rows if earlier is None else np.concatenate([earlier, found_rows])
 
         signals: list[dict[str, sp.csr_matrix]] = [{} for _ in queries]
         lexical = self.lexical_.scores(sp.vstack([q.lexical for q in queries]).tocsr())
@@ -649,6 +681,8 @@ class Recommender:
         values: dict[str, np.ndarray] = {
             "need_match": v["offers"][rows] @ query.vectors["seeks"],
             "offer_match": v["seeks"][rows] @ query.vectors["offers"],
+            "need_profile_match": v["profile"][rows] @ query.vectors["seeks"],
+            "offer_profile_match": v["seeks"][rows] @ query.vectors["profile"],
             "profile_similarity": v["profile"][rows] @ query.vectors["profile"],
             "offers_overlap": v["offers"][rows] @ query.vectors["offers"],
             "popularity": self.graph_.popularity_[rows],
@@ -657,6 +691,23 @@ class Recommender:
             if name in signals:
                 values[name] = _dense_row(signals[name], 0, n)[rows]
         return pair_features(query.attrs, self.arrays_.take(rows), values, self.config_.type_fit)
+
+    def _score(
+        self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix], scorer: Scorer
+    ) -> _Scored:
+        features = self._features(query, rows, signals)
+        fit_query, fit_candidate = scorer.score(features)
+        shares = scorer.contributions(features)
+        return _Scored(
+            rows=rows,
+            features=features,
+            values=features.to_numpy(dtype=float),
+            fit_query=np.asarray(fit_query, dtype=float),
+            fit_candidate=np.asarray(fit_candidate, dtype=float),
+            score=harmonic_mean(fit_query, fit_candidate),
+            share_names=list(shares.columns),
+            shares=shares.to_numpy(dtype=float),
+        )
 
     def _rank_one(
         self,
@@ -673,54 +724,42 @@ class Recommender:
     ) -> _Ranked:
         scorer = self.scorer_ if mode == "partner" else self.peer_scorer_
         pool = self._fill(query, pool, k, eligible)
-        features = self._features(query, pool.rows, signals)
-        fit_query, fit_candidate = scorer.score(features)
-        score = harmonic_mean(fit_query, fit_candidate)
+        scored = self._score(query, pool.rows, signals, scorer)
         usable = np.ones(len(pool), dtype=bool)
         competitors = 0
         if mode == "partner" and not include_competitors and len(pool):
-            likely = self._competitors(query, pool.rows, features)
+            likely = self._competitors(query, scored)
             competitors = int(likely.sum())
             usable &= ~likely
             if usable.sum() < k:
                 # Make up for the competitors left out, then decide again on the larger pool.
                 pool = self._fill(query, pool, k + competitors, eligible)
-                features = self._features(query, pool.rows, signals)
-                fit_query, fit_candidate = scorer.score(features)
-                score = harmonic_mean(fit_query, fit_candidate)
-                likely = self._competitors(query, pool.rows, features)
+                scored = self._score(query, pool.rows, signals, scorer)
+                likely = self._competitors(query, scored)
                 competitors, usable = int(likely.sum()), ~likely
         candidates = np.flatnonzero(usable)
-        best = candidates[np.argsort(-score[candidates], kind="stable")][: max(self.mmr_pool * k, length)]
-        order = mmr(score[best], self.vectors_["profile"][pool.rows[best]], length, self.mmr_lambda)
-        chosen = best[order]
-
-        partner_rows, partner_features = np.zeros(0, np.int64), None
+        best = candidates[np.argsort(-scored.score[candidates], kind="stable")][: max(self.mmr_pool * k, length)]
+        order = mmr(scored.score[best], self.vectors_["profile"][pool.rows[best]], length, self.mmr_lambda)
+        partners = None
         if mode == "partner" and len(query.partners) and not np.isin(query.partners, pool.rows).all():
-            partner_rows = query.partners
-            partner_features = self._features(query, partner_rows, signals)
+            partners = self._score(query, query.partners, signals, scorer)
         return _Ranked(
-            rows=pool.rows[chosen],
-            pool_index=chosen,
             pool=pool,
-            features=features,
-            fit_query=fit_query,
-            fit_candidate=fit_candidate,
-            score=score,
-            partner_rows=partner_rows,
-            partner_features=partner_features,
+            scored=scored,
+            order=best[order],
+            partners=partners,
             excluded_competitors=competitors,
             peers=peers,
         )
 
-    def _competitors(self, query: _Query, rows: np.ndarray, features: pd.DataFrame) -> np.ndarray:
+    def _competitors(self, query: _Query, scored: _Scored) -> np.ndarray:
         """Firms that share a sector with a firm asker and offer nearly the same thing."""
         if query.profile.org_type not in _FIRM_TYPES:
-            return np.zeros(len(rows), dtype=bool)
+            return np.zeros(len(scored.rows), dtype=bool)
         return (
-            self.firm_[rows]
-            & (features["sector_overlap"].to_numpy() > 0)
-            & (features["offers_overlap"].to_numpy() >= self.competitor_threshold)
+            self.firm_[scored.rows]
+            & (scored.values[:, _SECTOR_OVERLAP] > 0)
+            & (scored.values[:, _OFFERS_OVERLAP] >= self.competitor_threshold)
         )
 
     def _fill(self, query: _Query, pool: CandidatePool, k: int, eligible: np.ndarray) -> CandidatePool:
@@ -955,9 +994,11 @@ class Recommender:
         done: list[_Ranked] = [r for r in ranked if r is not None]
         if capped:
             limit = exposure_limit(exposure_cap, len(done))  # type: ignore[arg-type]
-            kept = cap_exposure([r.rows for r in done], [r.score[r.pool_index] for r in done], k, limit)
+            kept = cap_exposure(
+                [r.pool.rows[r.order] for r in done], [r.scored.score[r.order] for r in done], k, limit
+            )
         else:
-            kept = [np.arange(min(k, len(r.rows))) for r in done]
+            kept = [np.arange(min(k, len(r.order))) for r in done]
         return [
             self._recommendations(q, r, positions, k, mode)
             for q, r, positions in zip(resolved, done, kept, strict=True)
@@ -968,45 +1009,13 @@ class Recommender:
     def _recommendations(
         self, query: _Query, ranked: _Ranked, positions: np.ndarray, k: int, mode: str
     ) -> Recommendations:
-        scorer = self.scorer_ if mode == "partner" else self.peer_scorer_
-        picked = ranked.pool_index[positions]
-        contributions = scorer.contributions(ranked.features.iloc[picked]) if len(picked) else pd.DataFrame()
-        results = [
-            self._match(
-                query,
-                ranked.pool.rows[j],
-                ranked.features.iloc[j],
-                contributions.iloc[n] if len(contributions.columns) else None,
-                ranked.fit_query[j],
-                ranked.fit_candidate[j],
-                ranked.score[j],
-                ranked.pool.channel_names(j),
-                ranked.peers,
-                mode,
-            )
-            for n, j in enumerate(picked.tolist())
-        ]
+        picked = ranked.order[positions]
+        channels = [ranked.pool.channel_names(j) for j in picked.tolist()]
+        results = self._matches(query, ranked.scored, picked, channels, ranked.peers, mode)
         partners: list[Match] = []
-        if ranked.partner_features is not None:
-            fit_query, fit_candidate = scorer.score(ranked.partner_features)
-            score = harmonic_mean(fit_query, fit_candidate)
-            best = np.argsort(-score, kind="stable")[:k]
-            partner_contributions = scorer.contributions(ranked.partner_features.iloc[best])
-            partners = [
-                self._match(
-                    query,
-                    ranked.partner_rows[j],
-                    ranked.partner_features.iloc[j],
-                    partner_contributions.iloc[n] if len(partner_contributions.columns) else None,
-                    fit_query[j],
-                    fit_candidate[j],
-                    score[j],
-                    (),
-                    ranked.peers,
-                    mode,
-                )
-                for n, j in enumerate(best.tolist())
-            ]
+        if ranked.partners is not None:
+            best = np.argsort(-ranked.partners.score, kind="stable")[:k]
+            partners = self._matches(query, ranked.partners, best, [() for _ in best], ranked.peers, mode)
         return Recommendations(
             query=query.label,
             results=results,
@@ -1014,51 +1023,57 @@ class Recommender:
             excluded_competitors=ranked.excluded_competitors,
         )
 
-    def _match(
+    def _profile(self, row: int) -> Profile:
+        return Profile.from_mapping({name: column[row] for name, column in self.columns_.items()})
+
+    def _matches(
         self,
         query: _Query,
-        row: int,
-        features: pd.Series,
-        contributions: pd.Series | None,
-        fit_query: float,
-        fit_candidate: float,
-        score: float,
-        channels: tuple[str, ...],
+        scored: _Scored,
+        picked: np.ndarray,
+        channels: list[tuple[str, ...]],
         peers: np.ndarray,
         mode: str,
-    ) -> Match:
-        candidate = Profile.from_mapping(self.profiles_.iloc[int(row)])
-        shares = {} if contributions is None else {name: float(v) for name, v in contributions.items()}
+    ) -> list[Match]:
         fit = self.config_.type_fit
         query_roles = roles_of(query.profile.org_type, query.profile.sectors)
-        candidate_roles = roles_of(candidate.org_type, candidate.sectors)
-        forward, backward = fit.pair(query_roles, candidate_roles), fit.pair(candidate_roles, query_roles)
-        type_pair = forward[:2] if forward[2] >= backward[2] else (backward[1], backward[0])
-        partners_of_candidate = self.graph_.partners(int(row))
-        common = np.intersect1d(query.partners, partners_of_candidate)
-        peer_partners = [p for p in peers.tolist() if p in set(partners_of_candidate.tolist())]
-        names = self.profiles_["name"]
-        reasons = explain_pair(
-            query.profile,
-            candidate,
-            {name: float(v) for name, v in features.items()},
-            shares,
-            type_pair=type_pair,
-            common_partners=[str(names.iat[r]) for r in common[:5]],
-            peers=[str(names.iat[r]) for r in peer_partners[:5]],
-            encode=self.phrase_encoder_,
-            mode="partner" if mode == "partner" else "peer",
-        )
-        return Match(
-            id=candidate.id,
-            name=candidate.name,
-            city=candidate.city,
-            country=candidate.country,
-            org_type=candidate.org_type,
-            score=float(score),
-            fit_for_query=float(fit_query),
-            fit_for_candidate=float(fit_candidate),
-            reasons=reasons,
-            contributions=shares,
-            channels=channels,
-        )
+        names = self.columns_["name"]
+        peer_set = set(peers.tolist())
+        out = []
+        for i, j in enumerate(picked.tolist()):
+            row = int(scored.rows[j])
+            candidate = self._profile(row)
+            candidate_roles = roles_of(candidate.org_type, candidate.sectors)
+            forward, backward = fit.pair(query_roles, candidate_roles), fit.pair(candidate_roles, query_roles)
+            type_pair = forward[:2] if forward[2] >= backward[2] else (backward[1], backward[0])
+            partners_of_candidate = self.graph_.partners(row)
+            common = np.intersect1d(query.partners, partners_of_candidate)
+            peer_partners = [p for p in partners_of_candidate.tolist() if p in peer_set]
+            contributions = dict(zip(scored.share_names, scored.shares[j].tolist(), strict=True))
+            reasons = explain_pair(
+                query.profile,
+                candidate,
+                dict(zip(FEATURE_NAMES, scored.values[j].tolist(), strict=True)),
+                contributions,
+                type_pair=type_pair,
+                common_partners=[str(names[r]) for r in common[:5]],
+                peers=[str(names[r]) for r in peer_partners[:5]],
+                encode=self.phrase_encoder_,
+                mode="partner" if mode == "partner" else "peer",
+            )
+            out.append(
+                Match(
+                    id=candidate.id,
+                    name=candidate.name,
+                    city=candidate.city,
+                    country=candidate.country,
+                    org_type=candidate.org_type,
+                    score=float(scored.score[j]),
+                    fit_for_query=float(scored.fit_query[j]),
+                    fit_for_candidate=float(scored.fit_candidate[j]),
+                    reasons=reasons,
+                    contributions=contributions,
+                    channels=channels[i],
+                )
+            )
+        return out

@@ -1,0 +1,122 @@
+"""Candidate channels: rare-term lexical index, partner graph scores, masked top-k, provenance, index adapter."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.candidates import FacetSearcher, LexicalIndex, PartnerGraph, merge_channels, top_rows
+from matcher.index import VectorIndex
+
+
+def lexical_frame(technologies: list[tuple[str, ...]], names: list[str] | None = None) -> pd.DataFrame:
+    n = len(technologies)
+    return pd.DataFrame(
+        {
+            "name": names or [""] * n,
+            "sectors": [()] * n,
+            "technologies": technologies,
+            "offers": [""] * n,
+            "seeks": [""] * n,
+        }
+    )
+
+
+def test_lexical_index_matches_a_rare_named_technology() -> None:
+    lex = LexicalIndex().fit(lexical_frame([("GaN power devices",), ("SiC wafers",), ("GaN epitaxy",)]))
+    scores = lex.scores(lex.transform(lexical_frame([("GaN",)]))).toarray()[0]
+    assert scores[0] > 0 and scores[2] > 0 and scores[1] == 0
+
+
+def test_lexical_index_drops_terms_most_of_a_large_catalogue_shares() -> None:
+    # "platform" is in every profile; "lidar" in one. Only the rare term can match.
+    techs = [("platform", "lidar")] + [("platform", f"thing{i}") for i in range(99)]
+    lex = LexicalIndex(max_df_share=0.1, min_docs_for_cut=50).fit(lexical_frame(techs))
+    scores = lex.scores(lex.transform(lexical_frame([("platform",), ("lidar",)]))).toarray()
+    assert scores[0].max() == 0
+    assert np.flatnonzero(scores[1]).tolist() == [0]
+
+
+def test_lexical_index_keeps_every_term_in_a_small_catalogue() -> None:
+    lex = LexicalIndex(min_docs_for_cut=50).fit(lexical_frame([("platform",), ("platform",)]))
+    assert lex.scores(lex.transform(lexical_frame([("platform",)]))).toarray()[0].tolist() == pytest.approx([1, 1])
+
+
+def test_lexical_index_of_profiles_without_any_term_finds_nothing() -> None:
+    lex = LexicalIndex().fit(lexical_frame([(), ()], names=["", ""]))
+    assert lex.scores(lex.transform(lexical_frame([("GaN",)]))).nnz == 0
+
+
+@pytest.fixture
+def star() -> PartnerGraph:
+    # hub h works with a, b, c; a also works with d. Edge a-h appears twice (two partnerships): one edge.
+    edges = pd.DataFrame({"source_id": ["h", "h", "h", "a", "a", "x"], "target_id": ["a", "b", "c", "d", "h", "a"]})
+    return PartnerGraph().fit(["h", "a", "b", "c", "d"], edges)
+
+
+def test_graph_is_undirected_without_duplicates_or_unknown_ids(star: PartnerGraph) -> None:
+    assert star.degree_.tolist() == [3, 2, 1, 1, 1]
+    assert star.n_edges == 4
+    assert star.partners(1).tolist() == [0, 4]
+
+
+def test_common_partners_and_adamic_adar_weigh_the_shared_partner(star: PartnerGraph) -> None:
+    common, adamic_adar = star.link_scores(np.array([2]))  # b's view: shares the hub with a and c
+    assert common.toarray()[0].tolist() == [0, 1, 1, 1, 0]
+    assert adamic_adar.toarray()[0, 1] == pytest.approx(1 / math.log(3))
+    # a and d... d's only partner a has degree 2: a rarer shared partner counts more than the hub.
+    _, from_d = star.link_scores(np.array([4]))
+    assert from_d.toarray()[0, 0] > adamic_adar.toarray()[0, 1]
+
+
+def test_popularity_is_damped_and_peaks_at_the_hub(star: PartnerGraph) -> None:
+    assert star.popularity_[0] == 1.0
+    assert star.popularity_[2] == pytest.approx(math.log(2) / math.log(4))
+
+
+def test_peer_scores_sum_the_weights_of_the_peers_a_profile_works_with(star: PartnerGraph) -> None:
+    scores = star.peer_scores(np.array([2, 3]), np.array([0.5, 0.25])).toarray()[0]
+    assert scores.tolist() == [0.75, 0, 0, 0, 0]
+
+
+def test_empty_partnerships_give_an_empty_graph() -> None:
+    graph = PartnerGraph().fit(["a", "b"], pd.DataFrame(columns=["source_id", "target_id"]))
+    assert graph.n_edges == 0 and graph.popularity_.tolist() == [0, 0]
+
+
+def test_top_rows_keeps_the_best_allowed_positive_scores() -> None:
+    rows, scores = np.array([0, 1, 2, 3, 4]), np.array([0.9, 0.8, 0.0, 0.7, 0.6])
+    allowed = np.array([False, True, True, True, True])
+    assert top_rows(rows, scores, 2, allowed).tolist() == [1, 3]
+    assert top_rows(rows, scores, 10).tolist() == [0, 1, 3, 4]
+
+
+def test_merged_pool_remembers_every_channel_that_proposed_a_row() -> None:
+    pool = merge_channels({"need": np.array([5, 2]), "graph": np.array([2]), "lexical": np.array([], int)})
+    assert pool.rows.tolist() == [2, 5]
+    assert pool.channel_names(0) == ("need", "graph")
+    assert pool.channel_names(1) == ("need",)
+    with pytest.raises(ValueError, match="unknown channels"):
+        merge_channels({"gossip": np.array([1])})
+
+
+def test_facet_searcher_maps_index_ids_to_catalogue_rows_and_honours_the_mask() -> None:
+    vectors = np.eye(3, dtype=np.float32)
+    # The index holds only two of four catalogue profiles, in another order.
+    index = VectorIndex().build(["p3", "p1"], vectors[[2, 0]])
+    searcher = FacetSearcher(index, {"p0": 0, "p1": 1, "p2": 2, "p3": 3})
+    rows, scores = searcher.search(vectors[[0]], k=2, allowed=None)
+    assert rows[0].tolist() == [1, 3] and scores[0][0] == pytest.approx(1.0)
+    rows, _ = searcher.search(vectors[[0]], k=2, allowed=np.array([True, False, True, True]))
+    assert rows[0].tolist() == [3]
+
+
+def test_facet_searcher_notices_an_index_changed_after_it_was_built() -> None:
+    index = VectorIndex().build(["p0"], np.eye(2, dtype=np.float32)[:1])
+    searcher = FacetSearcher(index, {"p0": 0, "p1": 1})
+    index.add(["p1"], np.eye(2, dtype=np.float32)[1:])
+    with pytest.raises(ValueError, match="changed"):
+        searcher.search(np.eye(2, dtype=np.float32)[:1], k=1, allowed=None)
