@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import MAX_K, BuildProgress, BuildReport, ImportReport, Matcher, MatcherError, SearchHit
+from ..api import BuildProgress, BuildReport, ImportReport, Matcher, MatcherError, SearchHit
 from ..auth import AccessDenied, User, require_officer
 from ..export import BriefEntry, BriefSection, brief_html, to_csv, to_xlsx
 from ..filters import Filters
-from ..rank import Match, Recommendations
+from ..rank import Match, Recommendations, harmonic_mean
 from ..schema import LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
 from ..store import StoreError
 
@@ -214,29 +214,25 @@ class Access:
     # Officers only -------------------------------------------------------------------------------------------
 
     def pair_scores(self, visitors: Sequence[str], hosts: Sequence[str]) -> np.ndarray:
-        """Reciprocal scores of every visitor with every host, ``(len(visitors), len(hosts))``; 0 for a pair the
-        ranking would not propose (or that the visitor marked not relevant).
+        """Reciprocal scores of every visitor with every host, ``(len(visitors), len(hosts))``: the harmonic mean
+        of the two fits, as the ranking scores them; 0 where the visitor marked the host not relevant.
 
         Raises:
             AccessDenied: The user is not an officer (planning delegations is an officers' task).
-            NotFoundError: An id is not in the store.
+            KeyError: An id is not in the catalogue.
         """
         require_officer(self.user, "delegation plans")
-        column = {host: j for j, host in enumerate(hosts)}
         scores = np.zeros((len(visitors), len(hosts)))
-        if not column:
+        if not len(visitors) or not len(hosts):
             return scores
-        cities = tuple({self.matcher.profile(host).city for host in hosts})
-        places = Filters(city=cities)
-        k = min(MAX_K, int(places.mask(self.matcher.profiles()).sum()))
+        # TODO(api): Matcher.pair_scores(visitors, hosts). Until then the fitted recommender scores the pairs
+        # directly: recommend() would also write explanations for every host, which is far slower.
+        recommender = self.matcher._current().recommender
         for i, visitor in enumerate(visitors):
-            # Every organisation of the host cities is ranked (k covers them all), partners and peers included.
-            found = self.matcher.recommend(
-                visitor, k=k, filters=places, include_partners=True, include_competitors=True, cross_city="any"
-            )
-            for match in [*found.results, *found.existing_partners]:
-                if match.id in column:
-                    scores[i, column[match.id]] = match.score
+            fit_visitor, fit_host = recommender.scorer_.score(recommender.features_for(visitor, list(hosts)))
+            scores[i] = harmonic_mean(fit_visitor, fit_host)
+            dismissed = self.matcher.dismissed(visitor)
+            scores[i, [j for j, host in enumerate(hosts) if host in dismissed]] = 0.0
         return scores
 
     def shortlists(self) -> pd.DataFrame:

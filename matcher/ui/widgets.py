@@ -157,7 +157,11 @@ def headline(reasons: Sequence[str]) -> str:
 
 
 def _score_column(label: str, help: str) -> Any:
-    return st.column_config.ProgressColumn(label, help=help, min_value=0.0, max_value=1.0, format="%.2f", width=100)
+    return st.column_config.ProgressColumn(label, help=help, min_value=0.0, max_value=1.0, format="%.2f", width=110)
+
+
+def _fit_column(label: str, help: str) -> Any:
+    return st.column_config.NumberColumn(label, help=help, format="%.2f", width=85)
 
 
 def show_matches(matches: Sequence[Match], *, key: str) -> None:
@@ -170,12 +174,12 @@ def show_matches(matches: Sequence[Match], *, key: str) -> None:
         column_order=("#", "Organisation", "City", "Type", "Score", "Fit for you", "Fit for them", "Why"),
         column_config={
             "#": st.column_config.NumberColumn("#", width=40),
-            "Organisation": st.column_config.TextColumn("Organisation", width=230),
-            "City": st.column_config.TextColumn("City", width=150),
-            "Type": st.column_config.TextColumn("Type", width=120),
+            "Organisation": st.column_config.TextColumn("Organisation", width=220),
+            "City": st.column_config.TextColumn("City", width=145),
+            "Type": st.column_config.TextColumn("Type", width=110),
             "Score": _score_column("Score", "Both ways: the harmonic mean of the two fits, so both must be good."),
-            "Fit for you": _score_column("Fit for you", "How much they offer what you seek."),
-            "Fit for them": _score_column("Fit for them", "How much you offer what they seek."),
+            "Fit for you": _fit_column("Fit for you", "How much they offer what you seek (0 to 1)."),
+            "Fit for them": _fit_column("Fit for them", "How much you offer what they seek (0 to 1)."),
             "Why": st.column_config.TextColumn("Why", width="large"),
         },
     )

@@ -116,7 +116,7 @@ def render() -> None:
         try:
             st.session_state["plan"] = _plan(access, visitors, hosts, slots, free_v, free_h, int(cap_v), int(cap_h),
                                              float(min_score))
-        except (MatcherError, ValueError) as error:
+        except (MatcherError, ValueError, KeyError) as error:
             st.error(f"No plan: {error}")
             return
     plan = st.session_state.get("plan")

@@ -1,0 +1,117 @@
+"""The app in a real browser: the Streamlit server on a free loopback port, driven by Debian's headless Chromium.
+
+Signs in as an officer, opens Find partners, picks an organisation of the demo data and checks that ranked
+partners and their reasons render. Screenshots go to tests/artifacts/ (not committed) to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from matcher.api import Matcher
+from matcher.auth import add_user, users_path
+from matcher.ui.launch import REPO, streamlit_command
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NAME, PASSWORD = "browser-officer", "browser-secret-1"
+START_TIMEOUT = 120.0
+RANK_TIMEOUT_MS = 600_000
+"""The first ranking loads the model and fits the ranker in the server: minutes on a busy 2-core machine."""
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the Streamlit server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"the Streamlit server did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def server(demo_matcher: Matcher, tmp_path: Path) -> Iterator[str]:
+    """The app served on a free loopback port over the demo workspace, with a test officer account."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+    home = demo_matcher.workspace.root
+    add_user(users_path(home), NAME, "officer", PASSWORD, iterations=1_000)
+    port = free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, "MATCHER_HOME": str(home)}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            streamlit_command("127.0.0.1", port), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_an_officer_finds_partners_with_reasons_in_chromium(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page.goto(server)
+            page.get_by_role("textbox", name="Name").fill(NAME)
+            page.get_by_role("textbox", name="Password").fill(PASSWORD)
+            page.screenshot(path=ARTIFACTS / "01-sign-in.png")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
+
+            picker = page.get_by_role("combobox", name="Organisation", exact=True)
+            picker.click()
+            picker.fill("Hanbit")
+            page.get_by_role("option", name="Hanbit Bioworks", exact=False).first.click()
+            expect(page.get_by_role("heading", name="Suggested partners")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            page.wait_for_timeout(1_500)  # let the table's canvas paint before the screenshot
+            page.screenshot(path=ARTIFACTS / "02-find-partners.png", full_page=True)
+
+            first = page.get_by_test_id("stExpander").first
+            first.scroll_into_view_if_needed()
+            first.click()
+            expect(first).to_contain_text("meets your need", timeout=30_000)
+            page.screenshot(path=ARTIFACTS / "03-reasons.png")
+            assert "Traceback" not in page.content()
+        finally:
+            browser.close()
