@@ -378,7 +378,7 @@ class VectorIndex:
     def __init__(
         self,
         *,
-        exact_threshold: int = 20_000,
+        exact_threshold: int = 10_000,
         hnsw_m: int = 32,
         ef_construction: int = 40,
         ef_search: int = 96,
