@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock
 
 from .config import Workspace, resolve_home
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
@@ -294,6 +295,11 @@ class Matcher:
         """The text encoder, loaded on first use (a second or two for the packaged MiniLM model)."""
         if not isinstance(self.encoder_spec, str):
             return self.encoder_spec
+        if self.encoder_spec == "tfidf":
+            raise MatcherError(
+                "the tfidf encoder is an evaluation baseline that must be fitted first; a workspace index uses "
+                "'minilm' (default), 'minilm-onnx' or a local sentence-transformers model folder"
+            )
         return load_encoder(self.encoder_spec, cache_dir=self.workspace.models_dir)
 
     def _index_dir(self, facet: str) -> Path:
@@ -310,7 +316,8 @@ class Matcher:
             progress: Called as ``progress(facet, done, total)`` while texts are encoded.
         """
         started = time.perf_counter()
-        with self._lock:
+        # One build at a time per workspace, across processes (the app's catch-up build and a CLI build).
+        with self._lock, FileLock(self.workspace.root / ".build.lock"):
             profiles = self.store.profiles()
             hashes = dict(zip(profiles["id"], profiles["content_hash"], strict=True))
             checksum = profile_set_checksum(list(hashes), list(hashes.values()))

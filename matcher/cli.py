@@ -347,6 +347,48 @@ def generate(
     )
 
 
+@app.command("backup")
+def backup_cmd(
+    target: Annotated[Path, typer.Argument(help="A .zip file, or a folder to write a dated .zip into.")],
+) -> None:
+    """Back up the workspace (store, indexes, users) consistently, even while the app is running."""
+    from .backup import backup
+    from .config import resolve_home
+
+    root = resolve_home(_State.home)
+    typer.echo(f"Backed up {root} to {backup(root, target)}.")
+
+
+@app.command("restore")
+def restore_cmd(
+    archive: Annotated[Path, typer.Argument(help="A backup made by matcher backup.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a workspace that is not empty.")] = False,
+) -> None:
+    """Restore a workspace from a backup (checked first; the old workspace is swapped out only when complete)."""
+    from .backup import restore
+    from .config import resolve_home
+
+    root = resolve_home(_State.home)  # the store is not opened: that would create a file and make it non-empty
+    restore(archive, root, force=force)
+    typer.echo(f"Restored {archive} into {root}.")
+
+
+@app.command("export-user-data")
+def export_user_data_cmd(
+    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of printing it.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only what this user entered.")] = None,
+) -> None:
+    """Export everything users entered (feedback, shortlists, notes) as JSON."""
+    from .backup import export_user_data
+
+    text = json.dumps(export_user_data(_matcher().store, user=user), ensure_ascii=False, indent=2, default=str)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"Wrote {out}.")
+
+
 @app.command("app")
 def run_app(
     demo: Annotated[bool, typer.Option("--demo", help="Load the bundled demo data and demo accounts if empty.")] = False,

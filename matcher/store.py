@@ -429,7 +429,12 @@ class Store:
             ).first()
             if taken:
                 raise StoreError(f"there is already a shortlist named {name.strip()!r}")
-            result = conn.execute(shortlists_table.insert().values(name=name.strip(), owner=owner, created_at=_now()))
+            try:
+                result = conn.execute(
+                    shortlists_table.insert().values(name=name.strip(), owner=owner, created_at=_now())
+                )
+            except sa.exc.IntegrityError as clash:  # another process created it between the check and the insert
+                raise StoreError(f"there is already a shortlist named {name.strip()!r}") from clash
             return int(result.inserted_primary_key[0])
 
     def shortlists(self) -> pd.DataFrame:

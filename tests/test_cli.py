@@ -136,3 +136,42 @@ def test_reimporting_cordis_changes_nothing(workspace: Path, cordis_dir: Path, c
     assert run(capsys, "import", "cordis", *files)[0] == 0
     second = json.loads(run(capsys, "stats", "--json")[1])
     assert (second["profiles"], second["partnerships"]) == (first["profiles"], first["partnerships"])
+
+
+def test_backup_and_restore_round_trip_through_the_cli(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    assert run(capsys, "backup", str(tmp_path / "b.zip"))[0] == 0
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "restored"))
+    assert run(capsys, "restore", str(tmp_path / "b.zip"))[0] == 0
+    assert json.loads(run(capsys, "stats", "--json")[1])["profiles"] == 2
+
+
+def test_restore_refuses_to_replace_a_workspace_without_force(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    run(capsys, "backup", str(tmp_path / "b.zip"))
+    code, _, err = run(capsys, "restore", str(tmp_path / "b.zip"))
+    assert code == 2 and "--force" in err
+    assert run(capsys, "restore", str(tmp_path / "b.zip"), "--force")[0] == 0
+
+
+def test_export_user_data_writes_what_users_entered(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from matcher.api import Matcher
+
+    Matcher().store.add_note("dj-1", "met at BIO", author="officer")
+    assert run(capsys, "export-user-data", "--out", str(tmp_path / "u.json"))[0] == 0
+    exported = json.loads((tmp_path / "u.json").read_text(encoding="utf-8"))
+    assert [note["text"] for note in exported["notes"]] == ["met at BIO"]
+
+
+def test_the_tfidf_baseline_is_refused_for_a_workspace_index(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_ENCODER", "tfidf")
+    code, _, err = run(capsys, "search", "robots")
+    assert code == 2 and "evaluation baseline" in err
