@@ -410,6 +410,17 @@ def test_a_startup_sees_suggestions_for_its_own_organisation_only(app_home: Path
 
 
 @pytest.mark.slow
+def test_a_startup_ranks_its_edited_profile_as_its_own_organisation(app_home: Path) -> None:
+    at = app(STARTUP)
+    at.segmented_control(key="find_mode").set_value("My profile, edited").run()
+    assert at.text_input(key="find_profile_name").value == "Hanbit Bioworks"  # starts from its stored profile
+    at.text_area(key="find_profile_seeks").input("Aseptic fill-finish and freeze-drying of our ADC in vials.")
+    at.button(key="find_profile_submit").click().run()
+    suggested = set(frames(at)[0]["id"])
+    assert suggested and "dj-bio-001" not in suggested and not any(i.startswith("dj-") for i in suggested)
+
+
+@pytest.mark.slow
 def test_a_startup_cannot_open_officer_pages(app_home: Path) -> None:
     at = app(STARTUP)
     with pytest.raises(ValueError):
@@ -545,3 +556,5 @@ def test_data_page_reports_rejected_rows_one_by_one(tmp_path: Path, monkeypatch:
     assert rejected["Row"].tolist() == [3] and "Atlantis" in rejected["Reason"].iloc[0]
     report = {m.label: m.value for m in at.metric}
     assert (report["Rows read"], report["Imported"], report["Rejected"]) == ("2", "1", "1")
+    at.button(key="build_go").click().run()
+    assert at.status[0].label.startswith("Index ready: 1 organisations")

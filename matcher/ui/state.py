@@ -21,6 +21,7 @@ from ..api import Matcher
 from ..auth import User
 from ..config import resolve_home
 from .access import Access
+from .widgets import label_of
 
 __all__ = [
     "KEPT_KEYS",
@@ -29,6 +30,7 @@ __all__ = [
     "get_matcher",
     "home",
     "keep_widget_state",
+    "labels",
     "require_user",
     "sign_in",
     "sign_out",
@@ -63,6 +65,17 @@ def _catalog(workspace: str, version: int) -> pd.DataFrame:
 def catalog(matcher: Matcher) -> pd.DataFrame:
     """Every profile, sorted by id, cached until the store changes. Shared by sessions: do not modify it."""
     return _catalog(str(matcher.workspace.root), matcher.store.version())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _labels(workspace: str, version: int) -> dict[str, str]:
+    return label_of(_catalog(workspace, version))
+
+
+def labels(matcher: Matcher) -> dict[str, str]:
+    """``Name · City (type)`` per id for pickers, cached with the catalogue (building them takes ~50 ms at 10,000
+    profiles, a fifth of a rerun's budget). Shared by sessions: do not modify it."""
+    return _labels(str(matcher.workspace.root), matcher.store.version())
 
 
 def current_user() -> User | None:

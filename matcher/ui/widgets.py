@@ -114,10 +114,17 @@ def label_of(catalog: pd.DataFrame) -> dict[str, str]:
 
 
 def org_picker(
-    label: str, catalog: pd.DataFrame, *, key: str, default: str | None = None, help: str | None = None
+    label: str, labels: Mapping[str, str], *, key: str, default: str | None = None, help: str | None = None
 ) -> str | None:
-    """A searchable select box of organisations; returns the chosen id (None when the catalogue is empty)."""
-    labels = label_of(catalog)
+    """A searchable select box of organisations; returns the chosen id (None when there is none to choose).
+
+    Args:
+        label: The widget's label.
+        labels: Display label per id, in the order offered (see :func:`matcher.ui.state.labels`).
+        key: Widget key.
+        default: Id chosen before the user picks one.
+        help: Tooltip.
+    """
     ids = list(labels)
     if not ids:
         return None

@@ -10,11 +10,10 @@ from matcher.rank import Match, Recommendations
 from matcher.schema import Profile
 from matcher.store import StoreError
 from matcher.ui.access import FEEDBACK_REASONS, Access
-from matcher.ui.state import catalog, require_user
+from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import (
     FilterChoice,
     filter_sidebar,
-    label_of,
     open_organisation,
     org_picker,
     profile_form,
@@ -117,14 +116,16 @@ def _query(access: Access) -> str | Profile | None:
             help="Nothing you type here is saved in the workspace; it is only used to rank partners.",
         )
     if user.is_officer:
-        return org_picker("Organisation", cat, key="find_org", help="The organisation looking for partners.")
+        return org_picker(
+            "Organisation", labels(access.matcher), key="find_org", help="The organisation looking for partners."
+        )
     if own is None:
         st.warning(
             f"Your organisation ({user.org_id}) is not in the workspace yet: type your profile in instead, or ask an "
             "investment officer to import it."
         )
         return None
-    st.markdown(f"**{safe(label_of(cat.loc[cat['id'] == own])[own])}**")
+    st.markdown(f"**{safe(labels(access.matcher)[own])}**")
     return own
 
 

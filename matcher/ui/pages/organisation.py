@@ -8,7 +8,7 @@ import streamlit as st
 from matcher.api import MatcherError
 from matcher.store import StoreError
 from matcher.ui.access import Access
-from matcher.ui.state import catalog, require_user
+from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import FIND_PAGE, headline, org_picker, profile_card, safe, type_label
 
 
@@ -99,7 +99,7 @@ def render() -> None:
         return
     # Start from the organisation the user was just looking at in Find partners (their own, for a startup).
     default = access.user.org_id or st.session_state.get("find_org")
-    org_id = org_picker("Organisation", cat, key="org_pick", default=default)
+    org_id = org_picker("Organisation", labels(access.matcher), key="org_pick", default=default)
     if org_id is None:
         st.info("Pick an organisation to see its profile.")
         return

@@ -10,8 +10,7 @@ from matcher.api import MatcherError
 from matcher.export import brief_html, schedule_section, to_csv, to_xlsx
 from matcher.schedule import Schedule, plan_meetings
 from matcher.ui.access import Access
-from matcher.ui.state import catalog, require_user
-from matcher.ui.widgets import label_of
+from matcher.ui.state import catalog, labels, require_user
 
 DEFAULT_SLOTS = "Tue 09:30\nTue 10:30\nTue 11:30\nTue 14:00\nTue 15:00\nTue 16:00"
 MAX_SLOTS = 40
@@ -88,15 +87,15 @@ def render() -> None:
     if len(cities) < 2:
         st.info("Planning needs organisations in at least two cities.")
         return
-    labels = label_of(cat)
+    shown = labels(access.matcher)
     left, right = st.columns(2)
     visiting = left.selectbox("Visiting city", cities, key="plan_from")
     host = right.selectbox("Host city", [c for c in cities if c != visiting], key="plan_to")
     in_city = {c: cat.loc[cat["city"] == c, "id"].tolist() for c in (visiting, host)}
     visitors = left.multiselect("Visiting organisations", in_city[visiting], key="plan_visitors",
-                                format_func=labels.__getitem__, max_selections=MAX_SIDE)
+                                format_func=shown.__getitem__, max_selections=MAX_SIDE)
     hosts = right.multiselect("Host organisations", in_city[host], key="plan_hosts",
-                              format_func=labels.__getitem__, max_selections=MAX_SIDE)
+                              format_func=shown.__getitem__, max_selections=MAX_SIDE)
     slots = _slots(st.text_area("Meeting slots, one per line, in order", value=DEFAULT_SLOTS, key="plan_slots"))
     a, b, c = st.columns(3)
     cap_v = a.number_input("Meetings per visitor (at most)", 1, MAX_SLOTS, 4, key="plan_cap_v")
@@ -110,8 +109,8 @@ def render() -> None:
         st.error(f"Give between 1 and {MAX_SLOTS} meeting slots.")
         return
     with st.expander("Availability (untick the slots an organisation cannot make)"):
-        free_v = _availability("v", visitors, slots, labels)
-        free_h = _availability("h", hosts, slots, labels)
+        free_v = _availability("v", visitors, slots, shown)
+        free_h = _availability("h", hosts, slots, shown)
     if st.button("Plan the meetings", key="plan_go", type="primary", icon=":material/event_available:"):
         try:
             st.session_state["plan"] = _plan(access, visitors, hosts, slots, free_v, free_h, int(cap_v), int(cap_h),
@@ -122,7 +121,7 @@ def render() -> None:
     plan = st.session_state.get("plan")
     if plan is not None and set(plan.visitors) == set(visitors) and set(plan.hosts) == set(hosts):
         names = dict(zip(cat["id"], cat["name"], strict=True))
-        _show(plan, labels, names, f"Delegation from {visiting} to {host}")
+        _show(plan, shown, names, f"Delegation from {visiting} to {host}")
     elif plan is not None:
         st.caption("The organisations changed since the last plan: plan again.")
 

@@ -10,7 +10,7 @@ import streamlit as st
 from matcher.auth import AccessDenied
 from matcher.store import SHORTLIST_STAGES, StoreError
 from matcher.ui.access import Access
-from matcher.ui.state import catalog, require_user
+from matcher.ui.state import labels, require_user
 from matcher.ui.widgets import org_picker, safe, stage_label, type_label
 
 
@@ -94,10 +94,11 @@ def render() -> None:
     entries = access.shortlist_entries(shortlist_id)
     _entries(access, shortlist_id, entries)
 
-    cat = catalog(access.matcher)
+    listed = set(entries["profile_id"])
+    addable = {pid: label for pid, label in labels(access.matcher).items() if pid not in listed}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     with left:
-        org_picker("Add an organisation", cat[~cat["id"].isin(entries["profile_id"])], key="sl_add_pick")
+        org_picker("Add an organisation", addable, key="sl_add_pick")
     right.button("Add", key="sl_add", icon=":material/playlist_add:", on_click=_add, args=(access, shortlist_id))
 
     st.subheader("Export", anchor=False)
