@@ -30,7 +30,8 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
+from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -45,7 +46,7 @@ from .diversify import cap_exposure, exposure_limit, mmr
 from .explain import Encode, PhraseEncoder, explain_pair
 from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, roles_of
 from .filters import Filters
-from .schema import FACETS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
+from .schema import FACETS, LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
 
 __all__ = [
     "CrossCity",
@@ -125,7 +126,7 @@ def load_config(source: str | Path | Mapping[str, Any] | None = None) -> Ranking
 
     Example:
         >>> load_config().weights["query"]["need_match"]
-        0.4
+        0.6
     """
     default = _read_toml(None)
     given = _read_toml(source)
@@ -382,6 +383,26 @@ class _Ranked:
     peers: np.ndarray
 
 
+def _profile_columns(profiles: pd.DataFrame) -> dict[str, list[Any]]:
+    """The profile fields as object arrays of clean values (as :meth:`Profile.from_mapping` would make them), so
+    that building the :class:`Profile` of a result costs a dict, not a frame row."""
+    out = {}
+    for spec in dataclass_fields(Profile):
+        name = spec.name
+        if name not in profiles.columns:
+            continue
+        default = "" if spec.default is MISSING else spec.default
+        values = profiles[name].to_numpy(dtype=object)
+        if name in LIST_COLUMNS:
+            cleaned = [tuple(v) if isinstance(v, (tuple, list)) else default for v in values]
+        elif name in ("employees", "founded"):
+            cleaned = [None if pd.isna(v) else int(v) for v in values]
+        else:
+            cleaned = [default if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]
+        out[name] = cleaned
+    return out
+
+
 def _dense_row(matrix: sp.csr_matrix, i: int, n: int) -> np.ndarray:
     out = np.zeros(n, dtype=np.float32)
     start, end = matrix.indptr[i], matrix.indptr[i + 1]
@@ -478,7 +499,7 @@ class Recommender:
                 raise ValueError(f"vectors[{facet!r}] must have shape ({n}, d), got {array.shape}")
             self.vectors_[facet] = array
         self.profiles_ = profiles
-        self.columns_ = {name: profiles[name].to_numpy(dtype=object) for name in profiles.columns}
+        self.columns_ = _profile_columns(profiles)
         self.ids_ = ids
         self.row_of_ = {pid: i for i, pid in enumerate(ids)}
         self.config_ = load_config(self.config)
@@ -677,14 +698,18 @@ class Recommender:
 
     def _features(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix]) -> pd.DataFrame:
         n = len(self.ids_)
-        v = self.vectors_
+        v, q = self.vectors_, query.vectors
+        # One gather per facet, then a small matrix product against the asker's vectors it meets.
+        offers = v["offers"][rows] @ np.stack([q["seeks"], q["offers"]], axis=1)
+        seeks = v["seeks"][rows] @ np.stack([q["offers"], q["profile"]], axis=1)
+        profile = v["profile"][rows] @ np.stack([q["profile"], q["seeks"]], axis=1)
         values: dict[str, np.ndarray] = {
-            "need_match": v["offers"][rows] @ query.vectors["seeks"],
-            "offer_match": v["seeks"][rows] @ query.vectors["offers"],
-            "need_profile_match": v["profile"][rows] @ query.vectors["seeks"],
-            "offer_profile_match": v["seeks"][rows] @ query.vectors["profile"],
-            "profile_similarity": v["profile"][rows] @ query.vectors["profile"],
-            "offers_overlap": v["offers"][rows] @ query.vectors["offers"],
+            "need_match": offers[:, 0],
+            "offers_overlap": offers[:, 1],
+            "offer_match": seeks[:, 0],
+            "offer_profile_match": seeks[:, 1],
+            "profile_similarity": profile[:, 0],
+            "need_profile_match": profile[:, 1],
             "popularity": self.graph_.popularity_[rows],
         }
         for name in ("lexical", "common_partners", "adamic_adar", "partners_of_peers"):
@@ -692,9 +717,7 @@ class Recommender:
                 values[name] = _dense_row(signals[name], 0, n)[rows]
         return pair_features(query.attrs, self.arrays_.take(rows), values, self.config_.type_fit)
 
-    def _score(
-        self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix], scorer: Scorer
-    ) -> _Scored:
+    def _score(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix], scorer: Scorer) -> _Scored:
         features = self._features(query, rows, signals)
         fit_query, fit_candidate = scorer.score(features)
         shares = scorer.contributions(features)
@@ -794,6 +817,7 @@ class Recommender:
         include_competitors: bool = False,
         exclude: Collection[str] = (),
         cross_city: CrossCity | None = None,
+        explain: bool = True,
     ) -> Recommendations:
         """Partners for one organisation of the catalogue (by id) or a profile typed in.
 
@@ -807,6 +831,7 @@ class Recommender:
             include_competitors: Keep likely competitors.
             exclude: Ids never to suggest (e.g. marked not relevant).
             cross_city: Overrides the recommender's ``cross_city`` for this call.
+            explain: Write the reasons (False leaves them empty: faster, for evaluations).
 
         Raises:
             UnknownProfileError: ``query`` is an id not in the catalogue.
@@ -822,6 +847,7 @@ class Recommender:
             exclude=exclude,
             cross_city=cross_city,
             exposure_cap=None,
+            explain=explain,
         )[0]
 
     def recommend_many(
@@ -836,6 +862,7 @@ class Recommender:
         exclude: Collection[str] | Mapping[str, Collection[str]] = (),
         cross_city: CrossCity | None = None,
         exposure_cap: float | Literal["default"] | None = "default",
+        explain: bool = True,
     ) -> list[Recommendations]:
         """Partners for many askers at once: searches are batched, and an exposure cap spreads the suggestions.
 
@@ -850,6 +877,7 @@ class Recommender:
             cross_city: As for :meth:`recommend`.
             exposure_cap: Share of the lists one organisation may appear in; ``"default"`` uses the recommender's
                 ``exposure_cap``, None turns the cap off.
+            explain: As for :meth:`recommend`.
 
         Returns:
             One :class:`Recommendations` per query, in order.
@@ -864,6 +892,7 @@ class Recommender:
             exclude=exclude,
             cross_city=cross_city,
             exposure_cap=self.exposure_cap if exposure_cap == "default" else exposure_cap,
+            explain=explain,
             mode="partner",
         )
 
@@ -890,6 +919,7 @@ class Recommender:
             exclude=exclude,
             cross_city=cross_city,
             exposure_cap=None,
+            explain=True,
             mode="peer",
         )[0]
 
@@ -943,6 +973,7 @@ class Recommender:
         exclude: Collection[str] | Mapping[str, Collection[str]],
         cross_city: CrossCity | None,
         exposure_cap: float | None,
+        explain: bool,
         mode: str,
     ) -> list[Recommendations]:
         self._check_fitted()
@@ -994,28 +1025,27 @@ class Recommender:
         done: list[_Ranked] = [r for r in ranked if r is not None]
         if capped:
             limit = exposure_limit(exposure_cap, len(done))  # type: ignore[arg-type]
-            kept = cap_exposure(
-                [r.pool.rows[r.order] for r in done], [r.scored.score[r.order] for r in done], k, limit
-            )
+            kept = cap_exposure([r.pool.rows[r.order] for r in done], [r.scored.score[r.order] for r in done], k, limit)
         else:
             kept = [np.arange(min(k, len(r.order))) for r in done]
         return [
-            self._recommendations(q, r, positions, k, mode)
+            self._recommendations(q, r, positions, k, mode, explain)
             for q, r, positions in zip(resolved, done, kept, strict=True)
         ]
 
     # ------------------------------------------------------------------------------------------------- output
 
     def _recommendations(
-        self, query: _Query, ranked: _Ranked, positions: np.ndarray, k: int, mode: str
+        self, query: _Query, ranked: _Ranked, positions: np.ndarray, k: int, mode: str, explain: bool
     ) -> Recommendations:
         picked = ranked.order[positions]
         channels = [ranked.pool.channel_names(j) for j in picked.tolist()]
-        results = self._matches(query, ranked.scored, picked, channels, ranked.peers, mode)
+        results = self._matches(query, ranked.scored, picked, channels, ranked.peers, mode, explain)
         partners: list[Match] = []
         if ranked.partners is not None:
             best = np.argsort(-ranked.partners.score, kind="stable")[:k]
-            partners = self._matches(query, ranked.partners, best, [() for _ in best], ranked.peers, mode)
+            no_channels = [() for _ in best]
+            partners = self._matches(query, ranked.partners, best, no_channels, ranked.peers, mode, explain)
         return Recommendations(
             query=query.label,
             results=results,
@@ -1024,7 +1054,7 @@ class Recommender:
         )
 
     def _profile(self, row: int) -> Profile:
-        return Profile.from_mapping({name: column[row] for name, column in self.columns_.items()})
+        return Profile(**{name: column[row] for name, column in self.columns_.items()})
 
     def _matches(
         self,
@@ -1034,32 +1064,19 @@ class Recommender:
         channels: list[tuple[str, ...]],
         peers: np.ndarray,
         mode: str,
+        explain: bool,
     ) -> list[Match]:
-        fit = self.config_.type_fit
         query_roles = roles_of(query.profile.org_type, query.profile.sectors)
-        names = self.columns_["name"]
         peer_set = set(peers.tolist())
         out = []
         for i, j in enumerate(picked.tolist()):
             row = int(scored.rows[j])
             candidate = self._profile(row)
-            candidate_roles = roles_of(candidate.org_type, candidate.sectors)
-            forward, backward = fit.pair(query_roles, candidate_roles), fit.pair(candidate_roles, query_roles)
-            type_pair = forward[:2] if forward[2] >= backward[2] else (backward[1], backward[0])
-            partners_of_candidate = self.graph_.partners(row)
-            common = np.intersect1d(query.partners, partners_of_candidate)
-            peer_partners = [p for p in partners_of_candidate.tolist() if p in peer_set]
             contributions = dict(zip(scored.share_names, scored.shares[j].tolist(), strict=True))
-            reasons = explain_pair(
-                query.profile,
-                candidate,
-                dict(zip(FEATURE_NAMES, scored.values[j].tolist(), strict=True)),
-                contributions,
-                type_pair=type_pair,
-                common_partners=[str(names[r]) for r in common[:5]],
-                peers=[str(names[r]) for r in peer_partners[:5]],
-                encode=self.phrase_encoder_,
-                mode="partner" if mode == "partner" else "peer",
+            reasons = (
+                self._reasons(query, query_roles, candidate, row, scored.values[j], contributions, peer_set, mode)
+                if explain
+                else ()
             )
             out.append(
                 Match(
@@ -1077,3 +1094,34 @@ class Recommender:
                 )
             )
         return out
+
+    def _reasons(
+        self,
+        query: _Query,
+        query_roles: tuple[str, ...],
+        candidate: Profile,
+        row: int,
+        features: np.ndarray,
+        contributions: dict[str, float],
+        peer_set: set[int],
+        mode: str,
+    ) -> tuple[str, ...]:
+        fit = self.config_.type_fit
+        candidate_roles = roles_of(candidate.org_type, candidate.sectors)
+        forward, backward = fit.pair(query_roles, candidate_roles), fit.pair(candidate_roles, query_roles)
+        type_pair = forward[:2] if forward[2] >= backward[2] else (backward[1], backward[0])
+        partners_of_candidate = self.graph_.partners(row)
+        common = np.intersect1d(query.partners, partners_of_candidate, assume_unique=True)
+        peer_partners = [p for p in partners_of_candidate.tolist() if p in peer_set]
+        names = self.columns_["name"]
+        return explain_pair(
+            query.profile,
+            candidate,
+            dict(zip(FEATURE_NAMES, features.tolist(), strict=True)),
+            contributions,
+            type_pair=type_pair,
+            common_partners=[str(names[r]) for r in common[:5]],
+            peers=[str(names[r]) for r in peer_partners[:5]],
+            encode=self.phrase_encoder_,
+            mode="partner" if mode == "partner" else "peer",
+        )
