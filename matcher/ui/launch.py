@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import typer
@@ -144,9 +146,15 @@ def launch(home: Path, *, demo: bool, port: int = 8501, address: str = "127.0.0.
     env = {**os.environ, "MATCHER_HOME": str(home)}
     # Run from the repository so that .streamlit/config.toml (theme, upload limit) applies.
     process = subprocess.Popen(streamlit_command(address, port), cwd=REPO, env=env)
+    # A service manager stops the launcher with SIGTERM: pass it on, so no server is left behind.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate()) if in_main else None
     try:
         return process.wait()
     except KeyboardInterrupt:
         # Ctrl+C reached the server too (same process group); let it finish its shutdown.
         process.wait()
         return 0
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
