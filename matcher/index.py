@@ -897,9 +897,9 @@ def _exact_search(
 def _scan(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Inner products of one query with every row of a C-contiguous matrix, on one thread.
 
-    A single query is memory-bound: FAISS' SIMD kernel on one thread matches a two-thread BLAS gemv when the
-    machine is idle and stays fast when it is not (BLAS threads waiting on each other under load took 20-40 ms
-    for 10,000 rows here; see bench/RESULTS.md). Concurrent searches then run side by side.
+    A single query is memory-bound, so a second thread buys little; and a two-thread BLAS gemv stalls whenever
+    one of its threads is descheduled: under load here it took 27-40 ms (p50) for 10,000 rows where FAISS' SIMD
+    kernel on one thread took about 1.4 ms (bench/RESULTS.md). Concurrent searches also run side by side.
     """
     out = np.empty(len(vectors), dtype=np.float32)
     faiss.fvec_inner_products_ny(
