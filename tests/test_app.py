@@ -542,6 +542,14 @@ def test_insights_draw_the_map_and_the_heatmap(app_home: Path) -> None:
 
 
 @pytest.mark.slow
+def test_insights_draw_the_flows_of_suggested_matches(app_home: Path) -> None:
+    at = app(OFFICER, "insights.py")
+    at.segmented_control(key="ins_flows").set_value("Suggested matches").run()
+    flows = next(f for f in frames(at) if "From" in f.columns)
+    assert len(flows) and (flows["From"] != flows["To"]).all() and flows["Suggested matches"].gt(0).all()
+
+
+@pytest.mark.slow
 def test_data_page_reports_rejected_rows_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "ws"))
     at = app(OFFICER, "data.py")

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -32,6 +33,7 @@ from ..filters import Filters
 from ..rank import Match, Recommendations, harmonic_mean
 from ..schema import LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
 from ..store import StoreError
+from ..vocab import ALLIANCE_CITIES
 
 __all__ = ["FEEDBACK_REASONS", "Access", "redact_reasons"]
 
@@ -234,6 +236,34 @@ class Access:
             dismissed = self.matcher.dismissed(visitor)
             scores[i, [j for j, host in enumerate(hosts) if host in dismissed]] = 0.0
         return scores
+
+    def suggested_city_pairs(self, *, sample: int, k: int, seed: int = 0) -> pd.DataFrame:
+        """Where suggestions go: for the top ``k`` suggestions of a fixed random sample of ``sample`` alliance
+        organisations, the asker's city and the suggested partner's city.
+
+        Returns:
+            Columns ``source_city, target_city``, one row per suggestion.
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "insights")
+        # TODO(api): Matcher.recommend_many(..., explain=False). Until then a shallow copy of the fitted recommender
+        # without its phrase encoder ranks the same way and explains by word overlap: quoting phrases with the model
+        # costs about a second per suggestion, and flows need no reasons.
+        recommender = copy.copy(self.matcher._current().recommender)
+        recommender.phrase_encoder_ = None
+        profiles = recommender.profiles_
+        places = {city.casefold() for city in ALLIANCE_CITIES}
+        alliance = profiles[profiles["city"].str.casefold().isin(places)]
+        askers = alliance.sample(n=min(sample, len(alliance)), random_state=seed)["id"].tolist()
+        city = dict(zip(profiles["id"], profiles["city"], strict=True))
+        rows = [
+            (city[found.query], match.city)
+            for found in recommender.recommend_many(askers, k, exposure_cap=None)
+            for match in found.results
+        ]
+        return pd.DataFrame(rows, columns=["source_city", "target_city"])
 
     def shortlists(self) -> pd.DataFrame:
         """Every shortlist (``id, name, owner, created_at, entries``), newest first."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from matcher.ui.access import Access
 from matcher.ui.charts import city_flows, city_points, flow_map, sector_city_counts, sector_heatmap
-from matcher.ui.state import catalog, get_matcher, require_user
+from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import type_label
-from matcher.vocab import ALLIANCE_CITIES
 
 # Page files run as scripts, where Streamlit would display a bare string: constants carry comments instead.
 SAMPLE = 300  # askers whose suggestions make the "suggested matches" flows (all of a smaller catalogue)
@@ -16,19 +16,9 @@ TOP = 5
 
 
 @st.cache_data(max_entries=4, show_spinner="Ranking partners for the alliance's organisations ...")
-def suggested_pairs(workspace: str, version: int) -> pd.DataFrame:
-    """Asker city and candidate city of the top suggestions of (a fixed sample of) alliance organisations."""
-    m = get_matcher(workspace)
-    profiles = m.profiles()
-    alliance = profiles[profiles["city"].str.casefold().isin([c.casefold() for c in ALLIANCE_CITIES])]
-    askers = alliance.sample(n=min(SAMPLE, len(alliance)), random_state=0) if len(alliance) > SAMPLE else alliance
-    city = dict(zip(profiles["id"], profiles["city"], strict=True))
-    rows = [
-        (city[found.query], match.city)
-        for found in m.recommend_many(askers["id"].tolist(), k=TOP)
-        for match in found.results
-    ]
-    return pd.DataFrame(rows, columns=["source_city", "target_city"])
+def suggested_pairs(_access: Access, workspace: str, version: int) -> pd.DataFrame:
+    """Cached per workspace and store version (the arguments that key the cache)."""
+    return _access.suggested_city_pairs(sample=SAMPLE, k=TOP)
 
 
 def _partnership_pairs(profiles: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +52,7 @@ def render() -> None:
         help=f"Suggested matches: the top {TOP} suggestions of up to {SAMPLE} alliance organisations.",
     )
     if flows_of == "Suggested matches":
-        pairs = suggested_pairs(str(m.workspace.root), m.store.version())
+        pairs = suggested_pairs(access, str(m.workspace.root), m.store.version())
         what = "suggested matches"
     else:
         pairs = _partnership_pairs(cat, m.partnerships())
