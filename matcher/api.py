@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,10 @@ from .config import Workspace, resolve_home
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
 from .filters import Filters
 from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
+from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
+from .learn import TrainResult, preferred_scorer
+from .learn import save as save_model
+from .learn import train as train_model
 from .rank import CrossCity, Recommendations, Recommender
 from .readers import ReadResult, RowProblem, read_table
 from .schema import FACETS, Facet, Profile
@@ -154,6 +158,11 @@ class SearchHit:
     org_type: str
     score: float
     facet: str
+
+
+EvaluationData = Literal["store", "demo", "synthetic", "cordis"]
+DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
+"""The bundled demo data (in a source checkout)."""
 
 
 @dataclass
@@ -400,9 +409,9 @@ class Matcher:
             cache = EmbeddingCache(self.workspace.embedding_cache_path)
             # After a build every text is in the cache: this reads vectors, it encodes nothing.
             vectors = {facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS}
-            recommender = Recommender(encode=self.encoder.encode).fit(
-                profiles, vectors, self.store.partnerships(), indexes
-            )
+            # A re-ranker trained on this workspace serves only when its card says it beat the weighted scorer.
+            recommender = Recommender(scorer=preferred_scorer(self.workspace.models_dir), encode=self.encoder.encode)
+            recommender.fit(profiles, vectors, self.store.partnerships(), indexes)
             self._catalog = _Catalog(version, profiles, indexes, recommender)
             return self._catalog
 
@@ -514,6 +523,93 @@ class Matcher:
             return catalog.recommender.similar(query, k, filters)
         return catalog.recommender.similar(query, k, filters, query_vectors=self._profile_vectors(query))
 
+    # Evaluate and learn -------------------------------------------------------------------------------------
+
+    def _vectors(self, profiles: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Facet vectors of any profiles frame, through this workspace's embedding cache."""
+        cache = EmbeddingCache(self.workspace.embedding_cache_path)
+        return {facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS}
+
+    def evaluate(
+        self,
+        dataset: EvaluationData = "store",
+        *,
+        year: int | None = None,
+        max_queries: int | None = 300,
+        cross_city: CrossCity = "other_city",
+        synthetic_n: int = 1000,
+        cordis_dir: Path | str | None = None,
+        seed: int = 0,
+    ) -> EvaluationResult:
+        """Link prediction against the baselines: hide partnerships, recommend, score the hidden ones.
+
+        Args:
+            dataset: ``store`` (this workspace: split by year when years exist, else at random), ``demo`` (the
+                bundled demo, history up to 2021), ``synthetic`` (planted pairs of ``synthetic_n`` generated
+                organisations) or ``cordis`` (leave-one-project-out over the CORDIS tables in ``cordis_dir``).
+            year: Last year of the history for ``store``; None lets the split choose.
+            max_queries: Query organisations sampled at most (None: all).
+            cross_city: The cross-city rule for every method.
+            synthetic_n: Organisations generated for ``synthetic``.
+            cordis_dir: Folder with ``organization.json`` and ``project.json`` (or the ``.csv`` exports).
+            seed: Seed of the split, the sampling and the random baseline.
+        """
+        methods = [RecommenderRanker(), *baselines(seed)]
+        learned = preferred_scorer(self.workspace.models_dir)
+        if learned is not None:
+            methods.insert(1, RecommenderRanker(learned, name="matcher (learned)"))
+        options: dict[str, Any] = {"max_queries": max_queries, "cross_city": cross_city, "seed": seed}
+        if dataset == "cordis":
+            if cordis_dir is None:
+                raise MatcherError("evaluating on CORDIS needs the folder with organization.json and project.json")
+            from .cordis import read_cordis
+
+            folder = Path(cordis_dir)
+            tables = [_cordis_table(folder, stem) for stem in ("organization", "project")]
+            folds = cordis_folds(*read_cordis(*tables), self._vectors)
+            protocol = f"leave-one-project-out, {len(folds)} projects held out in turn"
+            return evaluate(folds, methods, dataset=f"CORDIS ({folder.name})", protocol=protocol, **options)
+        if dataset == "synthetic":
+            from .synthetic import generate
+
+            data = generate(synthetic_n, seed=seed)
+            truth = data.truth[["source_id", "target_id"]]
+            fold = Fold(data.profiles, self._vectors(data.profiles), data.partnerships, truth, directed=True)
+            protocol = "history = generated partnerships, truth = planted pairs (source needs target)"
+            return evaluate(fold, methods, dataset=f"synthetic n={synthetic_n}", protocol=protocol, **options)
+        if dataset == "demo":
+            demo = Matcher(self.workspace.root / "evaluation-demo", encoder=self.encoder)
+            if demo.stats()["profiles"] == 0:
+                demo.import_profiles(DEMO_DIR / "profiles.csv")
+                demo.import_partnerships(DEMO_DIR / "partnerships.csv")
+            return demo.evaluate("store", year=2021 if year is None else year, **options)
+        profiles = self.store.profiles()
+        split = split_partnerships(self.store.partnerships(), year=year, seed=seed)
+        fold = Fold.from_split(profiles, self._vectors(profiles), split)
+        return evaluate(fold, methods, dataset=str(self.workspace.root), **options)
+
+    def train(
+        self, *, year: int | None = None, model: Literal["logistic", "hgb"] = "logistic", name: str = "reranker"
+    ) -> tuple[TrainResult, dict[str, Path]]:
+        """Learns a re-ranker from the partnership history and the feedback, measured against the weighted scorer.
+
+        The model and its card are saved in the workspace's ``models/`` folder; recommendations use it from
+        then on only if the card says it beat the weighted scorer.
+        """
+        profiles = self.store.profiles()
+        result = train_model(
+            profiles,
+            self._vectors(profiles),
+            self.store.partnerships(),
+            self.store.feedback(),
+            year=year,
+            model=model,
+            dataset=str(self.workspace.root),
+        )
+        paths = save_model(result, self.workspace.models_dir, name)
+        self._catalog = None  # the next recommendation picks the new model up (or keeps the weighted scorer)
+        return result, paths
+
     def dismissed(self, asker_id: str) -> set[str]:
         """Candidates whose latest feedback from this asker is "not relevant"."""
         feedback = self.store.feedback(asker_id)
@@ -529,6 +625,13 @@ class Matcher:
     def _require(self, catalog: _Catalog, profile_id: str) -> None:
         if profile_id not in catalog.recommender.row_of_:
             raise NotFoundError(f"no organisation with id {profile_id!r} in {self.workspace.root}")
+
+
+def _cordis_table(folder: Path, stem: str) -> Path:
+    for suffix in (".json", ".csv"):
+        if (folder / f"{stem}{suffix}").exists():
+            return folder / f"{stem}{suffix}"
+    raise MatcherError(f"no {stem}.json or {stem}.csv in {folder}")
 
 
 MAX_K = 10_000

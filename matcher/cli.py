@@ -329,6 +329,52 @@ def similar(
         _print_recommendations(recs, show_partners=False)
 
 
+@app.command("evaluate")
+def evaluate_cmd(
+    dataset: Annotated[
+        str, typer.Option(help="store (this workspace), demo, synthetic or cordis.", case_sensitive=False)
+    ] = "store",
+    year: Annotated[int | None, typer.Option(help="Last year of the history (store).")] = None,
+    max_queries: Annotated[int, typer.Option(help="Query organisations sampled at most.")] = 300,
+    n: Annotated[int, typer.Option("--n", help="Organisations generated for --dataset synthetic.")] = 1000,
+    cordis_dir: Annotated[
+        Path | None, typer.Option(help="Folder with the CORDIS organization and project tables.")
+    ] = None,
+    same_city: Annotated[bool, typer.Option("--same-city", help="Allow partners in the same city.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Measure match quality (recall, nDCG, MRR, hit rate, coverage) against five baselines."""
+    if dataset not in ("store", "demo", "synthetic", "cordis"):
+        raise ValueError(f"unknown data set {dataset!r}; use store, demo, synthetic or cordis")
+    result = _matcher().evaluate(
+        dataset,  # type: ignore[arg-type]
+        year=year,
+        max_queries=max_queries,
+        synthetic_n=n,
+        cordis_dir=cordis_dir,
+        cross_city="any" if same_city else "other_city",
+    )
+    typer.echo(result.to_json() if as_json else result.to_text())
+
+
+@app.command("train")
+def train_cmd(
+    year: Annotated[int | None, typer.Option(help="Last year of the history used for the measurement.")] = None,
+    model: Annotated[str, typer.Option(help="logistic or hgb (gradient-boosted trees).")] = "logistic",
+    name: Annotated[str, typer.Option(help="File name of the model in the workspace's models/ folder.")] = "reranker",
+) -> None:
+    """Learn a re-ranker from partnerships and feedback; it is used only if it beats the weighted scorer."""
+    if model not in ("logistic", "hgb"):
+        raise ValueError(f"unknown model {model!r}; use logistic or hgb")
+    result, paths = _matcher().train(year=year, model=model, name=name)  # type: ignore[arg-type]
+    typer.echo(result.evaluation.to_text())
+    verdict = "beats" if result.beats_weighted else "does not beat"
+    typer.echo(f"The learned re-ranker {verdict} the weighted scorer; gain: {result.card.get('gain')}.")
+    typer.echo("Recommendations now use " + ("the learned re-ranker." if result.beats_weighted else "the weighted scorer."))
+    for label, path in paths.items():
+        typer.echo(f"wrote {label}: {path}")
+
+
 @app.command("generate")
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write profiles.csv, partnerships.csv, truth.csv and capabilities.csv into.")],

@@ -116,3 +116,26 @@ def test_similar_finds_peers_elsewhere(demo_matcher: Matcher) -> None:
     peers = demo_matcher.similar("ma-bio-001", k=5)
     assert "ca-bio-002" in peers.ids  # the other ADC CDMO
     assert all(m.city != "Málaga" for m in peers.results)
+
+
+def test_evaluate_prints_the_table_with_every_baseline(
+    demo_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    assert main(["evaluate", "--year", "2021", "--max-queries", "15"]) == 0
+    table = capsys.readouterr().out
+    for method in ("matcher", "random", "popularity", "tfidf_cosine", "embedding_cosine", "adamic_adar"):
+        assert method in table
+    assert "recall@10" in table and "ndcg@10" in table
+
+
+def test_train_writes_a_model_card_with_the_measured_gain(
+    tmp_path: Path, demo_dir: Path, minilm: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    matcher = Matcher(tmp_path / "ws", encoder=minilm)  # type: ignore[arg-type]
+    matcher.import_profiles(demo_dir / "profiles.csv")
+    matcher.import_partnerships(demo_dir / "partnerships.csv")
+    result, paths = matcher.train(year=2021)
+    card = json.loads(paths["card_json"].read_text(encoding="utf-8"))
+    assert "recall@10" in card["gain"]
+    assert card["beats_weighted"] == result.beats_weighted
