@@ -62,6 +62,10 @@ logger = logging.getLogger(__name__)
 POSITIVE_LABELS: tuple[str, ...] = ("relevant", "contacted", "meeting", "agreement")
 NEGATIVE_LABELS: tuple[str, ...] = ("not_relevant",)
 FORMAT_VERSION = 1
+
+MIN_GAIN = 0.01
+"""nDCG@10 a learned model must add over the weighted scorer before it replaces it: smaller gains are within the
+noise of a few dozen held-out links, and a re-ranker that wins by noise would still change every list."""
 """Version of the saved file layout; :func:`load_scorer` refuses others."""
 
 _SWAPS: tuple[tuple[str, str], ...] = (
@@ -494,7 +498,10 @@ def train(
     return TrainResult(scorer=final, evaluation=evaluation, card=card)
 
 
-_RULE = "learned nDCG@10 > weighted nDCG@10 and learned recall@10 >= weighted recall@10 on the held-out links"
+_RULE = (
+    f"learned nDCG@10 >= weighted nDCG@10 + {MIN_GAIN} and learned recall@10 >= weighted recall@10 "
+    "on the held-out links"
+)
 
 
 def _card(
@@ -519,7 +526,7 @@ def _card(
         metric: float(table.loc["learned", metric] - table.loc["weighted", metric])
         for metric in ("recall@10", "ndcg@10", "mrr", "coverage@10")
     }
-    beats = gain["ndcg@10"] > 0 and gain["recall@10"] >= 0
+    beats = gain["ndcg@10"] >= MIN_GAIN and gain["recall@10"] >= 0
     data = TrainingData.concat(list(rows))
     coef = getattr(scorer.model, "coef_", None)
     return {
