@@ -18,6 +18,11 @@ from matcher.validate import MissingColumnsError
 
 _KINDS = {"Profiles": "profiles", "Partnerships": "partnerships"}
 _TYPES = ["csv", "tsv", "json", "jsonl", "xlsx"]
+_PROBLEM_COLUMNS = {
+    "Row": st.column_config.NumberColumn("Row", width=70, help="Row 1 is the header of a CSV or XLSX file."),
+    "Id": st.column_config.TextColumn("Id", width=140),
+    "Reason": st.column_config.TextColumn("Reason", width="large"),
+}
 _IMPORT_ERRORS = (FileReadError, MissingColumnsError, MatcherError, StoreError, ValueError)
 
 
@@ -37,18 +42,23 @@ def _show_report(report: ImportReport) -> None:
     if not report.rejected:
         st.success(f"Every row was imported ({report.imported}).")
     else:
+        rejected = f"{len(report.rejected)} row{'s were' if len(report.rejected) != 1 else ' was'} rejected"
+        kept = f"{report.imported} {'were' if report.imported != 1 else 'was'} imported"
         st.warning(
-            f"{len(report.rejected)} rows were rejected and left out; the other {report.imported} were imported. "
-            "Fix the rows below and upload the file again: rows already imported are updated, not duplicated."
+            f"{rejected} and left out; {kept}. Fix the rows below and upload the file again: rows already imported "
+            "are updated, not duplicated."
         )
-        st.dataframe(_problems(report.rejected), hide_index=True, width="stretch", key="report_rejected")
+        st.dataframe(_problems(report.rejected), hide_index=True, width="stretch", key="report_rejected",
+                     column_config=_PROBLEM_COLUMNS)
     if report.warnings:
         st.caption("Imported, with something worth checking:")
-        st.dataframe(_problems(report.warnings), hide_index=True, width="stretch", key="report_warnings")
+        st.dataframe(_problems(report.warnings), hide_index=True, width="stretch", key="report_warnings",
+                     column_config=_PROBLEM_COLUMNS)
     for note in report.notes:
         st.caption(note)
     if report.imported and report.kind == "profiles":
-        st.info("Rebuild the index (below) so that searches and suggestions include the new profiles.")
+        st.info("The index catches up by itself at the next search or suggestion; rebuild it below to wait here "
+                "instead.")
 
 
 def _import(access: Access, kind: str) -> None:

@@ -144,7 +144,9 @@ def render() -> None:
     choice = filter_sidebar(cat)
     query = _query(access)
     if query is None:
-        st.info("Pick an organisation to see its suggested partners.")
+        typed = st.session_state.get("find_mode") in ("A profile typed in", "My profile, edited")
+        st.info("Fill in the profile and press *Find partners for this profile*." if typed
+                else "Pick an organisation to see its suggested partners.")
         return
     if error := st.session_state.pop("find_error", None):
         st.error(error)
