@@ -161,8 +161,10 @@ def render() -> None:
     else:
         st.subheader(f"Suggested partners ({len(found.results)})", anchor=False)
         show_matches(found.results, key="find_results")
+        notes = ["Ordered for variety as well as score: a near-copy of a suggestion above it moves down."]
         if found.excluded_competitors:
-            st.caption(f"{found.excluded_competitors} likely competitors (same sector, same offer) are left out.")
+            notes.append(f"{found.excluded_competitors} likely competitors (same sector, same offer) are left out.")
+        st.caption(" ".join(notes))
         said = _feedback_said(access, asker)
         shortlists = _shortlist_names(access)
         st.markdown("**Why, and what you think** (open a suggestion)")
