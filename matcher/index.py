@@ -751,6 +751,8 @@ class VectorIndex:
             except TypeError as exc:
                 raise ValueError(f"manifest is not JSON-serialisable: {exc}") from exc
             version = directory / f"v-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+            current = directory / _CURRENT
+            previous = current.read_text(encoding="utf-8").strip() if current.exists() else None
             version.mkdir()
             try:
                 if state.kind == "hnsw":
@@ -767,8 +769,10 @@ class VectorIndex:
                 shutil.rmtree(version, ignore_errors=True)
                 raise
         self._manifest = MappingProxyType(full)
+        # The previous version stays until the next save: a reader in another process that read CURRENT just
+        # before the switch can still load it.
         for stale in directory.glob("v-*"):
-            if stale.name != version.name:
+            if stale.name not in (version.name, previous):
                 shutil.rmtree(stale, ignore_errors=True)
         logger.info("saved a %s index of %d vectors to %s", state.kind, full["count"], version)
 

@@ -382,11 +382,24 @@ def test_a_save_killed_before_the_switch_leaves_the_previous_index(vectors, tmp_
     root = Path(__file__).resolve().parents[1]
     child = subprocess.run([sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
     assert child.returncode == -9
-    assert len(list(tmp_path.glob("v-*"))) == 2  # the half-written version is left behind ...
+    previous = (tmp_path / "CURRENT").read_text(encoding="utf-8").strip()
+    half_written = {p.name for p in tmp_path.glob("v-*")} - {previous}
+    assert len(half_written) == 1  # the half-written version is left behind ...
     loaded = VectorIndex.load(tmp_path)  # ... and ignored
     assert loaded.manifest["checksum"] == "old" and len(loaded) == N
-    loaded.save(tmp_path, {"checksum": "again"})  # the next save clears it away
-    assert len(list(tmp_path.glob("v-*"))) == 1
+    loaded.save(tmp_path, {"checksum": "again"})  # the next save clears it away, keeping only the previous one
+    left = {p.name for p in tmp_path.glob("v-*")}
+    assert previous in left and not (half_written & left) and len(left) == 2
+
+
+def test_a_save_keeps_the_previous_version_for_readers_that_just_read_current(vectors, tmp_path):
+    index = VectorIndex().build(IDS, vectors)
+    index.save(tmp_path, {"checksum": "first"})
+    first = (tmp_path / "CURRENT").read_text(encoding="utf-8").strip()
+    index.save(tmp_path, {"checksum": "second"})
+    assert (tmp_path / first / "manifest.json").exists()
+    index.save(tmp_path, {"checksum": "third"})
+    assert not (tmp_path / first).exists()
 
 
 def test_manifest_keys_the_index_writes_itself_are_refused(vectors, tmp_path):
