@@ -276,7 +276,7 @@ def add_user(
     path = Path(path)
     users = load_users(path)
     existed = name in users
-    user = User(name, role, org_id or None, _encode(password, iterations))  # type: ignore[arg-type]
+    user = User(name, role, org_id or None, _encode(password, iterations))
     users[name] = user
     _write(path, users)
     logger.info("%s user %r (%s) in %s", "reset" if existed else "added", name, role, path)

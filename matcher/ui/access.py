@@ -30,7 +30,7 @@ from ..api import BuildProgress, BuildReport, ImportReport, Matcher, MatcherErro
 from ..auth import AccessDenied, User, require_officer
 from ..export import BriefEntry, BriefSection, brief_html, to_csv, to_xlsx
 from ..filters import Filters
-from ..rank import Match, Recommendations, harmonic_mean
+from ..rank import CrossCity, Match, Recommendations, harmonic_mean
 from ..schema import LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
 from ..store import StoreError
 from ..vocab import ALLIANCE_CITIES
@@ -170,7 +170,7 @@ class Access:
             AccessDenied: A startup user asked for another organisation.
         """
         self._check_asker(query)
-        cross_city = "other_city" if other_city_only else "any"
+        cross_city: CrossCity = "other_city" if other_city_only else "any"
         # The API leaves out what an asker dismissed for stored organisations; a typed-in profile speaks for the
         # same asker (its id), so its dismissals are left out here too.
         dismissed = self.matcher.dismissed(query.id) if isinstance(query, Profile) else set()

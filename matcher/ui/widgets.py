@@ -129,7 +129,7 @@ def org_picker(
     if not ids:
         return None
     # The default only seeds an untouched picker: once the session holds a choice, it wins.
-    index = ids.index(default) if default in labels and key not in st.session_state else None
+    index = ids.index(default) if default is not None and default in labels and key not in st.session_state else None
     return st.selectbox(
         label, ids, index=index, key=key, format_func=labels.__getitem__, help=help,
         placeholder="Type a name to search ...",

@@ -42,10 +42,10 @@ def _show_report(report: ImportReport) -> None:
     if not report.rejected:
         st.success(f"Every row was imported ({report.imported}).")
     else:
-        rejected = f"{len(report.rejected)} row{'s were' if len(report.rejected) != 1 else ' was'} rejected"
+        left_out = f"{len(report.rejected)} row{'s were' if len(report.rejected) != 1 else ' was'} rejected"
         kept = f"{report.imported} {'were' if report.imported != 1 else 'was'} imported"
         st.warning(
-            f"{rejected} and left out; {kept}. Fix the rows below and upload the file again: rows already imported "
+            f"{left_out} and left out; {kept}. Fix the rows below and upload the file again: rows already imported "
             "are updated, not duplicated."
         )
         st.dataframe(_problems(report.rejected), hide_index=True, width="stretch", key="report_rejected",

@@ -111,7 +111,7 @@ def _query(access: Access) -> str | Profile | None:
         base = access.matcher.profile(own) if own else None
         return profile_form(
             key="find_profile",
-            profile_id=user.org_id if not user.is_officer else f"typed:{user.name}",
+            profile_id=f"typed:{user.name}" if user.is_officer else str(user.org_id),
             base=base,
             help="Nothing you type here is saved in the workspace; it is only used to rank partners.",
         )

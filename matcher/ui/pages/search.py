@@ -6,18 +6,19 @@ import pandas as pd
 import streamlit as st
 
 from matcher.api import MatcherError, SearchHit
+from matcher.schema import Facet
 from matcher.ui.access import Access
 from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import FilterChoice, filter_sidebar, open_organisation, type_label
 
-_FACETS = {
+_FACETS: dict[str, tuple[Facet, ...]] = {
     "Who they are and what they offer": ("profile", "offers"),
     "What they seek": ("seeks",),
 }
 _FACET_LABELS = {"profile": "profile", "offers": "offers", "seeks": "seeks"}
 
 
-def _search(access: Access, text: str, facets: tuple[str, ...], choice: FilterChoice) -> list[SearchHit]:
+def _search(access: Access, text: str, facets: tuple[Facet, ...], choice: FilterChoice) -> list[SearchHit]:
     key = (access.matcher.store.version(), text, facets, choice.filters, choice.k)
     cached = st.session_state.get("search_cache")
     if cached is not None and cached[0] == key:

@@ -82,8 +82,8 @@ def render() -> None:
     with st.sidebar.form("sl_new", clear_on_submit=False, border=False):
         st.text_input("New shortlist", key="sl_new_name", max_chars=100, placeholder="e.g. Málaga mission 2026")
         st.form_submit_button("Create", key="sl_create", icon=":material/add:", on_click=_create, args=(access,))
-    if error := st.session_state.pop("sl_error", None):
-        st.error(error)
+    if problem := st.session_state.pop("sl_error", None):
+        st.error(problem)
     if lists.empty:
         st.info("No shortlists yet. Create one in the sidebar.")
         return
