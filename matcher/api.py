@@ -500,7 +500,13 @@ class Matcher:
                 query, k, filters, exclude=self.dismissed(query), cross_city=cross_city, **options
             )
         return catalog.recommender.recommend(
-            query, k, filters, query_vectors=self._profile_vectors(query), cross_city=cross_city, **options
+            query,
+            k,
+            filters,
+            query_vectors=self._profile_vectors(query),
+            exclude=self.dismissed(query.id) if query.id else (),
+            cross_city=cross_city,
+            **options,
         )
 
     def recommend_many(

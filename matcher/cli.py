@@ -435,6 +435,27 @@ def export_user_data_cmd(
         typer.echo(f"Wrote {out}.")
 
 
+user_app = typer.Typer(help="Manage the app's sign-in accounts (kept in the workspace's users.toml).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option(help="officer or startup.")],
+    org_id: Annotated[str | None, typer.Option("--org-id", help="The organisation a startup user speaks for.")] = None,
+) -> None:
+    """Add an account, or reset its password and role; the password is asked for, never taken on the command line."""
+    from .auth import add_user, users_path
+    from .config import resolve_home
+
+    if org_id is not None:
+        _matcher().profile(org_id)  # a startup account must speak for an organisation that exists
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = add_user(users_path(resolve_home(_State.home)), name, role, password, org_id)
+    typer.echo(f"Saved {user.role} account {user.name!r}.")
+
+
 @app.command("app")
 def run_app(
     demo: Annotated[bool, typer.Option("--demo", help="Load the bundled demo data and demo accounts if empty.")] = False,

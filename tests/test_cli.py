@@ -175,3 +175,19 @@ def test_the_tfidf_baseline_is_refused_for_a_workspace_index(
     monkeypatch.setenv("MATCHER_ENCODER", "tfidf")
     code, _, err = run(capsys, "search", "robots")
     assert code == 2 and "evaluation baseline" in err
+
+
+def test_user_add_stores_an_account_that_can_sign_in(workspace: Path, tmp_path: Path) -> None:
+    from matcher.auth import load_users, users_path, verify
+
+    main(["import", "profiles", str(write(tmp_path / "p.csv", PROFILES))])
+    done = subprocess.run(
+        [sys.executable, "-m", "matcher", "user", "add", "alice", "--role", "startup", "--org-id", "dj-1"],
+        input="correct horse\ncorrect horse\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    user = verify(load_users(users_path(workspace)), "alice", "correct horse")
+    assert user is not None and (user.role, user.org_id) == ("startup", "dj-1")
