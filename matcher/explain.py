@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ class PhraseMatch:
 class PhraseEncoder:
     """Wraps an ``encode`` callable with a bounded cache of phrase vectors: the same phrases recur across lists.
 
+    Safe to share between threads (the app serves several sessions): the cache is locked, the model is not.
+
     Args:
         encode: Texts in, unit rows out.
         max_size: Phrases kept (least recently used dropped first).
@@ -133,17 +136,21 @@ class PhraseEncoder:
         self.encode = encode
         self.max_size = max_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, phrases: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(p for p in phrases if p not in self._cache))
+        with self._lock:
+            found = {p: self._cache[p] for p in phrases if p in self._cache}
+        missing = list(dict.fromkeys(p for p in phrases if p not in found))
         if missing:
-            for phrase, vector in zip(missing, np.asarray(self.encode(missing), dtype=np.float32), strict=True):
-                self._cache[phrase] = vector
+            found.update(zip(missing, np.asarray(self.encode(missing), dtype=np.float32), strict=True))
+        with self._lock:
+            for phrase in dict.fromkeys(phrases):
+                self._cache[phrase] = found[phrase]
+                self._cache.move_to_end(phrase)
             while len(self._cache) > self.max_size:
                 self._cache.popitem(last=False)
-        for phrase in phrases:
-            self._cache.move_to_end(phrase)
-        return np.stack([self._cache[p] for p in phrases]) if phrases else np.zeros((0, 0), np.float32)
+        return np.stack([found[p] for p in phrases]) if phrases else np.zeros((0, 0), np.float32)
 
 
 def best_phrase_match(left: Sequence[str], right: Sequence[str], *, encode: Encode | None = None) -> PhraseMatch | None:
