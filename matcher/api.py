@@ -447,6 +447,8 @@ class Matcher:
         if k == 0 or catalog.profiles.empty:
             return []
         query = self.encoder.encode([text])
+        if not query.any():  # only control characters or symbols the model has no tokens for
+            raise ValueError("the search text is empty: it has no words to match")
         allowed_ids = None if filters is None or filters.is_empty() else catalog.profiles["id"][filters.mask(catalog.profiles)]
         best: dict[str, tuple[float, str]] = {}
         for facet in facets:

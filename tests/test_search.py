@@ -123,3 +123,8 @@ def test_bad_search_arguments_are_clear_errors(demo_matcher: Matcher, text: str,
 
 def test_k_zero_returns_nothing(demo_matcher: Matcher) -> None:
     assert demo_matcher.search("robots", k=0) == []
+
+
+def test_text_without_words_is_a_clear_error(demo_matcher: Matcher) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        demo_matcher.search("\x1b", k=1)
