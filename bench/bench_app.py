@@ -26,7 +26,6 @@ import argparse
 import logging
 import os
 import platform
-import re
 import shutil
 import statistics
 import sys
@@ -34,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results import write_section  # bench/results.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -184,17 +184,6 @@ which takes seconds, mostly spent encoding the quoted phrases of the explanation
 """
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replaces this benchmark's section of ``path``, leaving the others as they are."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        following = re.search(r"^## ", old[start + len(SECTION) :], flags=re.MULTILINE)
-        end = start + len(SECTION) + following.start() if following else len(old)
-        new = old[:start] + text + ("\n" + old[end:] if following else "")
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -216,7 +205,7 @@ def main() -> None:
     text = report(result, (load_start, os.getloadavg()[0]))
     print(text)
     if not args.no_write:
-        write_section(text, RESULTS)
+        write_section(SECTION, text, RESULTS)
 
 
 if __name__ == "__main__":

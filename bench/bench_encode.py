@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from results import write_section  # bench/results.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -188,17 +189,6 @@ def title_mrr(encoder: Encoder, titles: list[str], objectives: list[str]) -> tup
     return float(np.mean(1.0 / ranks)), float(np.mean(ranks == 1))
 
 
-def write_section(body: str) -> None:
-    """Replaces (or appends) this benchmark's section of RESULTS.md; other sections stay as they are."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = text.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = [*body.rstrip().splitlines(), ""]
-    else:
-        lines += ["", *body.rstrip().splitlines()]
-    RESULTS.write_text("\n".join(lines).rstrip() + "\n")
 
 
 def run(args: argparse.Namespace, workdir: Path) -> str:
@@ -376,7 +366,7 @@ def main() -> None:
         body = run(args, Path(workdir))
     print(body)
     if not args.no_write:
-        write_section(body)
+        write_section(SECTION, body, RESULTS)
         print(f"written to {RESULTS}")
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
+from results import write_section  # bench/results.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -156,17 +157,6 @@ def run(n: int, rounds: int, workdir: Path) -> str:
     )
 
 
-def write_section(body: str) -> None:
-    """Replaces (or appends) this benchmark's section of RESULTS.md; other sections stay as they are."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = text.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = [*body.rstrip().splitlines(), ""]
-    else:
-        lines += ["", *body.rstrip().splitlines()]
-    RESULTS.write_text("\n".join(lines).rstrip() + "\n")
 
 
 def main() -> None:
@@ -180,7 +170,7 @@ def main() -> None:
         body = run(args.n, args.rounds, Path(workdir))
     print(body)
     if not args.no_write:
-        write_section(body)
+        write_section(SECTION, body, RESULTS)
         print(f"written to {RESULTS}")
 
 

@@ -45,6 +45,7 @@ import faiss
 import numpy as np
 import threadpoolctl
 import torch
+from results import write_section  # bench/results.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -477,17 +478,6 @@ def environment() -> list[str]:
     ]
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this benchmark's section of ``path`` (other sections are left as they are)."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        following = re.search(r"^## ", old[start + len(SECTION) :], flags=re.MULTILINE)
-        end = start + len(SECTION) + following.start() if following else len(old)
-        new = old[:start] + text + ("\n" + old[end:] if following else "")
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -571,7 +561,7 @@ def main() -> None:
     head = 4  # the section title and the "Written by" line come first, then the summary
     text = "\n".join(report.lines[:head] + lines + report.lines[head:]) + "\n"
     if out is not None:
-        write_section(text, out)
+        write_section(SECTION, text, out)
         logger.info("wrote %s", out)
     else:
         sys.stdout.write(text)

@@ -19,13 +19,14 @@ import json
 import logging
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results import write_section  # bench/results.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -97,17 +98,6 @@ def report(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replaces (or appends) this benchmark's section of ``path``; other sections stay as they are."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        following = re.search(r"^## ", old[start + len(SECTION) :], flags=re.MULTILINE)
-        end = start + len(SECTION) + following.start() if following else len(old)
-        new = old[:start] + text + ("\n" + old[end:] if following else "")
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -128,7 +118,7 @@ def main() -> None:
     text = report(rows)
     print(text)
     if not args.no_write:
-        write_section(text, RESULTS)
+        write_section(SECTION, text, RESULTS)
         logger.info("wrote %s", RESULTS)
 
 
