@@ -209,8 +209,9 @@ def build(
     bars: dict[str, tqdm] = {}
 
     def progress(facet: str, done: int, total: int) -> None:
-        bar = bars.setdefault(facet, tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=as_json))
-        bar.update(done - bar.n)
+        if facet not in bars:
+            bars[facet] = tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=as_json)
+        bars[facet].update(done - bars[facet].n)
 
     report = _matcher().build(full=full, progress=progress)
     for bar in bars.values():
