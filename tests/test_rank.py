@@ -332,7 +332,7 @@ def test_weights_come_from_toml_and_bad_ones_are_refused(tmp_path: Path) -> None
     assert dict(config.weights["query"]) == {"need_match": 1.0}
     assert config.weights["peers"] == load_config().weights["peers"]  # sections left out keep their default
     path.write_text("[weights.query]\nhoroscope = 1.0\n")
-    with pytest.raises(ValueError, match="unknown features in weights.query"):
+    with pytest.raises(ValueError, match=r"unknown features in weights\.query"):
         load_config(path)
 
 
