@@ -580,7 +580,7 @@ class RecommenderRanker:
         return self
 
     def rank(self, queries: Sequence[str], k: int) -> list[list[str]]:
-        found = self.recommender_.recommend_many(list(queries), k, exposure_cap=self.exposure_cap)
+        found = self.recommender_.recommend_many(list(queries), k, exposure_cap=self.exposure_cap, explain=False)
         return [r.ids for r in found]
 
 
