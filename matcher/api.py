@@ -28,9 +28,9 @@ from filelock import FileLock
 
 from .config import Workspace, resolve_home
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
 from .filters import Filters
 from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
-from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
 from .learn import TrainResult, preferred_scorer
 from .learn import save as save_model
 from .learn import train as train_model
@@ -341,7 +341,9 @@ class Matcher:
                     rebuilt = True
                     todo = profiles
                 else:
-                    todo = profiles[[old_hashes.get(i) != h for i, h in zip(profiles["id"], profiles["content_hash"])]]
+                    todo = profiles[
+                        [old_hashes.get(i) != h for i, h in zip(profiles["id"], profiles["content_hash"], strict=True)]
+                    ]
                 texts = _facet_texts(todo, facet)
                 report = (lambda done, total, f=facet: progress(f, done, total)) if progress else None
                 vectors = embed_texts(texts, self.encoder, cache, facet, report)
@@ -408,7 +410,9 @@ class Matcher:
             indexes = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
             cache = EmbeddingCache(self.workspace.embedding_cache_path)
             # After a build every text is in the cache: this reads vectors, it encodes nothing.
-            vectors = {facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS}
+            vectors = {
+                facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS
+            }
             # A re-ranker trained on this workspace serves only when its card says it beat the weighted scorer.
             recommender = Recommender(scorer=preferred_scorer(self.workspace.models_dir), encode=self.encoder.encode)
             recommender.fit(profiles, vectors, self.store.partnerships(), indexes)
@@ -449,7 +453,9 @@ class Matcher:
         query = self.encoder.encode([text])
         if not query.any():  # only control characters or symbols the model has no tokens for
             raise ValueError("the search text is empty: it has no words to match")
-        allowed_ids = None if filters is None or filters.is_empty() else catalog.profiles["id"][filters.mask(catalog.profiles)]
+        allowed_ids = (
+            None if filters is None or filters.is_empty() else catalog.profiles["id"][filters.mask(catalog.profiles)]
+        )
         best: dict[str, tuple[float, str]] = {}
         for facet in facets:
             index = catalog.indexes[facet]
@@ -462,9 +468,10 @@ class Matcher:
         rows = catalog.profiles.set_index("id").loc[[pid for pid, _ in ranked]]
         return [
             SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet)
-            for (pid, (score, facet)), row in zip(ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True)
+            for (pid, (score, facet)), row in zip(
+                ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
+            )
         ]
-
 
     # Recommend ----------------------------------------------------------------------------------------------
 

@@ -246,8 +246,10 @@ def search(
         typer.echo("No organisations match.")
     else:
         for n, hit in enumerate(hits, 1):
-            typer.echo(f"{n:>3}. {hit.score:.3f}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
-                       f"[{hit.id}, matched {hit.facet}]")
+            typer.echo(
+                f"{n:>3}. {hit.score:.3f}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
+                f"[{hit.id}, matched {hit.facet}]"
+            )
 
 
 def _print_recommendations(recs: Recommendations, *, show_partners: bool = True) -> None:
@@ -266,7 +268,9 @@ def _print_recommendations(recs: Recommendations, *, show_partners: bool = True)
 
 @app.command("recommend")
 def recommend(
-    profile_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Organisation id to find partners for.")] = None,
+    profile_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Organisation id to find partners for.")
+    ] = None,
     queries: Annotated[
         Path | None, typer.Option("--queries", help="Batch: a file with one organisation id per line.")
     ] = None,
@@ -371,19 +375,24 @@ def train_cmd(
     typer.echo(result.evaluation.to_text())
     verdict = "beats" if result.beats_weighted else "does not beat"
     typer.echo(f"The learned re-ranker {verdict} the weighted scorer; gain: {result.card.get('gain')}.")
-    typer.echo("Recommendations now use " + ("the learned re-ranker." if result.beats_weighted else "the weighted scorer."))
+    typer.echo(
+        "Recommendations now use " + ("the learned re-ranker." if result.beats_weighted else "the weighted scorer.")
+    )
     for label, path in paths.items():
         typer.echo(f"wrote {label}: {path}")
 
 
 @app.command("generate")
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write profiles.csv, partnerships.csv, truth.csv and capabilities.csv into.")],
+    out: Annotated[
+        Path, typer.Option(help="Folder to write profiles.csv, partnerships.csv, truth.csv and capabilities.csv into.")
+    ],
     n: Annotated[int, typer.Option("--n", min=1, max=1_000_000, help="How many organisations.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 0,
 ) -> None:
     """Write a synthetic data set with planted ground truth (for scale and quality tests)."""
-    from .synthetic import generate as make, write
+    from .synthetic import generate as make
+    from .synthetic import write
 
     paths = write(make(n, seed=seed), out)
     for name, path in paths.items():
@@ -436,7 +445,9 @@ def export_user_data_cmd(
         typer.echo(f"Wrote {out}.")
 
 
-user_app = typer.Typer(help="Manage the app's sign-in accounts (kept in the workspace's users.toml).", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Manage the app's sign-in accounts (kept in the workspace's users.toml).", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
 
 
@@ -459,7 +470,9 @@ def user_add(
 
 @app.command("app")
 def run_app(
-    demo: Annotated[bool, typer.Option("--demo", help="Load the bundled demo data and demo accounts if empty.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the bundled demo data and demo accounts if empty.")
+    ] = False,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
     address: Annotated[
         str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the app on this machine (see README).")

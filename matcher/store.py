@@ -462,14 +462,20 @@ class Store:
         if stage is not None and stage not in SHORTLIST_STAGES:
             raise StoreError(f"unknown stage {stage!r}; use one of {', '.join(SHORTLIST_STAGES)}")
         with self.transaction() as conn:
-            if conn.execute(sa.select(shortlists_table.c.id).where(shortlists_table.c.id == shortlist_id)).first() is None:
+            if (
+                conn.execute(sa.select(shortlists_table.c.id).where(shortlists_table.c.id == shortlist_id)).first()
+                is None
+            ):
                 raise StoreError(f"no shortlist with id {shortlist_id}")
             values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now()}
             changes = {k: v for k, v in (("stage", stage), ("note", note)) if v is not None}
             stmt = sqlite_insert(shortlist_entries_table).values(**values, **changes)
             index = [shortlist_entries_table.c.shortlist_id, shortlist_entries_table.c.profile_id]
-            conn.execute(stmt.on_conflict_do_update(index_elements=index, set_=changes) if changes
-                         else stmt.on_conflict_do_nothing(index_elements=index))
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=index, set_=changes)
+                if changes
+                else stmt.on_conflict_do_nothing(index_elements=index)
+            )
 
     def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
         """Takes an organisation off a shortlist."""
@@ -488,7 +494,9 @@ class Store:
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return pd.DataFrame(rows, columns=["profile_id", "name", "org_type", "city", "country", "stage", "note", "added_at"])
+        return pd.DataFrame(
+            rows, columns=["profile_id", "name", "org_type", "city", "country", "stage", "note", "added_at"]
+        )
 
     def add_note(self, profile_id: str, text: str, *, author: str = "") -> int:
         """Adds a note about an organisation and returns its id."""

@@ -119,7 +119,7 @@ def test_the_installed_command_runs_as_a_module(workspace: Path) -> None:
 def test_cordis_sample_imports_every_organisation_and_co_participation(
     workspace: Path, cordis_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
+    code, _, _ = run(
         capsys, "import", "cordis", str(cordis_dir / "organization.json"), str(cordis_dir / "project.json")
     )
     assert code == 0
@@ -129,7 +129,9 @@ def test_cordis_sample_imports_every_organisation_and_co_participation(
     assert stats["partnerships"] > 10_000
 
 
-def test_reimporting_cordis_changes_nothing(workspace: Path, cordis_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reimporting_cordis_changes_nothing(
+    workspace: Path, cordis_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     files = [str(cordis_dir / "organization.json"), str(cordis_dir / "project.json")]
     run(capsys, "import", "cordis", *files)
     first = json.loads(run(capsys, "stats", "--json")[1])

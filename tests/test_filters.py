@@ -38,7 +38,7 @@ def test_user_values_are_normalised() -> None:
 
 
 def test_unknown_filter_value_is_refused_with_the_accepted_values() -> None:
-    with pytest.raises(ValueError, match="unknown organisation type 'pirate'.*startup"):
+    with pytest.raises(ValueError, match=r"unknown organisation type 'pirate'.*startup"):
         Filters.from_user(org_type=["pirate"])
 
 
