@@ -99,9 +99,12 @@ def test_a_killed_import_leaves_the_store_before_or_after_and_the_next_import_wo
     assert full.returncode == 0
     whole = time.perf_counter() - started
     for fraction in (0.2, 0.5, 0.8, 0.9, 0.95, 0.99):
+        before = counts(home)
         killed = kill_after(cli(home, "import", "profiles", str(big)), seconds=whole * fraction)
         state = counts(home)
-        assert state in ((BASE, 1), (BIG, 2)), state  # all the rows with their log entry, or none of them
+        # All the rows with their log entry, or none of them. A kill can land just after the commit, so a later
+        # round may re-import onto a store that already holds the big file: compare with the state before the kill.
+        assert state in (before, (BIG, before[1] + 1)), (before, state)
         seen.add(state)
         if not killed:
             break
