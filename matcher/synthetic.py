@@ -13,11 +13,19 @@ scored against pairs we know to be complementary:
   offers (in its sectors) and 1-3 it needs (in its sectors or related ones, never one it offers). Its
   ``offers``, ``seeks`` and ``description`` texts are assembled from the phrasings, sector sentences and its
   focus, so no two texts need be the same.
-* Truth: for each need ``c`` of ``A``, the ``truth_per_need`` providers ``B`` of ``c`` in another city with
-  the highest compatibility ``focus match + 0.5 * shared sector + capacity(B's type) + noise``. All but the
-  noise is visible in the profiles, so a good matcher can find them. The providers compared are all of them
-  while a capability has at most 64 (every need up to n of about 1,500, most up to 5,000); beyond that, a
-  random 64, so at large n the truth is a sample of many equally plausible providers.
+* Truth: the pairs that fit both ways, by definition the unordered pairs ``{A, B}`` in different cities,
+  with the same focus, where ``A`` offers a capability ``B`` needs and ``B`` offers one ``A`` needs. The
+  generator plants them: it pairs alliance organisations of the same focus in different cities (about
+  ``planted_share`` of all organisations are candidates, and about four in five of those end up in a pair
+  at n = 1,000), makes each need one of the capabilities the other offers (one it could plausibly need,
+  given its type and sectors), and puts each organisation in at most one pair, so each query has one known
+  answer. Both sides' texts phrase the exchange. At most 400 pairs per focus (4,800 in all, reached near
+  n = 20,000), because each reserves its exchange (below).
+* No other pair fits both ways, by construction: per focus, of "offer x, need y" and "offer y, need x" only
+  one may be held (funding and support with a need for deal flow, the rest at random), and a planted
+  exchange may be held by its pair only; needs that break this are drawn again. So the truth is exactly
+  the definition, not a sample of it, and ``test_synthetic.py`` checks it by brute force. The price: an
+  organisation's needs depend a little on its offers, and planted organisations hold fewer other offers.
 * History (``partnerships``): complementary pairs (a need and any provider, same city allowed), pairs that
   share a sector and random pairs, with years after both were founded; never a truth pair, in either order.
 
@@ -29,7 +37,7 @@ Example:
     (200, 'syn-001')
     >>> row = data.truth.iloc[0]
     >>> caps = data.capabilities.set_index("id")
-    >>> row.capability in caps.needs[row.source_id] and row.capability in caps.offers[row.target_id]
+    >>> row.source_offers in caps.needs[row.target_id] and row.target_offers in caps.needs[row.source_id]
     True
 """
 
@@ -70,7 +78,7 @@ logger = logging.getLogger(__name__)
 REFERENCE_YEAR = 2025
 """The synthetic "now": no organisation is founded and no partnership starts after it."""
 
-TRUTH_COLUMNS: tuple[str, ...] = ("source_id", "target_id", "capability")
+TRUTH_COLUMNS: tuple[str, ...] = ("source_id", "target_id", "source_offers", "target_offers")
 CAPABILITY_COLUMNS: tuple[str, ...] = ("id", "focus", "offers", "needs")
 
 KINDS: tuple[str, ...] = ("tech", "clinical", "funding", "support", "dealflow")
@@ -1345,7 +1353,7 @@ _COUNTRY: dict[str, tuple[str, tuple[str, ...], str]] = {  # legal form, working
 }
 
 # Per organisation type (ORG_TYPES order): share of organisations; offered and needed kinds
-# (tech, clinical, funding, support, dealflow); provider capacity in the truth score; founding years;
+# (tech, clinical, funding, support, dealflow); founding years;
 # median head count; how names end; and how descriptions open ("{pre}{sectors}{mid}{city}.").
 _TYPE_SHARE = (0.35, 0.18, 0.08, 0.05, 0.03, 0.07, 0.07, 0.04, 0.05, 0.03, 0.03, 0.02)
 _OFFER_KINDS = (
@@ -1358,7 +1366,6 @@ _NEED_KINDS = (
     (0.75, 0.1, 0, 0, 0.15), (0.75, 0.1, 0.15, 0, 0), (0.75, 0.1, 0.15, 0, 0), (1, 0, 0, 0, 0),
     (0, 0, 0, 0, 1), (0.3, 0, 0, 0, 0.7), (0, 0, 0, 0, 1), (0.6, 0, 0, 0.2, 0.2),
 )
-_CAPACITY = (0.2, 0.4, 0.5, 0.6, 0.6, 0.5, 0.6, 0.6, 0.5, 0.4, 0.4, 0.1)
 _FOUNDED = ((2010, 2024), (1980, 2020), (1950, 2020), (1900, 2015), (1850, 2010), (1850, 2000),
             (1950, 2015), (1880, 2010), (1990, 2022), (1960, 2020), (2005, 2022), (1950, 2022))
 _EMPLOYEES = (12, 60, 800, 5000, 40000, 3000, 400, 2500, 15, 150, 12, 20)
@@ -1413,11 +1420,13 @@ _NAME_HEADS = ("Nova", "Astra", "Helix", "Kite", "Vanta", "Orion", "Lumen", "Cer
 _NAME_TAILS = ("gen", "tek", "ra", "via", "lytics", "nex", "bit", "core", "ion", "is", "on", "ex",
                "ara", "ium", "ico", "yx", "wave", "path", "sys", "form", "logic", "mind", "cell", "ly", "o")
 
-# Truth score weights and the number of providers compared per need.
-_W_FOCUS, _W_SECTOR, _NOISE = 1.0, 0.5, 0.35  # _NOISE is a standard deviation
-_CANDIDATES = 64
-_MAX_TRUTH_PER_NEED = 10
-_CHUNK = 1 << 16
+# Planting: pairing rounds over the candidates left, pairs per focus at most (each reserves an exchange that
+# nobody else may hold; beyond a few hundred per focus the others lose needs), and redraws of a capability
+# that breaks the rules.
+_PAIRING_ROUNDS = 12
+_MAX_PAIRS_PER_FOCUS = 400
+_REDRAWS = 60
+_CHUNK = 1 << 14
 _SLOTS = 3  # at most three capabilities offered and three needed
 _SLOT_SHARE = (0.45, 0.35, 0.2)
 # Partnership history: share of complementary, same-sector and random pairs, and the kinds each gets.
@@ -1440,8 +1449,10 @@ class SyntheticData:
         profiles: One row per organisation, columns :data:`matcher.schema.PROFILE_COLUMNS`, list columns as
             tuples of str, canonical vocabularies.
         partnerships: Known history, columns :data:`matcher.schema.PARTNERSHIP_COLUMNS`.
-        truth: The planted complementary pairs, columns :data:`TRUTH_COLUMNS`: ``source_id`` needs
-            ``capability`` and ``target_id`` (in another city) offers it. None is in ``partnerships``.
+        truth: The planted pairs that fit both ways, columns :data:`TRUTH_COLUMNS`, one row per pair
+            (``source_id`` < ``target_id``): ``source_id`` offers ``source_offers``, which ``target_id``
+            needs, and ``target_id`` offers ``target_offers``, which ``source_id`` needs; same focus, other
+            city. No other pair fits both ways, and none is in ``partnerships``.
         capabilities: The latent side of each profile, columns :data:`CAPABILITY_COLUMNS`: its ``focus``
             (one of :data:`FOCI`) and the keys of the :data:`CATALOGUE` capabilities it ``offers`` and
             ``needs`` (tuples).
@@ -1534,6 +1545,7 @@ class _Tables(NamedTuple):
 
     cap_keys: np.ndarray
     cap_kind: np.ndarray
+    cap_sector: np.ndarray
     group_caps: np.ndarray  # (sector * len(KINDS) + kind, widest group) capability indices, -1 padded
     offers: _Flat  # rendered offer sentences, one group per capability
     needs: _Flat
@@ -1564,6 +1576,7 @@ def _tables() -> _Tables:
     return _Tables(
         cap_keys=np.array([c.key for c in CATALOGUE], dtype=object),
         cap_kind=cap_kind,
+        cap_sector=cap_sector,
         group_caps=group_caps,
         offers=offers,
         needs=needs,
@@ -1574,11 +1587,11 @@ def _tables() -> _Tables:
 
 
 def _draw_capability(rng: np.random.Generator, cap_cum: _Choice, kind_cum: _Choice,
-                     orgs: dict[str, np.ndarray], rows: np.ndarray, need: bool) -> np.ndarray:
+                     orgs: dict[str, np.ndarray], rows: np.ndarray, need: bool, wide: bool = False) -> np.ndarray:
     """Draws one capability for each organisation in ``rows``: a kind for its type, a sector, a capability.
 
-    Offers come from the organisation's own sectors; technical needs half the time from a related sector.
-    Kinds a sector lacks (clinical outside bio) fall back to technical.
+    Offers come from the organisation's own sectors; technical needs (any need if ``wide``) half the time
+    from a related sector. Kinds a sector lacks (clinical outside bio) fall back to technical.
     """
     t = _tables()
     primary, secondary = orgs["primary"][rows], orgs["secondary"][rows]
@@ -1586,39 +1599,109 @@ def _draw_capability(rng: np.random.Generator, cap_cum: _Choice, kind_cum: _Choi
     sector = np.where((secondary >= 0) & (rng.random(len(rows)) < 0.5), secondary, primary)
     if need:
         related = _draw(rng, _choice(t.related), primary)
-        sector = np.where((kind == 0) & (rng.random(len(rows)) < 0.5), related, sector)
+        sector = np.where(((kind == 0) | wide) & (rng.random(len(rows)) < 0.5), related, sector)
     kind = np.where(t.group_caps[sector * len(KINDS) + kind, 0] >= 0, kind, 0)
     group = sector * len(KINDS) + kind
     return t.group_caps[group, _draw(rng, cap_cum, group)]
 
 
-def _draw_slots(rng: np.random.Generator, cap_cum: _Choice, kind_cum: _Choice,
-                orgs: dict[str, np.ndarray], taken: np.ndarray | None) -> np.ndarray:
-    """Draws 1-3 distinct capabilities per organisation, none of them in ``taken``; valid first, -1 after."""
+class _Rules(NamedTuple):
+    """Which (offer, need) combinations an organisation may hold, so that only planted pairs fit both ways.
+
+    Two organisations fit both ways when one offers ``x`` and needs ``y`` and the other offers ``y`` and needs
+    ``x``. Per focus, ``allowed`` lets exactly one of ``x -> y`` and ``y -> x`` be held (a tournament), so two
+    organisations that follow it never do. A planted pair breaks it once, on its own exchange, which is
+    reserved: nobody else may hold either direction of it.
+    """
+
+    allowed: np.ndarray  # (focus, offered capability, needed capability) -> bool
+    reserved: np.ndarray  # sorted keys (focus * C + min(x, y)) * C + max(x, y) of the planted exchanges
+
+    def blocked(self, focus: np.ndarray, offer: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """Whether holding ``offer`` with ``need`` breaks the rules (element-wise, broadcast)."""
+        c = len(CATALOGUE)
+        key = (focus * c + np.minimum(offer, need)) * c + np.maximum(offer, need)
+        return ~self.allowed[focus, offer, need] | _isin_sorted(key, self.reserved)
+
+
+def _orientation(rng: np.random.Generator) -> np.ndarray:
+    """The tournament of :class:`_Rules`: for each focus, a random direction per pair of capabilities.
+
+    Funding and support are always held with a need for deal flow (investors, accelerators), never the other
+    way round, so those organisations always find a need; the rest is a coin flip.
+    """
+    c, kind = len(CATALOGUE), _tables().cap_kind
+    upper = np.triu(np.ones((c, c), dtype=bool), 1)
+    heads = rng.random((len(FOCI), c, c)) < 0.5
+    allowed = (heads & upper) | np.swapaxes(~heads & upper, 1, 2)
+    givers = np.isin(kind, [KINDS.index("funding"), KINDS.index("support")])
+    deals = kind == KINDS.index("dealflow")
+    allowed[:, givers[:, None] & deals[None, :]] = True
+    allowed[:, deals[:, None] & givers[None, :]] = False
+    return allowed
+
+
+def _compact(slots: np.ndarray) -> np.ndarray:
+    """Moves the valid slots (>= 0) of each row to the front, keeping their order; -1 after."""
+    order = np.argsort(slots < 0, axis=1, kind="stable")
+    return np.take_along_axis(slots, order, axis=1)
+
+
+def _draw_slots(rng: np.random.Generator, cap_cum: _Choice, kind_cum: _Choice, orgs: dict[str, np.ndarray],
+                rules: _Rules | None = None, fixed: np.ndarray | None = None) -> np.ndarray:
+    """Draws 1-3 distinct capabilities per organisation, offers or (with ``rules``) needs; valid first, -1 after.
+
+    A draw that repeats a slot, or for a need is offered or breaks ``rules`` with one of the organisation's
+    offers, is drawn again (up to ``_REDRAWS`` times, then the slot stays empty); after half of them a need
+    of any kind may come from a related sector, as an investor in one sector can find no other. ``fixed``
+    (-1: none) is a need already planted in the first slot.
+    """
     n = len(orgs["primary"])
-    need = taken is not None
-    slots = np.stack([_draw_capability(rng, cap_cum, kind_cum, orgs, np.arange(n), need)
-                      for _ in range(_SLOTS)], axis=1)
-    valid = np.arange(_SLOTS) < (_draw(rng, _choice(_SLOT_SHARE), n) + 1)[:, None]
+    wanted = np.arange(_SLOTS) < (_draw(rng, _choice(_SLOT_SHARE), n) + 1)[:, None]
+    slots = np.full((n, _SLOTS), -1, dtype=np.int64)
+    if fixed is not None:
+        slots[:, 0] = fixed
     for j in range(_SLOTS):
-        clash = ((slots[:, :j] == slots[:, j : j + 1]) & valid[:, :j]).any(axis=1)
-        if taken is not None:
-            clash |= (taken == slots[:, j : j + 1]).any(axis=1)
-        valid[:, j] &= ~clash
-    for _ in range(10):  # a need that repeats an offer can leave an organisation with none: redraw it
-        empty = np.flatnonzero(~valid.any(axis=1))
-        if taken is None or not len(empty):
-            break
-        slots[empty, 0] = _draw_capability(rng, cap_cum, kind_cum, orgs, empty, need)
-        valid[empty, 0] = ~(taken[empty] == slots[empty, :1]).any(axis=1)
-    order = np.argsort(~valid, axis=1, kind="stable")
-    slots = np.take_along_axis(slots, order, axis=1)
-    slots[~np.take_along_axis(valid, order, axis=1)] = -1
-    return slots
+        rows = np.flatnonzero(wanted[:, j] & (slots[:, j] < 0))
+        for attempt in range(_REDRAWS):
+            if not len(rows):
+                break
+            caps = _draw_capability(rng, cap_cum, kind_cum, orgs, rows, rules is not None, 2 * attempt >= _REDRAWS)
+            bad = (slots[rows, :j] == caps[:, None]).any(axis=1)
+            if rules is not None:
+                offers = orgs["offers"][rows]
+                bad |= ((offers >= 0) & rules.blocked(orgs["focus"][rows, None], offers, caps[:, None])).any(axis=1)
+            slots[rows[~bad], j] = caps[~bad]
+            rows = rows[bad]
+    if rules is not None:
+        empty = np.flatnonzero((slots < 0).all(axis=1))
+        for lo in range(0, len(empty), _CHUNK):  # bounds the (rows, C, slots) arrays of the search
+            slots[empty[lo : lo + _CHUNK], 0] = _allowed_need(rng, orgs, rules, empty[lo : lo + _CHUNK])
+    return _compact(slots)
 
 
-def _draw_orgs(rng: np.random.Generator, n: int, alliance_share: float) -> dict[str, np.ndarray]:
-    """Draws the latent organisations: type, city, sectors, focus, founding year, offers and needs."""
+def _allowed_need(rng: np.random.Generator, orgs: dict[str, np.ndarray], rules: _Rules,
+                  rows: np.ndarray) -> np.ndarray:
+    """A need the rules allow for each organisation in ``rows``, preferring kinds its type needs; -1 if none.
+
+    For the few the random draws leave without a need (at large n many exchanges are planted, hence
+    reserved); the choice is among every capability of the catalogue, so it costs ``len(rows) * C``.
+    """
+    c = len(CATALOGUE)
+    caps = np.arange(c)
+    offers = orgs["offers"][rows][:, :, None]
+    blocked = ((offers >= 0) & rules.blocked(orgs["focus"][rows, None, None], offers, caps)).any(axis=1)
+    typed = np.asarray(_NEED_KINDS)[orgs["org_type"][rows][:, None], _tables().cap_kind] > 0
+    score = np.where(blocked, -1.0, typed + rng.random((len(rows), c)))
+    best = score.argmax(axis=1)
+    return np.where(score[np.arange(len(rows)), best] >= 0, best, -1)
+
+
+def _draw_orgs(rng: np.random.Generator, n: int, alliance_share: float) -> tuple[dict[str, np.ndarray], _Choice]:
+    """Draws the latent organisations but their needs: type, city, sectors, focus, founding year and offers.
+
+    Returns the organisations and the popularity of each capability as a need, for :func:`_draw_slots`.
+    """
     t = _tables()
     n_sectors, n_types, n_cities = len(SECTORS), len(ORG_TYPES), len(_CITIES)
     n_alliance = len(ALLIANCE_CITIES)
@@ -1652,9 +1735,8 @@ def _draw_orgs(rng: np.random.Generator, n: int, alliance_share: float) -> dict[
         w = np.where(pads, 0.0, rng.gamma(2.0, 1.0, len(CATALOGUE))[t.group_caps])
         w[pads.all(axis=1), 0] = 1.0  # groups without capabilities are never drawn; keep their rows valid
         cum[role] = _choice(w)
-    orgs["offers"] = _draw_slots(rng, cum["offers"], _choice(_OFFER_KINDS), orgs, None)
-    orgs["needs"] = _draw_slots(rng, cum["needs"], _choice(_NEED_KINDS), orgs, orgs["offers"])
-    return orgs
+    orgs["offers"] = _draw_slots(rng, cum["offers"], _choice(_OFFER_KINDS), orgs)
+    return orgs, cum["needs"]
 
 
 def _flat_slots(slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1673,43 +1755,77 @@ def _providers(rng: np.random.Generator, orgs: dict[str, np.ndarray]
     return org[order], np.cumsum(count) - count, count
 
 
-def _plant_truth(rng: np.random.Generator, orgs: dict[str, np.ndarray], providers: tuple[np.ndarray, ...],
-                 k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For every need, the ``k`` most compatible providers in another city: (source, target, capability)."""
-    provider, start, count = providers
-    need_org, need_cap = _flat_slots(orgs["needs"])
-    # Focus (4 bits), city (5 bits) and sectors (14 bits) packed into one int32: one gather per candidate.
-    secondary = np.where(orgs["secondary"] >= 0, 1 << np.maximum(orgs["secondary"], 0), 0)
-    packed = (orgs["focus"] | orgs["city"] << 4 | ((1 << orgs["primary"]) | secondary) << 9).astype(np.int32)
-    capacity = np.asarray(_CAPACITY, dtype=np.float32)[orgs["org_type"]]
-    j = np.arange(_CANDIDATES)
-    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for lo in range(0, len(need_org), _CHUNK):
-        a, c = need_org[lo : lo + _CHUNK], need_cap[lo : lo + _CHUNK]
-        p = count[c]
-        # A random window of the shuffled providers: all of them while there are at most _CANDIDATES.
-        window = ((rng.random(len(a)) * p).astype(np.int64)[:, None] + j) % np.maximum(p, 1)[:, None]
-        b = provider.take(start[c][:, None] + window, mode="clip")
-        mine, theirs = packed[a][:, None], packed.take(b)
-        score = rng.random(b.shape, dtype=np.float32)  # uniform noise: a quarter of the cost of normal
-        score -= np.float32(0.5)
-        score *= np.float32(_NOISE * np.sqrt(12))
-        score += capacity.take(b)
-        score += ((mine & 15) == (theirs & 15)) * np.float32(_W_FOCUS)
-        score += ((mine & theirs) >> 9 != 0) * np.float32(_W_SECTOR)
-        score[(j >= p[:, None]) | ((mine ^ theirs) & 0x1F0 == 0)] = -np.inf  # padding, or the same city
-        rows = np.arange(len(a))
-        best = np.empty((len(a), k), dtype=np.int64)
-        found = np.empty((len(a), k), dtype=bool)
-        for rank in range(k):  # k argmax rounds beat a row-wise argpartition for a few of 64
-            top = score.argmax(axis=1)
-            best[:, rank], found[:, rank] = b[rows, top], score[rows, top] > -np.inf
-            score[rows, top] = -np.inf
-        out.append((np.repeat(lo + rows, k)[found.ravel()], best[found], np.repeat(c, k)[found.ravel()]))
-    if not out:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
-    rows, tgt, cap = (np.concatenate(parts) for parts in zip(*out, strict=True))
-    return need_org[rows], tgt, cap
+def _plausible_need(orgs: dict[str, np.ndarray], rows: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Whether organisation ``rows[i]`` could draw ``caps[i]`` as a need (kind for its type, sector) and
+    does not offer it."""
+    t = _tables()
+    kind, sector = t.cap_kind[caps], t.cap_sector[caps]
+    primary = orgs["primary"][rows]
+    own = (sector == primary) | (sector == orgs["secondary"][rows])
+    related = (kind == KINDS.index("tech")) & (t.related[primary, sector] > 0)
+    typed = np.asarray(_NEED_KINDS)[orgs["org_type"][rows], kind] > 0
+    return typed & (own | related) & ~(orgs["offers"][rows] == caps[:, None]).any(axis=1)
+
+
+def _exchange(orgs: dict[str, np.ndarray], giver: np.ndarray, taker: np.ndarray) -> np.ndarray:
+    """For each pair, the first of ``giver``'s offers that ``taker`` could need; -1 if none."""
+    offers = orgs["offers"][giver]
+    fits = np.stack([(offers[:, j] >= 0) & _plausible_need(orgs, taker, np.maximum(offers[:, j], 0))
+                     for j in range(_SLOTS)], axis=1)
+    return np.where(fits.any(axis=1), offers[np.arange(len(giver)), fits.argmax(axis=1)], -1)
+
+
+def _plant_pairs(rng: np.random.Generator, orgs: dict[str, np.ndarray], share: float
+                 ) -> tuple[_Rules, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Plants the reciprocal pairs and returns the rules every other combination must follow.
+
+    Candidates are alliance organisations, ``share`` of all organisations on average. Each round sorts the
+    candidates left by focus at random and pairs neighbours; a pair is kept when both have the same focus, are
+    in different cities, each offers something the other could need (drawn as usual for its type and
+    sectors), no earlier pair uses the same exchange in that focus, and the focus has fewer than
+    ``_MAX_PAIRS_PER_FOCUS`` pairs. Each organisation is in at most one pair. The pair's other offers that
+    would break the rules with its planted need are dropped.
+
+    Returns:
+        The rules; ``a``, ``b``, ``x``, ``y`` per pair (``a`` offers ``x``, which ``b`` needs; ``b`` offers
+        ``y``, which ``a`` needs); the needs are not in ``orgs`` yet.
+    """
+    n, c = len(orgs["primary"]), len(CATALOGUE)
+    focus, city = orgs["focus"], orgs["city"]
+    alliance = city < len(ALLIANCE_CITIES)
+    pool = np.flatnonzero(alliance & (rng.random(n) * max(alliance.mean(), 1e-9) < share))
+    reserved = np.empty(0, np.int64)
+    room = np.full(len(FOCI), _MAX_PAIRS_PER_FOCUS)
+    parts: list[tuple[np.ndarray, ...]] = []
+    for _ in range(_PAIRING_ROUNDS):
+        order = pool[np.lexsort((rng.random(len(pool)), focus[pool]))]
+        a, b = order[0 : len(order) - 1 : 2], order[1::2]
+        x, y = _exchange(orgs, a, b), _exchange(orgs, b, a)
+        key = (focus[a] * c + np.minimum(x, y)) * c + np.maximum(x, y)
+        ok = (focus[a] == focus[b]) & (city[a] != city[b]) & (x >= 0) & (y >= 0) & ~_isin_sorted(key, reserved)
+        kept = np.flatnonzero(ok)
+        kept = kept[np.unique(key[kept], return_index=True)[1]]  # one pair per exchange
+        kept = kept[rng.permutation(len(kept))]
+        by_focus = np.argsort(focus[a[kept]], kind="stable")
+        f = focus[a[kept[by_focus]]]
+        rank = np.arange(len(f)) - np.searchsorted(f, f)  # place among this round's pairs of its focus
+        kept = np.sort(kept[by_focus[rank < room[f]]])
+        if not len(kept):
+            continue
+        room -= np.bincount(focus[a[kept]], minlength=len(FOCI))
+        parts.append((a[kept], b[kept], x[kept], y[kept]))
+        reserved = _sorted_unique(np.concatenate([reserved, key[kept]]))
+        pool = np.setdiff1d(pool, np.concatenate([a[kept], b[kept]]), assume_unique=True)
+    rules = _Rules(_orientation(rng), reserved)
+    if not parts:
+        return (rules, *(np.empty(0, np.int64) for _ in range(4)))  # type: ignore[return-value]
+    a, b, x, y = (np.concatenate(p) for p in zip(*parts, strict=True))
+    # The planted offer stays; any other offer held with the planted need would be a second exchange.
+    for org, given, needed in ((a, x, y), (b, y, x)):
+        offers = orgs["offers"][org]
+        drop = (offers >= 0) & (offers != given[:, None]) & rules.blocked(focus[org, None], offers, needed[:, None])
+        orgs["offers"][org] = _compact(np.where(drop, -1, offers))
+    return rules, a, b, x, y
 
 
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:
@@ -1720,7 +1836,7 @@ def _sorted_unique(keys: np.ndarray) -> np.ndarray:
 def _isin_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     """``np.isin`` against an already sorted array (binary search; much faster at millions of keys)."""
     if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=bool)
+        return np.zeros(np.shape(keys), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     return sorted_keys[at] == keys
 
@@ -1890,7 +2006,7 @@ def generate(
     seed: int = 0,
     *,
     partnerships_per_org: float = 2.0,
-    truth_per_need: int = 3,
+    planted_share: float = 0.6,
     alliance_share: float = 0.8,
 ) -> SyntheticData:
     """Generates ``n`` synthetic organisations, their partnership history and the planted truth.
@@ -1904,7 +2020,8 @@ def generate(
         partnerships_per_org: Average number of partnerships each organisation takes part in; the history
             holds ``round(n * partnerships_per_org / 2)`` pairs (fewer only when n is too small to hold that
             many distinct pairs outside the truth).
-        truth_per_need: Providers planted per need (1 to 10); fewer when fewer providers are in other cities.
+        planted_share: Share of all organisations drawn as candidates for planted pairs, all in the alliance
+            (so at most its share); about 85% of them end up in a pair at n = 1,000, fewer at large n.
         alliance_share: Share of organisations in the six alliance places; the rest are in other hubs.
 
     Returns:
@@ -1924,9 +2041,8 @@ def generate(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if not partnerships_per_org >= 0:
         raise ValueError(f"partnerships_per_org must be >= 0, got {partnerships_per_org!r}")
-    if not 1 <= truth_per_need <= _MAX_TRUTH_PER_NEED:
-        raise ValueError(f"truth_per_need must be between 1 and {_MAX_TRUTH_PER_NEED}, "
-                         f"got {truth_per_need!r}")
+    if not 0 <= planted_share <= 1:
+        raise ValueError(f"planted_share must be between 0 and 1, got {planted_share!r}")
     if not 0 <= alliance_share <= 1:
         raise ValueError(f"alliance_share must be between 0 and 1, got {alliance_share!r}")
     n = int(n)
@@ -1935,18 +2051,24 @@ def generate(
     rng_orgs, rng_attrs, rng_texts, rng_truth, rng_history = (
         np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(5)
     )
-    orgs = _draw_orgs(rng_orgs, n, alliance_share)
+    orgs, need_choice = _draw_orgs(rng_orgs, n, alliance_share)
+    rules, a, b, x, y = _plant_pairs(rng_truth, orgs, planted_share)
+    fixed = np.full(n, -1, dtype=np.int64)
+    fixed[a], fixed[b] = y, x
+    orgs["needs"] = _draw_slots(rng_orgs, need_choice, _choice(_NEED_KINDS), orgs, rules, fixed)
     attrs = _attributes(rng_attrs, orgs)
     texts = _texts(rng_texts, orgs, attrs)
-    logger.info("drew %d organisations in %.1f s", n, time.perf_counter() - started)
+    logger.info("drew %d organisations and planted %d pairs in %.1f s", n, len(a), time.perf_counter() - started)
 
-    providers = _providers(rng_truth, orgs)
-    src, tgt, cap = _plant_truth(rng_truth, orgs, providers, truth_per_need)
-    truth_keys = _sorted_unique(np.minimum(src, tgt).astype(np.int64) * n + np.maximum(src, tgt))
-    h_src, h_tgt, h_kind, h_year = _history(rng_history, orgs, providers, round(n * partnerships_per_org / 2),
-                                              truth_keys)
-    logger.info("planted %d truth pairs and %d partnerships in %.1f s", len(src), len(h_src),
-                time.perf_counter() - started)
+    # One row per pair, the lower index first.
+    swap = a > b
+    a, b, x, y = np.where(swap, b, a), np.where(swap, a, b), np.where(swap, y, x), np.where(swap, x, y)
+    order = np.argsort(a, kind="stable")
+    a, b, x, y = a[order], b[order], x[order], y[order]
+    truth_keys = _sorted_unique(a.astype(np.int64) * n + b)
+    h_src, h_tgt, h_kind, h_year = _history(rng_history, orgs, _providers(rng_truth, orgs),
+                                              round(n * partnerships_per_org / 2), truth_keys)
+    logger.info("drew %d partnerships in %.1f s", len(h_src), time.perf_counter() - started)
 
     numbers = pc.cast(pa.array(np.arange(1, n + 1)), pa.string())
     ids = _concat("syn-", pc.utf8_lpad(numbers, len(str(n)), "0"))
@@ -1966,9 +2088,10 @@ def generate(
         "kind": _str(pa.array(PARTNERSHIP_KINDS).take(h_kind)), "year": pd.array(h_year, dtype="Int64"),
         "note": _str(pa.array([""]).take(np.zeros(len(h_src), np.int64))),
     }, columns=list(PARTNERSHIP_COLUMNS))
+    keys = pa.array(t.cap_keys.tolist())
     truth = pd.DataFrame({
-        "source_id": _str(ids.take(src)), "target_id": _str(ids.take(tgt)),
-        "capability": _str(pa.array(t.cap_keys.tolist()).take(cap)),
+        "source_id": _str(ids.take(a)), "target_id": _str(ids.take(b)),
+        "source_offers": _str(keys.take(x)), "target_offers": _str(keys.take(y)),
     }, columns=list(TRUTH_COLUMNS))
     capabilities = pd.DataFrame({
         "id": _str(ids), "focus": _str(pa.array(FOCI).take(orgs["focus"])),

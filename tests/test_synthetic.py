@@ -32,7 +32,7 @@ from matcher.vocab import (
     split_sectors,
 )
 
-N = 600  # small enough that every need is compared with all providers of its capability
+N = 600
 BY_KEY = {c.key: c for c in CATALOGUE}
 
 
@@ -150,52 +150,61 @@ def test_texts_differ_between_organisations(data: SyntheticData) -> None:
         assert data.profiles[column].nunique() >= 0.9 * N, column
 
 
-def test_truth_pairs_are_complementary(data: SyntheticData, latent: pd.DataFrame) -> None:
-    assert len(data.truth) > N  # a few providers per need
-    for source, target, capability in data.truth.itertuples(index=False):
-        assert capability in latent.at[source, "needs"]
-        assert capability in latent.at[target, "offers"]
+def fitting_both_ways(data: SyntheticData) -> set[tuple[str, str]]:
+    """Every pair of the documented definition, found by brute force: in different cities, with the same
+    focus, each offering a capability the other needs."""
+    latent = data.capabilities.join(data.profiles["city"])
+    combos = latent.explode("offers").explode("needs").dropna(subset=["offers", "needs"])
+    pairs = combos.merge(combos, left_on=["focus", "offers", "needs"], right_on=["focus", "needs", "offers"])
+    pairs = pairs[(pairs["id_x"] < pairs["id_y"]) & (pairs["city_x"] != pairs["city_y"])]
+    return set(zip(pairs["id_x"], pairs["id_y"], strict=True))
 
 
-def test_truth_pairs_cross_cities(data: SyntheticData, latent: pd.DataFrame) -> None:
-    cities = latent["city"]
-    assert (cities[data.truth["source_id"]].to_numpy() != cities[data.truth["target_id"]].to_numpy()).all()
+def test_truth_is_exactly_the_pairs_that_fit_both_ways(data: SyntheticData) -> None:
+    truth = set(zip(data.truth["source_id"], data.truth["target_id"], strict=True))
+    assert len(truth) > N // 5  # most alliance organisations are planted
+    assert fitting_both_ways(data) == truth
+
+
+def test_each_side_of_a_truth_pair_offers_what_the_other_needs(data: SyntheticData, latent: pd.DataFrame) -> None:
+    for source, target, source_offers, target_offers in data.truth.itertuples(index=False):
+        assert source_offers in latent.at[source, "offers"] and source_offers in latent.at[target, "needs"]
+        assert target_offers in latent.at[target, "offers"] and target_offers in latent.at[source, "needs"]
+
+
+def test_truth_pairs_share_their_focus(data: SyntheticData, latent: pd.DataFrame) -> None:
+    focus = latent["focus"]
+    assert (focus[data.truth["source_id"]].to_numpy() == focus[data.truth["target_id"]].to_numpy()).all()
+
+
+def test_truth_pairs_cross_cities_of_the_alliance(data: SyntheticData, latent: pd.DataFrame) -> None:
+    source, target = latent["city"][data.truth["source_id"]], latent["city"][data.truth["target_id"]]
+    assert (source.to_numpy() != target.to_numpy()).all()
+    assert source.isin(list(ALLIANCE_CITIES)).all() and target.isin(list(ALLIANCE_CITIES)).all()
+
+
+def test_each_organisation_is_in_at_most_one_truth_pair(data: SyntheticData) -> None:
+    assert pd.concat([data.truth["source_id"], data.truth["target_id"]]).is_unique
+
+
+def test_truth_rows_are_ordered_pairs_listed_once(data: SyntheticData) -> None:
+    assert (data.truth["source_id"] < data.truth["target_id"]).all()
+    assert data.truth["source_id"].is_monotonic_increasing
 
 
 def test_truth_is_held_out_of_the_history(data: SyntheticData) -> None:
     assert not unordered(data.truth).isin(unordered(data.partnerships)).any()
 
 
-def test_truth_rows_are_distinct(data: SyntheticData) -> None:
-    assert not data.truth.duplicated().any()
+@pytest.mark.parametrize(("share", "low", "high"), [(0.0, 0.0, 0.0), (0.3, 0.2, 0.3), (0.6, 0.4, 0.6)])
+def test_planted_share_sets_the_share_of_organisations_in_a_pair(share: float, low: float, high: float) -> None:
+    planted = 2 * len(generate(N, seed=5, planted_share=share).truth) / N
+    assert low <= planted <= high
 
 
-def candidates(data: SyntheticData) -> pd.DataFrame:
-    """Every (seeker, provider, capability) with the provider in another city, and whether it was planted."""
-    latent = data.capabilities.join(data.profiles["city"])
-    needs = latent.explode("needs").dropna(subset="needs").rename(columns={"needs": "capability"})
-    offers = latent.explode("offers").dropna(subset="offers").rename(columns={"offers": "capability"})
-    pairs = needs[["id", "city", "focus", "capability"]].merge(
-        offers[["id", "city", "focus", "capability"]], on="capability", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["city_a"] != pairs["city_b"]]
-    planted = data.truth.rename(columns={"source_id": "id_a", "target_id": "id_b"})
-    pairs = pairs.merge(planted, on=["id_a", "id_b", "capability"], how="left", indicator=True)
-    return pairs.assign(planted=pairs.pop("_merge") == "both")
-
-
-@pytest.mark.parametrize("k", [1, 3])
-def test_each_need_gets_k_providers_or_all_there_are(k: int) -> None:
-    data = generate(N, seed=3, truth_per_need=k)
-    pairs = candidates(data)
-    per_need = pairs.groupby(["id_a", "capability"])["planted"].agg(["size", "sum"])
-    assert (per_need["sum"] == per_need["size"].clip(upper=k)).all()
-    assert per_need["sum"].sum() == len(data.truth)
-
-
-def test_planted_providers_are_more_compatible_than_the_other_candidates(data: SyntheticData) -> None:
-    pairs = candidates(data)
-    same_focus = pairs["focus_a"] == pairs["focus_b"]
-    assert same_focus[pairs["planted"]].mean() > same_focus[~pairs["planted"]].mean() + 0.2
+def test_every_organisation_offers_and_needs_something(data: SyntheticData) -> None:
+    for column in ("offers", "needs"):
+        assert data.capabilities[column].map(len).between(1, 3).all(), column
 
 
 def test_partnerships_are_distinct_pairs_of_known_organisations(data: SyntheticData) -> None:
@@ -243,7 +252,7 @@ def test_a_single_organisation_has_a_profile_and_no_pairs() -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [{"n": 0}, {"n": -5}, {"n": 2.5}, {"n": 10, "seed": -1}, {"n": 10, "partnerships_per_org": -1.0},
-     {"n": 10, "truth_per_need": 0}, {"n": 10, "truth_per_need": 11}, {"n": 10, "alliance_share": 1.5}],
+     {"n": 10, "planted_share": -0.1}, {"n": 10, "planted_share": 1.5}, {"n": 10, "alliance_share": 1.5}],
 )
 def test_out_of_range_arguments_raise_value_error(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(k for k in kwargs if k != "n"), "n")):
@@ -292,11 +301,11 @@ def test_catalogue_has_distinct_phrasings_for_every_capability() -> None:
 
 
 @pytest.mark.slow
-def test_truth_and_history_hold_across_chunks_at_scale() -> None:
-    n = 60_000  # enough needs for several chunks of the truth kernel
+def test_truth_and_history_hold_at_scale() -> None:
+    n = 60_000  # enough planted pairs that many exchanges are reserved and needs are redrawn
     data = generate(n, seed=11)
     assert data.profiles["id"].is_unique and len(data.partnerships) == n
-    cities = data.profiles.set_index("id")["city"]
-    assert (cities[data.truth["source_id"]].to_numpy() != cities[data.truth["target_id"]].to_numpy()).all()
-    assert data.truth.groupby(["source_id", "capability"]).size().max() == 3
+    assert fitting_both_ways(data) == set(zip(data.truth["source_id"], data.truth["target_id"], strict=True))
+    assert pd.concat([data.truth["source_id"], data.truth["target_id"]]).is_unique
     assert not unordered(data.truth).isin(unordered(data.partnerships)).any()
+    assert data.capabilities["needs"].map(len).between(1, 3).all()
