@@ -83,14 +83,13 @@ def main() -> None:
                     make(data.profiles),
                     data.partnerships,
                     data.truth[["source_id", "target_id"]],
-                    directed=True,
                     name="planted pairs",
                 )
                 result = evaluate(
                     fold,
                     methods,
                     dataset=f"synthetic n={args.synthetic_n} ({args.encoder})",
-                    protocol="history = all partnerships, truth = planted pairs (source needs target)",
+                    protocol="history = all partnerships, truth = planted pairs (each fits the other both ways)",
                     max_queries=args.max_queries,
                     cross_city=args.cross_city,
                 )

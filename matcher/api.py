@@ -560,8 +560,9 @@ class Matcher:
 
         Args:
             dataset: ``store`` (this workspace: split by year when years exist, else at random), ``demo`` (the
-                bundled demo, history up to 2021), ``synthetic`` (planted pairs of ``synthetic_n`` generated
-                organisations) or ``cordis`` (leave-one-project-out over the CORDIS tables in ``cordis_dir``).
+                bundled demo, history up to 2021), ``synthetic`` (planted reciprocal pairs of ``synthetic_n``
+                generated organisations) or ``cordis`` (leave-one-project-out over the CORDIS tables in
+                ``cordis_dir``).
             year: Last year of the history for ``store``; None lets the split choose.
             max_queries: Query organisations sampled at most (None: all).
             cross_city: The cross-city rule for every method.
@@ -589,8 +590,8 @@ class Matcher:
 
             data = generate(synthetic_n, seed=seed)
             truth = data.truth[["source_id", "target_id"]]
-            fold = Fold(data.profiles, self._vectors(data.profiles), data.partnerships, truth, directed=True)
-            protocol = "history = generated partnerships, truth = planted pairs (source needs target)"
+            fold = Fold(data.profiles, self._vectors(data.profiles), data.partnerships, truth)
+            protocol = "history = generated partnerships, truth = planted pairs (each fits the other both ways)"
             return evaluate(fold, methods, dataset=f"synthetic n={synthetic_n}", protocol=protocol, **options)
         if dataset == "demo":
             demo = Matcher(self.workspace.root / "evaluation-demo", encoder=self.encoder)

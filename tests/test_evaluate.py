@@ -280,7 +280,7 @@ def _synthetic_fold(n: int = 200) -> Fold:
     texts = {f: facet_texts(data.profiles, f) for f in FACETS}
     encoder = TfidfEncoder(n_components=64).fit([t for f in FACETS for t in texts[f]])
     vectors = {f: encoder.encode(texts[f]) for f in FACETS}
-    return Fold(data.profiles, vectors, data.partnerships, data.truth[["source_id", "target_id"]], directed=True)
+    return Fold(data.profiles, vectors, data.partnerships, data.truth[["source_id", "target_id"]])
 
 
 @pytest.mark.slow
