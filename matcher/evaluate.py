@@ -308,8 +308,8 @@ class Fold:
         vectors: Per facet, unit vectors aligned with ``profiles``.
         history: Known partnerships (methods are fitted on these only).
         truth: Pairs to predict (``source_id``, ``target_id``).
-        directed: Whether ``truth`` is read one way (``source_id`` should find ``target_id``, as the planted
-            synthetic needs) or both ways (each side should find the other).
+        directed: Whether ``truth`` is read one way (``source_id`` should find ``target_id``, as a seeker should
+            find the provider the demo plants for its need) or both ways (each side should find the other).
         name: A label for logs.
     """
 
@@ -350,14 +350,17 @@ def cordis_folds(
     make_vectors: VectorMaker,
     *,
     hold_out: Sequence[object] | None = None,
-    min_known: int = 1,
+    min_known: int = 2,
 ) -> list[Fold]:
     """Leave-one-project-out folds over a CORDIS sample: one fold per held-out project.
 
-    For project ``P``: profiles are rebuilt with ``P``'s title and objective left out of every text
-    (``cordis_to_frames(exclude_projects=[P])``), the history is every co-participation of the *other*
-    projects, and the truth is the pairs of ``P``'s participants that no other project links. So what is
-    predicted never appears in a profile text, nor in the graph.
+    For project ``P``, the catalogue is the one CORDIS would give had ``P`` never happened: profiles are rebuilt
+    with ``P``'s title and objective left out of every text (``cordis_to_frames(exclude_projects=[P])``), and
+    organisations known only from ``P`` are left out (without ``P`` nothing is known of them; kept, they would
+    be textless profiles that resemble each other, and a method could find ``P``'s newcomers by their blankness).
+    The history is every co-participation of the *other* projects, and the truth is the pairs of ``P``'s
+    remaining participants that no other project links. So what is predicted never appears in a profile text,
+    nor in the graph.
 
     Args:
         organizations: The CORDIS organisation table.
@@ -366,7 +369,7 @@ def cordis_folds(
             held-out project's participants are re-embedded).
         hold_out: Project ids to hold out in turn; None for every project.
         min_known: Hold out only projects with at least this many participants who also take part in another
-            project (the others have no text left and no history: pure cold start).
+            project (only those stay in the catalogue; a truth pair needs two).
 
     Returns:
         One :class:`Fold` per held-out project that has truth pairs, named after its acronym.
@@ -380,9 +383,9 @@ def cordis_folds(
     folds = []
     for project in project_ids:
         members = parts.loc[parts["project_id"] == project, "profile_id"].unique()
-        known = int((per_org.reindex(members).fillna(0) > 1).sum())
-        if known < min_known:
-            logger.info("CORDIS project %s: %d participants also elsewhere; skipped", project, known)
+        returning = int((per_org.reindex(members).fillna(0) > 1).sum())
+        if returning < min_known:
+            logger.info("CORDIS project %s: %d participants also elsewhere; skipped", project, returning)
             continue
         frames = cordis_to_frames(organizations, projects, exclude_projects=[project])
         acronym = parts.loc[parts["project_id"] == project, "acronym"].dropna()
@@ -391,10 +394,12 @@ def cordis_folds(
         # A pair may share several projects: it is truth only when no other project links it.
         history = frames.partnerships[~in_project].reset_index(drop=True)
         truth = _distinct_pairs(frames.partnerships[in_project])
-        truth = truth[~_pair_keys(truth).isin(set(_pair_keys(history)))].reset_index(drop=True)
+        truth = truth[~_pair_keys(truth).isin(set(_pair_keys(history)))]
+        known = set(parts.loc[parts["project_id"] != project, "profile_id"])
+        profiles = frames.profiles[frames.profiles["id"].isin(known)].reset_index(drop=True)
+        truth = truth[truth["source_id"].isin(known) & truth["target_id"].isin(known)].reset_index(drop=True)
         if truth.empty:
             continue
-        profiles = frames.profiles.reset_index(drop=True)
         folds.append(Fold(profiles, make_vectors(profiles), history, truth, directed=False, name=label))
     logger.info("CORDIS leave-one-project-out: %d folds", len(folds))
     return folds

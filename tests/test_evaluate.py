@@ -294,25 +294,27 @@ def test_on_planted_pairs_the_recommender_beats_random_and_popularity() -> None:
 
 
 def _cordis_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Project 10: A, B, C and E. A and B also work together in 20; E alone in 30; C only in 10 (a newcomer).
     organizations = pd.DataFrame(
         {
-            "organisationID": [1, 2, 3, 1, 2, 4],
-            "projectID": [10, 10, 10, 20, 20, 20],
-            "name": ["Uni A", "Chip B", "Fab C", "Uni A", "Chip B", "Lab D"],
-            "activityType": ["HES", "PRC", "PRC", "HES", "PRC", "REC"],
-            "SME": ["", "false", "true", "", "false", ""],
-            "role": ["coordinator", "participant", "participant", "participant", "coordinator", "participant"],
-            "city": ["GRAZ", "VANTAA", "MALAGA", "GRAZ", "VANTAA", "DORTMUND"],
-            "country": ["AT", "FI", "ES", "AT", "FI", "DE"],
+            "organisationID": [1, 2, 3, 5, 1, 2, 4, 5],
+            "projectID": [10, 10, 10, 10, 20, 20, 20, 30],
+            "name": ["Uni A", "Chip B", "Fab C", "Foundry E", "Uni A", "Chip B", "Lab D", "Foundry E"],
+            "activityType": ["HES", "PRC", "PRC", "PRC", "HES", "PRC", "REC", "PRC"],
+            "SME": ["", "false", "true", "false", "", "false", "", "false"],
+            "role": ["coordinator", "participant", "participant", "participant", "participant", "coordinator",
+                     "participant", "coordinator"],
+            "city": ["GRAZ", "VANTAA", "MALAGA", "DRESDEN", "GRAZ", "VANTAA", "DORTMUND", "DRESDEN"],
+            "country": ["AT", "FI", "ES", "DE", "AT", "FI", "DE", "DE"],
         }
-    )
+    )  # fmt: skip
     projects = pd.DataFrame(
         {
-            "id": [10, 20],
-            "acronym": ["ZEBRA", "OKAPI"],
-            "title": ["Zebrafish silicon carbide inverters", "Okapi gallium nitride chargers"],
-            "objective": ["Zebrafish inverters.", "Okapi chargers."],
-            "startDate": ["2016-01-01", "2019-01-01"],
+            "id": [10, 20, 30],
+            "acronym": ["ZEBRA", "OKAPI", "IBEX"],
+            "title": ["Zebrafish silicon carbide inverters", "Okapi gallium nitride chargers", "Ibex wafer bonding"],
+            "objective": ["Zebrafish inverters.", "Okapi chargers.", "Ibex bonding."],
+            "startDate": ["2016-01-01", "2019-01-01", "2018-01-01"],
         }
     )
     return organizations, projects
@@ -330,9 +332,14 @@ def test_cordis_fold_texts_never_mention_the_held_out_project() -> None:
 
 def test_cordis_fold_truth_is_the_project_pairs_no_other_project_links() -> None:
     folds = cordis_folds(*_cordis_tables(), _tfidf_vectors, hold_out=["10"])
-    pairs = set(zip(folds[0].truth["source_id"], folds[0].truth["target_id"], strict=True))
-    # 1-2 also work together in project 20: history, not truth
-    assert pairs == {("cordis-1", "cordis-3"), ("cordis-2", "cordis-3")}
+    pairs = {frozenset(pair) for pair in zip(folds[0].truth["source_id"], folds[0].truth["target_id"], strict=True)}
+    # A-B also work together in project 20: history, not truth; C is not in the catalogue (next test)
+    assert pairs == {frozenset({"cordis-1", "cordis-5"}), frozenset({"cordis-2", "cordis-5"})}
+
+
+def test_cordis_fold_catalogue_leaves_out_organisations_known_only_from_the_held_out_project() -> None:
+    folds = cordis_folds(*_cordis_tables(), _tfidf_vectors, hold_out=["10"])
+    assert set(folds[0].profiles["id"]) == {"cordis-1", "cordis-2", "cordis-4", "cordis-5"}
 
 
 def test_cordis_fold_history_holds_only_the_other_projects() -> None:
