@@ -340,7 +340,7 @@ def evaluate_cmd(
         str, typer.Option(help="store (this workspace), demo, synthetic or cordis.", case_sensitive=False)
     ] = "store",
     year: Annotated[int | None, typer.Option(help="Last year of the history (store).")] = None,
-    max_queries: Annotated[int, typer.Option(help="Query organisations sampled at most.")] = 300,
+    max_queries: Annotated[int, typer.Option(min=1, help="Query organisations sampled at most (per fold).")] = 300,
     n: Annotated[int, typer.Option("--n", help="Organisations generated for --dataset synthetic.")] = 1000,
     cordis_dir: Annotated[
         Path | None, typer.Option(help="Folder with the CORDIS organization and project tables.")
