@@ -34,7 +34,7 @@ from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifes
 from .learn import TrainResult, preferred_scorer
 from .learn import save as save_model
 from .learn import train as train_model
-from .rank import CrossCity, Recommendations, Recommender
+from .rank import CrossCity, Recommendations, Recommender, harmonic_mean
 from .readers import ReadResult, RowProblem, read_table
 from .schema import FACETS, Facet, Profile
 from .store import Store, profile_set_checksum
@@ -43,7 +43,7 @@ from .validate import ValidationReport, validate_partnerships, validate_profiles
 BuildProgress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during a build; ``stage`` names the facet being embedded."""
 
-__all__ = ["BuildReport", "ImportReport", "Matcher", "MatcherError", "NotFoundError", "SearchHit"]
+__all__ = ["BuildReport", "ImportReport", "Matcher", "MatcherError", "NotFoundError", "PairScores", "SearchHit"]
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +158,35 @@ class SearchHit:
     org_type: str
     score: float
     facet: str
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """How well each asker and each candidate fit each other, scored as recommendations are ranked.
+
+    Rows follow ``askers``, columns ``candidates``.
+
+    Attributes:
+        askers: Asker ids, one per row.
+        candidates: Candidate ids, one per column.
+        fit_for_asker: How well each candidate meets each asker's needs, in [0, 1].
+        fit_for_candidate: How well each asker meets each candidate's needs, in [0, 1].
+
+    Example:
+        >>> pairs = PairScores(("a",), ("x", "y"), np.array([[0.5, 1.0]]), np.array([[0.5, 0.0]]))
+        >>> pairs.score.tolist()
+        [[0.5, 0.0]]
+    """
+
+    askers: tuple[str, ...]
+    candidates: tuple[str, ...]
+    fit_for_asker: np.ndarray
+    fit_for_candidate: np.ndarray
+
+    @property
+    def score(self) -> np.ndarray:
+        """The reciprocal score of each pair: the harmonic mean of the two fits (a new array on each call)."""
+        return harmonic_mean(self.fit_for_asker, self.fit_for_candidate)
 
 
 EvaluationData = Literal["store", "demo", "synthetic", "cordis"]
@@ -519,15 +548,69 @@ class Matcher:
         )
 
     def recommend_many(
-        self, ids: Sequence[str], *, k: int = 10, filters: Filters | None = None
+        self,
+        ids: Sequence[str],
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        exposure_cap: float | Literal["default"] | None = "default",
+        explain: bool = True,
     ) -> list[Recommendations]:
-        """Recommendations for many organisations at once, with an exposure cap across the lists."""
+        """Recommendations for many organisations at once, with an exposure cap across the lists.
+
+        Args:
+            ids: Askers' ids from the store.
+            k: Partners per asker.
+            filters: Which organisations may be suggested, for every asker.
+            exposure_cap: Share of the lists one organisation may appear in; ``"default"`` is the ranking's own
+                cap, None gives each asker the list :meth:`recommend` would.
+            explain: Write the reasons; False leaves them empty and is much faster (quoting phrases encodes
+                them with the model).
+
+        Example:
+            >>> lists = m.recommend_many(["dj-bio-001", "ca-tech-001"], k=5, explain=False)  # doctest: +SKIP
+            >>> [len(recs.results) for recs in lists]                                      # doctest: +SKIP
+            [5, 5]
+
+        Raises:
+            NotFoundError: An id is not in the store.
+        """
         _check_k(k)
         catalog = self._current()
         for profile_id in ids:
             self._require(catalog, profile_id)
         exclude = {profile_id: self.dismissed(profile_id) for profile_id in ids}
-        return catalog.recommender.recommend_many(list(ids), k, filters, exclude=exclude)
+        return catalog.recommender.recommend_many(
+            list(ids), k, filters, exclude=exclude, exposure_cap=exposure_cap, explain=explain
+        )
+
+    def pair_scores(self, askers: Sequence[str], candidates: Sequence[str]) -> PairScores:
+        """Scores every asker with every candidate, both ways, as the ranking would; nothing is filtered out.
+
+        For planning meetings between chosen organisations, where the pairs are given rather than searched for.
+
+        Args:
+            askers: Ids from the store (rows).
+            candidates: Ids from the store (columns).
+
+        Example:
+            >>> pairs = m.pair_scores(["dj-bio-001"], ["ma-bio-001", "do-tech-001"])  # doctest: +SKIP
+            >>> pairs.score.shape                                                     # doctest: +SKIP
+            (1, 2)
+
+        Raises:
+            NotFoundError: An id is not in the store.
+        """
+        catalog = self._current()
+        for profile_id in [*askers, *candidates]:
+            self._require(catalog, profile_id)
+        recommender = catalog.recommender
+        fit_for_asker = np.zeros((len(askers), len(candidates)))
+        fit_for_candidate = np.zeros_like(fit_for_asker)
+        for i, asker in enumerate(askers if len(candidates) else ()):
+            features = recommender.features_for(asker, list(candidates))
+            fit_for_asker[i], fit_for_candidate[i] = recommender.scorer_.score(features)
+        return PairScores(tuple(askers), tuple(candidates), fit_for_asker, fit_for_candidate)
 
     def similar(self, query: str | Profile, *, k: int = 10, filters: Filters | None = None) -> Recommendations:
         """Organisations like this one in other cities (peers, not partners)."""

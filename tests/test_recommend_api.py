@@ -112,6 +112,47 @@ def test_cli_batch_writes_one_json_line_per_query(
     assert all(len(line["results"]) == 4 for line in lines)
 
 
+def test_pair_scores_agree_with_the_recommendation_of_that_pair(demo_matcher: Matcher) -> None:
+    top = demo_matcher.recommend("ca-tech-001", k=1).results[0]
+    pairs = demo_matcher.pair_scores(["ca-tech-001"], [top.id])
+    assert pairs.fit_for_asker[0, 0] == pytest.approx(top.fit_for_query)
+    assert pairs.fit_for_candidate[0, 0] == pytest.approx(top.fit_for_candidate)
+    assert pairs.score[0, 0] == pytest.approx(top.score)
+
+
+def test_pair_scores_have_a_row_per_asker_and_a_column_per_candidate(demo_matcher: Matcher) -> None:
+    pairs = demo_matcher.pair_scores(["dj-bio-001", "ca-tech-001"], ["ma-bio-001", "do-tech-001", "se-tech-001"])
+    assert pairs.askers == ("dj-bio-001", "ca-tech-001")
+    assert pairs.candidates == ("ma-bio-001", "do-tech-001", "se-tech-001")
+    assert pairs.fit_for_asker.shape == pairs.fit_for_candidate.shape == pairs.score.shape == (2, 3)
+
+
+def test_pair_scores_rank_a_planted_provider_above_an_unrelated_organisation(demo_matcher: Matcher) -> None:
+    pairs = demo_matcher.pair_scores(["dj-bio-001"], ["ma-bio-001", "do-tech-001"])
+    assert pairs.score[0, 0] > pairs.score[0, 1]
+
+
+def test_pair_scores_of_an_unknown_id_are_a_not_found_error(demo_matcher: Matcher) -> None:
+    with pytest.raises(NotFoundError, match="no organisation with id 'zz'"):
+        demo_matcher.pair_scores(["dj-bio-001"], ["zz"])
+
+
+def test_recommend_many_without_explanations_ranks_the_same_and_gives_no_reasons(demo_matcher: Matcher) -> None:
+    askers = ["dj-bio-001", "ca-tech-001"]
+    explained = demo_matcher.recommend_many(askers, k=3)
+    plain = demo_matcher.recommend_many(askers, k=3, explain=False)
+    assert [recs.ids for recs in plain] == [recs.ids for recs in explained]
+    assert all(match.reasons == () for recs in plain for match in recs.results)
+
+
+def test_recommend_many_without_an_exposure_cap_gives_each_askers_own_list(demo_matcher: Matcher) -> None:
+    # Six Calgary biotechs share favourites: the default cap (at least 5 lists each) changes 3 of their lists.
+    askers = [f"ca-bio-00{i}" for i in range(1, 7)]
+    batch = demo_matcher.recommend_many(askers, k=10, exposure_cap=None, explain=False)
+    alone = [demo_matcher.recommend_many([asker], k=10, explain=False)[0] for asker in askers]
+    assert [recs.ids for recs in batch] == [recs.ids for recs in alone]
+
+
 def test_similar_finds_peers_elsewhere(demo_matcher: Matcher) -> None:
     peers = demo_matcher.similar("ma-bio-001", k=5)
     assert "ca-bio-002" in peers.ids  # the other ADC CDMO

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -30,7 +29,7 @@ from ..api import BuildProgress, BuildReport, ImportReport, Matcher, MatcherErro
 from ..auth import AccessDenied, User, require_officer
 from ..export import BriefEntry, BriefSection, brief_html, to_csv, to_xlsx
 from ..filters import Filters
-from ..rank import CrossCity, Match, Recommendations, harmonic_mean
+from ..rank import CrossCity, Match, Recommendations
 from ..schema import LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
 from ..store import StoreError
 from ..vocab import ALLIANCE_CITIES
@@ -224,15 +223,8 @@ class Access:
             KeyError: An id is not in the catalogue.
         """
         require_officer(self.user, "delegation plans")
-        scores = np.zeros((len(visitors), len(hosts)))
-        if not len(visitors) or not len(hosts):
-            return scores
-        # TODO(api): Matcher.pair_scores(visitors, hosts). Until then the fitted recommender scores the pairs
-        # directly: recommend() would also write explanations for every host, which is far slower.
-        recommender = self.matcher._current().recommender
+        scores = self.matcher.pair_scores(visitors, hosts).score
         for i, visitor in enumerate(visitors):
-            fit_visitor, fit_host = recommender.scorer_.score(recommender.features_for(visitor, list(hosts)))
-            scores[i] = harmonic_mean(fit_visitor, fit_host)
             dismissed = self.matcher.dismissed(visitor)
             scores[i, [j for j, host in enumerate(hosts) if host in dismissed]] = 0.0
         return scores
@@ -248,21 +240,14 @@ class Access:
             AccessDenied: The user is not an officer.
         """
         require_officer(self.user, "insights")
-        # TODO(api): Matcher.recommend_many(..., explain=False). Until then a shallow copy of the fitted recommender
-        # without its phrase encoder ranks the same way and explains by word overlap: quoting phrases with the model
-        # costs about a second per suggestion, and flows need no reasons.
-        recommender = copy.copy(self.matcher._current().recommender)
-        recommender.phrase_encoder_ = None
-        profiles = recommender.profiles_
+        profiles = self.matcher.profiles()
         places = {city.casefold() for city in ALLIANCE_CITIES}
         alliance = profiles[profiles["city"].str.casefold().isin(places)]
         askers = alliance.sample(n=min(sample, len(alliance)), random_state=seed)["id"].tolist()
         city = dict(zip(profiles["id"], profiles["city"], strict=True))
-        rows = [
-            (city[found.query], match.city)
-            for found in recommender.recommend_many(askers, k, exposure_cap=None)
-            for match in found.results
-        ]
+        # Each asker's own list, as it would see it; flows need no reasons, and writing them is the slow part.
+        found = self.matcher.recommend_many(askers, k=k, exposure_cap=None, explain=False)
+        rows = [(city[recs.query], match.city) for recs in found for match in recs.results]
         return pd.DataFrame(rows, columns=["source_city", "target_city"])
 
     def shortlists(self) -> pd.DataFrame:
