@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher.api import Matcher
-from matcher.embed import Encoder, load_encoder
+from matcher.embed import Encoder, SentenceTransformerEncoder
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
@@ -24,9 +24,12 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def minilm() -> Encoder:
-    """The packaged all-MiniLM-L6-v2 encoder, loaded once per test session."""
-    return load_encoder("minilm")
+def minilm() -> SentenceTransformerEncoder:
+    """The packaged all-MiniLM-L6-v2 encoder (what ``load_encoder("minilm")`` loads), once per test session.
+
+    Typed as the concrete class: the encoder's own tests read its model, tokenizer and chunking.
+    """
+    return SentenceTransformerEncoder().load()
 
 
 @pytest.fixture(scope="session")

@@ -66,11 +66,6 @@ def cache(tmp_path: Path) -> EmbeddingCache:
     return EmbeddingCache(tmp_path / "ws" / "embeddings.sqlite")
 
 
-@pytest.fixture(scope="session")
-def minilm() -> SentenceTransformerEncoder:
-    return SentenceTransformerEncoder().load()
-
-
 @pytest.fixture(params=["tfidf", pytest.param("minilm", marks=pytest.mark.slow)])
 def any_encoder(request: pytest.FixtureRequest) -> Encoder:
     if request.param == "minilm":
@@ -311,9 +306,7 @@ def test_a_missing_model_package_names_the_package_to_install(monkeypatch: pytes
         SentenceTransformerEncoder().load()
 
 
-def test_a_missing_onnxruntime_names_the_extra_to_install(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_missing_onnxruntime_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(ImportError, match=r"innopolis-matcher\[onnx\]"):
         OnnxEncoder(tmp_path).load()

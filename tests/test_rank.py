@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.embed import TfidfEncoder
+from matcher.embed import Encoder, TfidfEncoder
 from matcher.features import FEATURE_NAMES
 from matcher.filters import Filters
 from matcher.rank import (
@@ -364,18 +364,16 @@ def planted_pairs() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def demo() -> Recommender:
-    from matcher.embed import load_encoder
+def demo(minilm: Encoder) -> Recommender:
     from matcher.readers import read_table
     from matcher.validate import validate_partnerships, validate_profiles
 
     profiles = validate_profiles(read_table(DEMO / "demo" / "profiles.csv").frame).valid.drop(columns="_row")
     edges = read_table(DEMO / "demo" / "partnerships.csv").frame
     edges = validate_partnerships(edges, set(profiles["id"])).valid.drop(columns="_row")
-    encoder = load_encoder("minilm")
     texts = facet_texts(profiles)
-    vectors = {facet: encoder.encode(texts[facet]) for facet in FACETS}
-    return Recommender(encode=encoder.encode).fit(profiles, vectors, edges)
+    vectors = {facet: minilm.encode(texts[facet]) for facet in FACETS}
+    return Recommender(encode=minilm.encode).fit(profiles, vectors, edges)
 
 
 @pytest.mark.slow
