@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .index import fsync_path
 from .store import SCHEMA_VERSION, Store
 
 __all__ = [
@@ -174,14 +175,6 @@ def _store_counts(path: Path) -> dict[str, int]:
         conn.close()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def backup(workspace_root: Path | str, target: Path | str) -> Path:
     """Writes a consistent backup of a workspace.
 
@@ -234,7 +227,7 @@ def backup(workspace_root: Path | str, target: Path | str) -> Path:
                     archive.writestr(MANIFEST_NAME, manifest_text)
                     for name, path in _files(staging):
                         archive.write(path, name)
-                _fsync(partial)
+                fsync_path(partial)
             else:
                 (staging / MANIFEST_NAME).write_text(manifest_text, encoding="utf-8")
                 staging.rename(partial)
@@ -245,7 +238,7 @@ def backup(workspace_root: Path | str, target: Path | str) -> Path:
             else:
                 partial.unlink(missing_ok=True)
             raise
-    _fsync(target.parent)
+    fsync_path(target.parent)
     logger.info("backed up %s to %s (%d files)", root, target, len(manifest["files"]))
     return target
 

@@ -64,6 +64,7 @@ __all__ = [
     "SearchResult",
     "VectorIndex",
     "check_manifest",
+    "fsync_path",
     "read_manifest",
 ]
 
@@ -762,8 +763,8 @@ class VectorIndex:
                 (version / _IDS).write_text(json.dumps(state.idmap.to_list()), encoding="utf-8")
                 (version / _MANIFEST).write_text(manifest_text, encoding="utf-8")
                 for child in version.iterdir():
-                    _fsync(child)
-                _fsync(version)
+                    fsync_path(child)
+                fsync_path(version)
                 _replace_atomically(directory / _CURRENT, version.name + "\n")
             except BaseException:
                 shutil.rmtree(version, ignore_errors=True)
@@ -966,11 +967,15 @@ def _replace_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync(path.parent)
+    fsync_path(path.parent)
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file's data or a folder's entries to disk."""
+def fsync_path(path: Path) -> None:
+    """Flushes a file's data or a folder's entries to disk (a folder after a rename in it makes the rename durable).
+
+    Example:
+        >>> fsync_path(Path("."))
+    """
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
