@@ -330,7 +330,8 @@ class Matcher:
 
     @cached_property
     def encoder(self) -> Encoder:
-        """The text encoder, loaded on first use (a second or two for the packaged MiniLM model)."""
+        """The text encoder. Its model loads on the first ``encode`` (seconds for the packaged MiniLM model), so
+        checking the indexes against it, as every build does first, loads nothing."""
         if not isinstance(self.encoder_spec, str):
             return self.encoder_spec
         if self.encoder_spec == "tfidf":
@@ -338,7 +339,7 @@ class Matcher:
                 "the tfidf encoder is an evaluation baseline that must be fitted first; a workspace index uses "
                 "'minilm' (default), 'minilm-onnx' or a local sentence-transformers model folder"
             )
-        return load_encoder(self.encoder_spec, cache_dir=self.workspace.models_dir)
+        return load_encoder(self.encoder_spec, cache_dir=self.workspace.models_dir, lazy=True)
 
     def _index_dir(self, facet: str) -> Path:
         return self.workspace.index_dir / facet
@@ -359,6 +360,10 @@ class Matcher:
             profiles = self.store.profiles()
             hashes = dict(zip(profiles["id"], profiles["content_hash"], strict=True))
             checksum = profile_set_checksum(list(hashes), list(hashes.values()))
+            if not full and self._stale(checksum) is None:
+                logger.info("index build: nothing changed since the last build")
+                seconds = time.perf_counter() - started
+                return BuildReport(len(profiles), dict.fromkeys(FACETS, 0), 0, 0, 0, False, seconds, self.encoder.name)
             cache = EmbeddingCache(self.workspace.embedding_cache_path)
             encoded: dict[str, int] = {}
             added = updated = removed = 0
@@ -420,6 +425,16 @@ class Matcher:
             logger.info("rebuilding the %s index: %s", facet, mismatch)
             return None, {}
 
+    def _stale(self, checksum: str) -> str | None:
+        """Why the saved indexes do not match the profiles of ``checksum`` and the encoder; None if they do."""
+        expected = {"model": self.encoder.name, "checksum": checksum}
+        try:
+            for facet in FACETS:
+                check_manifest(read_manifest(self._index_dir(facet)), {**expected, "facet": facet})
+        except (FileNotFoundError, IndexMismatchError) as stale:
+            return str(stale)
+        return None
+
     def _current(self) -> _Catalog:
         """Profiles and indexes matching the store now; brings stale indexes up to date first."""
         with self._lock:
@@ -427,12 +442,8 @@ class Matcher:
             if self._catalog is not None and self._catalog.version == version:
                 return self._catalog
             profiles = self.store.profiles()
-            checksum = profile_set_checksum(profiles["id"].tolist(), profiles["content_hash"].tolist())
-            expected = {"model": self.encoder.name, "checksum": checksum}
-            try:
-                for facet in FACETS:
-                    check_manifest(read_manifest(self._index_dir(facet)), {**expected, "facet": facet})
-            except (FileNotFoundError, IndexMismatchError) as stale:
+            stale = self._stale(profile_set_checksum(profiles["id"].tolist(), profiles["content_hash"].tolist()))
+            if stale is not None:
                 # Never search an index that no longer matches the store or the model: bring it in step.
                 logger.info("index out of date (%s); updating it", stale)
                 self.build()

