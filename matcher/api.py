@@ -663,6 +663,10 @@ class Matcher:
             synthetic_n: Organisations generated for ``synthetic``.
             cordis_dir: Folder with ``organization.json`` and ``project.json`` (or the ``.csv`` exports).
             seed: Seed of the split, the sampling and the random baseline.
+
+        Raises:
+            MatcherError: ``store`` on a workspace with a CORDIS import (use ``cordis``), or ``cordis`` without
+                ``cordis_dir``.
         """
         methods = [RecommenderRanker(), *baselines(seed)]
         learned = preferred_scorer(self.workspace.models_dir)
@@ -693,6 +697,7 @@ class Matcher:
                 demo.import_profiles(DEMO_DIR / "profiles.csv")
                 demo.import_partnerships(DEMO_DIR / "partnerships.csv")
             return demo.evaluate("store", year=2021 if year is None else year, **options)
+        self._refuse_texts_written_from_partnerships("its scores would be inflated")
         profiles = self.store.profiles()
         split = split_partnerships(self.store.partnerships(), year=year, seed=seed)
         fold = Fold.from_split(profiles, self._vectors(profiles), split)
@@ -705,7 +710,11 @@ class Matcher:
 
         The model and its card are saved in the workspace's ``models/`` folder; recommendations use it from
         then on only if the card says it beat the weighted scorer.
+
+        Raises:
+            MatcherError: The workspace holds a CORDIS import (its texts give the held-out links away).
         """
+        self._refuse_texts_written_from_partnerships("a re-ranker would learn that leak and seem to win")
         profiles = self.store.profiles()
         result = train_model(
             profiles,
@@ -719,6 +728,20 @@ class Matcher:
         paths = save_model(result, self.workspace.models_dir, name)
         self._catalog = None  # the next recommendation picks the new model up (or keeps the weighted scorer)
         return result, paths
+
+    def _refuse_texts_written_from_partnerships(self, consequence: str) -> None:
+        """Refuses a split of this workspace's partnerships when its texts were written from them.
+
+        A CORDIS import writes each organisation's description from its projects and links every pair of a
+        project's participants, so a partnership hidden by a split still stands in both profiles' texts.
+        """
+        if (self.store.imports()["kind"] == "cordis").any():
+            raise MatcherError(
+                "this workspace holds a CORDIS import: its profile texts are written from the very projects that "
+                f"link its organisations, so hiding partnerships cannot hide them from the texts and {consequence}. "
+                "Measure on CORDIS data with `matcher evaluate --dataset cordis --cordis-dir FOLDER` "
+                "(leave-one-project-out: each project in turn leaves the texts and the graph)."
+            )
 
     def dismissed(self, asker_id: str) -> set[str]:
         """Candidates whose latest feedback from this asker is "not relevant"."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.api import Matcher, NotFoundError
+from matcher.api import Matcher, MatcherError, NotFoundError
 from matcher.cli import main
 from matcher.filters import Filters
 from matcher.schema import Profile
@@ -180,3 +180,38 @@ def test_train_writes_a_model_card_with_the_measured_gain(
     card = json.loads(paths["card_json"].read_text(encoding="utf-8"))
     assert "recall@10" in card["gain"]
     assert card["beats_weighted"] == result.beats_weighted
+
+
+@pytest.fixture
+def cordis_workspace(tmp_path: Path) -> Matcher:
+    """A workspace holding a two-project CORDIS import (texts written from the projects that link the pairs)."""
+    organizations = [
+        {"organisationID": org, "projectID": project, "name": name, "activityType": "PRC", "SME": False,
+         "role": "participant", "city": city, "country": country}
+        for org, project, name, city, country in [
+            (1, 10, "Chip A", "GRAZ", "AT"), (2, 10, "Fab B", "VANTAA", "FI"),
+            (1, 20, "Chip A", "GRAZ", "AT"), (3, 20, "Lab C", "DORTMUND", "DE"),
+        ]
+    ]  # fmt: skip
+    projects = [
+        {"id": 10, "acronym": "ZEBRA", "title": "SiC inverters", "objective": "Inverters.", "startDate": "2016-01-01"},
+        {"id": 20, "acronym": "OKAPI", "title": "GaN chargers", "objective": "Chargers.", "startDate": "2019-01-01"},
+    ]
+    (tmp_path / "organization.json").write_text(json.dumps(organizations), encoding="utf-8")
+    (tmp_path / "project.json").write_text(json.dumps(projects), encoding="utf-8")
+    matcher = Matcher(tmp_path / "ws")
+    matcher.import_cordis(tmp_path / "organization.json", tmp_path / "project.json")
+    return matcher
+
+
+def test_evaluating_a_cordis_workspace_by_a_split_is_refused_naming_the_cordis_protocol(
+    cordis_workspace: Matcher,
+) -> None:
+    with pytest.raises(MatcherError, match=r"CORDIS import.*--dataset cordis"):
+        cordis_workspace.evaluate("store")
+
+
+def test_training_on_a_cordis_workspace_is_refused_and_writes_no_model(cordis_workspace: Matcher) -> None:
+    with pytest.raises(MatcherError, match="CORDIS import"):
+        cordis_workspace.train()
+    assert not list(cordis_workspace.workspace.models_dir.glob("*"))
