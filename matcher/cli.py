@@ -23,7 +23,7 @@ import typer
 from . import __version__
 from .api import ImportReport, Matcher, MatcherError
 from .filters import Filters
-from .rank import Recommendations
+from .rank import VARIETY_NOTE, Recommendations
 from .readers import FileReadError
 from .store import StoreError
 from .validate import MissingColumnsError
@@ -262,6 +262,8 @@ def _print_recommendations(recs: Recommendations, *, show_partners: bool = True)
         )
         for reason in match.reasons:
             typer.echo(f"       - {reason}")
+    if recs.reordered_for_variety:
+        typer.echo(VARIETY_NOTE)
     if show_partners and recs.existing_partners:
         typer.echo("Already partners: " + ", ".join(f"{m.name} [{m.id}]" for m in recs.existing_partners))
 

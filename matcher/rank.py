@@ -34,6 +34,7 @@ from dataclasses import MISSING, dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -49,6 +50,7 @@ from .filters import Filters
 from .schema import FACETS, LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
 
 __all__ = [
+    "VARIETY_NOTE",
     "CrossCity",
     "Match",
     "RankingConfig",
@@ -309,6 +311,10 @@ class Match:
         }
 
 
+VARIETY_NOTE = "Ordered for variety as well as score: a near-copy of a suggestion above it moves down."
+"""What to tell a user whose list is not in strict score order (:attr:`Recommendations.reordered_for_variety`)."""
+
+
 @dataclass(frozen=True)
 class Recommendations:
     """The answer for one asker.
@@ -329,6 +335,18 @@ class Recommendations:
     def ids(self) -> list[str]:
         """Ids of the results, in order."""
         return [m.id for m in self.results]
+
+    @property
+    def reordered_for_variety(self) -> bool:
+        """Whether diversification put a result above one with a higher score (say so: see :data:`VARIETY_NOTE`).
+
+        Example:
+            >>> match = lambda id_, score: Match(id_, id_, "Seattle", "US", "startup", score, score, score)
+            >>> Recommendations("q", [match("a", 0.5), match("b", 0.3), match("c", 0.4)]).reordered_for_variety
+            True
+        """
+        scores = [m.score for m in self.results]
+        return any(later > earlier for earlier, later in pairwise(scores))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``matcher recommend --json``."""

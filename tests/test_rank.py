@@ -18,6 +18,8 @@ from matcher.embed import Encoder, TfidfEncoder
 from matcher.features import FEATURE_NAMES
 from matcher.filters import Filters
 from matcher.rank import (
+    Match,
+    Recommendations,
     Recommender,
     UnknownProfileError,
     WeightedScorer,
@@ -399,3 +401,15 @@ def test_the_planted_adc_pair_is_explained_with_the_manufacturing_phrases(demo: 
     match = next(m for m in top.results if m.id == "ma-bio-001")
     quoted = next(r for r in match.reasons if r.startswith("Their offer"))
     assert re.search(r"fill|freeze|lyophil|conjugat|GMP", quoted, re.IGNORECASE)
+
+
+def _listed(*scores: float) -> Recommendations:
+    return Recommendations("q", [Match(f"m{i}", "M", "Seattle", "US", "sme", s, s, s) for i, s in enumerate(scores)])
+
+
+def test_a_list_in_score_order_is_not_flagged_as_reordered_for_variety() -> None:
+    assert not _listed(0.5, 0.5, 0.3).reordered_for_variety
+
+
+def test_a_lower_score_above_a_higher_one_is_flagged_as_reordered_for_variety() -> None:
+    assert _listed(0.5, 0.3, 0.4).reordered_for_variety

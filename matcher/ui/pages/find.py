@@ -6,7 +6,7 @@ import streamlit as st
 
 from matcher.api import MatcherError
 from matcher.auth import AccessDenied
-from matcher.rank import Match, Recommendations
+from matcher.rank import VARIETY_NOTE, Match, Recommendations
 from matcher.schema import Profile
 from matcher.store import StoreError
 from matcher.ui.access import FEEDBACK_REASONS, Access
@@ -161,7 +161,7 @@ def render() -> None:
     else:
         st.subheader(f"Suggested partners ({len(found.results)})", anchor=False)
         show_matches(found.results, key="find_results")
-        notes = ["Ordered for variety as well as score: a near-copy of a suggestion above it moves down."]
+        notes = [VARIETY_NOTE] if found.reordered_for_variety else []
         if found.excluded_competitors:
             notes.append(f"{found.excluded_competitors} likely competitors (same sector, same offer) are left out.")
         st.caption(" ".join(notes))
