@@ -454,7 +454,7 @@ class Matcher:
                 facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS
             }
             # A re-ranker trained on this workspace serves only when its card says it beat the weighted scorer.
-            recommender = Recommender(scorer=preferred_scorer(self.workspace.models_dir), encode=self.encoder.encode)
+            recommender = Recommender(scorer=preferred_scorer(self.workspace.models_dir), encode=self._encode_phrases)
             recommender.fit(profiles, vectors, self.store.partnerships(), indexes)
             self._catalog = _Catalog(version, profiles, indexes, recommender)
             return self._catalog
@@ -633,6 +633,11 @@ class Matcher:
         return catalog.recommender.similar(query, k, filters, query_vectors=self._profile_vectors(query))
 
     # Evaluate and learn -------------------------------------------------------------------------------------
+
+    def _encode_phrases(self, phrases: Sequence[str]) -> np.ndarray:
+        """Explanation phrases through the workspace's embedding cache: each is encoded once per workspace, not
+        once per process (a fresh ranking's explanations cost seconds of encoding otherwise)."""
+        return embed_texts(phrases, self.encoder, EmbeddingCache(self.workspace.embedding_cache_path), "phrase")
 
     def _vectors(self, profiles: pd.DataFrame) -> dict[str, np.ndarray]:
         """Facet vectors of any profiles frame, through this workspace's embedding cache."""

@@ -9,6 +9,7 @@ import pytest
 
 from matcher.api import Matcher, MatcherError, NotFoundError
 from matcher.cli import main
+from matcher.embed import SentenceTransformerEncoder
 from matcher.filters import Filters
 from matcher.schema import Profile
 
@@ -215,3 +216,13 @@ def test_training_on_a_cordis_workspace_is_refused_and_writes_no_model(cordis_wo
     with pytest.raises(MatcherError, match="CORDIS import"):
         cordis_workspace.train()
     assert not list(cordis_workspace.workspace.models_dir.glob("*"))
+
+
+@pytest.mark.slow
+def test_explanation_phrases_are_encoded_once_per_workspace_not_once_per_process(demo_matcher: Matcher) -> None:
+    explained = demo_matcher.recommend("dj-bio-001", k=5)
+    reopened = Matcher(demo_matcher.workspace.root, encoder="minilm")  # as a new process would
+    again = reopened.recommend("dj-bio-001", k=5)
+    assert [m.reasons for m in again.results] == [m.reasons for m in explained.results]
+    assert isinstance(reopened.encoder, SentenceTransformerEncoder)
+    assert reopened.encoder.model_ is None  # every vector, phrases included, came from the workspace's cache
