@@ -448,11 +448,7 @@ class Matcher:
                 logger.info("index out of date (%s); updating it", stale)
                 self.build()
             indexes = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
-            cache = EmbeddingCache(self.workspace.embedding_cache_path)
-            # After a build every text is in the cache: this reads vectors, it encodes nothing.
-            vectors = {
-                facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS
-            }
+            vectors = self._vectors(profiles)  # after a build every text is in the cache: this encodes nothing
             # A re-ranker trained on this workspace serves only when its card says it beat the weighted scorer.
             recommender = Recommender(scorer=preferred_scorer(self.workspace.models_dir), encode=self._encode_phrases)
             recommender.fit(profiles, vectors, self.store.partnerships(), indexes)
