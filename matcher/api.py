@@ -630,15 +630,20 @@ class Matcher:
 
     # Evaluate and learn -------------------------------------------------------------------------------------
 
+    @cached_property
+    def _cache(self) -> EmbeddingCache:
+        """The workspace's embedding cache for reading paths (it opens a connection per call, so threads may share
+        it; a build keeps its own, whose counts are that build's encodings)."""
+        return EmbeddingCache(self.workspace.embedding_cache_path)
+
     def _encode_phrases(self, phrases: Sequence[str]) -> np.ndarray:
         """Explanation phrases through the workspace's embedding cache: each is encoded once per workspace, not
         once per process (a fresh ranking's explanations cost seconds of encoding otherwise)."""
-        return embed_texts(phrases, self.encoder, EmbeddingCache(self.workspace.embedding_cache_path), "phrase")
+        return embed_texts(phrases, self.encoder, self._cache, "phrase")
 
     def _vectors(self, profiles: pd.DataFrame) -> dict[str, np.ndarray]:
         """Facet vectors of any profiles frame, through this workspace's embedding cache."""
-        cache = EmbeddingCache(self.workspace.embedding_cache_path)
-        return {facet: embed_texts(_facet_texts(profiles, facet), self.encoder, cache, facet) for facet in FACETS}
+        return {facet: embed_texts(_facet_texts(profiles, facet), self.encoder, self._cache, facet) for facet in FACETS}
 
     def evaluate(
         self,
