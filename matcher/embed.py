@@ -181,9 +181,11 @@ class _ChunkingEncoder:
         if not self.name_:
             path, base_name = _resolve_model(self.model_path)
             stated = _stated_max_seq_length(path)
-            if stated is not None:
-                return self._name(base_name, stated)
-        return self.load().name_
+            if stated is None:
+                return self.load().name_
+            # Kept: every cache lookup asks for the name, and loading the model later sets the same one.
+            self.name_ = self._name(base_name, stated)
+        return self.name_
 
     @property
     def dim(self) -> int:
