@@ -164,7 +164,8 @@ def render() -> None:
         notes = [VARIETY_NOTE] if found.reordered_for_variety else []
         if found.excluded_competitors:
             notes.append(f"{found.excluded_competitors} likely competitors (same sector, same offer) are left out.")
-        st.caption(" ".join(notes))
+        if notes:
+            st.caption(" ".join(notes))
         said = _feedback_said(access, asker)
         shortlists = _shortlist_names(access)
         st.markdown("**Why, and what you think** (open a suggestion)")
