@@ -66,22 +66,53 @@ def _stopwords() -> frozenset[str]:
 _STOP = _stopwords()
 
 
+_DEPENDENT = frozenset(
+    "which that who whom whose where when while whereas because since although though so as such including "
+    "especially particularly notably suitable ready available with without e.g. i.e.".split()
+)
+"""A clause that opens with one of these words leans on the one before it ("..., which we need for our FDA
+clearance"), so it is not quoted on its own."""
+_MIN_CLAUSE_WORDS = 3
+"""A shorter clause ("curated" in "curated, de-identified archives") joins the clause after it."""
+
+
 def _clauses(sentence: str) -> list[str]:
-    """Splits at commas outside brackets, so "(DAR 4 or 8, under 5% free antibody)" stays whole."""
+    """Splits a long sentence at the commas that separate its clauses, keeping what cannot stand alone attached.
+
+    Only a comma followed by a space and outside brackets separates, so "9,000 patients" and "(DAR 4 or 8, under
+    5% free antibody)" stay whole; a dependent clause stays with the one before it, a clause of one or two words
+    with the one after it.
+    """
     parts, depth, start = [], 0, 0
     for i, char in enumerate(sentence):
         if char in "([":
             depth += 1
         elif char in ")]":
             depth = max(0, depth - 1)
-        elif char == "," and depth == 0:
+        elif char == "," and depth == 0 and sentence[i + 1 : i + 2].isspace():
             parts.append(sentence[start:i])
             start = i + 1
     parts.append(sentence[start:])
-    return parts
+    merged: list[str] = []
+    pending = ""  # short clauses waiting for the next one
+    for part in parts:
+        part = f"{pending},{part}" if pending else part
+        pending = ""
+        words = part.split()
+        if merged and words and words[0].casefold() in _DEPENDENT:
+            merged[-1] = f"{merged[-1]},{part}"
+        elif len(_LEADING_MARKS.sub("", part.strip()).split()) < _MIN_CLAUSE_WORDS:
+            pending = part
+        else:
+            merged.append(part)
+    if pending:
+        if merged:
+            merged[-1] = f"{merged[-1]},{pending}"
+        else:
+            merged.append(pending)
+    return merged
 
 
-@lru_cache(maxsize=65_536)
 def split_phrases(text: str) -> tuple[str, ...]:
     """Splits a text into phrases: sentences, semicolon or bullet items, and the clauses of long sentences.
 

@@ -71,6 +71,24 @@ def test_commas_inside_brackets_do_not_split_a_phrase() -> None:
     assert split_phrases(text)[1] == "more words here"
 
 
+def test_a_comma_inside_a_number_does_not_split_a_phrase() -> None:
+    text = "Access to a biobank of more than 9,000 lung cancer patients with matched plasma, and tissue samples too"
+    assert split_phrases(text)[0] == "Access to a biobank of more than 9,000 lung cancer patients with matched plasma"
+
+
+def test_a_dependent_clause_stays_with_the_clause_it_leans_on() -> None:
+    text = "Hospitals that can host a multi-site validation study of our software, which we need for FDA clearance"
+    assert split_phrases(text) == (text,)
+
+
+def test_a_clause_of_one_or_two_words_joins_the_clause_after_it() -> None:
+    text = "We share a research PACS with our partners, and curated, de-identified archives of chest X-ray exams"
+    assert split_phrases(text) == (
+        "We share a research PACS with our partners",
+        "curated, de-identified archives of chest X-ray exams",
+    )
+
+
 def test_empty_text_has_no_phrases() -> None:
     assert split_phrases("") == ()
     assert best_phrase_match((), ("anything",)) is None
