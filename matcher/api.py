@@ -31,7 +31,7 @@ from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
 from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
 from .filters import Filters
 from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
-from .learn import TrainResult, preferred_scorer
+from .learn import LearnedScorer, TrainResult, preferred_scorer
 from .learn import save as save_model
 from .learn import train as train_model
 from .rank import CrossCity, Recommendations, Recommender, harmonic_mean
@@ -449,8 +449,7 @@ class Matcher:
                 self.build()
             indexes = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
             vectors = self._vectors(profiles)  # after a build every text is in the cache: this encodes nothing
-            # A re-ranker trained on this workspace serves only when its card says it beat the weighted scorer.
-            recommender = Recommender(scorer=preferred_scorer(self.workspace.models_dir), encode=self._encode_phrases)
+            recommender = Recommender(scorer=self.learned_scorer, encode=self._encode_phrases)
             recommender.fit(profiles, vectors, self.store.partnerships(), indexes)
             self._catalog = _Catalog(version, profiles, indexes, recommender)
             return self._catalog
@@ -675,7 +674,7 @@ class Matcher:
                 ``cordis_dir``.
         """
         methods = [RecommenderRanker(), *baselines(seed)]
-        learned = preferred_scorer(self.workspace.models_dir)
+        learned = self.learned_scorer
         if learned is not None:
             methods.insert(1, RecommenderRanker(learned, name="matcher (learned)"))
         options: dict[str, Any] = {"max_queries": max_queries, "cross_city": cross_city, "seed": seed}
@@ -735,13 +734,34 @@ class Matcher:
         self._catalog = None  # the next recommendation picks the new model up (or keeps the weighted scorer)
         return result, paths
 
+    @property
+    def learned_scorer(self) -> LearnedScorer | None:
+        """The re-ranker that serves this workspace's recommendations, or None when the weighted scorer does.
+
+        A re-ranker trained here serves only when its card says it beat the weighted scorer, and never on a
+        workspace holding a CORDIS import: a model trained there (before `matcher train` refused it, or before
+        the import) learnt that the texts give the links away, and its measured gain came from that leak.
+
+        Example:
+            >>> Matcher(home).learned_scorer is None        # doctest: +SKIP
+            True
+        """
+        scorer = preferred_scorer(self.workspace.models_dir)
+        if scorer is not None and self._texts_written_from_partnerships():
+            logger.warning("the workspace holds a CORDIS import: its re-ranker is not used, the weighted scorer is")
+            return None
+        return scorer
+
+    def _texts_written_from_partnerships(self) -> bool:
+        return bool((self.store.imports()["kind"] == "cordis").any())
+
     def _refuse_texts_written_from_partnerships(self, consequence: str) -> None:
         """Refuses a split of this workspace's partnerships when its texts were written from them.
 
         A CORDIS import writes each organisation's description from its projects and links every pair of a
         project's participants, so a partnership hidden by a split still stands in both profiles' texts.
         """
-        if (self.store.imports()["kind"] == "cordis").any():
+        if self._texts_written_from_partnerships():
             raise MatcherError(
                 "this workspace holds a CORDIS import: its profile texts are written from the very projects that "
                 f"link its organisations, so hiding partnerships cannot hide them from the texts and {consequence}. "

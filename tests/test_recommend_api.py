@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from matcher.cli import main
 from matcher.embed import SentenceTransformerEncoder
 from matcher.filters import Filters
 from matcher.schema import Profile
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
 
 pytestmark = pytest.mark.slow
 
@@ -216,6 +219,25 @@ def test_training_on_a_cordis_workspace_is_refused_and_writes_no_model(cordis_wo
     with pytest.raises(MatcherError, match="CORDIS import"):
         cordis_workspace.train()
     assert not list(cordis_workspace.workspace.models_dir.glob("*"))
+
+
+def install_winning_reranker(models: Path) -> None:
+    """Copies the packaged demo re-ranker into ``models`` with its card saying that it beat the weighted scorer."""
+    models.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(MODELS / "demo-reranker.joblib", models / "reranker.joblib")
+    card = json.loads((MODELS / "demo-reranker.card.json").read_text(encoding="utf-8"))
+    (models / "reranker.card.json").write_text(json.dumps({**card, "beats_weighted": True}), encoding="utf-8")
+
+
+def test_a_winning_reranker_serves_a_workspace(tmp_path: Path) -> None:
+    matcher = Matcher(tmp_path / "ws")
+    install_winning_reranker(matcher.workspace.models_dir)
+    assert matcher.learned_scorer is not None
+
+
+def test_a_cordis_workspace_never_serves_a_reranker_trained_on_it(cordis_workspace: Matcher) -> None:
+    install_winning_reranker(cordis_workspace.workspace.models_dir)
+    assert cordis_workspace.learned_scorer is None
 
 
 @pytest.mark.slow
