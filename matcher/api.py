@@ -217,11 +217,20 @@ class Matcher:
         home: The workspace folder; default ``$MATCHER_HOME`` or ``./.matcher``.
         encoder: ``minilm`` (default, or ``$MATCHER_ENCODER``), ``minilm-onnx``, a local
             sentence-transformers model folder, or an :class:`~matcher.embed.Encoder` already loaded.
+        progress: Called as ``progress(facet, done, total)`` while a build encodes texts, the catch-up build
+            that a search or recommendation starts after the store changed included (it can take minutes).
     """
 
-    def __init__(self, home: Path | str | None = None, *, encoder: str | Encoder | None = None) -> None:
+    def __init__(
+        self,
+        home: Path | str | None = None,
+        *,
+        encoder: str | Encoder | None = None,
+        progress: BuildProgress | None = None,
+    ) -> None:
         self.home = home
         self.encoder_spec = encoder or os.environ.get("MATCHER_ENCODER", "minilm")
+        self.progress = progress
         self._catalog: _Catalog | None = None
         self._lock = threading.RLock()
 
@@ -352,8 +361,10 @@ class Matcher:
 
         Args:
             full: Rebuild every index from scratch (vectors still come from the cache).
-            progress: Called as ``progress(facet, done, total)`` while texts are encoded.
+            progress: Called as ``progress(facet, done, total)`` while texts are encoded; default the
+                Matcher's own ``progress``.
         """
+        progress = progress or self.progress
         started = time.perf_counter()
         # One build at a time per workspace, across processes (the app's catch-up build and a CLI build).
         with self._lock, FileLock(self.workspace.root / ".build.lock"):

@@ -70,8 +70,26 @@ class _State:
     home: Path | None = None
 
 
-def _matcher() -> Matcher:
-    return Matcher(_State.home)
+class _Bars:
+    """tqdm bars on stderr, one per facet, for the texts a build encodes (none when nothing is encoded)."""
+
+    def __init__(self, disable: bool = False) -> None:
+        self.disable = disable
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, facet: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if facet not in self.bars:
+            self.bars[facet] = tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=self.disable)
+        self.bars[facet].update(done - self.bars[facet].n)
+        if done >= total:  # ends the line before any result is printed
+            self.bars[facet].close()
+
+
+def _matcher(progress: _Bars | None = None) -> Matcher:
+    """The workspace's Matcher; ``progress`` shows the catch-up build a read starts after the store changed."""
+    return Matcher(_State.home, progress=progress)
 
 
 def _echo_json(payload: Any) -> None:
@@ -204,18 +222,7 @@ def build(
     as_json: JsonFlag = False,
 ) -> None:
     """Embed the profiles and bring the search indexes in step with the store (only changes are embedded)."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-
-    def progress(facet: str, done: int, total: int) -> None:
-        if facet not in bars:
-            bars[facet] = tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=as_json)
-        bars[facet].update(done - bars[facet].n)
-
-    report = _matcher().build(full=full, progress=progress)
-    for bar in bars.values():
-        bar.close()
+    report = _matcher(_Bars(disable=as_json)).build(full=full)
     if as_json:
         _echo_json(report.__dict__)
     else:
@@ -239,7 +246,7 @@ def search(
 ) -> None:
     """Free-text search over profiles, with filters applied inside the search."""
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    hits = _matcher().search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
+    hits = _matcher(_Bars()).search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
     if as_json:
         _echo_json({"query": text, "results": [hit.__dict__ for hit in hits]})
     elif not hits:
@@ -289,7 +296,7 @@ def recommend(
 ) -> None:
     """Suggest partners in other cities that fit both ways, with the reasons."""
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    m = _matcher()
+    m = _matcher(_Bars())
     if profile_id is not None and queries is not None:
         raise ValueError("give one organisation ID or --queries FILE, not both")
     if queries is not None:
@@ -329,7 +336,7 @@ def similar(
 ) -> None:
     """Organisations like this one in other cities (peers)."""
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    recs = _matcher().similar(profile_id, k=k, filters=filters)
+    recs = _matcher(_Bars()).similar(profile_id, k=k, filters=filters)
     if as_json:
         _echo_json(recs.to_dict())
     else:

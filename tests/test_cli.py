@@ -193,3 +193,14 @@ def test_user_add_stores_an_account_that_can_sign_in(workspace: Path, tmp_path: 
     assert done.returncode == 0, done.stderr
     user = verify(load_users(users_path(workspace)), "alice", "correct horse")
     assert user is not None and (user.role, user.org_id) == ("startup", "dj-1")
+
+
+@pytest.mark.slow
+def test_a_read_that_must_first_embed_new_profiles_shows_that_progress_on_stderr(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    code, out, err = run(capsys, "search", "linker chemistry", "--k", "1", "--json")
+    assert code == 0 and json.loads(out)["results"][0]["id"] == "dj-1"  # stdout stays clean JSON
+    assert "embedding profile" in err
+    assert "embedding" not in run(capsys, "search", "linker chemistry", "--k", "1")[2]  # nothing left to embed
