@@ -68,7 +68,8 @@ _STOP = _stopwords()
 
 _DEPENDENT = frozenset(
     "which that who whom whose where when while whereas because since although though so as such including "
-    "especially particularly notably suitable ready available with without e.g. i.e.".split()
+    "especially particularly notably ideally preferably mainly mostly primarily typically usually suitable ready "
+    "available with without e.g. i.e.".split()
 )
 """A clause that opens with one of these words leans on the one before it ("..., which we need for our FDA
 clearance"), so it is not quoted on its own."""
