@@ -458,7 +458,7 @@ class Matcher:
                 # Never search an index that no longer matches the store or the model: bring it in step.
                 logger.info("index out of date (%s); updating it", stale)
                 self.build()
-            indexes = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
+            indexes: dict[str, VectorIndex] = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
             vectors = self._vectors(profiles)  # after a build every text is in the cache: this encodes nothing
             recommender = Recommender(scorer=self.learned_scorer, encode=self._encode_phrases)
             recommender.fit(profiles, vectors, self.store.partnerships(), indexes)
@@ -548,11 +548,16 @@ class Matcher:
         """
         _check_k(k)
         catalog = self._current()
-        options = {"include_partners": include_partners, "include_competitors": include_competitors}
         if isinstance(query, str):
             self._require(catalog, query)
             return catalog.recommender.recommend(
-                query, k, filters, exclude=self.dismissed(query), cross_city=cross_city, **options
+                query,
+                k,
+                filters,
+                exclude=self.dismissed(query),
+                cross_city=cross_city,
+                include_partners=include_partners,
+                include_competitors=include_competitors,
             )
         return catalog.recommender.recommend(
             query,
@@ -561,7 +566,8 @@ class Matcher:
             query_vectors=self._profile_vectors(query),
             exclude=self.dismissed(query.id) if query.id else (),
             cross_city=cross_city,
-            **options,
+            include_partners=include_partners,
+            include_competitors=include_competitors,
         )
 
     def recommend_many(

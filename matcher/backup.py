@@ -211,7 +211,7 @@ def backup(workspace_root: Path | str, target: Path | str) -> Path:
         staging = Path(tmp) / "workspace"
         staging.mkdir()
         _snapshot(root, staging)
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": BACKUP_FORMAT,
             "version": BACKUP_VERSION,
             "created_at": _now(),

@@ -205,7 +205,7 @@ def best_phrase_match(left: Sequence[str], right: Sequence[str], *, encode: Enco
         floor = 1e-9
     i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
     best = float(similarity[i, j])
-    return PhraseMatch(left[i], right[j], best) if best >= floor else None
+    return PhraseMatch(left[int(i)], right[int(j)], best) if best >= floor else None
 
 
 def _quote(phrase: str) -> str:

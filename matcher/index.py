@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import faiss
 import numpy as np
@@ -355,7 +355,8 @@ class _State:
             return self.buffer[:n]  # type: ignore[index]
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        storage = faiss.downcast_index(self.hnsw.storage)
+        # An IndexHNSWFlat keeps its vectors in an IndexFlat; downcast_index returns that concrete class.
+        storage = cast(faiss.IndexFlat, faiss.downcast_index(self.hnsw.storage))
         return faiss.rev_swig_ptr(storage.get_xb(), n * self.dim).reshape(n, self.dim)
 
     def changed(self) -> None:
@@ -633,15 +634,15 @@ class VectorIndex:
     def _hnsw_search(
         self, state: _State, queries: np.ndarray, m: int, slot_mask: np.ndarray | None, n_allowed: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        params = faiss.SearchParametersHNSW()
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss' stubs
         ef = max(self.ef_search, m)
         if slot_mask is not None:
-            params.sel = faiss.IDSelectorBitmap(np.packbits(slot_mask, bitorder="little"))
+            params.sel = _bitmap_selector(np.packbits(slot_mask, bitorder="little"))
             # Nodes outside the filter still fill the beam: widen it as the allowed share shrinks. 1/sqrt(share)
             # kept recall@10 >= 0.96 down to a 2% share in bench/bench_search.py; 1/share cost 10x more.
             ef = math.ceil(ef / math.sqrt(n_allowed / len(state.idmap)))
         elif state.idmap.n_dead:
-            params.sel = faiss.IDSelectorBitmap(state.bitmap())
+            params.sel = _bitmap_selector(state.bitmap())
         params.efSearch = ef
         scores, slots = state.hnsw.search(queries, m, params=params)  # type: ignore[union-attr]
         if slots[:, -1].min() < 0:
@@ -757,6 +758,7 @@ class VectorIndex:
             version.mkdir()
             try:
                 if state.kind == "hnsw":
+                    assert state.hnsw is not None  # an "hnsw" state always holds its graph
                     faiss.write_index(state.hnsw, str(version / _HNSW_FILE))
                 else:
                     np.save(version / _VECTORS_FILE, state.vectors)
@@ -805,7 +807,8 @@ class VectorIndex:
         idmap = IdMap(json.loads((version / _IDS).read_text(encoding="utf-8")))
         dim = int(manifest["dimension"])
         if manifest["index_type"] == "hnsw":
-            hnsw = faiss.read_index(str(version / _HNSW_FILE))
+            # save() wrote this file from an IndexHNSWFlat, and read_index returns the concrete class it reads.
+            hnsw = cast(faiss.IndexHNSWFlat, faiss.read_index(str(version / _HNSW_FILE)))
             hnsw.hnsw.efSearch = index.ef_search
             state = _State("hnsw", dim, idmap, None, hnsw)
         else:
@@ -899,6 +902,13 @@ def _exact_search(
     return out_slots, out_scores
 
 
+def _bitmap_selector(bitmap: np.ndarray) -> faiss.IDSelectorBitmap:
+    """A FAISS selector of the slots whose bit is set in ``bitmap`` (``np.packbits``, little bit order)."""
+    # faiss' Python wrapper also takes the array alone (and keeps it alive with the selector); the stubs know
+    # only the (n, pointer) form of the C++ constructor.
+    return faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg, arg-type]
+
+
 def _scan(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Inner products of one query with every row of a C-contiguous matrix, on one thread.
 
@@ -907,7 +917,7 @@ def _scan(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     kernel on one thread took about 1.4 ms (bench/RESULTS.md). Concurrent searches also run side by side.
     """
     out = np.empty(len(vectors), dtype=np.float32)
-    faiss.fvec_inner_products_ny(
+    faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]  # missing from faiss' stubs
         faiss.swig_ptr(out), faiss.swig_ptr(query), faiss.swig_ptr(vectors), vectors.shape[1], len(vectors)
     )
     return out

@@ -390,7 +390,7 @@ class TrainResult:
     """
 
     scorer: LearnedScorer
-    evaluation: EvaluationResult | None
+    evaluation: EvaluationResult
     card: dict[str, Any]
 
     @property

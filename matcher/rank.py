@@ -537,7 +537,9 @@ class Recommender:
         self.lexical_ = LexicalIndex().fit(profiles)
         edges = partnerships if partnerships is not None else pd.DataFrame(columns=list(PARTNERSHIP_COLUMNS))
         self.graph_ = PartnerGraph().fit(ids, edges)
-        self.searchers_ = {facet: FacetSearcher(self._index(facet, indexes), self.row_of_) for facet in FACETS}
+        self.searchers_: dict[str, FacetSearcher] = {
+            facet: FacetSearcher(self._index(facet, indexes), self.row_of_) for facet in FACETS
+        }
         self.phrase_encoder_ = PhraseEncoder(self.encode) if self.encode is not None else None
         logger.info("recommender fitted: %d profiles, %d partnerships", n, self.graph_.n_edges)
         return self
@@ -592,6 +594,7 @@ class Recommender:
             profile, row = query, self.row_of_.get(query.id, -1)
         else:
             raise TypeError(f"query must be an id or a Profile, got {type(query).__name__}")
+        vectors: dict[str, np.ndarray]
         if query_vectors is not None:
             vectors = {}
             for facet in FACETS:
@@ -1086,7 +1089,7 @@ class Recommender:
         query: _Query,
         scored: _Scored,
         picked: np.ndarray,
-        channels: list[tuple[str, ...]],
+        channels: Sequence[tuple[str, ...]],
         peers: np.ndarray,
         mode: str,
         explain: bool,

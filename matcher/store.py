@@ -435,7 +435,9 @@ class Store:
                 )
             except sa.exc.IntegrityError as clash:  # another process created it between the check and the insert
                 raise StoreError(f"there is already a shortlist named {name.strip()!r}") from clash
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # a single-row INSERT always reports the key it created
+            return int(key[0])
 
     def shortlists(self) -> pd.DataFrame:
         """Every shortlist with its number of entries, newest first."""
@@ -506,7 +508,9 @@ class Store:
             result = conn.execute(
                 notes_table.insert().values(profile_id=profile_id, author=author, text=text, created_at=_now())
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # a single-row INSERT always reports the key it created
+            return int(key[0])
 
     def notes(self, profile_id: str | None = None) -> pd.DataFrame:
         """Notes (all, or about one organisation), newest first."""
@@ -528,7 +532,7 @@ class Store:
             def count(table: sa.Table) -> int:
                 return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
-            by = {
+            by: dict[str, dict[str, int]] = {
                 name: dict(
                     conn.execute(
                         sa.select(profiles_table.c[name], sa.func.count()).group_by(profiles_table.c[name])
