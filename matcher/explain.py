@@ -41,7 +41,7 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 """Texts in, L2-normalised float32 rows out (an encoder's ``encode`` method)."""
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|[;\n\u2022\u00b7]+|\s+[-\u2013\u2014]\s+")
-_LEADING_MARKS = re.compile(r"^(?:[-*\u2022]\s*)?(?:(?:and|or|plus|as well as)\s+)?", re.IGNORECASE)
+_LEADING_MARKS = re.compile(r"^(?:[-*\u2022]\s*)?(?:(?:and then|and|or|plus|as well as|then)\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"[\w][\w+\-/]*", re.UNICODE)
 _LONG_PHRASE = 14
 """A sentence longer than this many words is split at its commas."""

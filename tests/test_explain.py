@@ -89,6 +89,11 @@ def test_a_clause_of_one_or_two_words_joins_the_clause_after_it() -> None:
     )
 
 
+def test_a_clause_is_quoted_without_its_leading_then() -> None:
+    text = "GMP bioconjugation in a high-potency suite for our ADC, then sterile vial filling and lyophilisation"
+    assert split_phrases(text)[1] == "sterile vial filling and lyophilisation"
+
+
 def test_empty_text_has_no_phrases() -> None:
     assert split_phrases("") == ()
     assert best_phrase_match((), ("anything",)) is None
