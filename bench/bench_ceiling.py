@@ -244,8 +244,9 @@ workspace's history does not close the gap: the history does not say which side 
 it lowers the ceiling. Tuning on the links where one side met a need of the other, i.e. what directed feedback
 ("their offer met our need") would give, raises it: by 0.03 at n = 1,000 (565 pairs), from 0.449 to 0.566 at
 n = 5,000 (2,885 pairs, 457 s of tuning); the more such pairs, the larger the gain, but not to 0.9 at these sizes.
-Also measured on 2026-11-29 and not kept: TF-IDF (word or character n-gram) cosine added to the phrase cosine (catalogue top-1 29% either way);
-votes through history phrase pairs added to the need match (0.70 at best, down to 0.33).
+Also measured on 2026-11-29 and not kept: TF-IDF (word or character n-gram) cosine added
+to the phrase cosine (catalogue top-1 29% either way); votes through history phrase pairs added to the need match
+(0.70 at best, down to 0.33).
 """
 
 
