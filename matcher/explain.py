@@ -47,8 +47,13 @@ _LONG_PHRASE = 14
 """A sentence longer than this many words is split at its commas."""
 _QUOTE_CHARS = 90
 """Longest quote shown; longer phrases are cut at a word boundary."""
-_MIN_PHRASE_SIMILARITY = 0.2
-"""Below this embedding similarity a phrase pair is no evidence and is not quoted."""
+_MIN_PHRASE_SIMILARITY = 0.3
+"""Below this embedding similarity a phrase pair is no evidence and is not quoted: in the demo's top-ten lists the
+pairs under 0.3 read as unrelated ("Mine water heat projects" for "Battery suppliers", 0.20)."""
+_CLEAR_PHRASE_SIMILARITY = 0.38
+"""From this embedding similarity up a quoted offer "meets" the need, below it "may meet" it. The demo's 32 planted
+providers meet their seeker's need at 0.40 to 0.81 ("Flight-proven 6U and 12U CubeSat platforms" for "a proven
+small-satellite platform": 0.40); half the quotes in its top-ten lists are under 0.33."""
 _STRONG_TYPE_FIT = 0.7
 """A role pair is named as a reason only from this fit up (the table's default is lower)."""
 _STRONG_PEERS = 0.3
@@ -188,7 +193,7 @@ class PhraseEncoder:
 def best_phrase_match(left: Sequence[str], right: Sequence[str], *, encode: Encode | None = None) -> PhraseMatch | None:
     """The pair (one phrase of ``left``, one of ``right``) that matches best, or None if nothing matches.
 
-    With ``encode``, similarity is the cosine of phrase embeddings and pairs below 0.2 do not count; without
+    With ``encode``, similarity is the cosine of phrase embeddings and pairs below 0.3 do not count; without
     it, the cosine of the two phrases' sets of content words (stop words dropped, plurals folded).
     """
     if not left or not right:
@@ -206,6 +211,11 @@ def best_phrase_match(left: Sequence[str], right: Sequence[str], *, encode: Enco
     i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
     best = float(similarity[i, j])
     return PhraseMatch(left[int(i)], right[int(j)], best) if best >= floor else None
+
+
+def _meets(match: PhraseMatch, encode: Encode | None) -> str:
+    """ "meets" for a clear embedding match, "may meet" for a loose one (word overlap has no such scale)."""
+    return "meets" if encode is None or match.similarity >= _CLEAR_PHRASE_SIMILARITY else "may meet"
 
 
 def _quote(phrase: str) -> str:
@@ -276,13 +286,15 @@ def explain_pair(
     if mode == "partner":
         need = best_phrase_match(split_phrases(candidate.offers), split_phrases(query.seeks), encode=encode)
         if need is not None:
+            meets = _meets(need, encode)
             ranked.append(
-                (weight("need_match"), f"Their offer {_quote(need.left)} meets your need {_quote(need.right)}.")
+                (weight("need_match"), f"Their offer {_quote(need.left)} {meets} your need {_quote(need.right)}.")
             )
         offer = best_phrase_match(split_phrases(query.offers), split_phrases(candidate.seeks), encode=encode)
         if offer is not None:
+            meets = _meets(offer, encode)
             ranked.append(
-                (weight("offer_match"), f"Your offer {_quote(offer.left)} meets their need {_quote(offer.right)}.")
+                (weight("offer_match"), f"Your offer {_quote(offer.left)} {meets} their need {_quote(offer.right)}.")
             )
     else:
         same = best_phrase_match(split_phrases(candidate.offers), split_phrases(query.offers), encode=encode)

@@ -68,8 +68,8 @@ FEATURE_NAMES: tuple[str, ...] = (
 """Columns of the frame :func:`pair_features` returns, in order; each is in [0, 1]."""
 
 FEATURE_LABELS: dict[str, str] = {
-    "need_match": "their offer meets your need",
-    "offer_match": "your offer meets their need",
+    "need_match": "their offers for your needs",
+    "offer_match": "your offers for their needs",
     "need_profile_match": "they are what you seek",
     "offer_profile_match": "you are what they seek",
     "profile_similarity": "similar profiles",

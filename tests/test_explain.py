@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -152,6 +152,28 @@ def test_reasons_quote_their_offer_and_your_need_and_the_reverse() -> None:
     assert reasons[1].startswith('Your offer "Co-development rights in Asia" meets their need "Antibody-drug')
 
 
+def at_cosine(similarity: float) -> Callable[[Sequence[str]], np.ndarray]:
+    """An encoder for one phrase a side: the second phrase's unit vector is at ``similarity`` to the first's."""
+    return lambda phrases: np.array([[1.0, 0.0], [similarity, np.sqrt(1.0 - similarity**2)]])
+
+
+NEEDS_A_FAB = Profile(id="q", name="Chip Startup", org_type="startup", city="Calgary", country="CA", seeks="a fab")
+HAS_A_LINE = Profile(id="c", name="Pilot Fab", org_type="company", city="Dortmund", country="DE", offers="a line")
+
+
+@pytest.mark.parametrize(
+    ("similarity", "verb"), [(0.6, "meets"), (0.38, "meets"), (0.37, "may meet"), (0.3, "may meet")]
+)
+def test_an_embedding_match_is_worded_by_its_strength(similarity: float, verb: str) -> None:
+    reasons = explain_pair(NEEDS_A_FAB, HAS_A_LINE, {}, {}, encode=at_cosine(similarity))
+    assert reasons[0] == f'Their offer "a line" {verb} your need "a fab".'
+
+
+def test_an_embedding_match_below_the_floor_is_not_quoted() -> None:
+    reasons = explain_pair(NEEDS_A_FAB, HAS_A_LINE, {}, {}, encode=at_cosine(0.29))
+    assert not any("your need" in reason for reason in reasons)
+
+
 def test_reasons_are_ordered_by_contribution() -> None:
     reasons = explain_pair(STARTUP, CDMO, {}, {"need_match": 0.01, "offer_match": 0.3})
     assert reasons[0].startswith("Your offer")
@@ -186,7 +208,7 @@ def test_shared_partners_are_named_and_peers_only_when_the_signal_is_strong() ->
 
 def test_the_last_reason_lists_the_largest_contributions() -> None:
     reasons = explain_pair(STARTUP, CDMO, {}, {"need_match": 0.25, "sector_overlap": 0.05, "size_fit": 0.001})
-    assert reasons[-1] == "Score contributions: their offer meets your need 0.25, shared sectors 0.05."
+    assert reasons[-1] == "Score contributions: their offers for your needs 0.25, shared sectors 0.05."
 
 
 def test_peer_mode_compares_offers_with_offers() -> None:
