@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
@@ -634,16 +635,16 @@ class VectorIndex:
     def _hnsw_search(
         self, state: _State, queries: np.ndarray, m: int, slot_mask: np.ndarray | None, n_allowed: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss' stubs
         ef = max(self.ef_search, m)
         if slot_mask is not None:
-            params.sel = _bitmap_selector(np.packbits(slot_mask, bitorder="little"))
             # Nodes outside the filter still fill the beam: widen it as the allowed share shrinks. 1/sqrt(share)
             # kept recall@10 >= 0.96 down to a 2% share in bench/bench_search.py; 1/share cost 10x more.
             ef = math.ceil(ef / math.sqrt(n_allowed / len(state.idmap)))
+            params = _search_params(ef, _bitmap_selector(np.packbits(slot_mask, bitorder="little")))
         elif state.idmap.n_dead:
-            params.sel = _bitmap_selector(state.bitmap())
-        params.efSearch = ef
+            params = _search_params(ef, _bitmap_selector(state.bitmap()))
+        else:
+            params = _plain_search_params(ef)
         scores, slots = state.hnsw.search(queries, m, params=params)  # type: ignore[union-attr]
         if slots[:, -1].min() < 0:
             # The graph walk found fewer than m allowed nodes: answer those queries exactly.
@@ -902,6 +903,22 @@ def _exact_search(
     return out_slots, out_scores
 
 
+def _search_params(ef: int, selector: faiss.IDSelector | None = None) -> Any:
+    """HNSW search parameters: the beam width, and the selector of the slots a walk may return."""
+    params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss' stubs
+    params.efSearch = ef
+    if selector is not None:
+        params.sel = selector
+    return params
+
+
+@lru_cache(maxsize=64)
+def _plain_search_params(ef: int) -> Any:
+    """Unfiltered parameters, made once per beam width: FAISS only reads them, and making them anew cost 15-20
+    microseconds a query, a sixth of the wrapper's own time (profiled at 100,000, bench/RESULTS.md)."""
+    return _search_params(ef)
+
+
 def _bitmap_selector(bitmap: np.ndarray) -> faiss.IDSelectorBitmap:
     """A FAISS selector of the slots whose bit is set in ``bitmap`` (``np.packbits``, little bit order)."""
     # faiss' Python wrapper also takes the array alone (and keeps it alive with the selector); the stubs know
@@ -935,8 +952,9 @@ def _as_vectors(array: np.ndarray, *, dim: int | None, what: str, single_ok: boo
         raise ValueError(f"{what} must be floating point, got {array.dtype}")
     array = np.ascontiguousarray(array, dtype=np.float32)
     norms = np.einsum("ij,ij->i", array, array)
-    bad = np.flatnonzero(~(np.abs(norms - 1.0) <= 2 * _NORM_TOLERANCE))
-    if len(bad):
+    unit = np.abs(norms - 1.0) <= 2 * _NORM_TOLERANCE  # False for NaN too
+    if not unit.all():
+        bad = np.flatnonzero(~unit)
         raise ValueError(
             f"{what} must be finite and L2-normalised (cosine = inner product); row {int(bad[0])} has squared "
             f"norm {float(norms[bad[0]]):.4g}"
