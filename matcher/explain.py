@@ -119,6 +119,7 @@ def _clauses(sentence: str) -> list[str]:
     return merged
 
 
+@lru_cache(maxsize=65_536)
 def split_phrases(text: str) -> tuple[str, ...]:
     """Splits a text into phrases: sentences, semicolon or bullet items, and the clauses of long sentences.
 
