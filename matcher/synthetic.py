@@ -1619,9 +1619,13 @@ class _Rules(NamedTuple):
 
     def blocked(self, focus: np.ndarray, offer: np.ndarray, need: np.ndarray) -> np.ndarray:
         """Whether holding ``offer`` with ``need`` breaks the rules (element-wise, broadcast)."""
-        c = len(CATALOGUE)
-        key = (focus * c + np.minimum(offer, need)) * c + np.maximum(offer, need)
-        return ~self.allowed[focus, offer, need] | _isin_sorted(key, self.reserved)
+        return ~self.allowed[focus, offer, need] | _isin_sorted(_exchange_key(focus, offer, need), self.reserved)
+
+
+def _exchange_key(focus: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """One key per focus and unordered pair of capabilities, as :attr:`_Rules.reserved` holds them."""
+    c = len(CATALOGUE)
+    return (focus * c + np.minimum(x, y)) * c + np.maximum(x, y)
 
 
 def _orientation(rng: np.random.Generator) -> np.ndarray:
@@ -1790,7 +1794,7 @@ def _plant_pairs(rng: np.random.Generator, orgs: dict[str, np.ndarray], share: f
         The rules; ``a``, ``b``, ``x``, ``y`` per pair (``a`` offers ``x``, which ``b`` needs; ``b`` offers
         ``y``, which ``a`` needs); the needs are not in ``orgs`` yet.
     """
-    n, c = len(orgs["primary"]), len(CATALOGUE)
+    n = len(orgs["primary"])
     focus, city = orgs["focus"], orgs["city"]
     alliance = city < len(ALLIANCE_CITIES)
     pool = np.flatnonzero(alliance & (rng.random(n) * max(alliance.mean(), 1e-9) < share))
@@ -1801,7 +1805,7 @@ def _plant_pairs(rng: np.random.Generator, orgs: dict[str, np.ndarray], share: f
         order = pool[np.lexsort((rng.random(len(pool)), focus[pool]))]
         a, b = order[0 : len(order) - 1 : 2], order[1::2]
         x, y = _exchange(orgs, a, b), _exchange(orgs, b, a)
-        key = (focus[a] * c + np.minimum(x, y)) * c + np.maximum(x, y)
+        key = _exchange_key(focus[a], x, y)
         ok = (focus[a] == focus[b]) & (city[a] != city[b]) & (x >= 0) & (y >= 0) & ~_isin_sorted(key, reserved)
         kept = np.flatnonzero(ok)
         kept = kept[np.unique(key[kept], return_index=True)[1]]  # one pair per exchange
