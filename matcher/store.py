@@ -157,6 +157,13 @@ class StoreError(RuntimeError):
     """The store cannot be used as asked (a newer schema, a missing profile, a bad label)."""
 
 
+def _inserted_key(result: sa.CursorResult[Any]) -> int:
+    """The primary key a single-row INSERT created (it always reports one)."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -435,9 +442,7 @@ class Store:
                 )
             except sa.exc.IntegrityError as clash:  # another process created it between the check and the insert
                 raise StoreError(f"there is already a shortlist named {name.strip()!r}") from clash
-            key = result.inserted_primary_key
-            assert key is not None  # a single-row INSERT always reports the key it created
-            return int(key[0])
+            return _inserted_key(result)
 
     def shortlists(self) -> pd.DataFrame:
         """Every shortlist with its number of entries, newest first."""
@@ -508,9 +513,7 @@ class Store:
             result = conn.execute(
                 notes_table.insert().values(profile_id=profile_id, author=author, text=text, created_at=_now())
             )
-            key = result.inserted_primary_key
-            assert key is not None  # a single-row INSERT always reports the key it created
-            return int(key[0])
+            return _inserted_key(result)
 
     def notes(self, profile_id: str | None = None) -> pd.DataFrame:
         """Notes (all, or about one organisation), newest first."""
