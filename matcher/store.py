@@ -35,8 +35,10 @@ __all__ = ["FEEDBACK_LABELS", "SCHEMA_VERSION", "SHORTLIST_STAGES", "Store", "St
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-"""Bumped whenever the tables change; a store written by a newer version is refused, not misread."""
+SCHEMA_VERSION = 2
+"""Bumped whenever the tables change; a store written by a newer version is refused, not misread, and an older one
+is upgraded when opened. 2: a partnership is keyed by its unordered pair and kind (1 also keyed the direction and
+the year, so a re-import that added a year stored the pair twice)."""
 
 FEEDBACK_LABELS: tuple[str, ...] = ("relevant", "not_relevant", "contacted", "meeting", "agreement")
 SHORTLIST_STAGES: tuple[str, ...] = ("new", "contacted", "meeting", "agreement")
@@ -81,14 +83,14 @@ partnerships_table = sa.Table(
     sa.Column("year", sa.Integer),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
 )
-# NULL years are distinct in a plain UNIQUE constraint; the expression makes re-imports idempotent.
+# One partnership per unordered pair and kind: B-A is A-B (as validation treats it), and the year is an attribute
+# that a re-import fills in or corrects, not part of the identity. Must match _pair_key.
 _partnership_key = (
-    partnerships_table.c.source_id,
-    partnerships_table.c.target_id,
+    sa.func.min(partnerships_table.c.source_id, partnerships_table.c.target_id),
+    sa.func.max(partnerships_table.c.source_id, partnerships_table.c.target_id),
     partnerships_table.c.kind,
-    sa.func.coalesce(partnerships_table.c.year, sa.literal_column("0")),
 )
-sa.Index("uq_partnership", *_partnership_key, unique=True)
+_partnership_index = sa.Index("uq_partnership_pair", *_partnership_key, unique=True)
 
 feedback_table = sa.Table(
     "feedback",
@@ -182,6 +184,97 @@ def _none_if_missing(value: Any) -> Any:
     return None if value is None or (not isinstance(value, (tuple, list, str)) and pd.isna(value)) else value
 
 
+def _pair_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What identifies a partnership, as the unique index does: the unordered pair and the kind."""
+    return min(row["source_id"], row["target_id"]), max(row["source_id"], row["target_id"]), row["kind"]
+
+
+def _merge_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One partnership from several rows of the same pair and kind.
+
+    The earliest known year wins, since ``year`` is when the two started working together; the row giving it (the
+    first one on a tie) gives the direction, and every distinct note is kept, earliest first.
+    """
+    ordered = sorted(rows, key=lambda row: (row["year"] is None, row["year"] or 0))
+    merged = dict(ordered[0])
+    merged["note"] = "; ".join(dict.fromkeys(row["note"] for row in ordered if row["note"]))
+    return merged
+
+
+def _merge_duplicate_partnerships(conn: Connection) -> int:
+    """Merges the rows that schema 1 kept apart (the same pair and kind in another direction or year) into one.
+
+    Returns:
+        How many rows were merged away.
+    """
+    t = partnerships_table
+    shared = sa.select(*_partnership_key).group_by(*_partnership_key).having(sa.func.count() > 1)
+    query = sa.select(t).where(sa.tuple_(*_partnership_key).in_(shared)).order_by(t.c.id)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for found in conn.execute(query).mappings():
+        row = dict(found)
+        groups.setdefault(_pair_key(row), []).append(row)
+    notes: list[dict[str, Any]] = []
+    gone: list[dict[str, Any]] = []
+    for rows in groups.values():
+        kept = _merge_rows(rows)
+        # The kept row is the earliest dated one, so only its note changes.
+        notes.append({"kept": kept["id"], "merged_note": kept["note"]})
+        gone.extend({"gone": row["id"]} for row in rows if row["id"] != kept["id"])
+    if gone:
+        # executemany: a store can hold more duplicates than SQLite takes bound parameters in one IN list.
+        conn.execute(t.update().where(t.c.id == sa.bindparam("kept")).values(note=sa.bindparam("merged_note")), notes)
+        conn.execute(t.delete().where(t.c.id == sa.bindparam("gone")), gone)
+    return len(gone)
+
+
+def _stored_differences(
+    conn: Connection, records: Sequence[Mapping[str, Any]]
+) -> dict[int, tuple[int, str, int | None]]:
+    """The stored partnerships that ``records`` change beyond the note: reverse, or give another year.
+
+    Returns:
+        The stored ``(id, source_id, year)`` by position in ``records``, for those rows only.
+    """
+    t = partnerships_table
+    if conn.execute(sa.select(t.c.id).limit(1)).first() is None:
+        return {}  # a first import: nothing to compare, and the query below would still read every row given
+    # One JSON parameter carries every row however many there are (SQLite caps the number of bound parameters).
+    given = json.dumps([[*_pair_key(record), record["source_id"], record["year"]] for record in records])
+    wanted = sa.func.json_each(given).table_valued("key", "value")
+    low, high, kind, source_id, year = (sa.func.json_extract(wanted.c.value, f"$[{i}]") for i in range(5))
+    query = (
+        sa.select(wanted.c.key, t.c.id, t.c.source_id, t.c.year)
+        .select_from(wanted)
+        .join(t, (_partnership_key[0] == low) & (_partnership_key[1] == high) & (t.c.kind == kind))
+        .where((t.c.source_id != source_id) | (year.is_not(None) & t.c.year.is_distinct_from(year)))
+    )
+    return {int(index): (row_id, source, stored_year) for index, row_id, source, stored_year in conn.execute(query)}
+
+
+def _log_year_changes(records: Sequence[Mapping[str, Any]], stored: Mapping[int, tuple[int, str, int | None]]) -> None:
+    """Says which stored years an import filled in, and which it changed (see :func:`_stored_differences`)."""
+    filled = 0
+    changed = []
+    for index, (_, _, was) in stored.items():
+        record = records[index]
+        if record["year"] is None or record["year"] == was:  # only the direction differs
+            continue
+        if was is None:
+            filled += 1
+        else:
+            changed.append(f"{record['source_id']}–{record['target_id']} {record['kind']} {was} -> {record['year']}")
+    if filled:
+        logger.info("filled in the year of %d stored partnerships", filled)
+    if changed:
+        logger.warning(
+            "changed the year of %d stored partnerships to the imported one (the latest import wins): %s%s",
+            len(changed),
+            ", ".join(changed[:5]),
+            ", ..." if len(changed) > 5 else "",
+        )
+
+
 def _profile_record(row: Mapping[str, Any], source: str | None, now: str) -> dict[str, Any]:
     profile = Profile.from_mapping(row)
     record = profile.to_dict()
@@ -220,6 +313,24 @@ class Store:
                     f"{self.path} was written by a newer Innopolis Matcher (schema {version}, this one reads "
                     f"{SCHEMA_VERSION}); upgrade innopolis-matcher to open it."
                 )
+            elif int(version) < SCHEMA_VERSION:
+                self._upgrade(conn, version)
+
+    def _upgrade(self, conn: Connection, version: str) -> None:
+        """Brings a store of an older schema up to :data:`SCHEMA_VERSION`, in the caller's transaction."""
+        # Claiming the new version first takes SQLite's write lock: another process opening the store meanwhile
+        # waits here, then finds the version claimed and leaves the upgrade to this one.
+        claimed = conn.execute(
+            meta_table.update()
+            .where((meta_table.c.key == "schema_version") & (meta_table.c.value == version))
+            .values(value=str(SCHEMA_VERSION))
+        ).rowcount
+        if not claimed:
+            return
+        merged = _merge_duplicate_partnerships(conn)
+        conn.execute(sa.text("DROP INDEX IF EXISTS uq_partnership"))
+        _partnership_index.create(conn, checkfirst=True)
+        logger.info("upgraded %s to schema %d: merged %d duplicate partnerships", self.path, SCHEMA_VERSION, merged)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -340,29 +451,60 @@ class Store:
     # Partnerships -------------------------------------------------------------------------------------------
 
     def add_partnerships(self, frame: pd.DataFrame, *, conn: Connection | None = None) -> int:
-        """Adds partnerships; a row equal to a stored one (same pair, kind and year) updates its note only.
+        """Adds partnerships, or updates stored ones: there is one partnership per unordered pair and kind.
+
+        A row for a stored pair and kind, in either direction, updates it; the latest import wins, as profiles are
+        updated by id. Its year fills in a missing one or replaces a different one (logged as a warning), while an
+        empty year keeps the stored one; its note and direction replace the stored ones. Rows of ``frame`` for the
+        same pair and kind become one partnership with the earliest year (``year`` is when the two started working
+        together), its direction, and all their distinct notes.
 
         Returns:
-            How many rows were written (inserted or updated).
+            How many rows of ``frame`` were taken in: inserted, updating a stored partnership, or merged with
+            another row of the same pair and kind.
         """
         if frame.empty:
             return 0
-        records = [
-            {
+        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for row in frame.to_dict("records"):
+            record = {
                 "source_id": str(row["source_id"]),
                 "target_id": str(row["target_id"]),
                 "kind": _none_if_missing(row.get("kind")) or "other",
                 "year": None if _none_if_missing(row.get("year")) is None else int(row["year"]),
                 "note": _none_if_missing(row.get("note")) or "",
             }
-            for row in frame.to_dict("records")
-        ]
-        stmt = sqlite_insert(partnerships_table)
-        stmt = stmt.on_conflict_do_update(index_elements=list(_partnership_key), set_={"note": stmt.excluded.note})
+            groups.setdefault(_pair_key(record), []).append(record)
+        # Merged here: within one statement, SQLite's upsert would let the last row win instead of the earliest year.
+        records = [rows[0] if len(rows) == 1 else _merge_rows(rows) for rows in groups.values()]
+        if len(records) < len(frame):
+            logger.info("merged %d rows into others of the same pair and kind", len(frame) - len(records))
+        t = partnerships_table
+        stmt = sqlite_insert(t)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(_partnership_key),
+            set_={
+                # A row without a year says nothing about it: keep the stored year rather than erase it.
+                "year": sa.func.coalesce(stmt.excluded.year, t.c.year),
+                "note": stmt.excluded.note,
+            },
+        )
         with self._joined(conn) as c:
+            stored = _stored_differences(c, records)  # before the upsert overwrites what the log reports
             c.execute(stmt, records)
+            # Reversed pairs apart: setting the direction in the upsert would rewrite three indexes for every row.
+            reversed_pairs = [
+                {"kept": row_id, "new_source": records[index]["source_id"], "new_target": records[index]["target_id"]}
+                for index, (row_id, source_id, _) in stored.items()
+                if source_id != records[index]["source_id"]
+            ]
+            if reversed_pairs:
+                update = t.update().where(t.c.id == sa.bindparam("kept"))
+                update = update.values(source_id=sa.bindparam("new_source"), target_id=sa.bindparam("new_target"))
+                c.execute(update, reversed_pairs)
             self._bump_version(c)
-        return len(records)
+        _log_year_changes(records, stored)
+        return len(frame)
 
     def partnerships(self, ids: Collection[str] | None = None) -> pd.DataFrame:
         """Returns partnerships (all, or those touching ``ids``) with :data:`PARTNERSHIP_COLUMNS`."""

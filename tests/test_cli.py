@@ -69,6 +69,17 @@ def test_partnerships_need_both_ends_in_the_store(
     assert json.loads(run(capsys, "stats", "--json")[1])["partnerships"] == 1
 
 
+def test_reimporting_partnerships_with_a_year_column_added_fills_in_the_years(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    run(capsys, "import", "partnerships", str(write(tmp_path / "e.csv", "source_id,target_id,kind\ndj-1,ma-1,MoU\n")))
+    dated = write(tmp_path / "e.csv", "source_id,target_id,kind,year\ndj-1,ma-1,MoU,2023\n")
+    assert run(capsys, "import", "partnerships", str(dated))[0] == 0
+    shown = json.loads(run(capsys, "show", "dj-1", "--json")[1])
+    assert [(p["target_id"], p["year"]) for p in shown["partnerships"]] == [("ma-1", 2023)]
+
+
 def test_list_filters_by_country_name(workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
     code, out, _ = run(capsys, "list", "--country", "Spain", "--json")

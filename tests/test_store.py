@@ -71,6 +71,96 @@ def test_partnerships_are_idempotent_even_without_a_year(store: Store) -> None:
     assert got.loc[0, "note"] == "updated"
 
 
+def edge(source_id: str = "dj-1", target_id: str = "ma-1", **values: object) -> dict[str, object]:
+    return {"source_id": source_id, "target_id": target_id, "kind": "mou", "year": None, "note": "", **values}
+
+
+def stored_edges(store: Store) -> list[list[object]]:
+    """The stored partnerships as [source_id, target_id, kind, year, note] rows, years as plain ints or None."""
+    frame = store.partnerships().astype(object)
+    return frame.where(frame.notna(), None).values.tolist()
+
+
+def test_reimport_with_a_year_added_fills_in_the_year(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge()]))
+    store.add_partnerships(pd.DataFrame([edge(year=2019)]))
+    assert stored_edges(store) == [["dj-1", "ma-1", "mou", 2019, ""]]
+
+
+def test_reimport_with_a_different_year_corrects_the_stored_year(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge(year=2017)]))
+    store.add_partnerships(pd.DataFrame([edge(year=2019)]))
+    assert stored_edges(store) == [["dj-1", "ma-1", "mou", 2019, ""]]
+
+
+def test_reimport_without_years_keeps_the_stored_years(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge(year=2019, note="first")]))
+    store.add_partnerships(pd.DataFrame([edge(note="second")]))
+    assert stored_edges(store) == [["dj-1", "ma-1", "mou", 2019, "second"]]
+
+
+def test_the_reversed_pair_is_the_same_partnership(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge(year=2019)]))
+    store.add_partnerships(pd.DataFrame([edge("ma-1", "dj-1", year=2019)]))
+    assert len(store.partnerships()) == 1
+
+
+def test_a_reimport_of_the_reversed_pair_takes_its_direction(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge(year=2019)]))
+    store.add_partnerships(pd.DataFrame([edge("ma-1", "dj-1")]))
+    assert stored_edges(store) == [["ma-1", "dj-1", "mou", 2019, ""]]
+
+
+def test_the_same_pair_twice_in_one_file_keeps_the_earliest_year(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge(year=2021), edge("ma-1", "dj-1", year=2016)]))
+    assert store.partnerships()["year"].tolist() == [2016]
+
+
+def test_the_same_pair_twice_in_one_file_keeps_both_notes(store: Store) -> None:
+    store.add_partnerships(pd.DataFrame([edge(year=2021, note="renewed"), edge(year=2016, note="signed")]))
+    assert store.partnerships()["note"].tolist() == ["signed; renewed"]
+
+
+def schema_1_store(path: Path, partnerships: list[tuple[object, ...]]) -> Path:
+    """A store as schema 1 wrote it: the partnership key held the direction and the year."""
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX IF EXISTS uq_partnership_pair")
+        conn.execute("DROP INDEX IF EXISTS uq_partnership")
+        conn.execute(
+            "CREATE UNIQUE INDEX uq_partnership ON partnerships (source_id, target_id, kind, coalesce(year, 0))"
+        )
+        conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+        conn.executemany(
+            "INSERT INTO partnerships (source_id, target_id, kind, year, note) VALUES (?, ?, ?, ?, ?)", partnerships
+        )
+    return path
+
+
+def test_opening_a_schema_1_store_merges_its_duplicate_partnerships(tmp_path: Path) -> None:
+    path = schema_1_store(
+        tmp_path / "old.sqlite",
+        [
+            ("dj-1", "ma-1", "mou", None, "signed"),
+            ("dj-1", "ma-1", "mou", 2019, "signed"),
+            ("ma-1", "dj-1", "mou", 2017, "board visit"),
+            ("dj-1", "ma-1", "visit", None, ""),
+            ("dj-1", "se-1", "mou", 2020, ""),
+        ],
+    )
+    assert stored_edges(Store(path)) == [
+        ["ma-1", "dj-1", "mou", 2017, "board visit; signed"],
+        ["dj-1", "ma-1", "visit", None, ""],
+        ["dj-1", "se-1", "mou", 2020, ""],
+    ]
+
+
+def test_an_upgraded_schema_1_store_fills_in_years_on_reimport(tmp_path: Path) -> None:
+    upgraded = Store(schema_1_store(tmp_path / "old.sqlite", [("dj-1", "ma-1", "mou", None, "")]))
+    upgraded.add_partnerships(pd.DataFrame([edge(year=2018)]))
+    assert stored_edges(upgraded) == [["dj-1", "ma-1", "mou", 2018, ""]]
+
+
 def test_a_failed_transaction_writes_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction() as conn:
         store.upsert_profiles(profile_rows(), conn=conn)
