@@ -60,7 +60,7 @@ ANCHOR_LABELS = {
     "blend_all": "0.5 x norm. AA + 0.5 x norm. log degree (max over all orgs, as SOURCE.md)",
 }
 RULES = {"any": "any city (SOURCE.md protocol)", "other_city": "other city (product default)"}
-PRODUCT_RULE = "product batch defaults (other city, competitors out, exposure cap)"
+PRODUCT_RULE = "product batch defaults (other city, competitors out, no exposure cap)"
 """What ``recommend --queries`` applies: a batch goes through ``recommend_many``, which caps how many lists one
 organisation may appear in; a single ``recommend ID`` has no cap, so its lists can differ."""
 

@@ -24,7 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dataset", choices=("demo", "synthetic"), default="demo")
     parser.add_argument("--encoder", choices=("minilm", "tfidf"), default="minilm")
-    parser.add_argument("--model", choices=("logistic", "hgb"), default="logistic")
+    parser.add_argument("--model", choices=("logistic", "lambdarank"), default="logistic")
     parser.add_argument("--synthetic-n", type=int, default=1000)
     parser.add_argument("--name", default="demo-reranker")
     parser.add_argument("--out", type=Path, default=REPO / "models")

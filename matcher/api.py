@@ -31,7 +31,7 @@ from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
 from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
 from .filters import Filters
 from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
-from .learn import LearnedScorer, TrainResult, preferred_scorer
+from .learn import LearnedScorer, NoTimeSplitError, TrainResult, preferred_scorer, time_windows
 from .learn import save as save_model
 from .learn import train as train_model
 from .rank import CrossCity, Recommendations, Recommender, harmonic_mean
@@ -576,6 +576,9 @@ class Matcher:
         *,
         k: int = 10,
         filters: Filters | None = None,
+        include_partners: bool = False,
+        include_competitors: bool = False,
+        cross_city: CrossCity | None = None,
         exposure_cap: float | Literal["default"] | None = "default",
         explain: bool = True,
     ) -> list[Recommendations]:
@@ -585,6 +588,9 @@ class Matcher:
             ids: Askers' ids from the store.
             k: Partners per asker.
             filters: Which organisations may be suggested, for every asker.
+            include_partners: As for :meth:`recommend`.
+            include_competitors: As for :meth:`recommend`.
+            cross_city: As for :meth:`recommend`.
             exposure_cap: Share of the lists one organisation may appear in; ``"default"`` is the ranking's own
                 cap, None gives each asker the list :meth:`recommend` would.
             explain: Write the reasons; False leaves them empty and is much faster (quoting phrases encodes
@@ -604,7 +610,15 @@ class Matcher:
             self._require(catalog, profile_id)
         exclude = {profile_id: self.dismissed(profile_id) for profile_id in ids}
         return catalog.recommender.recommend_many(
-            list(ids), k, filters, exclude=exclude, exposure_cap=exposure_cap, explain=explain
+            list(ids),
+            k,
+            filters,
+            include_partners=include_partners,
+            include_competitors=include_competitors,
+            cross_city=cross_city,
+            exclude=exclude,
+            exposure_cap=exposure_cap,
+            explain=explain,
         )
 
     def pair_scores(self, askers: Sequence[str], candidates: Sequence[str]) -> PairScores:
@@ -726,27 +740,38 @@ class Matcher:
         return evaluate(fold, methods, dataset=str(self.workspace.root), **options)
 
     def train(
-        self, *, year: int | None = None, model: Literal["logistic", "hgb"] = "logistic", name: str = "reranker"
+        self,
+        *,
+        year: int | None = None,
+        model: Literal["logistic", "lambdarank"] = "logistic",
+        name: str = "reranker",
     ) -> tuple[TrainResult, dict[str, Path]]:
-        """Learns a re-ranker from the partnership history and the feedback, measured against the weighted scorer.
+        """Learns a re-ranker from the partnership history by time, measured against the weighted scorer on the
+        latest year (or ``year``) it never saw, and the feedback (see :mod:`matcher.learn`).
 
         The model and its card are saved in the workspace's ``models/`` folder; recommendations use it from
         then on only if the card says it beat the weighted scorer.
 
         Raises:
-            MatcherError: The workspace holds a CORDIS import (its texts give the held-out links away).
+            MatcherError: The workspace holds a CORDIS import (its texts give the held-out links away), or its
+                partnerships cannot be split by time (no years, or fewer than three dated years).
         """
         self._refuse_texts_written_from_partnerships("a re-ranker would learn that leak and seem to win")
-        profiles = self.store.profiles()
-        result = train_model(
-            profiles,
-            self._vectors(profiles),
-            self.store.partnerships(),
-            self.store.feedback(),
-            year=year,
-            model=model,
-            dataset=str(self.workspace.root),
-        )
+        partnerships = self.store.partnerships()
+        try:
+            time_windows(partnerships, year)  # refuses before anything is encoded
+            profiles = self.store.profiles()
+            result = train_model(
+                profiles,
+                self._vectors(profiles),
+                partnerships,
+                self.store.feedback(),
+                year=year,
+                model=model,
+                dataset=str(self.workspace.root),
+            )
+        except NoTimeSplitError as untimed:
+            raise MatcherError(f"cannot train a re-ranker: {untimed}") from None
         paths = save_model(result, self.workspace.models_dir, name)
         self._catalog = None  # the next recommendation picks the new model up (or keeps the weighted scorer)
         return result, paths

@@ -8,11 +8,16 @@ Channels (:data:`CHANNELS`):
 - ``lexical``: TF-IDF on names, sectors, tags, technologies and texts, keeping only rare terms
   (:class:`LexicalIndex`), for names of technologies that embeddings blur;
 - ``graph``: partners of partners by Adamic-Adar (:class:`PartnerGraph`);
-- ``peers``: partners of the organisations most similar to the asker.
+- ``peers``: partners of the organisations most similar to the asker;
+- ``popular``: the organisations with the most partners (in hub-dominated networks, such as research consortia,
+  the best single predictor of who partners next);
+- ``paths``: organisations three steps away through the partner graph (asker - partner - their partner -
+  candidate), each path weighed by the inverse degree of the partner's partner (a local Katz score).
 
 The first three search a :class:`matcher.index.VectorIndex` through :class:`FacetSearcher`; the others score the
-catalogue with sparse products. Every channel honours an ``allowed`` mask inside its top-k, so filters act before
-the cut. Profiles with little text still get candidates from the lexical, graph and peer channels.
+catalogue with sparse products or, for ``popular``, read one precomputed order. Every channel honours an
+``allowed`` mask inside its top-k, so filters act before the cut. Profiles with little text still get candidates
+from the lexical, graph, peer and popular channels.
 
 Example:
     >>> import pandas as pd
@@ -20,8 +25,8 @@ Example:
     >>> graph = PartnerGraph().fit(["a", "b", "c"], edges)
     >>> graph.partners(1).tolist()
     [0, 2]
-    >>> common, adamic_adar = graph.link_scores(np.array([0]))
-    >>> common.toarray()[0, 2]  # a and c share one partner, b
+    >>> links = graph.link_scores(np.array([0]))
+    >>> links.common.toarray()[0, 2]  # a and c share one partner, b
     np.float32(1.0)
 """
 
@@ -47,6 +52,7 @@ __all__ = [
     "CandidatePool",
     "FacetSearcher",
     "LexicalIndex",
+    "LinkScores",
     "PartnerGraph",
     "lexical_documents",
     "merge_channels",
@@ -55,7 +61,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CHANNELS: tuple[str, ...] = ("need", "offer", "similar", "lexical", "graph", "peers")
+CHANNELS: tuple[str, ...] = ("need", "offer", "similar", "lexical", "graph", "peers", "popular", "paths")
 """Candidate channels, in the order of the provenance bits of :class:`CandidatePool`."""
 
 _CHANNEL_BIT = {name: 1 << i for i, name in enumerate(CHANNELS)}
@@ -241,6 +247,39 @@ class LexicalIndex:
         return (queries @ self.postings_).tocsr()
 
 
+@dataclass(frozen=True)
+class LinkScores:
+    """Link-prediction scores of some askers (rows) against every catalogue row, each sparse ``(m, n)``.
+
+    Attributes:
+        common: Common-partner counts.
+        adamic_adar: Shared partners, each weighed by ``1 / log(its degree)``: a hub partner says little.
+        three_step: Paths asker - partner - partner's partner - candidate, each weighed by the inverse degree of
+            the partner's partner (resource allocation one step further: a local Katz score). It reaches the
+            organisations that work with the asker's partners' partners, where common partners run out.
+    """
+
+    common: sp.csr_matrix
+    adamic_adar: sp.csr_matrix
+    three_step: sp.csr_matrix
+
+    def relative(self, name: str) -> sp.csr_matrix:
+        """One of the scores divided by its row's maximum, so in [0, 1] whatever the history's size: a model
+        learnt on a short history then reads a longer one on the same scale."""
+        matrix = getattr(self, name)
+        peak = matrix.max(axis=1).toarray().ravel()
+        scale = np.divide(1.0, peak, out=np.zeros_like(peak, dtype=np.float64), where=peak > 0)
+        return (sp.diags(scale.astype(np.float32)) @ matrix).tocsr()
+
+    def closeness(self) -> sp.csr_matrix:
+        """The three-step score as a feature in [0, 1): relative to the asker's closest organisation, times the
+        evidence ``x / (1 + x)`` of the score itself. Relative alone would give a lone weak path (a sparse graph,
+        a newcomer with one partner) the same 1.0 as the best of thousands of paths."""
+        evidence = self.three_step.copy()
+        evidence.data = evidence.data / (1.0 + evidence.data)
+        return self.relative("three_step").multiply(evidence).tocsr()
+
+
 class PartnerGraph:
     """Known partnerships as an undirected graph over catalogue rows, with link-prediction scores.
 
@@ -248,6 +287,10 @@ class PartnerGraph:
         adjacency_: Sparse symmetric 0/1 ``(n, n)`` matrix, no self-loops.
         degree_: Partners per profile.
         popularity_: ``log(1 + degree) / log(1 + max degree)``: how sought-after, damped.
+        activity_: The same for the partners gained in the history's latest year (all partners when the history
+            has no years): who is taking on partners now, not who did years ago.
+        latest_year_: That year, or None.
+        by_popularity_: Rows from the most to the least popular (ties: more active first, then by row).
 
     Example:
         >>> edges = pd.DataFrame({"source_id": ["a", "a"], "target_id": ["b", "c"]})
@@ -267,19 +310,22 @@ class PartnerGraph:
         known = ~np.isnan(src) & ~np.isnan(dst) & (src != dst)
         if (~known).any():
             logger.info("partner graph: skipped %d partnerships (unknown id or self-loop)", int((~known).sum()))
+        years = _years(partnerships)[known]
         src, dst = src[known].astype(np.int64), dst[known].astype(np.int64)
-        ones = np.ones(2 * len(src), dtype=np.float32)
-        adjacency = sp.csr_matrix((ones, (np.r_[src, dst], np.r_[dst, src])), shape=(n, n))
-        adjacency.sum_duplicates()
-        adjacency.data[:] = 1.0  # several partnerships between two organisations are one edge
-        self.adjacency_ = adjacency
-        self.degree_ = np.diff(adjacency.indptr).astype(np.int64)
-        max_degree = int(self.degree_.max(initial=0))
-        self.popularity_ = np.log1p(self.degree_) / math.log1p(max_degree) if max_degree else np.zeros(n)
-        # Adamic-Adar weighs a shared partner z by 1 / log(degree z): a hub partner says little.
-        weights = 1.0 / np.log(np.maximum(self.degree_, 2))
-        self.weighted_ = sp.diags(weights.astype(np.float32)) @ adjacency
-        logger.info("partner graph: %d profiles, %d edges", n, adjacency.nnz // 2)
+        self.adjacency_ = _adjacency(src, dst, n)
+        self.degree_ = np.diff(self.adjacency_.indptr).astype(np.int64)
+        self.popularity_ = _damped(self.degree_)
+        self.latest_year_ = int(np.nanmax(years)) if len(years) and not np.isnan(years).all() else None
+        if self.latest_year_ is None:
+            self.activity_ = self.popularity_
+        else:
+            latest = years == self.latest_year_
+            self.activity_ = _damped(np.diff(_adjacency(src[latest], dst[latest], n).indptr))
+        self.by_popularity_ = np.lexsort((np.arange(n), -self.activity_, -self.popularity_))
+        # Adamic-Adar weighs a shared partner z by 1 / log(degree z); the three-step score a path by 1 / degree.
+        self.weighted_ = sp.diags((1.0 / np.log(np.maximum(self.degree_, 2))).astype(np.float32)) @ self.adjacency_
+        self.allocated_ = sp.diags((1.0 / np.maximum(self.degree_, 1)).astype(np.float32)) @ self.adjacency_
+        logger.info("partner graph: %d profiles, %d edges", n, self.adjacency_.nnz // 2)
         return self
 
     @property
@@ -292,10 +338,17 @@ class PartnerGraph:
         a = self.adjacency_
         return a.indices[a.indptr[row] : a.indptr[row + 1]].astype(np.int64)
 
-    def link_scores(self, rows: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """Common-partner counts and Adamic-Adar scores of ``rows`` against every profile, sparse ``(m, n)``."""
+    def link_scores(self, rows: np.ndarray) -> LinkScores:
+        """Common partners, Adamic-Adar and three-step scores of ``rows`` against every profile."""
         starts = self.adjacency_[rows]
-        return (starts @ self.adjacency_).tocsr(), (starts @ self.weighted_).tocsr()
+        common = (starts @ self.adjacency_).tocsr()
+        return LinkScores(common, (starts @ self.weighted_).tocsr(), (common @ self.allocated_).tocsr())
+
+    def popular(self, k: int, allowed: np.ndarray) -> np.ndarray:
+        """The ``k`` most popular ``allowed`` rows that have partners at all, most popular first."""
+        order = self.by_popularity_[allowed[self.by_popularity_]]
+        order = order[self.degree_[order] > 0]
+        return order[:k]
 
     def peer_scores(self, peers: np.ndarray, weights: np.ndarray) -> sp.csr_matrix:
         """For each profile, the summed weight of the ``peers`` it works with, sparse ``(1, n)``.
@@ -309,3 +362,25 @@ class PartnerGraph:
             shape=(1, self.adjacency_.shape[0]),
         )
         return (start @ self.adjacency_).tocsr()
+
+
+def _years(partnerships: pd.DataFrame) -> np.ndarray:
+    """The ``year`` column as floats (NaN where unknown), or all NaN without one."""
+    if "year" not in partnerships.columns:
+        return np.full(len(partnerships), np.nan)
+    return pd.to_numeric(partnerships["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _adjacency(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix:
+    """Symmetric 0/1 adjacency: several partnerships between two organisations are one edge."""
+    ones = np.ones(2 * len(src), dtype=np.float32)
+    adjacency = sp.csr_matrix((ones, (np.r_[src, dst], np.r_[dst, src])), shape=(n, n))
+    adjacency.sum_duplicates()
+    adjacency.data[:] = 1.0
+    return adjacency
+
+
+def _damped(counts: np.ndarray) -> np.ndarray:
+    """``log(1 + count) / log(1 + max count)``, in [0, 1]; zeros when nothing was counted."""
+    peak = int(np.max(counts, initial=0))
+    return np.log1p(counts) / math.log1p(peak) if peak else np.zeros(len(counts))

@@ -291,6 +291,16 @@ def recommend(
     include_partners: Annotated[bool, typer.Option(help="Suggest existing partners too.")] = False,
     include_competitors: Annotated[bool, typer.Option(help="Keep likely competitors.")] = False,
     same_city: Annotated[bool, typer.Option("--same-city", help="Allow partners in the same city.")] = False,
+    exposure_cap: Annotated[
+        float | None,
+        typer.Option(
+            "--exposure-cap",
+            min=0.0,
+            max=1.0,
+            help="Batch: the share of the lists one organisation may appear in (e.g. 0.05); default no cap, "
+            "each list as `recommend ID` gives it.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Batch output: one JSON object per line.")] = False,
 ) -> None:
@@ -301,7 +311,16 @@ def recommend(
         raise ValueError("give one organisation ID or --queries FILE, not both")
     if queries is not None:
         ids = [line.strip() for line in queries.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
-        for recs in m.recommend_many(ids, k=k, filters=filters):
+        lists = m.recommend_many(
+            ids,
+            k=k,
+            filters=filters,
+            include_partners=include_partners,
+            include_competitors=include_competitors,
+            cross_city="any" if same_city else None,
+            exposure_cap=exposure_cap,
+        )
+        for recs in lists:
             if jsonl or as_json:
                 typer.echo(json.dumps(recs.to_dict(), ensure_ascii=False))
             else:
@@ -373,13 +392,14 @@ def evaluate_cmd(
 
 @app.command("train")
 def train_cmd(
-    year: Annotated[int | None, typer.Option(help="Last year of the history used for the measurement.")] = None,
-    model: Annotated[str, typer.Option(help="logistic or hgb (gradient-boosted trees).")] = "logistic",
+    year: Annotated[int | None, typer.Option(help="The held-out year that decides adoption (default: latest).")] = None,
+    model: Annotated[str, typer.Option(help="logistic (default) or lambdarank (LightGBM).")] = "logistic",
     name: Annotated[str, typer.Option(help="File name of the model in the workspace's models/ folder.")] = "reranker",
 ) -> None:
-    """Learn a re-ranker from partnerships and feedback; it is used only if it beats the weighted scorer."""
-    if model not in ("logistic", "hgb"):
-        raise ValueError(f"unknown model {model!r}; use logistic or hgb")
+    """Learn a re-ranker from dated partnerships and feedback, by time; it serves only if it beats the weighted
+    scorer on a year it never saw."""
+    if model not in ("logistic", "lambdarank"):
+        raise ValueError(f"unknown model {model!r}; use logistic or lambdarank")
     result, paths = _matcher().train(year=year, model=model, name=name)  # type: ignore[arg-type]
     typer.echo(result.evaluation.to_text())
     verdict = "beats" if result.beats_weighted else "does not beat"

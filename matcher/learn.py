@@ -1,22 +1,30 @@
-"""The learned re-ranker: a scikit-learn model on the ranking features, trained from partnership history and
-feedback, wrapped as a :class:`~matcher.rank.Scorer` and saved with a model card.
+"""The learned re-ranker: a model over the partner graph's time-safe features, trained by time from the
+workspace's own history, adopted only when it beats the weighted scorer on a year it never saw, saved with skops.
 
-Training data (:func:`training_data`), time-respecting:
+Training (:func:`train`) never splits pairs at random: on co-participation data the partners of one project form
+a clique, so a hidden pair is predicted from the other pairs of its own project and a model that learns that leak
+looks excellent and fails in use. Instead, with ``Y`` the years of the dated partnerships:
 
-- positives: partnerships that started *after* the history the features are computed on (the recommender is
-  fitted on the earlier links only, so graph features look as they would have looked before the link), read
-  from both sides;
-- negatives: per query, organisations drawn from the list the candidate channels would have proposed (the 100
-  nearest by need-offer, offer-need and profile cosine), plus random ones from the rest of the catalogue,
-  neither a partner nor a positive, under the same cross-city rule;
-- feedback: ``relevant``, ``contacted``, ``meeting``, ``agreement`` are positives, ``not_relevant`` negatives
-  (the latest label per asker and candidate).
+- a *window* ``T`` is one year of ``Y``: the recommender is fitted on the partnerships dated before ``T`` only,
+  its channels propose candidates for the organisations that formed new partnerships in ``T``, and those new
+  partnerships are the positives (:func:`window_data`): the pairs a model learns from are the pairs it will
+  re-rank;
+- the candidate model learns from the windows before the latest year ``L`` and is compared with the weighted
+  scorer on ``L`` (history before ``L``, truth the pairs new in ``L``), through the whole recommendation pipeline
+  (:func:`matcher.evaluate.evaluate`);
+- the shipped model learns from the latest windows, ``L`` included, and serves only if the candidate won.
 
-:func:`train` splits twice: the history up to the evaluation cut (``split_partnerships``) is split again; the
-model learnt on the inner split is compared with the weighted scorer on the held-out links (same queries, same
-candidate sets, :func:`matcher.evaluate.evaluate`) and on the later feedback; then the shipped model is refit on
-all the data. The card records the measured gain or loss and whether the learned scorer beat the weighted one;
-:func:`preferred_scorer` returns it only then.
+A workspace whose partnerships carry no years cannot be trained on: :func:`train` says so and writes nothing.
+
+Features (:data:`LEARNED_FEATURES`) are the graph's and the organisation types': profile texts are not among
+them, because a profile is a snapshot written after the history it would be matched against. On the CORDIS
+development set (profiles whose sectors and descriptions come from the projects of all years), programme-area
+similarity took the largest weight when learnt from earlier years and cut recall@10 on the later ones from 0.068
+to 0.056 (bench/RESULTS.md). Organisations without a history are scored by the weighted scorer, which reads the
+texts (cold start: see :class:`LearnedScorer`).
+
+Feedback (``relevant``, ``contacted``, ``meeting``, ``agreement`` positive, ``not_relevant`` negative) joins the
+training pairs; the later part of it measures the model by AUC.
 
 Example:
     >>> result = train(profiles, vectors, partnerships, feedback)          # doctest: +SKIP
@@ -37,15 +45,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .evaluate import EvaluationResult, Fold, RecommenderRanker, evaluate, split_partnerships
+from .evaluate import EvaluationResult, Fold, PopularityAdamicAdarRanker, Ranker, RecommenderRanker, evaluate
 from .features import FEATURE_NAMES
 from .rank import CrossCity, Recommender, Scorer, WeightedScorer, harmonic_mean
 
 __all__ = [
     "FORMAT_VERSION",
+    "LEARNED_FEATURES",
     "NEGATIVE_LABELS",
     "POSITIVE_LABELS",
     "LearnedScorer",
+    "NoTimeSplitError",
     "TrainResult",
     "TrainingData",
     "feedback_auc",
@@ -53,20 +63,35 @@ __all__ = [
     "preferred_scorer",
     "save",
     "swap_sides",
+    "time_windows",
     "train",
-    "training_data",
+    "window_data",
 ]
 
 logger = logging.getLogger(__name__)
 
 POSITIVE_LABELS: tuple[str, ...] = ("relevant", "contacted", "meeting", "agreement")
 NEGATIVE_LABELS: tuple[str, ...] = ("not_relevant",)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version of the saved file layout (2: skops, calibration); :func:`load_scorer` refuses others."""
 
 MIN_GAIN = 0.01
 """nDCG@10 a learned model must add over the weighted scorer before it replaces it: smaller gains are within the
 noise of a few dozen held-out links, and a re-ranker that wins by noise would still change every list."""
-"""Version of the saved file layout; :func:`load_scorer` refuses others."""
+
+LEARNED_FEATURES: tuple[str, ...] = (
+    "adamic_adar_share",
+    "three_step_links",
+    "popularity",
+    "recent_activity",
+    "type_fit_for_query",
+    "type_fit_for_candidate",
+)
+"""What the re-ranker reads: graph scores scaled per asker, popularity and recent activity scaled by the
+catalogue's maximum (so a model learnt on two years of history reads five on the same scale), and the type fit."""
+
+_TRUSTED_TYPES = frozenset({"collections.OrderedDict", "lightgbm.basic.Booster", "lightgbm.sklearn.LGBMRanker"})
+"""Types a model file may hold beyond skops' defaults: anything else is refused before it is loaded."""
 
 _SWAPS: tuple[tuple[str, str], ...] = (
     ("need_match", "offer_match"),
@@ -76,7 +101,12 @@ _SWAPS: tuple[tuple[str, str], ...] = (
 """Feature pairs that trade places when a pair is seen from the other side; the rest are symmetric (the
 candidate's ``popularity`` stands in for the asker's, which the features do not hold)."""
 
-Model = Literal["logistic", "hgb"]
+Model = Literal["logistic", "lambdarank"]
+MODELS: tuple[str, ...] = ("logistic", "lambdarank")
+
+
+class NoTimeSplitError(ValueError):
+    """The partnerships cannot be split by time (no years, or too few), and any other split would leak."""
 
 
 def swap_sides(features: pd.DataFrame) -> pd.DataFrame:
@@ -93,30 +123,33 @@ def swap_sides(features: pd.DataFrame) -> pd.DataFrame:
     return features.rename(columns=renames)[list(features.columns)]
 
 
-class LearnedScorer:
-    """A fitted scikit-learn classifier as a :class:`~matcher.rank.Scorer`.
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
 
-    The fit for the asker is the model's link probability for the pair's features; the fit for the candidate is
-    the same for the pair seen from the candidate's side (:func:`swap_sides`); the ranking score is their
-    harmonic mean, as for the weighted scorer. Probabilities are relative (negatives were sampled), which is all
-    a ranking needs.
+
+class LearnedScorer:
+    """A fitted model as a :class:`~matcher.rank.Scorer`.
+
+    The fit for the asker is the calibrated probability that the pair forms (among the pairs the channels
+    propose), read from the model's raw score through ``sigmoid(slope * raw + intercept)``; the fit for the
+    candidate is the same for the pair seen from the candidate's side (:func:`swap_sides`); the ranking score is
+    their harmonic mean, as for the weighted scorer.
 
     Cold start: when no candidate of the frame shares a partner with the asker (``common_partners`` and
     ``adamic_adar`` all zero: a newcomer, or an asker typed in), the frame is scored by the ``prior`` (the
-    weighted scorer). A model learnt from partnership history leans on graph signals and on what histories are
-    full of (same-sector, old-network links); without those signals the transparent text-and-type scorer
-    matches a newcomer on what it needs.
+    weighted scorer), which matches a newcomer on what it needs and offers.
 
     Args:
-        model: A fitted classifier with ``predict_proba`` over ``features`` (in that order).
-        features: The feature columns it was trained on.
+        model: A fitted scikit-learn classifier (``decision_function``) or LightGBM ranker (``predict``).
+        features: The feature columns it was trained on, in order.
+        calibration: ``(slope, intercept)`` from raw score to log-odds; ``(1, 0)`` for a logistic regression.
         prior: The cold-start scorer; None for the packaged :class:`~matcher.rank.WeightedScorer`.
         name: Shown in logs and cards.
 
     Example:
         >>> from sklearn.linear_model import LogisticRegression
-        >>> x = pd.DataFrame({"need_match": [0.0, 1.0, 0.1, 0.9], "offer_match": [0.0, 1.0, 0.2, 0.8]})
-        >>> scorer = LearnedScorer(LogisticRegression().fit(x, [0, 1, 0, 1]), ("need_match", "offer_match"))
+        >>> x = pd.DataFrame({"adamic_adar": [0.0, 1.0, 0.1, 0.9], "popularity": [0.0, 1.0, 0.2, 0.8]})
+        >>> scorer = LearnedScorer(LogisticRegression().fit(x, [0, 1, 0, 1]), ("adamic_adar", "popularity"))
         >>> q, c = scorer.score(x)
         >>> bool(q[1] > q[0])
         True
@@ -125,13 +158,15 @@ class LearnedScorer:
     def __init__(
         self,
         model: Any,
-        features: Sequence[str] = FEATURE_NAMES,
+        features: Sequence[str] = LEARNED_FEATURES,
         *,
+        calibration: tuple[float, float] = (1.0, 0.0),
         prior: Scorer | None = None,
         name: str = "learned",
     ) -> None:
         self.model = model
         self.features = tuple(features)
+        self.calibration = calibration
         self.prior = prior
         self.name = name
 
@@ -142,13 +177,24 @@ class LearnedScorer:
             self.prior = WeightedScorer()
         return self.prior
 
-    def _proba(self, features: pd.DataFrame) -> np.ndarray:
+    def _matrix(self, features: pd.DataFrame) -> np.ndarray:
         missing = [c for c in self.features if c not in features.columns]
         if missing:
             raise ValueError(f"features lack the columns {missing} the {self.name} scorer was trained on")
-        if features.empty:
+        return features[list(self.features)].to_numpy(dtype=float)
+
+    def raw(self, features: pd.DataFrame) -> np.ndarray:
+        """The model's uncalibrated score per row (higher is a likelier pair)."""
+        x = self._matrix(features)
+        if not len(x):
             return np.zeros(0)
-        return self.model.predict_proba(features[list(self.features)].to_numpy(dtype=float))[:, 1]
+        if hasattr(self.model, "decision_function"):
+            return np.asarray(self.model.decision_function(x), dtype=float)
+        return np.asarray(self.model.predict(x), dtype=float)
+
+    def _proba(self, features: pd.DataFrame) -> np.ndarray:
+        slope, intercept = self.calibration
+        return _sigmoid(slope * self.raw(features) + intercept)
 
     def score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Fit for the asker and fit for the candidate, in [0, 1]."""
@@ -162,38 +208,27 @@ class LearnedScorer:
         graph = [c for c in ("common_partners", "adamic_adar") if c in features.columns]
         return not features[graph].to_numpy().any()
 
+    def _terms(self, x: np.ndarray) -> np.ndarray:
+        """Each feature's additive part of the raw score: ``coef * x`` for a linear model, SHAP values for trees."""
+        coef = getattr(self.model, "coef_", None)
+        if coef is not None:
+            return x * np.asarray(coef, dtype=float).ravel()
+        return np.asarray(self.model.predict(x, pred_contrib=True), dtype=float)[:, :-1]
+
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
-        """For a linear model, the score split among the features in proportion to their positive terms
-        ``coef * x`` (both directions averaged); a model without coefficients returns no columns; a cold frame
-        gets the prior's contributions."""
+        """The score split among the features in proportion to their positive parts of the raw score (both
+        directions pooled); a cold frame gets the prior's contributions."""
         if self.cold(features):
             return self.prior_.contributions(features)
-        coef = getattr(self.model, "coef_", None)
-        if coef is None or features.empty:
+        if features.empty:
             return pd.DataFrame(index=features.index)
-        weights = np.asarray(coef, dtype=float).reshape(-1)
-        parts = []
-        for side in (features, swap_sides(features)):
-            terms = np.clip(side[list(self.features)].to_numpy(dtype=float) * weights, 0.0, None)
-            total = terms.sum(axis=1, keepdims=True)
-            parts.append(np.divide(terms, total, out=np.zeros_like(terms), where=total > 0))
+        # Positive parts of both directions' raw scores, pooled: the shares add up to the score wherever any
+        # feature raised it (a row whose parts are all negative is attributed nothing).
+        terms = sum(np.clip(self._terms(self._matrix(side)), 0.0, None) for side in (features, swap_sides(features)))
+        total = terms.sum(axis=1, keepdims=True)
         score = harmonic_mean(*self.score(features))
-        shares = (parts[0] + parts[1]) / 2.0 * score[:, None]
+        shares = np.divide(terms, total, out=np.zeros_like(terms), where=total > 0) * score[:, None]
         return pd.DataFrame(shares, columns=list(self.features), index=features.index)
-
-
-def _make_model(model: Model, seed: int) -> Any:
-    if model == "logistic":
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-    if model == "hgb":
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        return HistGradientBoostingClassifier(
-            max_iter=200, learning_rate=0.05, class_weight="balanced", random_state=seed
-        )
-    raise ValueError(f"model must be 'logistic' or 'hgb', got {model!r}")
 
 
 # ----------------------------------------------------------------------------------------------------- data
@@ -201,7 +236,7 @@ def _make_model(model: Model, seed: int) -> Any:
 
 @dataclass(frozen=True)
 class TrainingData:
-    """Labelled pairs for the re-ranker.
+    """Labelled pairs for the re-ranker, grouped by asker (each asker's rows are contiguous).
 
     Attributes:
         features: One row per pair, columns :data:`~matcher.features.FEATURE_NAMES`.
@@ -230,6 +265,13 @@ class TrainingData:
             np.concatenate([p.source for p in parts]),
         )
 
+    def groups(self) -> np.ndarray:
+        """Sizes of the runs of one asker, in order (the ``group`` of a learning-to-rank model)."""
+        if not len(self.query):
+            return np.zeros(0, np.int64)
+        starts = np.r_[0, np.flatnonzero(self.query[1:] != self.query[:-1]) + 1, len(self.query)]
+        return np.diff(starts)
+
 
 def _feedback_labels(feedback: pd.DataFrame | None) -> pd.DataFrame:
     """The latest label per (asker, candidate), as 1/0; unknown labels are left out."""
@@ -244,95 +286,64 @@ def _feedback_labels(feedback: pd.DataFrame | None) -> pd.DataFrame:
     return frame.assign(label=frame["label"].astype(int))[["asker_id", "candidate_id", "label"]]
 
 
-def _place_allowed(recommender: Recommender, row: int, cross_city: CrossCity) -> np.ndarray:
-    arrays = recommender.arrays_
-    if cross_city == "other_city":
-        return arrays.city != arrays.city[row]
-    if cross_city == "other_country":
-        return arrays.country != arrays.country[row]
-    return np.ones(len(recommender.ids_), dtype=bool)
-
-
-def training_data(
+def window_data(
     recommender: Recommender,
     positives: pd.DataFrame,
-    feedback: pd.DataFrame | None = None,
     *,
-    hard_negatives: int = 10,
-    random_negatives: int = 10,
-    candidate_list: int = 100,
-    max_queries: int | None = 300,
-    cross_city: CrossCity = "other_city",
+    max_queries: int | None = 1000,
+    k: int = 10,
     seed: int = 0,
 ) -> TrainingData:
-    """Labelled pairs with features from ``recommender`` (fitted on the history *before* the positives).
+    """One window's labelled pairs: the candidates the recommender's channels propose for the organisations of
+    ``positives``, labelled 1 where the pair is in ``positives``.
 
     Args:
-        recommender: Fitted on the catalogue and the earlier partnerships.
-        positives: Later partnerships (``source_id``, ``target_id``), read from both sides; pairs the
-            cross-city rule forbids are left out.
-        feedback: Rows with ``asker_id``, ``candidate_id``, ``label`` (and ``created_at``), or None.
-        hard_negatives: Per query, negatives drawn from its candidate list: the ``candidate_list`` nearest by the
-            vector channels' cosines (as the channels propose them).
-        random_negatives: Per query, negatives drawn at random from the rest.
-        candidate_list: Length of that candidate list (the recommender's ``channel_k``).
-        max_queries: Positive queries used at most (a seeded sample), to bound the time.
-        cross_city: Negatives follow this rule, as candidates do.
-        seed: Seed of the samples.
+        recommender: Fitted on the catalogue and the partnerships *before* the window only.
+        positives: The window's new partnerships (``source_id``, ``target_id``), read from both sides.
+        max_queries: Askers used at most (a seeded sample), to bound the time.
+        k: The list length the pools are drawn for.
+        seed: Seed of the sample.
 
     Returns:
-        The pairs, features and labels.
+        The pairs of the askers whose pool holds at least one positive (the others teach a ranker nothing).
+        Askers and candidates without a partnership before the window are left out: the learned scorer serves
+        only askers with a history (the others get the weighted scorer), and a catalogue is not dated, so in a
+        past window most organisations without a history had not appeared yet (on the CORDIS development set,
+        keeping them taught the model that popularity does not matter, and it lost 0.009 nDCG@10 on the next year).
     """
-    rng = np.random.default_rng(seed)
     row_of = recommender.row_of_
+    known = recommender.graph_.degree_ > 0
     linked: dict[str, set[str]] = {}
     for a, b in zip(positives["source_id"].astype(str), positives["target_id"].astype(str), strict=True):
-        # Positives follow the cross-city rule as the negatives do, or the model learns the rule itself.
-        if a in row_of and b in row_of and a != b and _place_allowed(recommender, row_of[a], cross_city)[row_of[b]]:
+        if a in row_of and b in row_of and a != b and known[row_of[a]] and known[row_of[b]]:
             linked.setdefault(a, set()).add(b)
             linked.setdefault(b, set()).add(a)
     queries = sorted(linked)
     if max_queries is not None and len(queries) > max_queries:
+        rng = np.random.default_rng(seed)
         queries = sorted(rng.choice(queries, size=max_queries, replace=False).tolist())
-    vectors = recommender.vectors_
-    parts: list[TrainingData] = []
-    for query in queries:
-        row = row_of[query]
-        allowed = _place_allowed(recommender, row, cross_city)
-        allowed[row] = False
-        allowed[recommender.graph_.partners(row)] = False
-        allowed[[row_of[p] for p in linked[query]]] = False
-        pool = np.flatnonzero(allowed)
-        if not len(pool):
-            continue
-        near = np.maximum.reduce(
-            [
-                vectors["offers"][pool] @ vectors["seeks"][row],
-                vectors["seeks"][pool] @ vectors["offers"][row],
-                vectors["profile"][pool] @ vectors["profile"][row],
-            ]
-        )
-        # Drawn at random from the channels' whole candidate list, not its head: the head's cosines are high by
-        # construction, and a model fed only those learns that a close match is a bad sign.
-        listed = pool[np.argsort(-near, kind="stable")[:candidate_list]]
-        hard = rng.choice(listed, size=min(hard_negatives, len(listed)), replace=False)
-        rest = np.setdiff1d(pool, hard)
-        easy = rng.choice(rest, size=min(random_negatives, len(rest)), replace=False) if len(rest) else rest
-        negatives = [recommender.ids_[r] for r in np.concatenate([hard, easy]).tolist()]
-        candidates = sorted(linked[query]) + negatives
-        frame = recommender.features_for(query, candidates)
-        label = np.r_[np.ones(len(linked[query]), int), np.zeros(len(negatives), int)]
-        parts.append(_part(frame, label, query, "partnership"))
+    parts = []
+    for query, ids, frame in recommender.candidate_features(queries, k):
+        keep = known[np.array([row_of[i] for i in ids], dtype=np.int64)]
+        label = np.isin(np.asarray(ids, dtype=object)[keep], list(linked[query])).astype(int)
+        if label.any():
+            parts.append(_part(frame[keep], label, query, "partnership"))
+    data = TrainingData.concat(parts)
+    logger.info("window: %d askers, %d pairs, %d positive", len(parts), len(data.label), int(data.label.sum()))
+    return data
+
+
+def _feedback_data(recommender: Recommender, feedback: pd.DataFrame | None) -> TrainingData:
+    """Feedback labels as training pairs, with the features the recommender gives them."""
     labels = _feedback_labels(feedback)
-    known = labels["asker_id"].isin(row_of) & labels["candidate_id"].isin(row_of)
+    known = labels["asker_id"].isin(recommender.row_of_) & labels["candidate_id"].isin(recommender.row_of_)
     if (~known).any():
         logger.info("training data: %d feedback rows name organisations not in the catalogue", int((~known).sum()))
+    parts = []
     for asker, group in labels[known].groupby("asker_id", sort=True):
         frame = recommender.features_for(str(asker), group["candidate_id"].astype(str).tolist())
         parts.append(_part(frame, group["label"].to_numpy(dtype=int), str(asker), "feedback"))
-    data = TrainingData.concat(parts)
-    logger.info("training data: %d pairs, %d positive", len(data.label), int(data.label.sum()))
-    return data
+    return TrainingData.concat(parts)
 
 
 def _part(frame: pd.DataFrame, label: np.ndarray, query: str, source: str) -> TrainingData:
@@ -346,13 +357,39 @@ def _part(frame: pd.DataFrame, label: np.ndarray, query: str, source: str) -> Tr
 
 
 def _fit(data: TrainingData, model: Model, seed: int) -> LearnedScorer:
+    """Fits the model on ``data``; a ranker's raw scores are then calibrated to probabilities (Platt)."""
     if len(np.unique(data.label)) < 2:
         raise ValueError(
             f"training needs positives and negatives; got {len(data.label)} pairs, {int(data.label.sum())} positive "
-            "(too few partnerships after the split, or no feedback)"
+            "(too few new partnerships in the training years, or no feedback)"
         )
-    estimator = _make_model(model, seed).fit(data.features.to_numpy(dtype=float), data.label)
-    return LearnedScorer(estimator, FEATURE_NAMES, name=f"learned-{model}")
+    from sklearn.linear_model import LogisticRegression
+
+    x = data.features[list(LEARNED_FEATURES)].to_numpy(dtype=float)
+    if model == "logistic":
+        # Pointwise and linear: on the development set it carried over from earlier years to later ones better
+        # than lambdarank trees (bench/RESULTS.md), and its probabilities need no further calibration.
+        return LearnedScorer(LogisticRegression(C=1.0, max_iter=2000).fit(x, data.label), name="learned-logistic")
+    if model != "lambdarank":
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    from lightgbm import LGBMRanker
+
+    ranker = LGBMRanker(
+        objective="lambdarank",
+        n_estimators=200,
+        learning_rate=0.05,
+        num_leaves=15,
+        min_child_samples=200,
+        subsample=0.8,
+        subsample_freq=1,
+        reg_lambda=10.0,
+        random_state=seed,
+        verbose=-1,
+    ).fit(x, data.label, group=data.groups())
+    raw = np.asarray(ranker.predict(x), dtype=float)
+    platt = LogisticRegression(C=1.0, max_iter=1000).fit(raw[:, None], data.label)
+    calibration = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+    return LearnedScorer(ranker, calibration=calibration, name="learned-lambdarank")
 
 
 def feedback_auc(recommender: Recommender, scorer: Scorer, feedback: pd.DataFrame) -> float | None:
@@ -384,8 +421,8 @@ class TrainResult:
     """A trained re-ranker and what was measured.
 
     Attributes:
-        scorer: The shipped scorer, refit on all the data.
-        evaluation: Weighted against learned (learned on the inner split) on the held-out links.
+        scorer: The shipped scorer, learnt from the latest windows.
+        evaluation: Weighted against learned (learnt before the held-out year) on the held-out year.
         card: The model card as a JSON-ready dict (see :func:`save`).
     """
 
@@ -395,7 +432,7 @@ class TrainResult:
 
     @property
     def beats_weighted(self) -> bool:
-        """Whether the learned scorer beat the weighted one on the held-out data (see the card's ``rule``)."""
+        """Whether the learned scorer beat the weighted one on the held-out year (see the card's ``rule``)."""
         return bool(self.card["beats_weighted"])
 
 
@@ -411,6 +448,45 @@ def _split_feedback(feedback: pd.DataFrame | None, test_share: float) -> tuple[p
     return ordered.iloc[:cut], ordered.iloc[cut:]
 
 
+NO_YEARS = (
+    "the partnerships have no years, so they cannot be split by time, and any other split leaks: the partners of "
+    "one project or event form a clique, and a hidden pair is predicted from the other pairs of its own clique. "
+    "Add a year column (the year each pair first worked together) and import the partnerships again; until then "
+    "the weighted scorer serves."
+)
+
+
+def time_windows(partnerships: pd.DataFrame, year: int | None = None) -> tuple[pd.DataFrame, list[int], int]:
+    """The dated partnerships, the training years and the held-out year of :func:`train`.
+
+    Training years are the dated years after the first (each needs an earlier history) before the held-out one,
+    which is ``year`` or the latest. Cheap: call it to refuse early, before encoding anything.
+
+    Raises:
+        NoTimeSplitError: No years, an unknown held-out year, or fewer than three dated years.
+
+    Example:
+        >>> frame = pd.DataFrame({"source_id": list("abc"), "target_id": list("bcd"), "year": [2014, 2015, 2016]})
+        >>> time_windows(frame)[1:]
+        ([2015], 2016)
+    """
+    years = pd.to_numeric(partnerships.get("year", pd.Series(np.nan, index=partnerships.index)), errors="coerce")
+    if not years.notna().any():
+        raise NoTimeSplitError(NO_YEARS)
+    dated = partnerships[years.notna()].assign(year=years[years.notna()].astype(int))
+    distinct = sorted(int(y) for y in dated["year"].unique())
+    held_out = distinct[-1] if year is None else int(year)
+    if held_out not in distinct:
+        raise NoTimeSplitError(f"no partnership is dated {held_out}; dated years: {distinct[0]}-{distinct[-1]}")
+    training = [y for y in distinct[1:] if y < held_out]
+    if not training:
+        raise NoTimeSplitError(
+            "training needs partnerships from at least three years (a history, a year to learn from and a year to "
+            f"measure on); the dated ones span {', '.join(map(str, distinct))}"
+        )
+    return dated, training, held_out
+
+
 def train(
     profiles: pd.DataFrame,
     vectors: Mapping[str, np.ndarray],
@@ -418,68 +494,74 @@ def train(
     feedback: pd.DataFrame | None = None,
     *,
     year: int | None = None,
+    windows: int = 2,
     test_share: float = 0.2,
     model: Model = "logistic",
     cross_city: CrossCity = "other_city",
-    max_queries: int | None = 300,
+    max_queries: int | None = 1000,
     eval_queries: int | None = 300,
     seed: int = 0,
     dataset: str = "",
 ) -> TrainResult:
-    """Trains the re-ranker, measures it against the weighted scorer on held-out data, and refits it on all.
-
-    1. ``split_partnerships(partnerships, year=year)``: history H (up to the cut) and held-out links.
-    2. H is split again by time (the latest ``test_share`` of H, or at random without years): the recommender
-       fitted on the inner history gives the features of the inner later links (positives) and negatives.
-       Feedback before the feedback cut (the latest ``test_share`` by ``created_at``) joins the training pairs.
-    3. The model so learnt and the weighted scorer rank for the held-out links' organisations, with the
-       recommender fitted on H (:func:`matcher.evaluate.evaluate`); the later feedback is scored by AUC.
-    4. The shipped model is fit on the inner pairs plus the pairs of (H, held-out links) and all feedback.
+    """Trains the re-ranker by time, measures it against the weighted scorer on a year it never saw, and refits it
+    on the latest years.
 
     Args:
         profiles: The catalogue.
         vectors: Per facet, unit vectors aligned with ``profiles``.
-        partnerships: Known partnerships (``source_id``, ``target_id``, ``year`` if known).
+        partnerships: Known partnerships (``source_id``, ``target_id``, ``year``: the year a pair first worked
+            together). Undated ones are left out of training (when they formed is unknown).
         feedback: The store's feedback frame (``asker_id``, ``candidate_id``, ``label``, ``created_at``), or None.
-        year: Evaluation cut (last year of the history); None to choose it from ``test_share``.
-        test_share: Share held out at each split.
-        model: ``"logistic"`` or ``"hgb"`` (gradient-boosted trees).
-        cross_city: The rule candidates and negatives follow.
-        max_queries: Queries per training window (sampled, seeded).
-        eval_queries: Queries scored in the held-out comparison (sampled, seeded); None for all.
+        year: The held-out year the adoption is decided on; None for the latest.
+        windows: Training years used at most (the latest ones before the held-out year; for the shipped model,
+            the latest ones up to it).
+        test_share: Share of the latest feedback kept to measure on.
+        model: ``"logistic"`` (default) or ``"lambdarank"`` (LightGBM, pairwise over each asker's pool).
+        cross_city: The rule candidates follow.
+        max_queries: Askers per training year (sampled, seeded).
+        eval_queries: Askers scored in the held-out comparison (sampled, seeded); None for all.
         seed: Seed of every sample.
         dataset: Name recorded in the card.
 
     Raises:
-        ValueError: Too few partnerships to split twice, or no positives/negatives to learn from.
+        NoTimeSplitError: No years, or fewer than three dated years.
+        ValueError: No positives or negatives to learn from, or bad parameters.
     """
-    outer = split_partnerships(partnerships, year=year, test_share=test_share, seed=seed)
-    inner = split_partnerships(outer.history, test_share=test_share, seed=seed + 1)
-    if outer.truth.empty or inner.truth.empty:
-        raise ValueError(
-            f"too few partnerships to train and measure: {len(outer.truth)} held-out and {len(inner.truth)} inner "
-            "training pairs after the splits"
-        )
+    if windows < 1:
+        raise ValueError(f"windows must be >= 1, got {windows!r}")
+    dated, training, held_out = time_windows(partnerships, year)
     early_feedback, late_feedback = _split_feedback(feedback, test_share)
-    options: dict[str, Any] = {"max_queries": max_queries, "cross_city": cross_city, "seed": seed}
+    window_options: dict[str, Any] = {"max_queries": max_queries, "seed": seed}
 
-    inner_rec = Recommender(cross_city=cross_city).fit(profiles, vectors, inner.history)
-    inner_data = training_data(inner_rec, inner.truth, early_feedback, **options)
-    candidate = _fit(inner_data, model, seed)
+    def learn(years_: Sequence[int], extra: pd.DataFrame | None) -> tuple[LearnedScorer, TrainingData]:
+        parts = []
+        for t in years_:
+            recommender = Recommender(cross_city=cross_city).fit(profiles, vectors, dated[dated["year"] < t])
+            parts.append(window_data(recommender, dated[dated["year"] == t], **window_options))
+        if extra is not None and not extra.empty:
+            parts.append(_feedback_data(Recommender(cross_city=cross_city).fit(profiles, vectors, dated), extra))
+        data = TrainingData.concat(parts)
+        return _fit(data, model, seed), data
 
-    fold = Fold(profiles, vectors, outer.history, outer.truth, name=outer.how)
-    methods = [RecommenderRanker(WeightedScorer(), name="weighted"), RecommenderRanker(candidate, name="learned")]
+    candidate, _ = learn(training[-windows:], early_feedback)
+    history = dated[dated["year"] < held_out]
+    truth = dated[dated["year"] == held_out][["source_id", "target_id"]]
+    fold = Fold(profiles, vectors, history, truth, name=f"history < {held_out}, truth = new in {held_out}")
+    methods: list[Ranker] = [
+        RecommenderRanker(WeightedScorer(), name="weighted"),
+        RecommenderRanker(candidate, name="learned"),
+        PopularityAdamicAdarRanker(seed),
+    ]
     evaluation = evaluate(
-        fold, methods, cross_city=cross_city, dataset=dataset, protocol=outer.how, max_queries=eval_queries, seed=seed
+        fold, methods, cross_city=cross_city, dataset=dataset, protocol=fold.name, max_queries=eval_queries, seed=seed
     )
-    outer_rec = Recommender(cross_city=cross_city).fit(profiles, vectors, outer.history)
+    outer_rec = Recommender(cross_city=cross_city).fit(profiles, vectors, history)
     auc = {
         "weighted": feedback_auc(outer_rec, WeightedScorer(), late_feedback),
         "learned": feedback_auc(outer_rec, candidate, late_feedback),
     }
-
-    outer_data = training_data(outer_rec, outer.truth, feedback, **options)
-    final = _fit(TrainingData.concat([inner_data, outer_data]), model, seed)
+    shipped_years = [*training, held_out][-windows:]
+    final, data = learn(shipped_years, feedback)
     card = _card(
         final,
         model,
@@ -489,9 +571,8 @@ def train(
         profiles=profiles,
         partnerships=partnerships,
         feedback=feedback,
-        outer=outer.how,
-        inner=inner.how,
-        rows=(inner_data, outer_data),
+        years={"candidate": training[-windows:], "held_out": held_out, "shipped": shipped_years},
+        data=data,
         cross_city=cross_city,
     )
     logger.info("trained %s: beats weighted = %s", final.name, card["beats_weighted"])
@@ -499,8 +580,7 @@ def train(
 
 
 _RULE = (
-    f"learned nDCG@10 >= weighted nDCG@10 + {MIN_GAIN} and learned recall@10 >= weighted recall@10 "
-    "on the held-out links"
+    f"learned nDCG@10 >= weighted nDCG@10 + {MIN_GAIN} and learned recall@10 >= weighted recall@10 on the held-out year"
 )
 
 
@@ -514,9 +594,8 @@ def _card(
     profiles: pd.DataFrame,
     partnerships: pd.DataFrame,
     feedback: pd.DataFrame | None,
-    outer: str,
-    inner: str,
-    rows: tuple[TrainingData, TrainingData],
+    years: Mapping[str, Any],
+    data: TrainingData,
     cross_city: str,
 ) -> dict[str, Any]:
     import sklearn
@@ -527,7 +606,6 @@ def _card(
         for metric in ("recall@10", "ndcg@10", "mrr", "coverage@10")
     }
     beats = gain["ndcg@10"] >= MIN_GAIN and gain["recall@10"] >= 0
-    data = TrainingData.concat(list(rows))
     coef = getattr(scorer.model, "coef_", None)
     return {
         "format_version": FORMAT_VERSION,
@@ -537,6 +615,7 @@ def _card(
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "sklearn_version": sklearn.__version__,
         "features": list(scorer.features),
+        "calibration": list(scorer.calibration),
         "coefficients": None
         if coef is None
         else dict(zip(scorer.features, np.round(coef[0], 4).tolist(), strict=True)),
@@ -545,8 +624,9 @@ def _card(
             "profiles": len(profiles),
             "partnerships": len(partnerships),
             "feedback": 0 if feedback is None else len(feedback),
-            "evaluation_split": outer,
-            "training_split": f"inside the history: {inner}",
+            "candidate_trained_on": f"new partnerships of {', '.join(map(str, years['candidate']))}",
+            "measured_on": f"new partnerships of {years['held_out']} (history before it)",
+            "shipped_trained_on": f"new partnerships of {', '.join(map(str, years['shipped']))}",
             "cross_city": cross_city,
             "training_pairs": len(data.label),
             "positives": int(data.label.sum()),
@@ -564,27 +644,28 @@ def _card(
 
 
 def save(result: TrainResult, directory: Path | str, name: str = "reranker") -> dict[str, Path]:
-    """Writes ``<name>.joblib`` (the model), ``<name>.card.json`` and ``<name>.card.md`` under ``directory``.
+    """Writes ``<name>.skops`` (the model: data, never code), ``<name>.card.json`` and ``<name>.card.md``.
 
     Returns:
         The paths written, keyed ``model``, ``card_json``, ``card_md``.
     """
-    import joblib
+    import skops.io as sio
 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
-        "model": folder / f"{name}.joblib",
+        "model": folder / f"{name}.skops",
         "card_json": folder / f"{name}.card.json",
         "card_md": folder / f"{name}.card.md",
     }
     payload = {
         "format_version": FORMAT_VERSION,
         "model": result.scorer.model,
-        "features": result.scorer.features,
+        "features": list(result.scorer.features),
+        "calibration": list(result.scorer.calibration),
         "name": result.scorer.name,
     }
-    joblib.dump(payload, paths["model"])
+    sio.dump(payload, paths["model"])
     paths["card_json"].write_text(json.dumps(result.card, indent=2) + "\n", encoding="utf-8")
     paths["card_md"].write_text(card_markdown(result.card, result.evaluation), encoding="utf-8")
     return paths
@@ -636,38 +717,53 @@ def card_markdown(card: Mapping[str, Any], evaluation: EvaluationResult | None =
     lines += [
         "## Limits",
         "",
-        "- Negatives are sampled, so scores are relative link likelihoods, not probabilities.",
+        "- Scores are probabilities that a pair forms within a year among the pairs the candidate channels propose,",
+        "  calibrated on the training years; organisations without a history are scored by the weighted scorer.",
+        "- The features are the partner graph's and the organisation types' only: profile texts are snapshots",
+        "  written after the history, so a model learning them from earlier years learns a leak.",
         "- Trained on one catalogue's history; retrain after large imports or feedback (`matcher train`).",
-        "- The file is a joblib pickle: load only files this tool wrote.",
+        "- The file is skops data, never code: loading refuses any type outside a short allow-list.",
         "",
     ]
     return "\n".join(lines)
 
 
 def load_scorer(path: Path | str) -> LearnedScorer:
-    """Loads a scorer written by :func:`save` (the ``.joblib`` file).
+    """Loads a scorer written by :func:`save` (the ``.skops`` file), refusing any type outside skops' defaults
+    and :data:`_TRUSTED_TYPES`: a model file from a backup or a colleague is data, and is never run as code.
 
     Raises:
         FileNotFoundError: No such file.
-        ValueError: Another format version, or features that differ from the ranking's
-            :data:`~matcher.features.FEATURE_NAMES` (retrain after the features change).
+        ValueError: An untrusted type, another format version, or features that differ from the ones the
+            ranking computes now (retrain after the features change).
     """
-    import joblib
+    import skops.io as sio
 
-    payload = joblib.load(Path(path))
+    untrusted = set(sio.get_untrusted_types(file=Path(path)))
+    unknown = sorted(untrusted - _TRUSTED_TYPES)
+    if unknown:
+        raise ValueError(f"{path} holds types this tool does not load: {', '.join(unknown)}")
+    try:
+        payload = sio.load(Path(path), trusted=sorted(untrusted))
+    except Exception as broken:  # skops raises several kinds for a damaged or foreign file
+        raise ValueError(f"{path} is not a readable re-ranker file ({broken}): retrain with `matcher train`") from None
     if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path} is not a re-ranker file of format {FORMAT_VERSION}: retrain with `matcher train`")
     features = tuple(payload["features"])
-    if features != FEATURE_NAMES:
+    if not set(features) <= set(FEATURE_NAMES):
         raise ValueError(f"{path} was trained on other features than the ranking computes now: retrain it")
-    return LearnedScorer(payload["model"], features, name=str(payload.get("name", "learned")))
+    slope, intercept = (float(v) for v in payload["calibration"])
+    return LearnedScorer(payload["model"], features, calibration=(slope, intercept), name=str(payload["name"]))
 
 
 def preferred_scorer(directory: Path | str, name: str = "reranker") -> LearnedScorer | None:
     """The learned scorer under ``directory`` when its card says it beat the weighted scorer, else None (use the
-    weighted default). A missing, stale or unreadable model also gives None, with the reason logged."""
+    weighted default). A missing, stale or unreadable model also gives None, with the reason logged; a model file
+    of the old pickle format (``.joblib``) is never opened."""
     folder = Path(directory)
-    card_path, model_path = folder / f"{name}.card.json", folder / f"{name}.joblib"
+    card_path, model_path = folder / f"{name}.card.json", folder / f"{name}.skops"
+    if (folder / f"{name}.joblib").exists() and not model_path.exists():
+        logger.warning("%s is an old pickle re-ranker, which is never loaded: retrain with `matcher train`", folder)
     if not card_path.exists() or not model_path.exists():
         return None
     card = json.loads(card_path.read_text(encoding="utf-8"))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
@@ -42,7 +42,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .candidates import CandidatePool, FacetSearcher, LexicalIndex, PartnerGraph, merge_channels, top_rows
+from .candidates import (
+    CandidatePool,
+    FacetSearcher,
+    LexicalIndex,
+    LinkScores,
+    PartnerGraph,
+    merge_channels,
+    top_rows,
+)
 from .diversify import cap_exposure, exposure_limit, mmr
 from .explain import Encode, PhraseEncoder, explain_pair
 from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, roles_of
@@ -78,6 +86,15 @@ _VECTOR_CHANNELS: tuple[tuple[str, str, str], ...] = (
 """(channel, the asker's facet, the facet searched): a need is met by offers or by what an organisation is."""
 _SECTOR_OVERLAP = FEATURE_NAMES.index("sector_overlap")
 _OFFERS_OVERLAP = FEATURE_NAMES.index("offers_overlap")
+_SPARSE_SIGNALS = (
+    "lexical",
+    "common_partners",
+    "adamic_adar",
+    "adamic_adar_share",
+    "three_step_links",
+    "partners_of_peers",
+)
+"""Signals the channels compute as sparse rows over the catalogue (the others are read per candidate)."""
 _GROUP_CHUNK = 256
 """Queries searched together at most (bounds the sparse score matrices of a batch)."""
 _FILL_ALL_BELOW = 5_000
@@ -421,6 +438,16 @@ def _profile_columns(profiles: pd.DataFrame) -> dict[str, list[Any]]:
     return out
 
 
+def _link_signals(links: LinkScores) -> dict[str, sp.csr_matrix]:
+    """The partner graph's scores as the features' sparse signals (one row per asker)."""
+    return {
+        "common_partners": links.common,
+        "adamic_adar": links.adamic_adar,
+        "adamic_adar_share": links.relative("adamic_adar"),
+        "three_step_links": links.closeness(),
+    }
+
+
 def _dense_row(matrix: sp.csr_matrix, i: int, n: int) -> np.ndarray:
     out = np.zeros(n, dtype=np.float32)
     start, end = matrix.indptr[i], matrix.indptr[i + 1]
@@ -702,13 +729,15 @@ class Recommender:
         allowed: np.ndarray,
         k: int,
     ) -> None:
+        for i in range(len(queries)):
+            found[i]["popular"] = self.graph_.popular(k, allowed)
         in_catalogue = [i for i, q in enumerate(queries) if q.row >= 0 and len(q.partners)]
         if in_catalogue:
-            common, adamic_adar = self.graph_.link_scores(np.array([queries[i].row for i in in_catalogue]))
+            links = _link_signals(self.graph_.link_scores(np.array([queries[i].row for i in in_catalogue])))
             for j, i in enumerate(in_catalogue):
-                signals[i]["common_partners"] = common[j]
-                signals[i]["adamic_adar"] = adamic_adar[j]
-                found[i]["graph"] = self._top(adamic_adar, j, k, allowed)
+                signals[i].update({name: matrix[j] for name, matrix in links.items()})
+                found[i]["graph"] = self._top(links["adamic_adar"], j, k, allowed)
+                found[i]["paths"] = self._top(links["three_step_links"], j, k, allowed)
         who = [i for i, q in enumerate(queries) if q.vectors["profile"].any()]
         if not who or not self.peer_seeds:
             return
@@ -739,8 +768,9 @@ class Recommender:
             "profile_similarity": profile[:, 0],
             "need_profile_match": profile[:, 1],
             "popularity": self.graph_.popularity_[rows],
+            "recent_activity": self.graph_.activity_[rows],
         }
-        for name in ("lexical", "common_partners", "adamic_adar", "partners_of_peers"):
+        for name in _SPARSE_SIGNALS:
             if name in signals:
                 values[name] = _dense_row(signals[name], 0, n)[rows]
         return pair_features(query.attrs, self.arrays_.take(rows), values, self.config_.type_fit)
@@ -974,8 +1004,7 @@ class Recommender:
         rows = np.array([self.row_of_[pid] for pid in candidate_ids], dtype=np.int64)
         signals: dict[str, sp.csr_matrix] = {"lexical": self.lexical_.scores(resolved.lexical)}
         if resolved.row >= 0 and len(resolved.partners):
-            common, adamic_adar = self.graph_.link_scores(np.array([resolved.row]))
-            signals.update(common_partners=common, adamic_adar=adamic_adar)
+            signals.update(_link_signals(self.graph_.link_scores(np.array([resolved.row]))))
         if self.graph_.n_edges and self.peer_seeds and resolved.vectors["profile"].any():
             found, scores = self.searchers_["profile"].search(
                 resolved.vectors["profile"][None, :], self.peer_seeds + 1, None
@@ -986,6 +1015,54 @@ class Recommender:
         frame = self._features(resolved, rows, signals)
         frame.index = pd.Index(list(candidate_ids), name="candidate_id")
         return frame
+
+    def candidate_features(
+        self, queries: Sequence[str], k: int = 10, *, cross_city: CrossCity | None = None
+    ) -> Iterator[tuple[str, list[str], pd.DataFrame]]:
+        """The candidates the channels propose for each asker, with their pair features, before any scoring.
+
+        What a re-ranker learns from and is measured on: the same pools, from the same channels, as the lists it
+        will re-rank. Existing partners and the asker itself are left out, as in :meth:`recommend`.
+
+        Args:
+            queries: Askers' ids.
+            k: The list length the pools are drawn for (each channel proposes ``max(channel_k, k)``).
+            cross_city: Overrides the recommender's ``cross_city``.
+
+        Yields:
+            Per asker, in the order given: its id, the candidates' ids and their features (columns
+            :data:`matcher.features.FEATURE_NAMES`, one row per candidate).
+
+        Raises:
+            UnknownProfileError: An id is not in the catalogue.
+        """
+        self._check_fitted()
+        resolved = [self._resolve(query, None, (), include_partners=False) for query in queries]
+        found = self._pools(resolved, None, cross_city or self.cross_city, k, "partner")
+        for i, pool, _, signal, _ in sorted(found, key=lambda item: item[0]):
+            features = self._features(resolved[i], pool.rows, signal)
+            yield queries[i], [self.ids_[r] for r in pool.rows.tolist()], features
+
+    def _pools(
+        self, resolved: list[_Query], filters: Filters | None, cross_city: str, k: int, mode: str
+    ) -> Iterator[tuple[int, CandidatePool, np.ndarray, dict[str, sp.csr_matrix], np.ndarray]]:
+        """Each asker's candidate pool, peers, sparse signals and allowed mask; askers sharing a place mask are
+        searched together, in bounded chunks. Yields ``(position in resolved, pool, peers, signals, allowed)``."""
+        base = np.ones(len(self.ids_), dtype=bool) if filters is None else filters.mask(self.profiles_)
+        places: dict[tuple[str, int], np.ndarray] = {}
+        groups: dict[int, list[int]] = {}
+        masks: dict[int, np.ndarray] = {}
+        for i, q in enumerate(resolved):
+            place = self._place_mask(q, cross_city, places)
+            groups.setdefault(id(place), []).append(i)
+            masks[id(place)] = place
+        for key, members in groups.items():
+            allowed = base & masks[key]
+            for start in range(0, len(members), _GROUP_CHUNK):
+                chunk = members[start : start + _GROUP_CHUNK]
+                pools, peers, signals = self._retrieve([resolved[i] for i in chunk], allowed, k, mode)
+                for i, pool, peer_rows, signal in zip(chunk, pools, peers, signals, strict=True):
+                    yield i, pool, peer_rows, signal, allowed
 
     # ------------------------------------------------------------------------------------------------- pipeline
 
@@ -1022,34 +1099,21 @@ class Recommender:
         if k == 0:
             return [Recommendations(query=q.label, results=[]) for q in resolved]
 
-        base = np.ones(len(self.ids_), dtype=bool) if filters is None else filters.mask(self.profiles_)
-        places: dict[tuple[str, int], np.ndarray] = {}
-        groups: dict[int, list[int]] = {}
-        masks: dict[int, np.ndarray] = {}
-        for i, q in enumerate(resolved):
-            place = self._place_mask(q, cross_city, places)
-            groups.setdefault(id(place), []).append(i)
-            masks[id(place)] = place
         capped = exposure_cap is not None and len(resolved) > 1
         length = 2 * k if capped else k
         ranked: list[_Ranked | None] = [None] * len(resolved)
-        for key, members in groups.items():
-            allowed = base & masks[key]
-            for start in range(0, len(members), _GROUP_CHUNK):
-                chunk = members[start : start + _GROUP_CHUNK]
-                pools, peers, signals = self._retrieve([resolved[i] for i in chunk], allowed, k, mode)
-                for i, pool, peer_rows, signal in zip(chunk, pools, peers, signals, strict=True):
-                    ranked[i] = self._rank_one(
-                        resolved[i],
-                        pool,
-                        signal,
-                        peer_rows,
-                        k,
-                        length,
-                        allowed,
-                        mode=mode,
-                        include_competitors=include_competitors,
-                    )
+        for i, pool, peer_rows, signal, allowed in self._pools(resolved, filters, cross_city, k, mode):
+            ranked[i] = self._rank_one(
+                resolved[i],
+                pool,
+                signal,
+                peer_rows,
+                k,
+                length,
+                allowed,
+                mode=mode,
+                include_competitors=include_competitors,
+            )
         done: list[_Ranked] = [r for r in ranked if r is not None]
         if capped:
             limit = exposure_limit(exposure_cap, len(done))  # type: ignore[arg-type]

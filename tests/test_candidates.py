@@ -64,12 +64,47 @@ def test_graph_is_undirected_without_duplicates_or_unknown_ids(star: PartnerGrap
 
 
 def test_common_partners_and_adamic_adar_weigh_the_shared_partner(star: PartnerGraph) -> None:
-    common, adamic_adar = star.link_scores(np.array([2]))  # b's view: shares the hub with a and c
-    assert common.toarray()[0].tolist() == [0, 1, 1, 1, 0]
-    assert adamic_adar.toarray()[0, 1] == pytest.approx(1 / math.log(3))
+    links = star.link_scores(np.array([2]))  # b's view: shares the hub with a and c
+    assert links.common.toarray()[0].tolist() == [0, 1, 1, 1, 0]
+    assert links.adamic_adar.toarray()[0, 1] == pytest.approx(1 / math.log(3))
     # a and d... d's only partner a has degree 2: a rarer shared partner counts more than the hub.
-    _, from_d = star.link_scores(np.array([4]))
-    assert from_d.toarray()[0, 0] > adamic_adar.toarray()[0, 1]
+    from_d = star.link_scores(np.array([4])).adamic_adar
+    assert from_d.toarray()[0, 0] > links.adamic_adar.toarray()[0, 1]
+
+
+def test_three_step_links_reach_the_partners_of_partners_partners(star: PartnerGraph) -> None:
+    # b - h - a - d: one path, through a (degree 2); b has no common partner with d.
+    links = star.link_scores(np.array([2]))
+    assert links.common.toarray()[0, 4] == 0
+    assert links.three_step.toarray()[0, 4] == pytest.approx(1 / 2)
+
+
+def test_relative_scores_peak_at_one_in_each_row(star: PartnerGraph) -> None:
+    relative = star.link_scores(np.array([2, 4])).relative("adamic_adar").toarray()
+    assert relative.max(axis=1).tolist() == pytest.approx([1.0, 1.0])
+    assert relative.min() >= 0.0
+
+
+def test_activity_counts_the_partners_gained_in_the_latest_year() -> None:
+    edges = pd.DataFrame(
+        {"source_id": ["a", "a", "a", "b"], "target_id": ["b", "c", "d", "c"], "year": [2014, 2014, 2014, 2016]}
+    )
+    graph = PartnerGraph().fit(["a", "b", "c", "d"], edges)
+    assert graph.latest_year_ == 2016
+    assert graph.activity_.tolist() == [0.0, 1.0, 1.0, 0.0]  # a was the hub; b and c are the ones active now
+    assert graph.popularity_[0] == 1.0
+
+
+def test_without_years_activity_is_popularity(star: PartnerGraph) -> None:
+    assert star.latest_year_ is None
+    assert star.activity_.tolist() == star.popularity_.tolist()
+
+
+def test_popular_proposes_the_most_connected_allowed_rows_first(star: PartnerGraph) -> None:
+    allowed = np.array([True, True, True, False, True])
+    assert star.popular(2, allowed).tolist() == [0, 1]
+    # b, c and d have one partner each: ties go by row.
+    assert star.popular(10, np.array([False, True, True, True, True])).tolist() == [1, 2, 3, 4]
 
 
 def test_popularity_is_damped_and_peaks_at_the_hub(star: PartnerGraph) -> None:

@@ -1,4 +1,4 @@
-"""Specification of the learned re-ranker: training pairs, the scorer contract, train/save/load, cold start."""
+"""Specification of the learned re-ranker: training by time, the scorer contract, train/save/load, cold start."""
 
 from __future__ import annotations
 
@@ -9,21 +9,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier
+from lightgbm import LGBMRanker
 from sklearn.linear_model import LogisticRegression
 
 from matcher.embed import TfidfEncoder
 from matcher.evaluate import facet_texts
 from matcher.features import FEATURE_NAMES
 from matcher.learn import (
+    LEARNED_FEATURES,
     LearnedScorer,
+    NoTimeSplitError,
     TrainResult,
     load_scorer,
     preferred_scorer,
     save,
     swap_sides,
     train,
-    training_data,
+    window_data,
 )
 from matcher.rank import Recommender, Scorer, WeightedScorer, harmonic_mean
 from matcher.schema import FACETS, Profile
@@ -42,7 +44,7 @@ def _frame(**columns: list[float]) -> pd.DataFrame:
 def _need_model() -> LearnedScorer:
     """Links happen exactly when the candidate's offers meet the asker's need."""
     x = _frame(need_match=[0.0, 0.1, 0.2, 0.8, 0.9, 1.0])
-    return LearnedScorer(LogisticRegression().fit(x.to_numpy(), [0, 0, 0, 1, 1, 1]))
+    return LearnedScorer(LogisticRegression().fit(x.to_numpy(), [0, 0, 0, 1, 1, 1]), FEATURE_NAMES)
 
 
 def test_swapping_sides_trades_directional_features_only() -> None:
@@ -83,10 +85,20 @@ def test_logistic_contributions_add_up_to_the_score() -> None:
     assert np.allclose(total, harmonic_mean(*scorer.score(features)))
 
 
-def test_a_tree_model_attributes_nothing() -> None:
-    x = _frame(need_match=[0.0, 0.1, 0.9, 1.0])
-    scorer = LearnedScorer(HistGradientBoostingClassifier(max_iter=5).fit(x.to_numpy(), [0, 0, 1, 1]))
-    assert scorer.contributions(x).columns.empty
+def test_ranker_contributions_add_up_to_the_score_wherever_a_feature_raised_it() -> None:
+    rng = np.random.default_rng(0)
+    x = _frame(popularity=rng.random(200).tolist(), three_step_links=rng.random(200).tolist())
+    label = (x["popularity"] + x["three_step_links"] > 1.0).astype(int)
+    inputs = x[list(LEARNED_FEATURES)].to_numpy()
+    scorer = LearnedScorer(
+        LGBMRanker(n_estimators=20, min_child_samples=5, verbose=-1).fit(inputs, label, group=[100, 100])
+    )
+    contributions = scorer.contributions(x)
+    total = contributions.sum(axis=1).to_numpy()
+    raised = total > 0  # SHAP parts can all be negative: such a row is attributed nothing
+    assert raised.mean() > 0.5
+    assert np.allclose(total[raised], harmonic_mean(*scorer.score(x))[raised])
+    assert contributions["popularity"].sum() > 0 and (contributions.to_numpy() >= 0).all()
 
 
 def test_scoring_refuses_features_the_model_was_not_trained_on() -> None:
@@ -128,34 +140,24 @@ def _tiny_recommender() -> Recommender:
     return Recommender().fit(profiles, vectors, history)
 
 
-def test_training_pairs_label_later_links_positive_from_both_sides() -> None:
-    data = training_data(_tiny_recommender(), pd.DataFrame({"source_id": ["a"], "target_id": ["d"]}))
-    positives = set(zip(data.query[data.label == 1], data.features.index[data.label == 1], strict=True))
-    assert set(data.query[data.label == 1]) == {"a", "d"} and len(positives) == 2
+def test_window_pairs_are_the_channels_candidates_labelled_by_the_new_partnerships_both_ways() -> None:
+    data = window_data(_tiny_recommender(), pd.DataFrame({"source_id": ["a"], "target_id": ["c"]}))
+    assert set(data.query) == {"a", "c"}
+    assert data.label.sum() == 2  # a-c read from a and from c
+    # a's pool: organisations with a history, in another city, not its partner (b) nor itself: c alone
+    assert (data.query == "a").sum() == 1
 
 
-def test_negatives_are_never_partners_positives_or_in_the_asker_city() -> None:
-    rec = _tiny_recommender()
-    data = training_data(
-        rec, pd.DataFrame({"source_id": ["a"], "target_id": ["d"]}), hard_negatives=2, random_negatives=5
-    )
-    a_negatives = data.features[(data.query == "a") & (data.label == 0)]
-    # features_for keeps the candidate in other_city: 1 means another city
-    assert len(a_negatives) == 2 and (a_negatives["other_city"] == 1.0).all()
-    assert (a_negatives["common_partners"] < 1).all()
+def test_window_pairs_leave_out_organisations_without_a_history_before_the_window() -> None:
+    # d has no partnership yet: at the window's time it may not have existed, and it carries no graph signal.
+    data = window_data(_tiny_recommender(), pd.DataFrame({"source_id": ["a"], "target_id": ["d"]}))
+    assert len(data.label) == 0
 
 
-def test_feedback_labels_become_positives_and_negatives_latest_first() -> None:
-    feedback = pd.DataFrame(
-        {
-            "asker_id": ["a", "a", "a", "zz"],
-            "candidate_id": ["c", "d", "d", "a"],
-            "label": ["meeting", "relevant", "not_relevant", "relevant"],
-            "created_at": ["2025-01-01", "2025-01-01", "2025-02-01", "2025-01-01"],
-        }
-    )
-    data = training_data(_tiny_recommender(), pd.DataFrame(columns=["source_id", "target_id"]), feedback)
-    assert sorted(data.label.tolist()) == [0, 1] and set(data.source) == {"feedback"}
+def test_window_groups_are_the_runs_of_one_asker() -> None:
+    data = window_data(_tiny_recommender(), pd.DataFrame({"source_id": ["a"], "target_id": ["c"]}))
+    assert data.query.tolist() == ["a", "c"]  # b is a partner of both: each pool holds the other alone
+    assert data.groups().tolist() == [1, 1]
 
 
 # ----------------------------------------------------------------------------------------------------- train
@@ -228,12 +230,75 @@ def test_preferred_scorer_is_none_without_a_model(tmp_path: Path) -> None:
     assert preferred_scorer(tmp_path) is None
 
 
-def test_load_refuses_a_model_trained_on_other_features(tmp_path: Path) -> None:
-    import joblib
+def _saved(tmp_path: Path, **payload: object) -> Path:
+    import skops.io as sio
 
-    joblib.dump({"format_version": 1, "model": None, "features": ("need_match",), "name": "old"}, tmp_path / "m.joblib")
+    path = tmp_path / "reranker.skops"
+    default = {"format_version": 2, "model": LogisticRegression(), "features": ["popularity"], "calibration": [1, 0]}
+    sio.dump({**default, "name": "test", **payload}, path)
+    return path
+
+
+def test_load_refuses_a_model_trained_on_other_features(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="retrain"):
-        load_scorer(tmp_path / "m.joblib")
+        load_scorer(_saved(tmp_path, features=["a_feature_that_no_longer_exists"]))
+
+
+def test_load_refuses_a_file_holding_types_outside_the_allow_list(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not load"):
+        load_scorer(_saved(tmp_path, model=Counter(a=1)))
+
+
+class _Planted:
+    """Unpickling this object writes a marker file: proof that a pickle was executed."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (Path.write_text, (Path(self.marker), "executed"))  # type: ignore[return-value]
+
+
+def test_an_old_pickle_reranker_is_never_opened_even_with_a_winning_card(tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "executed.txt"
+    (tmp_path / "reranker.joblib").write_bytes(pickle.dumps(_Planted(marker)))
+    (tmp_path / "reranker.card.json").write_text(json.dumps({"beats_weighted": True}))
+    assert preferred_scorer(tmp_path) is None
+    assert not marker.exists()
+
+
+def _cliques(n_projects: int = 40, size: int = 5, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Organisations in many cities whose partnerships are whole projects (cliques), with no years."""
+    rng = np.random.default_rng(seed)
+    n = n_projects * 3
+    profiles = pd.DataFrame(
+        [
+            Profile(id=f"o{i}", name=f"Org {i}", org_type="company", city=f"City {i % 17}", country="DE").to_dict()
+            for i in range(n)
+        ]
+    )
+    rows = []
+    for _ in range(n_projects):
+        members = rng.choice(n, size=size, replace=False)
+        rows += [(f"o{a}", f"o{b}") for i, a in enumerate(members) for b in members[i + 1 :]]
+    return profiles, pd.DataFrame(rows, columns=["source_id", "target_id"])
+
+
+def test_partnerships_without_years_are_never_split_for_training() -> None:
+    profiles, partnerships = _cliques()
+    vectors = {f: np.eye(len(profiles), 8, dtype=np.float32) for f in FACETS}
+    with pytest.raises(NoTimeSplitError, match="no years"):
+        train(profiles, vectors, partnerships)
+
+
+def test_two_dated_years_are_too_few_to_learn_and_measure() -> None:
+    profiles, partnerships = _cliques()
+    dated = partnerships.assign(year=np.where(np.arange(len(partnerships)) % 2, 2020, 2021))
+    vectors = {f: np.eye(len(profiles), 8, dtype=np.float32) for f in FACETS}
+    with pytest.raises(NoTimeSplitError, match="three years"):
+        train(profiles, vectors, dated)
 
 
 @pytest.mark.slow

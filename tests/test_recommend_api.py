@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from matcher.api import Matcher, MatcherError, NotFoundError
 from matcher.cli import main
+from matcher.diversify import exposure_limit
 from matcher.embed import SentenceTransformerEncoder
 from matcher.filters import Filters
 from matcher.schema import Profile
@@ -114,6 +116,38 @@ def test_cli_batch_writes_one_json_line_per_query(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["query"] for line in lines] == ["dj-bio-001", "ca-tech-001"]
     assert all(len(line["results"]) == 4 for line in lines)
+
+
+def _batch(queries: Path, capsys: pytest.CaptureFixture[str], *options: str) -> dict[str, list[str]]:
+    assert main(["recommend", "--queries", str(queries), "--k", "10", "--jsonl", *options]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return {line["query"]: [r["id"] for r in line["results"]] for line in lines}
+
+
+def test_cli_batch_lists_are_the_single_lists_unless_an_exposure_cap_is_asked_for(
+    demo_matcher: Matcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    askers = demo_matcher.profiles()["id"].tolist()[:40]
+    queries = tmp_path / "queries.txt"
+    queries.write_text("\n".join(askers), encoding="utf-8")
+    batch = _batch(queries, capsys)
+    assert batch == {a: demo_matcher.recommend(a, k=10).ids for a in askers}
+    capped = _batch(queries, capsys, "--exposure-cap", "0.05")
+    limit = exposure_limit(0.05, len(askers))
+    most = {name: max(Counter(pid for ids in lists.values() for pid in ids).values()) for name, lists in
+            (("free", batch), ("capped", capped))}  # fmt: skip
+    assert most["capped"] <= limit < most["free"]
+
+
+def test_cli_batch_honours_the_same_city_option(
+    demo_matcher: Matcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    queries = tmp_path / "queries.txt"
+    queries.write_text("dj-bio-001\n", encoding="utf-8")
+    expected = demo_matcher.recommend("dj-bio-001", k=10, cross_city="any").ids
+    assert _batch(queries, capsys, "--same-city")["dj-bio-001"] == expected
 
 
 def test_pair_scores_agree_with_the_recommendation_of_that_pair(demo_matcher: Matcher) -> None:
@@ -221,10 +255,31 @@ def test_training_on_a_cordis_workspace_is_refused_and_writes_no_model(cordis_wo
     assert not list(cordis_workspace.workspace.models_dir.glob("*"))
 
 
+def test_a_workspace_of_cliques_without_years_trains_nothing_and_keeps_the_weighted_scorer(tmp_path: Path) -> None:
+    # Three projects of four partners each, no years: a random pair split would predict each hidden pair from the
+    # other pairs of its project, and a model learning that leak would seem to win.
+    (tmp_path / "profiles.csv").write_text(
+        "id,name,org_type,city,country\n"
+        + "".join(f"o{i},Org {i},company,City {i},DE\n" for i in range(12)),
+        encoding="utf-8",
+    )
+    pairs = [(f"o{p * 4 + a}", f"o{p * 4 + b}") for p in range(3) for a in range(4) for b in range(a + 1, 4)]
+    (tmp_path / "pairs.csv").write_text(
+        "source_id,target_id\n" + "".join(f"{a},{b}\n" for a, b in pairs), encoding="utf-8"
+    )
+    matcher = Matcher(tmp_path / "ws", encoder="tfidf")
+    matcher.import_profiles(tmp_path / "profiles.csv")
+    matcher.import_partnerships(tmp_path / "pairs.csv")
+    with pytest.raises(MatcherError, match="no years"):
+        matcher.train()
+    assert not list(matcher.workspace.models_dir.glob("*"))
+    assert matcher.learned_scorer is None
+
+
 def install_winning_reranker(models: Path) -> None:
     """Copies the packaged demo re-ranker into ``models`` with its card saying that it beat the weighted scorer."""
     models.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(MODELS / "demo-reranker.joblib", models / "reranker.joblib")
+    shutil.copyfile(MODELS / "demo-reranker.skops", models / "reranker.skops")
     card = json.loads((MODELS / "demo-reranker.card.json").read_text(encoding="utf-8"))
     (models / "reranker.card.json").write_text(json.dumps({**card, "beats_weighted": True}), encoding="utf-8")
 
