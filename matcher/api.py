@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock
 
+from .bands import SEARCH_BANDS, Band
 from .config import Workspace, resolve_home
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
 from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
@@ -149,6 +150,8 @@ class SearchHit:
         org_type: Organisation type.
         score: Cosine similarity of the query to the best-matching facet.
         facet: Which text matched best: ``profile``, ``offers`` or ``seeks``.
+        band: ``strong``, ``possible`` or ``weak`` on :data:`matcher.bands.SEARCH_BANDS`; a search returns no hit
+            below the weak floor.
     """
 
     id: str
@@ -158,6 +161,7 @@ class SearchHit:
     org_type: str
     score: float
     facet: str
+    band: Band
 
 
 @dataclass(frozen=True)
@@ -475,7 +479,9 @@ class Matcher:
     ) -> list[SearchHit]:
         """Free-text search: organisations whose profile (or offers, or seeks) text is closest to ``text``.
 
-        Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them.
+        Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them and match
+        at all: only hits at or above the weak floor of :data:`matcher.bands.SEARCH_BANDS` are returned, so text
+        that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band.
 
         Args:
             text: What to look for, in plain words.
@@ -510,10 +516,20 @@ class Matcher:
             for pid, score in zip(found.ids[0], found.scores[0], strict=False):
                 if pid not in best or score > best[pid][0]:
                     best[pid] = (float(score), facet)
-        ranked = sorted(best.items(), key=lambda item: -item[1][0])[:k]
+        matching = [item for item in best.items() if SEARCH_BANDS.band(item[1][0]) is not None]
+        ranked = sorted(matching, key=lambda item: -item[1][0])[:k]
         rows = catalog.profiles.set_index("id").loc[[pid for pid, _ in ranked]]
         return [
-            SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet)
+            SearchHit(
+                pid,
+                row.name_,
+                row.city,
+                row.country,
+                row.org_type,
+                round(score, 4),
+                facet,
+                SEARCH_BANDS.band(score) or Band.WEAK,
+            )
             for (pid, (score, facet)), row in zip(
                 ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
             )

@@ -250,11 +250,12 @@ def search(
     if as_json:
         _echo_json({"query": text, "results": [hit.__dict__ for hit in hits]})
     elif not hits:
-        typer.echo("No organisations match.")
+        where = "" if filters.is_empty() else " with these filters"
+        typer.echo(f'No organisation matches "{text}"{where}.')
     else:
         for n, hit in enumerate(hits, 1):
             typer.echo(
-                f"{n:>3}. {hit.score:.3f}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
+                f"{n:>3}. {hit.score:.3f} {hit.band:<8}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
                 f"[{hit.id}, matched {hit.facet}]"
             )
 

@@ -35,6 +35,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .bands import RANKING_BANDS
 from .schedule import Schedule
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "entries_from_frame",
     "neutralise",
     "schedule_section",
+    "schedule_table",
+    "shortfall_text",
     "to_csv",
     "to_xlsx",
 ]
@@ -234,12 +237,23 @@ class BriefEntry:
 
 @dataclass(frozen=True)
 class BriefMeeting:
-    """One meeting in a brief's schedule (names, not ids)."""
+    """One meeting in a brief's schedule (names, not ids).
+
+    Attributes:
+        slot: The slot label.
+        visitor: The visitor's name.
+        host: The host's name.
+        score: The pair's score (shown with 2 decimals).
+        band: Its band in words (``strong``, ``possible``, ``weak``).
+        reason: Why the two meet.
+    """
 
     slot: str
     visitor: str
     host: str
     score: float | None = None
+    band: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -316,6 +330,57 @@ _METHOD_WORDS = {
 }
 
 
+def _score_words(min_score: float) -> str:
+    """The floor in words, naming the band it is the floor of."""
+    for band in ("strong", "possible"):
+        if math.isclose(min_score, getattr(RANKING_BANDS, band)):
+            return f"{min_score:.2f}, the {band} band"
+    return f"{min_score:.2f}"
+
+
+def shortfall_text(schedule: Schedule, names: Mapping[str, str] | None = None) -> str:
+    """Who got no meeting for lack of a good match ("" when everyone had one), for briefs and the app.
+
+    Example:
+        >>> from matcher.schedule import plan_meetings
+        >>> plan = plan_meetings(np.array([[0.5], [0.1]]), ["a", "b"], ["x"], ["10:00"], [["10:00"]] * 2,
+        ...                      [["10:00"]], 1, 1)
+        >>> shortfall_text(plan, {"b": "Bora Bio"})
+        'Not enough good matches for Bora Bio: no pair scores at least 0.24, the possible band.'
+    """
+    names = names or {}
+    if not schedule.without_good_match:
+        return ""
+    who = ", ".join(names.get(i, i) for i in schedule.without_good_match)
+    return f"Not enough good matches for {who}: no pair scores at least {_score_words(schedule.min_score)}."
+
+
+def schedule_table(schedule: Schedule, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The meetings as a table for CSV and XLSX exports: names, the score rounded to 2 decimals, band and reason.
+
+    Columns ``Slot, Visitor, Host, Score, Band, Reason``, one row per meeting in plan order.
+
+    Example:
+        >>> from matcher.schedule import plan_meetings
+        >>> plan = plan_meetings(np.array([[0.31234]]), ["a"], ["x"], ["10:00"], [["10:00"]], [["10:00"]], 1, 1)
+        >>> schedule_table(plan.with_reasons({("a", "x"): "Shared sector"})).to_dict("records")
+        [{'Slot': '10:00', 'Visitor': 'a', 'Host': 'x', 'Score': 0.31, 'Band': 'strong', 'Reason': 'Shared sector'}]
+    """
+    names = names or {}
+    rows = [
+        (
+            m.slot,
+            names.get(m.visitor_id, m.visitor_id),
+            names.get(m.host_id, m.host_id),
+            round(m.score, 2),
+            str(m.band),
+            m.reason,
+        )
+        for m in schedule.meetings
+    ]
+    return pd.DataFrame(rows, columns=["Slot", "Visitor", "Host", "Score", "Band", "Reason"])
+
+
 def schedule_section(
     schedule: Schedule,
     names: Mapping[str, str] | None = None,
@@ -324,6 +389,10 @@ def schedule_section(
     intro: str = "",
 ) -> BriefSection:
     """A brief section listing a meeting plan by slot, with a summary of what it achieves.
+
+    Scores are rounded to 2 decimals; each meeting carries its band and reason (see
+    :meth:`matcher.schedule.Schedule.with_reasons`). Organisations with no good match at all are named
+    ("Not enough good matches for ...").
 
     Args:
         schedule: The plan from :func:`matcher.schedule.plan_meetings`.
@@ -336,7 +405,7 @@ def schedule_section(
         >>> plan = plan_meetings(np.ones((1, 1)), ["dj-1"], ["do-1"], ["Tue 10:00"], [["Tue 10:00"]],
         ...                      [["Tue 10:00"]], 1, 1)
         >>> schedule_section(plan, {"dj-1": "Hanbit Bio"}).meetings
-        (BriefMeeting(slot='Tue 10:00', visitor='Hanbit Bio', host='do-1', score=1.0),)
+        (BriefMeeting(slot='Tue 10:00', visitor='Hanbit Bio', host='do-1', score=1.0, band='strong', reason=''),)
     """
     names = names or {}
 
@@ -348,10 +417,20 @@ def schedule_section(
         f"{count} meeting{'' if count == 1 else 's'}, total score {schedule.total_score:.2f}: "
         f"{_METHOD_WORDS[schedule.method]}."
     ]
+    if schedule.min_score > 0:
+        summary.append(f"Only pairs scoring at least {_score_words(schedule.min_score)}, meet.")
+    shortfall = shortfall_text(schedule, names)
+    if shortfall:
+        summary.append(shortfall)
+    lacking = set(schedule.without_good_match)
     for side, ids in (("visitors", schedule.unmatched_visitors), ("hosts", schedule.unmatched_hosts)):
-        if ids:
-            summary.append(f"No meeting for these {side}: {', '.join(name(i) for i in ids)}.")
-    meetings = tuple(BriefMeeting(m.slot, name(m.visitor_id), name(m.host_id), m.score) for m in schedule.meetings)
+        rest = [i for i in ids if i not in lacking]
+        if rest:
+            summary.append(f"No meeting for these {side}: {', '.join(name(i) for i in rest)}.")
+    meetings = tuple(
+        BriefMeeting(m.slot, name(m.visitor_id), name(m.host_id), round(m.score, 2), str(m.band), m.reason)
+        for m in schedule.meetings
+    )
     return BriefSection(heading, "\n".join([*([intro] if intro else []), *summary]), meetings=meetings)
 
 
@@ -421,12 +500,18 @@ def _entry_html(entry: BriefEntry) -> str:
 
 def _meetings_html(meetings: Sequence[BriefMeeting]) -> str:
     scored = any(m.score is not None for m in meetings)
+    reasoned = any(m.reason for m in meetings)
     head = "<th>Time</th><th>Visitor</th><th>Host</th>" + ('<th class="num">Score</th>' if scored else "")
+    head += "<th>Why</th>" if reasoned else ""
     rows = []
     for m in meetings:
-        score = ("" if m.score is None else f"{m.score:.2f}") if scored else None
         cells = f"<td>{_e(m.slot)}</td><td>{_e(m.visitor)}</td><td>{_e(m.host)}</td>"
-        rows.append(f"<tr>{cells}" + (f'<td class="num">{score}</td>' if score is not None else "") + "</tr>")
+        if scored:
+            score = "" if m.score is None else f"{m.score:.2f}" + (f" ({_e(m.band)})" if m.band else "")
+            cells += f'<td class="num">{score}</td>'
+        if reasoned:
+            cells += f"<td>{_e(m.reason)}</td>"
+        rows.append(f"<tr>{cells}</tr>")
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
 
 

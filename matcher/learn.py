@@ -323,11 +323,11 @@ def window_data(
         rng = np.random.default_rng(seed)
         queries = sorted(rng.choice(queries, size=max_queries, replace=False).tolist())
     parts = []
-    for query, ids, frame in recommender.candidate_features(queries, k):
-        keep = known[np.array([row_of[i] for i in ids], dtype=np.int64)]
-        label = np.isin(np.asarray(ids, dtype=object)[keep], list(linked[query])).astype(int)
+    for found in recommender.candidate_features(queries, k):
+        keep = known[found.pool.rows]
+        label = np.isin(np.asarray(found.ids, dtype=object)[keep], list(linked[found.query])).astype(int)
         if label.any():
-            parts.append(_part(frame[keep], label, query, "partnership"))
+            parts.append(_part(found.features[keep], label, found.query, "partnership"))
     data = TrainingData.concat(parts)
     logger.info("window: %d askers, %d pairs, %d positive", len(parts), len(data.label), int(data.label.sum()))
     return data

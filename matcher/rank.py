@@ -59,6 +59,7 @@ from .schema import FACETS, LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED,
 
 __all__ = [
     "VARIETY_NOTE",
+    "CandidateSet",
     "CrossCity",
     "Match",
     "RankingConfig",
@@ -326,6 +327,27 @@ class Match:
             "contributions": {k: round(v, 4) for k, v in self.contributions.items()},
             "channels": list(self.channels),
         }
+
+
+@dataclass(frozen=True)
+class CandidateSet:
+    """One asker's candidate pool before scoring (:meth:`Recommender.candidate_features`).
+
+    Attributes:
+        query: The asker's id.
+        ids: The candidates' ids.
+        features: Their pair features, one row per candidate (columns :data:`matcher.features.FEATURE_NAMES`).
+        pool: The pool itself: catalogue rows and, per row, the channels that proposed it.
+    """
+
+    query: str
+    ids: list[str]
+    features: pd.DataFrame
+    pool: CandidatePool
+
+    def proposed_by(self, channel: str) -> np.ndarray:
+        """Bool per candidate: whether ``channel`` proposed it."""
+        return np.array([channel in self.pool.channel_names(i) for i in range(len(self.ids))], dtype=bool)
 
 
 VARIETY_NOTE = "Ordered for variety as well as score: a near-copy of a suggestion above it moves down."
@@ -1018,7 +1040,7 @@ class Recommender:
 
     def candidate_features(
         self, queries: Sequence[str], k: int = 10, *, cross_city: CrossCity | None = None
-    ) -> Iterator[tuple[str, list[str], pd.DataFrame]]:
+    ) -> Iterator[CandidateSet]:
         """The candidates the channels propose for each asker, with their pair features, before any scoring.
 
         What a re-ranker learns from and is measured on: the same pools, from the same channels, as the lists it
@@ -1030,8 +1052,7 @@ class Recommender:
             cross_city: Overrides the recommender's ``cross_city``.
 
         Yields:
-            Per asker, in the order given: its id, the candidates' ids and their features (columns
-            :data:`matcher.features.FEATURE_NAMES`, one row per candidate).
+            One :class:`CandidateSet` per asker, in the order given.
 
         Raises:
             UnknownProfileError: An id is not in the catalogue.
@@ -1041,7 +1062,7 @@ class Recommender:
         found = self._pools(resolved, None, cross_city or self.cross_city, k, "partner")
         for i, pool, _, signal, _ in sorted(found, key=lambda item: item[0]):
             features = self._features(resolved[i], pool.rows, signal)
-            yield queries[i], [self.ids_[r] for r in pool.rows.tolist()], features
+            yield CandidateSet(queries[i], [self.ids_[r] for r in pool.rows.tolist()], features, pool)
 
     def _pools(
         self, resolved: list[_Query], filters: Filters | None, cross_city: str, k: int, mode: str

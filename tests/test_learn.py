@@ -213,7 +213,7 @@ def test_save_then_load_gives_the_same_scores(trained: TrainResult, tmp_path: Pa
 def test_save_writes_a_card_naming_the_features_and_the_verdict(trained: TrainResult, tmp_path: Path) -> None:
     paths = save(trained, tmp_path, "reranker")
     card = json.loads(paths["card_json"].read_text())
-    assert card["features"] == list(FEATURE_NAMES) and isinstance(card["beats_weighted"], bool)
+    assert card["features"] == list(LEARNED_FEATURES) and isinstance(card["beats_weighted"], bool)
     assert "Verdict" in paths["card_md"].read_text()
 
 

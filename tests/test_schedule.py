@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.bands import RANKING_BANDS
 from matcher.schedule import Schedule, plan_meetings
 
 SLOTS = ["Tue 10:00", "Tue 11:00"]
@@ -103,8 +104,8 @@ def test_finds_the_brute_force_optimum_and_greedy_stays_feasible(seed: int) -> N
     v_free, h_free = rng.random((3, 2)) < 0.7, rng.random((3, 2)) < 0.7
     v_cap, h_cap = rng.integers(0, 3, 3).tolist(), rng.integers(0, 3, 3).tolist()
     args = (scores, ["a", "b", "c"], ["x", "y", "z"], SLOTS, v_free, h_free, v_cap, h_cap)
-    plan = plan_meetings(*args)
-    greedy = plan_meetings(*args, max_variables=0)
+    plan = plan_meetings(*args, min_score=0.0)
+    greedy = plan_meetings(*args, min_score=0.0, max_variables=0)
     assert_feasible(plan, scores, v_free, h_free, v_cap, h_cap)
     assert_feasible(greedy, scores, v_free, h_free, v_cap, h_cap)
     assert plan.method == "optimal"
@@ -115,7 +116,7 @@ def test_finds_the_brute_force_optimum_and_greedy_stays_feasible(seed: int) -> N
 
 def test_pairs_without_a_common_free_slot_never_meet() -> None:
     plan = plan_meetings(
-        np.array([[1.0, 0.1]]), ["a"], ["x", "y"], SLOTS, [["Tue 10:00"]], [["Tue 11:00"], SLOTS], 2, 2
+        np.array([[1.0, 0.1]]), ["a"], ["x", "y"], SLOTS, [["Tue 10:00"]], [["Tue 11:00"], SLOTS], 2, 2, min_score=0.0
     )
     assert [(m.host_id, m.slot) for m in plan.meetings] == [("y", "Tue 10:00")]
 
@@ -269,3 +270,37 @@ def test_rejects_an_unknown_grid_side() -> None:
     plan = plan_meetings(np.ones((1, 1)), ["a"], ["x"], SLOTS, [SLOTS], [SLOTS], 1, 1)
     with pytest.raises(ValueError, match="side must be"):
         plan.to_grid("guest")  # type: ignore[arg-type]
+
+
+def test_by_default_no_pair_below_the_possible_band_meets() -> None:
+    # b's only host scores 0.20 (weak): it would fill a free slot, but meets nobody at the default floor.
+    free = np.ones((2, 2), dtype=bool)
+    plan = plan_meetings(np.array([[0.35, 0.0], [0.0, 0.20]]), ["a", "b"], ["x", "y"], SLOTS, free, free, 2, 2)
+    assert [(m.visitor_id, m.host_id) for m in plan.meetings] == [("a", "x")]
+    assert all(m.score >= RANKING_BANDS.possible for m in plan.meetings)
+
+
+def test_the_plan_names_who_had_no_good_match() -> None:
+    free = np.ones((2, 1), dtype=bool)
+    plan = plan_meetings(np.array([[0.35, 0.23], [0.10, 0.0]]), ["a", "b"], ["x", "y"], ["Tue 10:00"], free, free, 1, 1)
+    assert plan.without_good_match == ("b", "y")
+    assert plan.min_score == RANKING_BANDS.possible
+
+
+def test_capacity_alone_does_not_count_as_no_good_match() -> None:
+    free = np.ones((2, 1), dtype=bool)
+    plan = plan_meetings(
+        np.array([[0.40], [0.30]]), ["a", "b"], ["x"], ["Tue 10:00"], free, np.ones((1, 1), bool), 1, 1
+    )
+    assert plan.unmatched_visitors == ("b",)
+    assert plan.without_good_match == ()
+
+
+def test_every_meeting_gets_a_reason_given_or_its_band_in_words() -> None:
+    free = np.ones((1, 2), dtype=bool)
+    plan = plan_meetings(np.array([[0.40, 0.26]]), ["a"], ["x", "y"], SLOTS, free, np.ones((2, 2), bool), 2, 1)
+    given = plan.with_reasons({("a", "x"): "Their offer meets your need: GMP fill-finish", ("a", "y"): "  "})
+    assert {m.host_id: m.reason for m in given.meetings} == {
+        "x": "Their offer meets your need: GMP fill-finish",
+        "y": "A possible match both ways (score 0.26)",
+    }

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from matcher.api import Matcher
+from matcher.bands import SEARCH_BANDS, Band
 from matcher.embed import Encoder, SentenceTransformerEncoder
 from matcher.filters import Filters
 
@@ -46,7 +47,8 @@ def test_planted_queries_find_their_organisations_in_the_top_5(
 
 def test_filters_apply_inside_the_search_so_k_results_come_back(demo_matcher: Matcher) -> None:
     filters = Filters.from_user(country=["Germany"], org_type=["startup"])
-    hits = demo_matcher.search("antibody-drug conjugates", k=5, filters=filters)
+    # Among German startups only: each of the five matches the text (above the search's weak floor).
+    hits = demo_matcher.search("startup company in Dortmund", k=5, filters=filters)
     assert len(hits) == 5
     assert {(h.country, h.org_type) for h in hits} == {("DE", "startup")}
 
@@ -138,3 +140,24 @@ def test_k_zero_returns_nothing(demo_matcher: Matcher) -> None:
 def test_text_without_words_is_a_clear_error(demo_matcher: Matcher) -> None:
     with pytest.raises(ValueError, match="empty"):
         demo_matcher.search("\x1b", k=1)
+
+
+@pytest.mark.parametrize("nonsense", ["xyzzy qwerty", "asdf ghjkl"])
+def test_a_search_that_nothing_matches_returns_nothing(demo_matcher: Matcher, nonsense: str) -> None:
+    assert demo_matcher.search(nonsense, k=10) == []
+
+
+def test_each_search_hit_carries_its_band(demo_matcher: Matcher) -> None:
+    hits = demo_matcher.search("GMP manufacturing of antibody-drug conjugates", k=10)
+    assert hits and all(h.band is SEARCH_BANDS.band(h.score) for h in hits)
+    assert hits[0].band is Band.STRONG
+
+
+def test_the_cli_says_when_nothing_matches(
+    demo_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from matcher.cli import main
+
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    assert main(["search", "xyzzy qwerty"]) == 0
+    assert capsys.readouterr().out.strip() == 'No organisation matches "xyzzy qwerty".'

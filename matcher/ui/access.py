@@ -30,6 +30,7 @@ from ..auth import AccessDenied, User, require_officer
 from ..export import BriefEntry, BriefSection, brief_html, to_csv, to_xlsx
 from ..filters import Filters
 from ..rank import CrossCity, Match, Recommendations
+from ..schedule import Schedule
 from ..schema import LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
 from ..store import StoreError
 from ..vocab import ALLIANCE_CITIES
@@ -228,6 +229,37 @@ class Access:
             dismissed = self.matcher.dismissed(visitor)
             scores[i, [j for j, host in enumerate(hosts) if host in dismissed]] = 0.0
         return scores
+
+    def meeting_reasons(self, plan: Schedule) -> dict[tuple[str, str], str]:
+        """The first reason of each planned pair, as the visitor's own suggestions give it: for each visitor,
+        :meth:`matcher.api.Matcher.recommend` over the organisations of its hosts' cities and types (existing
+        partners and likely competitors kept), deep enough to reach every one of them.
+
+        Returns:
+            A reason per ``(visitor_id, host_id)`` meeting; a pair the suggestions do not reach is left out
+            (:meth:`matcher.schedule.Schedule.with_reasons` then states its band and score).
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "delegation plans")
+        met: dict[str, set[str]] = {}
+        for m in plan.meetings:
+            met.setdefault(m.visitor_id, set()).add(m.host_id)
+        reasons: dict[tuple[str, str], str] = {}
+        for visitor, hosts in met.items():
+            places = [self.matcher.profile(h) for h in sorted(hosts)]
+            filters = Filters.from_user(
+                city=sorted({p.city for p in places}), org_type=sorted({p.org_type for p in places})
+            )
+            k = max(len(self.matcher.profiles(filters)), 1)
+            found = self.matcher.recommend(
+                visitor, k=k, filters=filters, include_partners=True, include_competitors=True, cross_city="any"
+            )
+            for match in [*found.results, *found.existing_partners]:
+                if match.id in hosts and match.reasons:
+                    reasons.setdefault((visitor, match.id), match.reasons[0])
+        return reasons
 
     def suggested_city_pairs(self, *, sample: int, k: int, seed: int = 0) -> pd.DataFrame:
         """Where suggestions go: for the top ``k`` suggestions of a fixed random sample of ``sample`` alliance

@@ -7,14 +7,21 @@ import pandas as pd
 import streamlit as st
 
 from matcher.api import MatcherError
-from matcher.export import brief_html, schedule_section, to_csv, to_xlsx
-from matcher.schedule import Schedule, plan_meetings
+from matcher.bands import RANKING_BANDS
+from matcher.export import brief_html, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
+from matcher.schedule import DEFAULT_MIN_SCORE, Schedule, plan_meetings
 from matcher.ui.access import Access
 from matcher.ui.state import catalog, labels, require_user
 
 DEFAULT_SLOTS = "Tue 09:30\nTue 10:30\nTue 11:30\nTue 14:00\nTue 15:00\nTue 16:00"
 MAX_SLOTS = 40
 MAX_SIDE = 60  # organisations per side: each visitor is ranked against every host before planning
+BAND_HELP = (
+    f"Pairs scoring lower do not meet. Bands of the reciprocal score, measured on the demo's planted pairs: "
+    f"**strong** from {RANKING_BANDS.strong:.2f} (where the typical true pair scores), **possible** from "
+    f"{RANKING_BANDS.possible:.2f} (9 in 10 true pairs score at least this), **weak** below. The default is the "
+    f"possible band: fewer meetings rather than weak ones."
+)
 
 
 def _slots(text: str) -> list[str]:
@@ -32,34 +39,40 @@ def _plan(access: Access, visitors: list[str], hosts: list[str], slots: list[str
           free_h: np.ndarray, cap_v: int, cap_h: int, min_score: float) -> Schedule:
     with st.spinner("Scoring every visitor with every host, then planning ..."):
         scores = access.pair_scores(visitors, hosts)
-        return plan_meetings(scores, visitors, hosts, slots, free_v, free_h, cap_v, cap_h, min_score=min_score)
+        plan = plan_meetings(scores, visitors, hosts, slots, free_v, free_h, cap_v, cap_h, min_score=min_score)
+    with st.spinner("Writing why each pair should meet ..."):
+        return plan.with_reasons(access.meeting_reasons(plan))
 
 
 def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: str) -> None:
-    meetings = plan.to_frame()
-    if meetings.empty:
-        st.warning("No meeting clears the minimum score with these people and slots. Lower the minimum score, add "
-                   "slots or organisations.")
+    shortfall = shortfall_text(plan, labels)
+    if not plan.meetings:
+        st.warning(
+            "No pair scores at or above the minimum score with these organisations and slots. "
+            + (shortfall + " " if shortfall else "")
+            + "Add organisations or slots, or lower the minimum score knowingly."
+        )
         return
     method = {"optimal": "the best plan possible", "time-limited": "the best plan found within the time limit",
               "greedy": "a greedy plan (too large to prove the best)"}[plan.method]
-    st.success(f"{len(meetings)} meetings, total score {plan.total_score:.2f}: {method}.")
-    table = pd.DataFrame({
-        "Slot": meetings["slot"],
-        "Visitor": meetings["visitor_id"].map(labels),
-        "Host": meetings["host_id"].map(labels),
-        "Score": meetings["score"],
-    })
+    st.success(f"{len(plan.meetings)} meetings, total score {plan.total_score:.2f}: {method}.")
+    if shortfall:
+        st.warning(shortfall + " They get no meeting rather than a weak one.")
+    table = schedule_table(plan, labels)
     st.dataframe(
         table, hide_index=True, width="stretch", key="plan_table",
-        column_config={"Score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f")},
+        column_config={"Score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f"),
+                       "Reason": st.column_config.TextColumn("Why they meet", width="large")},
     )
     with st.expander("Agenda per visitor"):
         grid = plan.to_grid("visitor").replace(labels)
         st.dataframe(grid.rename(index=labels), width="stretch", key="plan_grid")
-    if plan.unmatched_visitors:
-        st.caption("No meeting for: " + ", ".join(labels[v] for v in plan.unmatched_visitors))
-    export = table.assign(Visitor=meetings["visitor_id"].map(names), Host=meetings["host_id"].map(names))
+    lacking = set(plan.without_good_match)
+    no_slot = [v for v in plan.unmatched_visitors if v not in lacking]
+    if no_slot:
+        st.caption("No meeting (good matches, but no shared free slot or capacity left) for: "
+                   + ", ".join(labels[v] for v in no_slot))
+    export = schedule_table(plan, names)
     csv, xlsx, brief = st.columns(3)
     csv.download_button("CSV", data=lambda: to_csv(export), file_name="schedule.csv", mime="text/csv",
                         on_click="ignore", icon=":material/download:", key="plan_csv")
@@ -100,8 +113,8 @@ def render() -> None:
     a, b, c = st.columns(3)
     cap_v = a.number_input("Meetings per visitor (at most)", 1, MAX_SLOTS, 4, key="plan_cap_v")
     cap_h = b.number_input("Meetings per host (at most)", 1, MAX_SLOTS, 2, key="plan_cap_h")
-    min_score = c.slider("Minimum score", 0.0, 1.0, 0.1, 0.05, key="plan_min",
-                         help="Pairs scoring lower do not meet.")
+    min_score = c.slider("Minimum score", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.01, key="plan_min", help=BAND_HELP)
+    c.caption(f"weak < {RANKING_BANDS.possible:.2f} ≤ possible < {RANKING_BANDS.strong:.2f} ≤ strong")
     if not visitors or not hosts:
         st.info("Pick the visiting and the host organisations.")
         return

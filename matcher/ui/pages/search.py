@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.api import MatcherError, SearchHit
+from matcher.bands import SEARCH_BANDS
 from matcher.schema import Facet
 from matcher.ui.access import Access
 from matcher.ui.state import catalog, require_user
@@ -54,7 +55,9 @@ def render() -> None:
         st.error(f"The search failed: {error}")
         return
     if not hits:
-        st.info("Nothing matches with these filters. Try fewer filters.")
+        where_text = " with these filters" if not choice.filters.is_empty() else ""
+        st.info(f"No organisation matches “{text.strip()}”{where_text}. Try other words"
+                + (" or fewer filters." if where_text else "."))
         return
     frame = pd.DataFrame(
         {
@@ -62,6 +65,7 @@ def render() -> None:
             "City": [f"{h.city} ({h.country})" for h in hits],
             "Type": [type_label(h.org_type) for h in hits],
             "Similarity": [max(h.score, 0.0) for h in hits],
+            "Match": [str(h.band) for h in hits],
             "Matched on": [_FACET_LABELS.get(h.facet, h.facet) for h in hits],
         }
     )
@@ -74,6 +78,11 @@ def render() -> None:
             "Similarity": st.column_config.ProgressColumn(
                 "Similarity", min_value=0.0, max_value=1.0, format="%.2f",
                 help="Cosine similarity of your text to the organisation's best-matching text.",
+            ),
+            "Match": st.column_config.TextColumn(
+                "Match", help=f"strong from {SEARCH_BANDS.strong:.2f}, possible from {SEARCH_BANDS.possible:.2f}, "
+                f"weak from {SEARCH_BANDS.weak:.2f}; below that nothing is shown (measured on the demo's planted "
+                "searches against nonsense queries).",
             ),
         },
     )
