@@ -61,8 +61,8 @@ ANCHOR_LABELS = {
 }
 RULES = {"any": "any city (SOURCE.md protocol)", "other_city": "other city (product default)"}
 PRODUCT_RULE = "product batch defaults (other city, competitors out, no exposure cap)"
-"""What ``recommend --queries`` applies: a batch goes through ``recommend_many``, which caps how many lists one
-organisation may appear in; a single ``recommend ID`` has no cap, so its lists can differ."""
+"""What ``recommend --queries`` applies: each asker gets the list ``recommend ID`` would give (``--exposure-cap``
+would cap how many lists one organisation may appear in)."""
 
 # ----------------------------------------------------------------------------------------------------- scoring
 
@@ -597,11 +597,11 @@ def section_text(result: dict[str, Any]) -> str:
         "row is the public CLI, each step a subprocess on one workspace (import, build"
         + (", train" if result["trained"] else "")
         + f", one batch `recommend --queries --k 10 --jsonl{(' ' + result['extra']) if result['extra'] else ''}`; "
-        "a batch caps how many lists one organisation may appear in). The anchors are recomputed in-process from "
-        "the same files (Adamic-Adar ties broken by degree, other ties at random, seeded); the any-city rows "
-        "reproduce SOURCE.md's anchor table to the third decimal, the blend with its normalisation (maxima over "
-        "all organisations). Scores follow SOURCE.md: top 10 against the query's 2017-2018 partners (pairs read "
-        "both ways), averaged over all queries, a query without output counting as zeros "
+        "each list as `recommend ID` gives it; `--exposure-cap` would spread them). The anchors are recomputed "
+        "in-process from the same files (Adamic-Adar ties broken by degree, other ties at random, seeded); the "
+        "any-city rows reproduce SOURCE.md's anchor table to the third decimal, the blend with its normalisation "
+        "(maxima over all organisations). Scores follow SOURCE.md: top 10 against the query's 2017-2018 partners "
+        "(pairs read both ways), averaged over all queries, a query without output counting as zeros "
         f"({result['answered']} of {result['n_queries']} answered). recall@10 divides the partners found by "
         "min(10, |truth|), as SOURCE.md's numbers do; the ÷|truth| column is `matcher.evaluate.recall_at_k`. "
         f"Same-city truth pairs stay in the truth under both rules ({result['same_city_truth']} of the queries' "

@@ -107,7 +107,8 @@ def section(one: dict[str, float], many: dict[str, float], args: argparse.Namesp
             f"{args.seed}); the **vectors are synthetic stand-ins**, not model output: unit vectors around 256 "
             "cluster centres in 384 dimensions, 5% empty `offers`/`seeks`. Indexes are `VectorIndex` defaults "
             "(HNSW above 20,000 vectors, exact below). Each call runs every channel (five vector searches, lexical, "
-            "partners of partners, partners of peers), scores both directions, applies MMR and writes the reasons "
+            "partners of partners, three-step paths, popular, partners of peers), scores both directions, applies "
+            "MMR and writes the reasons "
             "(word-overlap quotes, no phrase encoder) for the 10 results and up to 10 existing partners.",
             "",
             "| measurement | profiles | partnerships | index build (3 facets) | fit | result | target |",

@@ -260,13 +260,17 @@ def search(
             )
 
 
-def _print_recommendations(recs: Recommendations, *, show_partners: bool = True) -> None:
+def _print_recommendations(recs: Recommendations, *, show_partners: bool = True, where: str = "") -> None:
     if not recs.results:
-        typer.echo(f"No suggestions for {recs.query} with these filters.")
+        hidden = f" ({recs.hidden} weaker matches not shown)" if recs.hidden else ""
+        typer.echo(f"No suggestions for {recs.query} with these filters{hidden}.")
+    elif (note := recs.band_note(where)) is not None:
+        typer.echo(note)
     for n, match in enumerate(recs.results, 1):
         typer.echo(
-            f"{n:>3}. {match.score:.3f}  {match.name} ({match.org_type}, {match.city}, {match.country})  [{match.id}]"
-            f"  fit for you {match.fit_for_query:.2f}, for them {match.fit_for_candidate:.2f}"
+            f"{n:>3}. {match.score:.3f} {match.band:<8}  {match.name} ({match.org_type}, {match.city}, "
+            f"{match.country})  [{match.id}]  fit for you {match.fit_for_query:.2f}, for them "
+            f"{match.fit_for_candidate:.2f}"
         )
         for reason in match.reasons:
             typer.echo(f"       - {reason}")
@@ -302,10 +306,20 @@ def recommend(
             "each list as `recommend ID` gives it.",
         ),
     ] = None,
+    min_band: Annotated[
+        str,
+        typer.Option(
+            "--min-band",
+            help="Show only matches in this band or better: weak (all, default), possible or strong. The bands are "
+            "measured on the demo data (bench/RESULTS.md, 'Score bands').",
+        ),
+    ] = "weak",
     as_json: JsonFlag = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Batch output: one JSON object per line.")] = False,
 ) -> None:
     """Suggest partners in other cities that fit both ways, with the reasons."""
+    if min_band not in ("weak", "possible", "strong"):
+        raise ValueError(f"unknown band {min_band!r}; use weak, possible or strong")
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
     m = _matcher(_Bars())
     if profile_id is not None and queries is not None:
@@ -321,7 +335,7 @@ def recommend(
             cross_city="any" if same_city else None,
             exposure_cap=exposure_cap,
         )
-        for recs in lists:
+        for recs in (found.at_least(min_band) for found in lists):
             if jsonl or as_json:
                 typer.echo(json.dumps(recs.to_dict(), ensure_ascii=False))
             else:
@@ -337,11 +351,11 @@ def recommend(
         include_partners=include_partners,
         include_competitors=include_competitors,
         cross_city="any" if same_city else None,
-    )
+    ).at_least(min_band)
     if as_json or jsonl:
         _echo_json(recs.to_dict())
     else:
-        _print_recommendations(recs)
+        _print_recommendations(recs, where=filters.describe())
 
 
 @app.command("similar")

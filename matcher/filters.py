@@ -104,6 +104,17 @@ class Filters:
         """True when nothing is filtered."""
         return not any(getattr(self, f.name) for f in fields(self))
 
+    def describe(self) -> str:
+        """The filters as words for a sentence ("in Seattle, startup"); empty when nothing is filtered.
+
+        Example:
+            >>> Filters(city=("Seattle",), org_type=("startup", "sme")).describe()
+            'in Seattle, startup or sme'
+        """
+        places = " or ".join((*self.city, *self.country))
+        rest = [" or ".join(values) for values in (self.org_type, self.sector, self.stage, self.size) if values]
+        return ", ".join(([f"in {places}"] if places else []) + rest)
+
     def mask(self, profiles: pd.DataFrame) -> np.ndarray:
         """A boolean array, one entry per row of ``profiles``: True where the row passes every filter."""
         keep = np.ones(len(profiles), dtype=bool)

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import MISSING, dataclass, field
+from dataclasses import MISSING, dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from importlib import resources
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .bands import RANKING_BANDS, Band
 from .candidates import (
     CandidatePool,
     FacetSearcher,
@@ -312,6 +314,11 @@ class Match:
     contributions: Mapping[str, float] = field(default_factory=dict)
     channels: tuple[str, ...] = ()
 
+    @property
+    def band(self) -> Band:
+        """The score in words on :data:`matcher.bands.RANKING_BANDS` (every suggestion is at least weak)."""
+        return RANKING_BANDS.band(self.score) or Band.WEAK
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (scores rounded to 4 decimals)."""
         return {
@@ -321,6 +328,7 @@ class Match:
             "country": self.country,
             "org_type": self.org_type,
             "score": round(self.score, 4),
+            "band": str(self.band),
             "fit_for_query": round(self.fit_for_query, 4),
             "fit_for_candidate": round(self.fit_for_candidate, 4),
             "reasons": list(self.reasons),
@@ -363,12 +371,14 @@ class Recommendations:
         results: Suggestions, best first (after diversification).
         existing_partners: The asker's known partners, scored the same way, best first (at most ``k``).
         excluded_competitors: Candidates left out as likely competitors.
+        hidden: Results left out below a band asked for (:meth:`at_least`).
     """
 
     query: str
     results: list[Match]
     existing_partners: list[Match] = field(default_factory=list)
     excluded_competitors: int = 0
+    hidden: int = 0
 
     @property
     def ids(self) -> list[str]:
@@ -387,6 +397,39 @@ class Recommendations:
         scores = [m.score for m in self.results]
         return any(later > earlier for earlier, later in pairwise(scores))
 
+    def at_least(self, band: Band | str) -> Recommendations:
+        """The same answer with only the results in ``band`` or better, and the others counted in ``hidden``.
+
+        Example:
+            >>> match = lambda id_, score: Match(id_, id_, "Seattle", "US", "startup", score, score, score)
+            >>> recs = Recommendations("q", [match("a", 0.35), match("b", 0.26), match("c", 0.1)])
+            >>> recs.at_least("possible").ids, recs.at_least("possible").hidden
+            (['a', 'b'], 1)
+        """
+        floor = RANKING_BANDS.floor(Band(band))
+        kept = [m for m in self.results if m.score >= floor]
+        return replace(self, results=kept, hidden=self.hidden + len(self.results) - len(kept))
+
+    def band_note(self, where: str = "") -> str | None:
+        """What to tell a user whose list has no strong match, e.g. "No strong match in Seattle; 3 possible."
+        None when the list holds a strong match (or nothing at all: say that instead).
+
+        Args:
+            where: How the list was narrowed, for the sentence ("in Seattle"); empty for none.
+
+        Example:
+            >>> match = lambda id_, score: Match(id_, id_, "Seattle", "US", "startup", score, score, score)
+            >>> Recommendations("q", [match("a", 0.26), match("b", 0.1)]).band_note("in Seattle")
+            'No strong match in Seattle; 1 possible, 1 weak.'
+        """
+        counts = Counter(m.band for m in self.results)
+        if not self.results or counts[Band.STRONG]:
+            return None
+        place = f" {where.strip()}" if where.strip() else ""
+        found = [f"{counts[band]} {band}" for band in (Band.POSSIBLE, Band.WEAK) if counts[band]]
+        hidden = f"; {self.hidden} weaker not shown" if self.hidden else ""
+        return f"No strong match{place}; {', '.join(found)}{hidden}."
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``matcher recommend --json``."""
         return {
@@ -394,6 +437,7 @@ class Recommendations:
             "results": [m.to_dict() for m in self.results],
             "existing_partners": [m.to_dict() for m in self.existing_partners],
             "excluded_competitors": self.excluded_competitors,
+            "hidden_below_band": self.hidden,
         }
 
 

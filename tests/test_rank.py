@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.bands import RANKING_BANDS
 from matcher.embed import Encoder, TfidfEncoder
 from matcher.features import FEATURE_NAMES
 from matcher.filters import Filters
@@ -413,3 +414,28 @@ def test_a_list_in_score_order_is_not_flagged_as_reordered_for_variety() -> None
 
 def test_a_lower_score_above_a_higher_one_is_flagged_as_reordered_for_variety() -> None:
     assert _listed(0.5, 0.3, 0.4).reordered_for_variety
+
+
+# --------------------------------------------------------------------------------------------- score bands
+
+
+def _scored(*scores: float) -> Recommendations:
+    return Recommendations("q", [Match(f"m{i}", f"M{i}", "Seattle", "US", "startup", s, s, s) for i, s in
+                                 enumerate(scores)])  # fmt: skip
+
+
+def test_each_match_reads_its_band_on_the_measured_ranking_scale() -> None:
+    recs = _scored(RANKING_BANDS.strong, RANKING_BANDS.possible, RANKING_BANDS.possible - 0.01)
+    assert [str(m.band) for m in recs.results] == ["strong", "possible", "weak"]
+    assert [m.to_dict()["band"] for m in recs.results] == ["strong", "possible", "weak"]
+
+
+def test_a_list_without_a_strong_match_says_so_with_the_counts() -> None:
+    assert _scored(0.27, 0.25, 0.1).band_note("in Seattle") == "No strong match in Seattle; 2 possible, 1 weak."
+    assert _scored(0.4, 0.1).band_note("in Seattle") is None
+
+
+def test_asking_for_possible_matches_shows_fewer_than_k_and_counts_the_rest() -> None:
+    shown = _scored(0.27, 0.1, 0.05).at_least("possible")
+    assert shown.ids == ["m0"] and shown.hidden == 2
+    assert shown.band_note() == "No strong match; 1 possible; 2 weaker not shown."

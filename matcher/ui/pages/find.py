@@ -73,7 +73,9 @@ def _add_to_shortlist(access: Access, match: Match) -> None:
 def _result_panel(
     access: Access, asker: str, rank: int, match: Match, said: str | None, shortlists: dict[int, str]
 ) -> None:
-    title = f"{rank}. {match.name} · {match.city} · score {match.score:.2f}" + (f" · {said}" if said else "")
+    title = f"{rank}. {match.name} · {match.city} · {match.band} match, score {match.score:.2f}" + (
+        f" · {said}" if said else ""
+    )
     with st.expander(safe(title)):
         st.markdown("\n".join(f"- {safe(reason)}" for reason in match.reasons) or "No reasons given.")
         left, middle, right, last = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
@@ -156,9 +158,20 @@ def render() -> None:
         st.error(f"No suggestions: {error}")
         return
     asker = query if isinstance(query, str) else query.id
-    if not found.results:
+    show_weak = st.toggle(
+        "Show weak matches too",
+        key="find_show_weak",
+        help="Weak matches score below the 'possible' band measured on the demo's known good pairs.",
+    )
+    found = found if show_weak else found.at_least("possible")
+    if not found.results and found.hidden:
+        st.info(f"No strong or possible match {choice.filters.describe()}: {found.hidden} weak matches are hidden. "
+                "Show weak matches too, or try fewer filters.")
+    elif not found.results:
         st.info("No organisation passes these filters. Try fewer filters, or allow the same city.")
     else:
+        if (note := found.band_note(choice.filters.describe())) is not None:
+            st.info(note)
         st.subheader(f"Suggested partners ({len(found.results)})", anchor=False)
         show_matches(found.results, key="find_results")
         notes = [VARIETY_NOTE] if found.reordered_for_variety else []
