@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from . import __version__
@@ -196,7 +197,7 @@ def show(
     typer.echo(f"{'partnerships':>13}: {len(partners)}")
     for row in partners.itertuples():
         other = row.target_id if row.source_id == profile_id else row.source_id
-        typer.echo(f"{'':>15}{row.kind} with {other}" + (f" ({row.year})" if row.year is not None else ""))
+        typer.echo(f"{'':>15}{row.kind} with {other}" + (f" ({row.year})" if not pd.isna(row.year) else ""))
 
 
 @app.command("stats")

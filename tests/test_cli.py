@@ -94,6 +94,15 @@ def test_show_prints_the_profile(workspace: Path, tmp_path: Path, capsys: pytest
     assert "Biomédica Costa del Sol" in out and "bioprocessing_cdmo" in out
 
 
+def test_show_prints_a_partnership_without_a_year_without_a_placeholder(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    run(capsys, "import", "partnerships", str(write(tmp_path / "e.csv", "source_id,target_id,kind\ndj-1,ma-1,MoU\n")))
+    out = run(capsys, "show", "dj-1")[1]
+    assert "with ma-1" in out and "<NA>" not in out and "()" not in out
+
+
 def test_unknown_id_is_a_clear_error(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "show", "nope")
     assert code == 2
