@@ -26,9 +26,13 @@ import logging
 import os
 import re
 import secrets
+import sys
 import tempfile
+import threading
+import time
 import tomllib
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -37,13 +41,20 @@ __all__ = [
     "DEMO_OFFICER",
     "DEMO_STARTUP",
     "DEMO_STARTUP_ORG",
+    "HASH_CONCURRENCY",
     "ITERATIONS",
+    "LIMITER",
+    "MAX_ITERATIONS",
     "ROLES",
     "AccessDenied",
     "Role",
+    "SignInLimiter",
+    "Throttled",
     "User",
     "UsersFileError",
     "add_user",
+    "attempt",
+    "configure_audit_log",
     "ensure_demo_users",
     "load_users",
     "require_officer",
@@ -57,7 +68,16 @@ Role = Literal["officer", "startup"]
 ROLES: tuple[Role, ...] = ("officer", "startup")
 
 ITERATIONS = 600_000
-"""PBKDF2 rounds for new passwords (OWASP's 2023 advice for HMAC-SHA256); stored per user, so it can grow."""
+"""PBKDF2 rounds for new passwords (OWASP's 2023 advice for HMAC-SHA256); stored per user, so it can grow.
+
+Every check costs at least this many rounds, whatever the stored count: a weaker (older or hand-made) hash is
+padded to it, so timing tells neither which names exist nor which hashes are weak."""
+
+MAX_ITERATIONS = 10_000_000
+"""The most PBKDF2 rounds a stored hash may ask for (a few seconds); a users file asking for more is refused."""
+
+HASH_CONCURRENCY = max(1, min(2, (os.cpu_count() or 2) // 2))
+"""How many password checks hash at once; more parallel sign-ins wait their turn instead of taking every core."""
 
 DEMO_STARTUP_ORG = "dj-bio-001"
 """The demo startup account speaks for Hanbit Bioworks (Daejeon), a startup of ``data/demo/profiles.csv``."""
@@ -83,6 +103,21 @@ class UsersFileError(ValueError):
 class AccessDenied(PermissionError):
     """A user asked for something their role may not see or change."""
 
+
+class Throttled(PermissionError):
+    """Too many failed sign-ins for an account or from a client: no password is checked until ``wait`` passes."""
+
+    def __init__(self, wait: float, what: str = "this account") -> None:
+        self.wait = wait
+        super().__init__(f"Too many failed sign-ins for {what}: try again in {_duration(wait)}.")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(1, int(seconds + 0.999))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 @dataclass(frozen=True)
@@ -142,6 +177,39 @@ def _hash(password: str, salt: bytes, iterations: int) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
 
 
+_HASH_SLOTS = threading.BoundedSemaphore(HASH_CONCURRENCY)
+
+
+def _bounded_hash(password: str, salt: bytes, iterations: int) -> bytes:
+    """:func:`_hash`, at most :data:`HASH_CONCURRENCY` at a time across the process."""
+    with _HASH_SLOTS:
+        return _hash(password, salt, iterations)
+
+
+def _parse_hash(encoded: str) -> tuple[int, bytes, bytes]:
+    """``(iterations, salt, digest)`` of a stored hash.
+
+    Raises:
+        ValueError: What is wrong with it, in words.
+    """
+    parts = encoded.split("$")
+    if len(parts) != 4 or parts[0] != _SCHEME:
+        raise ValueError(f"password_hash is not of the form {_SCHEME}$ITERATIONS$SALT$HASH")
+    try:
+        iterations = int(parts[1])
+    except ValueError:
+        raise ValueError(f"password_hash has iteration count {parts[1]!r}, not a number") from None
+    if not 1 <= iterations <= MAX_ITERATIONS:
+        raise ValueError(f"password_hash has {iterations} PBKDF2 iterations; allowed are 1 to {MAX_ITERATIONS:,}")
+    try:
+        salt, digest = bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
+    except ValueError:
+        raise ValueError("password_hash has a salt or hash that is not hexadecimal") from None
+    if not salt or len(digest) != 32:
+        raise ValueError("password_hash has an empty salt or a hash that is not 32 bytes")
+    return iterations, salt, digest
+
+
 def _encode(password: str, iterations: int) -> str:
     salt = secrets.token_bytes(16)
     return f"{_SCHEME}${iterations}${salt.hex()}${_hash(password, salt, iterations).hex()}"
@@ -160,35 +228,72 @@ def _check_name(name: str) -> str:
 def load_users(path: Path | str) -> dict[str, User]:
     """Reads the users file; a missing file means no users.
 
+    A hand-edited file is checked entry by entry: a name or org id outside the allowed characters, a name given
+    twice, a role that does not exist, or a password hash that is malformed or asks for zero, negative or more than
+    :data:`MAX_ITERATIONS` rounds is refused with a message naming the file and the user.
+
     Raises:
-        UsersFileError: The file is not valid TOML, or an entry is incomplete or has an unknown role.
+        UsersFileError: The file is not valid TOML, or an entry is incomplete or invalid.
 
     Example:
         >>> load_users(Path("/no/such/users.toml"))
         {}
     """
-    path = Path(path)
+    return _read(Path(path))
+
+
+def _read(path: Path, *, unchecked_hash: str | None = None) -> dict[str, User]:
+    """:func:`load_users`; the hash of user ``unchecked_hash`` is not checked (it is about to be replaced)."""
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsersFileError(f"{path} is not a valid TOML file: {error}") from error
+    entries = data.get("users", [])
+    if not isinstance(entries, list):
+        raise UsersFileError(f"{path}: 'users' must be a list of [[users]] tables")
     users: dict[str, User] = {}
-    for number, entry in enumerate(data.get("users", []), start=1):
+    for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not {"name", "role", "password_hash"} <= entry.keys():
             raise UsersFileError(f"{path}: user {number} needs name, role and password_hash")
-        if entry["role"] not in ROLES:
-            raise UsersFileError(f"{path}: user {number} has role {entry['role']!r}; use one of {', '.join(ROLES)}")
-        if entry["role"] == "startup" and not entry.get("org_id"):
-            raise UsersFileError(f"{path}: startup user {entry['name']!r} needs the org_id of its organisation")
-        user = User(str(entry["name"]), entry["role"], entry.get("org_id") or None, str(entry["password_hash"]))
-        users[user.name] = user
+        name, role, org_id, encoded = entry["name"], entry["role"], entry.get("org_id"), entry["password_hash"]
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise UsersFileError(
+                f"{path}: user {number} has the name {name!r}; names are 1 to 64 letters, digits, spaces or "
+                ". @ + - _ (fix or remove the entry)"
+            )
+        if name in users:
+            raise UsersFileError(f"{path}: user {name!r} is listed more than once; keep one entry per name")
+        if role not in ROLES:
+            raise UsersFileError(f"{path}: user {number} has role {role!r}; use one of {', '.join(ROLES)}")
+        if role == "startup" and not org_id:
+            raise UsersFileError(f"{path}: startup user {name!r} needs the org_id of its organisation")
+        if org_id is not None and (not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id)):
+            raise UsersFileError(
+                f"{path}: user {name!r} has the org_id {org_id!r}, which holds quotes, backslashes or control "
+                "characters"
+            )
+        if not isinstance(encoded, str):
+            raise UsersFileError(f"{path}: user {name!r} has a password_hash that is not a string")
+        if name != unchecked_hash:
+            try:
+                _parse_hash(encoded)
+            except ValueError as error:
+                raise UsersFileError(
+                    f"{path}: user {name!r}: {error}; reset the password with "
+                    f"`matcher user add {name} ...` (matcher.auth.add_user)"
+                ) from None
+        users[name] = User(name, role, org_id or None, encoded)
     return users
 
 
 def verify(users: Mapping[str, User], name: str, password: str) -> User | None:
     """Checks a name and password.
+
+    Every check costs at least :data:`ITERATIONS` PBKDF2 rounds (an unknown name hashes against a dummy, a weaker
+    stored hash is padded), and at most :data:`HASH_CONCURRENCY` checks hash at once. :func:`attempt` adds the
+    throttling and the audit log: the app signs in through it.
 
     Args:
         users: What :func:`load_users` returned.
@@ -200,38 +305,229 @@ def verify(users: Mapping[str, User], name: str, password: str) -> User | None:
         password alike (and in about the same time, so timing does not tell which names exist).
     """
     user = users.get(name.strip())
-    parts = user.password_hash.split("$") if user is not None else []
-    if user is None or len(parts) != 4 or parts[0] != _SCHEME:
-        _hash(password, b"\0" * 16, ITERATIONS)
-        return None
     try:
-        iterations, salt, digest = int(parts[1]), bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
+        iterations, salt, digest = _parse_hash(user.password_hash) if user is not None else (0, b"", b"")
     except ValueError:
-        logger.warning("the password hash of user %r is malformed; they cannot sign in", user.name)
+        logger.warning("the password hash of user %r is malformed; they cannot sign in", name.strip())
+        user = None
+    if user is None:
+        _bounded_hash(password, b"\0" * 16, ITERATIONS)
         return None
-    if hmac.compare_digest(_hash(password, salt, iterations), digest):
-        return replace(user, password_hash="")
-    return None
+    match = hmac.compare_digest(_bounded_hash(password, salt, iterations), digest)
+    if iterations < ITERATIONS:
+        _bounded_hash(password, b"\1" * 16, ITERATIONS - iterations)  # weak hashes cost no less than the rest
+    return replace(user, password_hash="") if match else None
+
+
+def _needs_rehash(user: User) -> bool:
+    try:
+        return _parse_hash(user.password_hash)[0] < ITERATIONS
+    except ValueError:
+        return False
+
+
+def _rehash(path: Path, name: str, password: str) -> None:
+    """Stores a fresh hash of :data:`ITERATIONS` rounds for ``name`` (read afresh, so no other change is lost)."""
+    users = _read(path)
+    old = users.get(name)
+    if old is None:
+        return
+    users[name] = replace(old, password_hash=_encode(password, ITERATIONS))
+    _write(path, users)
+    logger.info("upgraded the password hash of user %r to %d iterations in %s", name, ITERATIONS, path)
+
+
+class SignInLimiter:
+    """Counts failed sign-ins per account and per client, and refuses attempts after too many (thread-safe).
+
+    After ``max_failures`` failures within ``window`` seconds for one account name (known or not, so the lock
+    tells nothing about which names exist), that account is locked for a back-off that starts at
+    ``base_backoff`` and doubles with every further lock, up to ``max_backoff``. A client (an IP address) gets
+    ``client_max_failures`` failures in the window, over all names, under the same rule. A success clears the
+    account's count, not the client's. State lives in this process only: a restart forgets it.
+
+    Args:
+        clock: Seconds, monotonic (:func:`time.monotonic`; a fake in tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = 5,
+        client_max_failures: int = 20,
+        window: float = 15 * 60,
+        base_backoff: float = 60,
+        max_backoff: float = 15 * 60,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.client_max_failures = client_max_failures
+        self.window = window
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.max_keys = max_keys
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._locked_until: dict[tuple[str, str], float] = {}
+        self._strikes: dict[tuple[str, str], int] = {}
+
+    @staticmethod
+    def _keys(name: str, client: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("account", name.strip().casefold()), ("client", client)
+
+    def wait(self, name: str, client: str) -> tuple[float, str]:
+        """Seconds until ``name`` may try again from ``client`` (0 when it may now), and what is locked."""
+        now = self.clock()
+        with self._lock:
+            account, source = self._keys(name, client)
+            waits = [(self._locked_until.get(key, 0) - now, what)
+                     for key, what in ((account, "this account"), (source, "this client"))]
+        wait, what = max(waits)
+        return (wait, what) if wait > 0 else (0.0, "")
+
+    def failed(self, name: str, client: str) -> None:
+        """Counts a failed attempt; locks the account or the client when it reaches its limit."""
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > self.max_keys:
+                self._forget_old(now)
+            for key, limit in zip(self._keys(name, client), (self.max_failures, self.client_max_failures),
+                                  strict=True):
+                times = self._failures.setdefault(key, deque())
+                times.append(now)
+                while times and times[0] <= now - self.window:
+                    times.popleft()
+                if len(times) >= limit:
+                    strikes = self._strikes.get(key, 0)
+                    self._locked_until[key] = now + min(self.max_backoff, self.base_backoff * 2**strikes)
+                    self._strikes[key] = strikes + 1
+                    times.clear()
+
+    def succeeded(self, name: str, client: str) -> None:
+        """Clears the account's failures (the client's stay: one good account must not reset a guesser)."""
+        account, _ = self._keys(name, client)
+        with self._lock:
+            for table in (self._failures, self._locked_until, self._strikes):
+                table.pop(account, None)
+
+    def _forget_old(self, now: float) -> None:
+        horizon = now - max(self.window, self.max_backoff)
+        for key in [k for k, times in self._failures.items() if not times or times[-1] <= horizon]:
+            del self._failures[key]
+            if self._locked_until.get(key, now) <= now:
+                self._locked_until.pop(key, None)
+                self._strikes.pop(key, None)
+        while len(self._failures) > self.max_keys:  # still too many: drop the oldest
+            del self._failures[next(iter(self._failures))]
+
+
+LIMITER = SignInLimiter()
+"""The limiter of this process, shared by every session of the app."""
+
+
+def attempt(
+    users: Mapping[str, User],
+    name: str,
+    password: str,
+    *,
+    client: str = "unknown",
+    limiter: SignInLimiter | None = None,
+    path: Path | str | None = None,
+) -> User | None:
+    """A sign-in attempt: throttled, logged, and on success with a weak hash upgraded.
+
+    Args:
+        users: What :func:`load_users` returned.
+        name: Sign-in name as typed.
+        password: Password as typed (never logged).
+        client: Who is trying (the client's IP address), for the per-client limit and the log.
+        limiter: Defaults to :data:`LIMITER`.
+        path: The users file; when given, a hash of fewer than :data:`ITERATIONS` rounds is replaced on success.
+
+    Returns:
+        The user (see :func:`verify`), or None for an unknown name or a wrong password.
+
+    Raises:
+        Throttled: Too many recent failures for this name or from this client; no password was checked.
+    """
+    limiter = LIMITER if limiter is None else limiter
+    shown = name.strip()[:64]
+    wait, what = limiter.wait(name, client)
+    if wait > 0:
+        logger.warning("refused sign-in for %r from %s: %s is locked for %.0f s more", shown, client, what, wait)
+        raise Throttled(wait, what)
+    user = verify(users, name, password)
+    if user is None:
+        limiter.failed(name, client)
+        logger.warning("failed sign-in for %r from %s", shown, client)
+        return None
+    limiter.succeeded(name, client)
+    logger.info("signed in: %r (%s) from %s", user.name, user.role, client)
+    if path is not None and _needs_rehash(users[user.name]):
+        try:
+            _rehash(Path(path), user.name, password)
+        except (OSError, UsersFileError) as error:
+            logger.warning("could not upgrade the password hash of user %r: %s", user.name, error)
+    return user
+
+
+def configure_audit_log() -> None:
+    """Makes sure sign-in records (``matcher.auth`` at INFO and above) reach stderr.
+
+    The Streamlit server configures only its own loggers, so without this INFO records were dropped and WARNING
+    ones printed bare. Nothing changes when the application already configured a handler for them.
+    """
+    audit = logging.getLogger(__name__)
+    if audit.level == logging.NOTSET or audit.level > logging.INFO:
+        audit.setLevel(logging.INFO)
+    if not audit.hasHandlers():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        audit.addHandler(handler)
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string holding exactly ``text`` (quotes, backslashes and control characters escaped)."""
+    out = []
+    for char in text:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def _write(path: Path, users: Mapping[str, User]) -> None:
+    # Written by hand with full TOML escaping (the standard library reads TOML but cannot write it), then read
+    # back: a file that would not parse to exactly these users is never put in place.
     lines = [_HEADER]
+    expected = []
     for user in users.values():
-        # Names match _NAME and org ids _ORG_ID, hashes are hex: plain quoting is valid TOML.
-        lines += [
-            "\n[[users]]\n",
-            f'name = "{user.name}"\n',
-            f'role = "{user.role}"\n',
-            *([f'org_id = "{user.org_id}"\n'] if user.org_id else []),
-            f'password_hash = "{user.password_hash}"\n',
-        ]
+        entry = {"name": user.name, "role": user.role, **({"org_id": user.org_id} if user.org_id else {}),
+                 "password_hash": user.password_hash}
+        expected.append(entry)
+        lines += ["\n[[users]]\n", *(f"{key} = {_toml_string(value)}\n" for key, value in entry.items())]
+    text = "".join(lines)
+    if tomllib.loads(text).get("users", []) != expected:
+        raise UsersFileError(f"{path}: refusing to write a users file that would not read back as written")
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside and rename: a crash never leaves a half-written users file that locks everyone out.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".users-", suffix=".toml")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("".join(lines))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def add_user(
@@ -271,10 +567,10 @@ def add_user(
         raise ValueError("officers are not tied to one organisation: leave org_id out")
     if org_id is not None and not _ORG_ID.fullmatch(org_id):
         raise ValueError(f"org_id {org_id!r} holds quotes, backslashes or control characters")
-    if iterations < 1:
-        raise ValueError(f"iterations must be positive, got {iterations}")
+    if not 1 <= iterations <= MAX_ITERATIONS:
+        raise ValueError(f"iterations must be 1 to {MAX_ITERATIONS:,}, got {iterations}")
     path = Path(path)
-    users = load_users(path)
+    users = _read(path, unchecked_hash=name)  # a broken hash of this user is what a reset repairs
     existed = name in users
     user = User(name, role, org_id or None, _encode(password, iterations))
     users[name] = user

@@ -23,6 +23,7 @@ from .vocab import SECTOR_LABELS
 
 __all__ = [
     "FACETS",
+    "IDENTITY_FIELDS",
     "LIST_COLUMNS",
     "PARTNERSHIP_COLUMNS",
     "PARTNERSHIP_REQUIRED",
@@ -75,7 +76,13 @@ PUBLIC_BY_DEFAULT: tuple[str, ...] = (
     "technologies",
     "languages",
 )
-"""Fields a startup user may see when a profile does not list its public fields itself."""
+"""Fields a startup user may see when a profile does not list its public fields itself (a missing or blank
+``public_fields`` cell)."""
+
+IDENTITY_FIELDS: tuple[str, ...] = PROFILE_REQUIRED
+"""Who an organisation is (id, name, type, place): always public, since every suggestion shows them. A
+``public_fields`` list given explicitly that names no profile column (``none``, ``-``) fails closed to these
+fields alone, never to :data:`PUBLIC_BY_DEFAULT`."""
 
 PARTNERSHIP_REQUIRED: tuple[str, ...] = ("source_id", "target_id")
 PARTNERSHIP_COLUMNS: tuple[str, ...] = ("source_id", "target_id", "kind", "year", "note")
@@ -122,7 +129,8 @@ class Profile:
         stage: One of :data:`matcher.vocab.STAGES`, if it applies.
         technologies: Named technologies (rare terms the lexical channel matches on).
         languages: Working languages.
-        public_fields: Fields a startup user may see; empty means :data:`PUBLIC_BY_DEFAULT`.
+        public_fields: Fields a startup user may see besides :data:`IDENTITY_FIELDS`; empty means
+            :data:`PUBLIC_BY_DEFAULT` (imports store :data:`IDENTITY_FIELDS` for an explicit list naming no field).
     """
 
     id: str

@@ -46,7 +46,14 @@ import pandera.pandas as pa
 import pycountry
 
 from .readers import ROW_COLUMN, RowProblem
-from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PARTNERSHIP_REQUIRED, PROFILE_COLUMNS, PROFILE_REQUIRED
+from .schema import (
+    IDENTITY_FIELDS,
+    LIST_COLUMNS,
+    PARTNERSHIP_COLUMNS,
+    PARTNERSHIP_REQUIRED,
+    PROFILE_COLUMNS,
+    PROFILE_REQUIRED,
+)
 from .vocab import (
     ORG_TYPES,
     PARTNERSHIP_KINDS,
@@ -473,7 +480,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
     sector_pairs = _tuples(text["sectors"], split_sectors)
     free = [pair[1] if pair else () for pair in sector_pairs]
     tags = [tuple(dict.fromkeys(given + extra)) for given, extra in zip(lists["tags"], free, strict=True)]
-    public = [tuple(_fold(f).replace(" ", "_") for f in fields) for fields in lists["public_fields"]]
+    public_folded = [tuple(_fold(f).replace(" ", "_") for f in fields) for fields in lists["public_fields"]]
 
     warnings: dict[int, list[str]] = {}
     for index, extra in enumerate(free):
@@ -483,9 +490,23 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
                 f"sector{'s' if many else ''} {', '.join(_quote(tag) for tag in extra)} {'are' if many else 'is'} "
                 f"not in the taxonomy; kept as {'tags' if many else 'a tag'}"
             )
-    for index, (given, folded) in enumerate(zip(lists["public_fields"], public, strict=True)):
+    # An explicit list fails closed: one that names no profile column ("none", "-", ";") makes only the identity
+    # fields public, never the defaults, which a missing or blank cell keeps.
+    public_given = text["public_fields"].notna().tolist()
+    public = [
+        known if known or not given else IDENTITY_FIELDS
+        for known, given in zip(
+            [tuple(f for f in fields if f in PROFILE_COLUMNS) for fields in public_folded], public_given, strict=True
+        )
+    ]
+    for index, (given, folded) in enumerate(zip(lists["public_fields"], public_folded, strict=True)):
         unknown = [f for f, name in zip(given, folded, strict=True) if name not in PROFILE_COLUMNS]
-        if unknown:
+        if public_given[index] and not any(name in PROFILE_COLUMNS for name in folded):
+            raw = text["public_fields"].iloc[index]
+            warnings.setdefault(index, []).append(
+                f"public_fields {_quote(raw)} names no profile column; only {', '.join(IDENTITY_FIELDS)} are public"
+            )
+        elif unknown:
             warnings.setdefault(index, []).append(
                 f"public_fields {', '.join(_quote(f) for f in unknown)} not profile columns; ignored"
             )
@@ -509,7 +530,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
             "stage": stage,
             "technologies": lists["technologies"],
             "languages": lists["languages"],
-            "public_fields": objects([tuple(f for f in fields if f in PROFILE_COLUMNS) for fields in public]),
+            "public_fields": objects(public),
         },
         columns=list(PROFILE_COLUMNS),
     )

@@ -352,6 +352,16 @@ def test_same_city_suggestions_appear_only_when_allowed(app_home: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_list_without_a_strong_match_says_so_and_can_hide_the_weak_ones(app_home: Path) -> None:
+    at = pick_organisation(app(OFFICER), "dj-bio-001")
+    at.multiselect(key="f_city").set_value(["Seattle"]).run()
+    assert "No strong match in Seattle;" in texts(at)
+    every = len(frames(at)[0])
+    at.toggle(key="find_hide_weak").set_value(True).run()
+    assert 0 < len(frames(at)[0]) < every
+
+
+@pytest.mark.slow
 def test_not_relevant_hides_the_suggestion_on_the_next_run(app_home: Path, officer_access: Access) -> None:
     at = pick_organisation(app(OFFICER), "mc-bio-002")
     first = frames(at)[0]["id"].iloc[0]

@@ -25,17 +25,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import BuildProgress, BuildReport, ImportReport, Matcher, MatcherError, SearchHit
+from ..api import MAX_K, BuildProgress, BuildReport, ImportReport, Matcher, MatcherError, SearchHit
 from ..auth import AccessDenied, User, require_officer
 from ..export import BriefEntry, BriefSection, brief_html, to_csv, to_xlsx
 from ..filters import Filters
 from ..rank import CrossCity, Match, Recommendations
 from ..schedule import Schedule
-from ..schema import LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
+from ..schema import FACETS, LIST_COLUMNS, PROFILE_REQUIRED, Facet, Profile
 from ..store import StoreError
 from ..vocab import ALLIANCE_CITIES
 
-__all__ = ["FEEDBACK_REASONS", "Access", "redact_reasons"]
+__all__ = ["FEEDBACK_REASONS", "Access", "facet_is_public", "redact_reasons"]
 
 FEEDBACK_REASONS: tuple[str, ...] = ("wrong sector", "too early", "too big", "competitor", "already known", "other")
 """Why a suggestion is not relevant, as offered in the app."""
@@ -55,11 +55,21 @@ _QUOTED = re.compile(r'"([^"]+?)(?:\.\.\.)?"')
 _MIN_TERM = 3
 
 
-def redact_reasons(reasons: Iterable[str], profile: Profile, visible: Iterable[str]) -> tuple[str, ...]:
-    """Drops the reasons that quote a field of ``profile`` outside ``visible``.
+def redact_reasons(
+    reasons: Iterable[str],
+    profile: Profile,
+    visible: Iterable[str],
+    *,
+    asker: Profile | None = None,
+    asker_visible: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """Drops the reasons that quote a field of ``profile`` outside ``visible``, or a field of ``asker`` outside
+    ``asker_visible``.
 
     A reason goes when one of its quoted phrases comes from a hidden text field, or when it names a hidden list
-    item or the hidden stage. The test is on content, so it holds whatever the wording of the reasons.
+    item or the hidden stage. The test is on content, so it holds whatever the wording of the reasons. A reason
+    speaks of two organisations (``theirs`` and ``yours``): give the asking or viewed organisation as ``asker``
+    when the user may not see all of it, so that its hidden text is not quoted either.
 
     Example:
         >>> p = Profile(id="x", name="X", org_type="company", city="Seattle", country="US",
@@ -68,21 +78,15 @@ def redact_reasons(reasons: Iterable[str], profile: Profile, visible: Iterable[s
         ...                 "Different city: Seattle (US)."], p, ("name", "city", "country"))
         ('Different city: Seattle (US).',)
     """
-    visible = set(visible)
-    hidden_texts = [
-        str(getattr(profile, name)).casefold()
-        for name in ("description", "offers", "seeks")
-        if name not in visible and getattr(profile, name)
-    ]
-    hidden_terms = {
-        item.casefold()
-        for name in LIST_COLUMNS
-        if name not in visible and name != "public_fields"
-        for item in getattr(profile, name)
-        if len(item) >= _MIN_TERM
-    }
-    if "stage" not in visible and profile.stage:
-        hidden_terms.add(profile.stage.replace("_", " ").casefold())
+    hidden_texts: list[str] = []
+    hidden_terms: set[str] = set()
+    sides = [(profile, set(visible))]
+    if asker is not None:
+        sides.append((asker, set(asker_visible)))
+    for side, shown in sides:
+        texts, terms = _hidden_content(side, shown)
+        hidden_texts.extend(texts)
+        hidden_terms |= terms
     kept = []
     for reason in reasons:
         folded = reason.casefold()
@@ -93,6 +97,39 @@ def redact_reasons(reasons: Iterable[str], profile: Profile, visible: Iterable[s
             continue
         kept.append(reason)
     return tuple(kept)
+
+
+def _hidden_content(profile: Profile, visible: set[str]) -> tuple[list[str], set[str]]:
+    """The hidden text fields (folded) and hidden list items and stage (folded) of ``profile``."""
+    texts = [
+        str(getattr(profile, name)).casefold()
+        for name in ("description", "offers", "seeks")
+        if name not in visible and getattr(profile, name)
+    ]
+    terms = {
+        item.casefold()
+        for name in LIST_COLUMNS
+        if name not in visible and name != "public_fields"
+        for item in getattr(profile, name)
+        if len(item) >= _MIN_TERM
+    }
+    if "stage" not in visible and profile.stage:
+        terms.add(profile.stage.replace("_", " ").casefold())
+    return texts, terms
+
+
+def facet_is_public(profile: Profile, facet: str, visible: Iterable[str]) -> bool:
+    """Whether every field that ``facet``'s embedded text is made of (:meth:`matcher.schema.Profile.text`) is in
+    ``visible``: ``offers`` and ``seeks`` are their own field; ``profile`` holds the name, type and place (always
+    shown) and the sectors, tags, description and technologies. A search on a facet that is not public would
+    rank the organisation by its hidden text."""
+    shown = set(visible)
+    if facet in ("offers", "seeks"):
+        return facet in shown or not getattr(profile, facet)
+    return all(name in shown or not getattr(profile, name) for name in _PROFILE_FACET_FIELDS)
+
+
+_PROFILE_FACET_FIELDS = ("sectors", "tags", "description", "technologies")
 
 
 class Access:
@@ -146,13 +183,19 @@ class Access:
                 f"{self.user.name} may ask for suggestions for its own organisation ({self.user.org_id}) only"
             )
 
-    def _redacted(self, matches: Sequence[Match]) -> list[Match]:
+    def _redacted(self, matches: Sequence[Match], asker: str | Profile | None = None) -> list[Match]:
+        """``matches`` with the reasons that quote a field this user may not see left out: a field of the
+        candidate, or of ``asker`` (the organisation asked about, whose text reasons quote as "yours")."""
         if self.user.is_officer:
             return list(matches)
+        asking = self.matcher.profile(asker) if isinstance(asker, str) else asker
+        asking_visible = self.visible_fields(asking) if asking is not None else ()
         out = []
         for match in matches:
             profile = self.matcher.profile(match.id)
-            reasons = redact_reasons(match.reasons, profile, self.visible_fields(profile))
+            reasons = redact_reasons(
+                match.reasons, profile, self.visible_fields(profile), asker=asking, asker_visible=asking_visible
+            )
             out.append(replace(match, reasons=reasons))
         return out
 
@@ -177,18 +220,47 @@ class Access:
         found = self.matcher.recommend(query, k=k + len(dismissed), filters=filters, cross_city=cross_city)
         results = [m for m in found.results if m.id not in dismissed][:k]
         return replace(
-            found, results=self._redacted(results), existing_partners=self._redacted(found.existing_partners)
+            found,
+            results=self._redacted(results, query),
+            existing_partners=self._redacted(found.existing_partners, query),
         )
 
     def similar(self, profile_id: str, *, k: int = 10, filters: Filters | None = None) -> list[Match]:
         """Organisations like this one in other cities."""
-        return self._redacted(self.matcher.similar(profile_id, k=k, filters=filters).results)
+        return self._redacted(self.matcher.similar(profile_id, k=k, filters=filters).results, profile_id)
 
     def search(
         self, text: str, *, k: int = 20, filters: Filters | None = None, facets: Sequence[Facet] = ("profile", "offers")
     ) -> list[SearchHit]:
-        """Free-text search (see :meth:`matcher.api.Matcher.search`); results name who matched, nothing more."""
-        return self.matcher.search(text, k=k, filters=filters, facets=facets)
+        """Free-text search (see :meth:`matcher.api.Matcher.search`); results name who matched, nothing more.
+
+        A startup user's search matches each organisation only on the facets whose text it may see
+        (:func:`facet_is_public`): otherwise the ranking would tell how close a hidden text is to the query. Each
+        facet is searched apart, hits on a hidden facet are dropped, and the search asks again, deeper, until
+        ``k`` organisations come back or no more match.
+        """
+        if self.user.is_officer or k == 0 or not facets or set(facets) - set(FACETS):
+            return self.matcher.search(text, k=k, filters=filters, facets=facets)  # raises on bad arguments
+        best: dict[str, SearchHit] = {}
+        public: dict[tuple[str, str], bool] = {}
+        for facet in dict.fromkeys(facets):
+            ask = k
+            while True:
+                hits = self.matcher.search(text, k=ask, filters=filters, facets=(facet,))
+                kept = []
+                for hit in hits:
+                    if (hit.id, facet) not in public:
+                        profile = self.matcher.profile(hit.id)
+                        public[hit.id, facet] = facet_is_public(profile, facet, self.visible_fields(profile))
+                    if public[hit.id, facet]:
+                        kept.append(hit)
+                if len(kept) >= k or len(hits) < ask or ask >= MAX_K:
+                    break
+                ask = min(MAX_K, ask * 4)
+            for hit in kept[:k]:
+                if hit.id not in best or hit.score > best[hit.id].score:
+                    best[hit.id] = hit
+        return sorted(best.values(), key=lambda hit: -hit.score)[:k]
 
     def add_feedback(self, asker_id: str, candidate_id: str, label: str, reason: str | None = None) -> None:
         """Records what this user said of a suggestion; a startup only of suggestions for itself.

@@ -12,13 +12,15 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from ..api import Matcher
-from ..auth import User
+from ..auth import User, UsersFileError, load_users, users_path
 from ..config import resolve_home
 from .access import Access
 from .widgets import label_of
@@ -36,7 +38,11 @@ __all__ = [
     "sign_out",
 ]
 
+logger = logging.getLogger("matcher.auth")
+
 USER_KEY = "user"
+SIGNED_OUT_KEY = "signed_out_because"
+"""Why the session was ended by the app (shown on the sign-in page)."""
 KEPT_KEYS: tuple[str, ...] = (
     "f_city", "f_country", "f_type", "f_sector", "f_stage", "f_other_city", "f_k",
     "find_mode", "find_org", "org_pick", "search_text", "search_facets",
@@ -78,10 +84,63 @@ def labels(matcher: Matcher) -> dict[str, str]:
     return _labels(str(matcher.workspace.root), matcher.store.version())
 
 
+_accounts_lock = threading.Lock()
+_accounts_cache: dict[str, tuple[tuple[int, int, int], dict[str, User]]] = {}
+
+
+def _accounts(path: Path) -> dict[str, User] | None:
+    """The users of ``path``, re-read when the file changes; None when there is no users file."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    with _accounts_lock:
+        cached = _accounts_cache.get(str(path))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    users = load_users(path)
+    with _accounts_lock:
+        _accounts_cache[str(path)] = (stamp, users)
+    return users
+
+
+def _account_problem(user: User) -> str | None:
+    """Why ``user``'s session may not go on (removed, or role or organisation changed), or None."""
+    path = users_path(home())
+    try:
+        users = _accounts(path)
+    except UsersFileError as error:
+        logger.warning("signing out %r: %s", user.name, error)
+        return "The users file cannot be read; sign in again when it is fixed."
+    if users is None:
+        # No users file: there are no accounts to check against (a workspace used without sign-in, as some
+        # tests do); nobody can sign in through the form either.
+        return None
+    stored = users.get(user.name)
+    if stored is None:
+        return "Your account no longer exists."
+    if (stored.role, stored.org_id) != (user.role, user.org_id):
+        return "Your account was changed; please sign in again."
+    return None
+
+
 def current_user() -> User | None:
-    """The signed-in user of this session, if any."""
+    """The signed-in user of this session, if any.
+
+    The account is checked against the users file on every call (every rerun): a user removed from it, or whose
+    role or organisation changed, is signed out at once.
+    """
     user = st.session_state.get(USER_KEY)
-    return user if isinstance(user, User) else None
+    if not isinstance(user, User):
+        return None
+    problem = _account_problem(user)
+    if problem is not None:
+        logger.warning("signed out %r: %s", user.name, problem)
+        sign_out()
+        st.session_state[SIGNED_OUT_KEY] = problem
+        return None
+    return user
 
 
 def sign_in(user: User) -> None:

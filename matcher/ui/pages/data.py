@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from matcher.readers import FileReadError
 from matcher.store import StoreError
 from matcher.ui.access import Access
 from matcher.ui.state import require_user
+from matcher.ui.widgets import safe
 from matcher.validate import MissingColumnsError
 
 _KINDS = {"Profiles": "profiles", "Partnerships": "partnerships"}
@@ -32,8 +34,13 @@ def _problems(problems: list) -> pd.DataFrame:
     )
 
 
+def report_notes(notes: Sequence[str]) -> list[str]:
+    """The notes on a file's columns as Markdown: they quote the file's own column names, escaped."""
+    return [safe(note) for note in notes]
+
+
 def _show_report(report: ImportReport) -> None:
-    st.subheader(f"Report: {Path(report.source).name}", anchor=False)
+    st.subheader(f"Report: {safe(Path(report.source).name)}", anchor=False)
     rows, imported, rejected, warned = st.columns(4)
     rows.metric("Rows read", report.rows)
     imported.metric("Imported", report.imported)
@@ -54,7 +61,7 @@ def _show_report(report: ImportReport) -> None:
         st.caption("Imported, with something worth checking:")
         st.dataframe(_problems(report.warnings), hide_index=True, width="stretch", key="report_warnings",
                      column_config=_PROBLEM_COLUMNS)
-    for note in report.notes:
+    for note in report_notes(report.notes):
         st.caption(note)
     if report.imported and report.kind == "profiles":
         st.info("The index catches up by itself at the next search or suggestion; rebuild it below to wait here "
@@ -89,7 +96,7 @@ def _build(access: Access) -> None:
         try:
             report = access.build(progress=progress)
         except (MatcherError, ValueError, OSError) as error:
-            status.update(label=f"The index could not be built: {error}", state="error")
+            status.update(label=f"The index could not be built: {safe(error)}", state="error")
             return
         bar.progress(1.0, text="Done")
         encoded = sum(report.encoded.values())
@@ -128,7 +135,7 @@ def render() -> None:
     st.button("Import", key="upload_go", type="primary", icon=":material/upload:",
               on_click=_import, args=(access, _KINDS[kind or "Profiles"]))
     if error := st.session_state.pop("data_error", None):
-        st.error(error)
+        st.error(safe(error))
     if report := st.session_state.get("data_report"):
         _show_report(report)
 

@@ -33,6 +33,16 @@ _FEEDBACK_SAID = {
 }
 
 
+def feedback_toast(name: str, label: str) -> str:
+    """What the toast says once feedback is stored: the organisation's name escaped (a toast is Markdown)."""
+    return f"{safe(name)}: {_DONE[label]}."
+
+
+def shortlist_toast(name: str) -> str:
+    """What the toast says once an organisation is shortlisted: its name escaped."""
+    return f"{safe(name)} added to the shortlist."
+
+
 def _recommend(access: Access, query: str | Profile, choice: FilterChoice) -> Recommendations:
     """Suggestions, recomputed only when the query, the filters, the store or the asker's feedback change."""
     asker = query if isinstance(query, str) else query.id
@@ -58,7 +68,7 @@ def _give_feedback(access: Access, asker: str, match: Match, label: str) -> None
     except (AccessDenied, StoreError) as error:
         st.session_state["find_error"] = str(error)
         return
-    st.toast(f"{match.name}: {_DONE[label]}.", icon=":material/check:")
+    st.toast(feedback_toast(match.name, label), icon=":material/check:")
 
 
 def _add_to_shortlist(access: Access, match: Match) -> None:
@@ -67,7 +77,7 @@ def _add_to_shortlist(access: Access, match: Match) -> None:
         st.session_state["find_error"] = "Create a shortlist first, on the Shortlists page."
         return
     access.set_shortlist_entry(int(shortlist), match.id)
-    st.toast(f"{match.name} added to the shortlist.", icon=":material/playlist_add_check:")
+    st.toast(shortlist_toast(match.name), icon=":material/playlist_add_check:")
 
 
 def _result_panel(
@@ -123,8 +133,8 @@ def _query(access: Access) -> str | Profile | None:
         )
     if own is None:
         st.warning(
-            f"Your organisation ({user.org_id}) is not in the workspace yet: type your profile in instead, or ask an "
-            "investment officer to import it."
+            f"Your organisation ({safe(user.org_id)}) is not in the workspace yet: type your profile in instead, or "
+            "ask an investment officer to import it."
         )
         return None
     st.markdown(f"**{safe(labels(access.matcher)[own])}**")
@@ -151,27 +161,29 @@ def render() -> None:
                 else "Pick an organisation to see its suggested partners.")
         return
     if error := st.session_state.pop("find_error", None):
-        st.error(error)
+        st.error(safe(error))
     try:
         found = _recommend(access, query, choice)
     except (MatcherError, AccessDenied, ValueError, KeyError) as error:
-        st.error(f"No suggestions: {error}")
+        st.error(f"No suggestions: {safe(error)}")
         return
     asker = query if isinstance(query, str) else query.id
-    show_weak = st.toggle(
-        "Show weak matches too",
-        key="find_show_weak",
+    # Off by default: the bands are measured on the demo, and a thin profile (one sentence typed in) scores "weak"
+    # against the very organisations it needs.
+    strong_only = st.toggle(
+        "Only possible and strong matches",
+        key="find_hide_weak",
         help="Weak matches score below the 'possible' band measured on the demo's known good pairs.",
     )
-    found = found if show_weak else found.at_least("possible")
+    found = found.at_least("possible") if strong_only else found
     if not found.results and found.hidden:
-        st.info(f"No strong or possible match {choice.filters.describe()}: {found.hidden} weak matches are hidden. "
-                "Show weak matches too, or try fewer filters.")
+        st.info(f"No strong or possible match {safe(choice.filters.describe())}: {found.hidden} weak matches are "
+                "hidden. Turn off *Only possible and strong matches*, or try fewer filters.")
     elif not found.results:
         st.info("No organisation passes these filters. Try fewer filters, or allow the same city.")
     else:
         if (note := found.band_note(choice.filters.describe())) is not None:
-            st.info(note)
+            st.info(safe(note))
         st.subheader(f"Suggested partners ({len(found.results)})", anchor=False)
         show_matches(found.results, key="find_results")
         notes = [VARIETY_NOTE] if found.reordered_for_variety else []

@@ -30,7 +30,7 @@ def _similar(access: Access, org_id: str) -> None:
     try:
         peers = access.similar(org_id, k=10)
     except (MatcherError, ValueError, KeyError) as error:
-        st.error(f"Similar organisations are not available: {error}")
+        st.error(f"Similar organisations are not available: {safe(error)}")
         return
     if not peers:
         st.info("No similar organisation in another city.")
@@ -104,11 +104,11 @@ def render() -> None:
         st.info("Pick an organisation to see its profile.")
         return
     if error := st.session_state.pop("org_error", None):
-        st.error(error)
+        st.error(safe(error))
     try:
         fields = access.profile(org_id)
     except MatcherError as error:
-        st.error(str(error))
+        st.error(safe(error))
         return
     profile_card(fields)
     if access.user.is_officer or org_id == access.user.org_id:

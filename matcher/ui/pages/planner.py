@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -12,6 +14,7 @@ from matcher.export import brief_html, schedule_section, schedule_table, shortfa
 from matcher.schedule import DEFAULT_MIN_SCORE, Schedule, plan_meetings
 from matcher.ui.access import Access
 from matcher.ui.state import catalog, labels, require_user
+from matcher.ui.widgets import safe
 
 DEFAULT_SLOTS = "Tue 09:30\nTue 10:30\nTue 11:30\nTue 14:00\nTue 15:00\nTue 16:00"
 MAX_SLOTS = 40
@@ -44,8 +47,20 @@ def _plan(access: Access, visitors: list[str], hosts: list[str], slots: list[str
         return plan.with_reasons(access.meeting_reasons(plan))
 
 
+def shortfall_markdown(plan: Schedule, labels: Mapping[str, str]) -> str:
+    """Who got no meeting for lack of a good match ("Not enough good matches for ..."), names escaped."""
+    return safe(shortfall_text(plan, labels))
+
+
+def no_meeting_markdown(ids: Sequence[str], labels: Mapping[str, str]) -> str:
+    """The caption naming visitors with good matches but no shared slot or capacity left, names escaped."""
+    return "No meeting (good matches, but no shared free slot or capacity left) for: " + safe(
+        ", ".join(labels.get(i, i) for i in ids)
+    )
+
+
 def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: str) -> None:
-    shortfall = shortfall_text(plan, labels)
+    shortfall = shortfall_markdown(plan, labels)
     if not plan.meetings:
         st.warning(
             "No pair scores at or above the minimum score with these organisations and slots. "
@@ -70,8 +85,7 @@ def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: 
     lacking = set(plan.without_good_match)
     no_slot = [v for v in plan.unmatched_visitors if v not in lacking]
     if no_slot:
-        st.caption("No meeting (good matches, but no shared free slot or capacity left) for: "
-                   + ", ".join(labels[v] for v in no_slot))
+        st.caption(no_meeting_markdown(no_slot, labels))
     export = schedule_table(plan, names)
     csv, xlsx, brief = st.columns(3)
     csv.download_button("CSV", data=lambda: to_csv(export), file_name="schedule.csv", mime="text/csv",
@@ -129,7 +143,7 @@ def render() -> None:
             st.session_state["plan"] = _plan(access, visitors, hosts, slots, free_v, free_h, int(cap_v), int(cap_h),
                                              float(min_score))
         except (MatcherError, ValueError, KeyError) as error:
-            st.error(f"No plan: {error}")
+            st.error(f"No plan: {safe(error)}")
             return
     plan = st.session_state.get("plan")
     if plan is not None and set(plan.visitors) == set(visitors) and set(plan.hosts) == set(hosts):

@@ -10,7 +10,7 @@ from matcher.bands import SEARCH_BANDS
 from matcher.schema import Facet
 from matcher.ui.access import Access
 from matcher.ui.state import catalog, require_user
-from matcher.ui.widgets import FilterChoice, filter_sidebar, open_organisation, type_label
+from matcher.ui.widgets import FilterChoice, filter_sidebar, open_organisation, safe, type_label
 
 _FACETS: dict[str, tuple[Facet, ...]] = {
     "Who they are and what they offer": ("profile", "offers"),
@@ -52,11 +52,11 @@ def render() -> None:
     try:
         hits = _search(access, text.strip(), _FACETS[where or next(iter(_FACETS))], choice)
     except (MatcherError, ValueError) as error:
-        st.error(f"The search failed: {error}")
+        st.error(f"The search failed: {safe(error)}")
         return
     if not hits:
         where_text = " with these filters" if not choice.filters.is_empty() else ""
-        st.info(f"No organisation matches “{text.strip()}”{where_text}. Try other words"
+        st.info(f"No organisation matches “{safe(text.strip())}”{where_text}. Try other words"
                 + (" or fewer filters." if where_text else "."))
         return
     frame = pd.DataFrame(

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 
-from matcher.auth import UsersFileError, load_users, users_path, verify
-from matcher.ui.state import home, sign_in
+from matcher.auth import Throttled, UsersFileError, attempt, configure_audit_log, load_users, users_path
+from matcher.ui.state import SIGNED_OUT_KEY, home, sign_in
 
-logger = logging.getLogger(__name__)
+configure_audit_log()  # sign-in records reach the server's stderr (Streamlit configures only its own loggers)
+
+
+def _client() -> str:
+    """The client's address, for the per-client sign-in limit and the audit log.
+
+    Behind a reverse proxy on the same machine the server sees the proxy's loopback address; then the last
+    ``X-Forwarded-For`` entry (the one the proxy added, which a client cannot forge) names the client.
+    """
+    try:
+        address = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For", "")
+    except Exception:  # no request context (bare or test runs)
+        return "unknown"
+    if not isinstance(address, str) or not address:
+        return "unknown"
+    if address in ("127.0.0.1", "::1") and isinstance(forwarded, str) and forwarded.strip():
+        return f"{forwarded.split(',')[-1].strip()[:64]} via {address}"
+    return address
 
 
 def render() -> None:
@@ -21,6 +37,8 @@ def render() -> None:
             "Cross-city partners for the organisations of the Global Innopolis Alliance: Daejeon, Seattle, Calgary, "
             "Dortmund, Málaga and Montgomery County."
         )
+        if SIGNED_OUT_KEY in st.session_state:
+            st.warning(str(st.session_state.pop(SIGNED_OUT_KEY)))
         path = users_path(home())
         try:
             users = load_users(path)
@@ -38,9 +56,12 @@ def render() -> None:
             password = st.text_input("Password", type="password", key="signin_password")
             submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
         if submitted:
-            user = verify(users, name, password)
+            try:
+                user = attempt(users, name, password, client=_client(), path=path)
+            except Throttled as refused:
+                st.error(str(refused))
+                return
             if user is None:
-                logger.info("failed sign-in for %r", name)
                 st.error("Unknown name or wrong password.")
                 return
             del st.session_state["signin_password"]  # no password kept in the session
