@@ -37,6 +37,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+import tomli_w
+
 __all__ = [
     "DEMO_OFFICER",
     "DEMO_STARTUP",
@@ -382,8 +384,10 @@ class SignInLimiter:
         now = self.clock()
         with self._lock:
             account, source = self._keys(name, client)
-            waits = [(self._locked_until.get(key, 0) - now, what)
-                     for key, what in ((account, "this account"), (source, "this client"))]
+            waits = [
+                (self._locked_until.get(key, 0) - now, what)
+                for key, what in ((account, "this account"), (source, "this client"))
+            ]
         wait, what = max(waits)
         return (wait, what) if wait > 0 else (0.0, "")
 
@@ -393,8 +397,7 @@ class SignInLimiter:
         with self._lock:
             if len(self._failures) > self.max_keys:
                 self._forget_old(now)
-            for key, limit in zip(self._keys(name, client), (self.max_failures, self.client_max_failures),
-                                  strict=True):
+            for key, limit in zip(self._keys(name, client), (self.max_failures, self.client_max_failures), strict=True):
                 times = self._failures.setdefault(key, deque())
                 times.append(now)
                 while times and times[0] <= now - self.window:
@@ -488,33 +491,15 @@ def configure_audit_log() -> None:
         audit.addHandler(handler)
 
 
-_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string holding exactly ``text`` (quotes, backslashes and control characters escaped)."""
-    out = []
-    for char in text:
-        if char in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
 def _write(path: Path, users: Mapping[str, User]) -> None:
-    # Written by hand with full TOML escaping (the standard library reads TOML but cannot write it), then read
-    # back: a file that would not parse to exactly these users is never put in place.
-    lines = [_HEADER]
-    expected = []
-    for user in users.values():
-        entry = {"name": user.name, "role": user.role, **({"org_id": user.org_id} if user.org_id else {}),
-                 "password_hash": user.password_hash}
-        expected.append(entry)
-        lines += ["\n[[users]]\n", *(f"{key} = {_toml_string(value)}\n" for key, value in entry.items())]
-    text = "".join(lines)
+    # Written by tomli-w (the standard library reads TOML but cannot write it), then read back: a file that would
+    # not parse to exactly these users is never put in place.
+    expected = [
+        {"name": user.name, "role": user.role, **({"org_id": user.org_id} if user.org_id else {}),
+         "password_hash": user.password_hash}
+        for user in users.values()
+    ]  # fmt: skip
+    text = _HEADER + "\n" + tomli_w.dumps({"users": expected})
     if tomllib.loads(text).get("users", []) != expected:
         raise UsersFileError(f"{path}: refusing to write a users file that would not read back as written")
     path.parent.mkdir(parents=True, exist_ok=True)
