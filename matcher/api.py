@@ -491,10 +491,15 @@ class Matcher:
                 once, with the facet that matched best.
 
         Raises:
-            ValueError: Empty text, k out of range, or an unknown facet.
+            ValueError: Empty text, text over 2,000 characters, k out of range, or an unknown facet.
         """
         if not text.strip():
             raise ValueError("the search text is empty")
+        if len(text) > MAX_SEARCH_CHARS:
+            raise ValueError(
+                f"the search text has {len(text):,} characters, above the limit of {MAX_SEARCH_CHARS:,} characters; "
+                "search with a few sentences, or find partners for a profile instead"
+            )
         _check_k(k)
         unknown = set(facets) - set(FACETS)
         if unknown or not facets:
@@ -853,6 +858,10 @@ def _cordis_table(folder: Path, stem: str) -> Path:
 
 MAX_K = 10_000
 """The largest number of results one call returns."""
+
+MAX_SEARCH_CHARS = 2_000
+"""The longest search text: a paragraph, about two windows of the encoder (which chunks longer text rather than cut
+it), so a longer query costs encoding time in proportion (1 MB took a minute) and is no search any more."""
 
 
 def _check_k(k: int) -> None:

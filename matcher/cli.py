@@ -11,9 +11,11 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,8 +95,40 @@ def _matcher(progress: _Bars | None = None) -> Matcher:
     return Matcher(_State.home, progress=progress)
 
 
-def _echo_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+_TERMINAL_CONTROLS = re.compile(
+    "\x1b\\][^\x07\x1b\x9c\n]*(?:\x07|\x1b\\\\|\x9c)?"  # OSC: window title, clipboard, hyperlinks
+    "|\x9d[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\\\|\x9c)?"  # the same, introduced by the C1 control
+    "|\x1b[P_^X][^\x1b\x9c\n]*(?:\x1b\\\\|\x9c)?"  # DCS, APC, PM and SOS strings
+    "|[\x90\x98\x9e\x9f][^\x1b\x9c\n]*(?:\x1b\\\\|\x9c)?"
+    "|(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, screen clearing
+    "|\x1b[ -/]*[0-~]?"  # any other escape sequence
+    "|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other C0 control (tab and newline stay), DEL and C1
+)
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` without terminal control sequences or control characters (tab and newline stay).
+
+    Profile text comes from imported files: printed raw, an OSC sequence could retitle the window or write the
+    clipboard, a CSI sequence clear the screen or hide lines. Whole sequences are removed, not just the ESC.
+
+    Example:
+        >>> terminal_safe("Hanbit\x1b]0;pwned\x07 Bio\x1b[2J\x9b31m\r\n")
+        'Hanbit Bio\n'
+    """
+    return _TERMINAL_CONTROLS.sub("", text)
+
+
+def _echo(message: Any = "", *, err: bool = False) -> None:
+    """The one way the CLI prints anything: through :func:`terminal_safe`, so user data cannot drive the terminal."""
+    typer.echo(terminal_safe(str(message)), err=err)
+
+
+def _echo_json(payload: Any, indent: int | None = 2) -> None:
+    # json escapes C0 controls itself; DEL and C1 (raw with ensure_ascii=False) become \u escapes, so the JSON
+    # keeps the data exactly and nothing is left for _echo to strip.
+    text = json.dumps(payload, ensure_ascii=False, indent=indent, default=str)
+    _echo(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 @app.callback()
@@ -104,7 +138,7 @@ def _main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
-        typer.echo(__version__)
+        _echo(__version__)
         raise typer.Exit()
     _State.home = home
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in a terminal tool
@@ -118,14 +152,14 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         _echo_json(report.to_dict())
     else:
         verdict = f"{len(report.rejected)} rejected" if report.rejected else "none rejected"
-        typer.echo(f"Imported {report.imported} of {report.rows} {report.kind} rows from {report.source} ({verdict}).")
+        _echo(f"Imported {report.imported} of {report.rows} {report.kind} rows from {report.source} ({verdict}).")
         for note in report.notes:
-            typer.echo(f"  note: {note}")
+            _echo(f"  note: {note}")
         for problem in report.rejected:
             who = f" (id {problem.id})" if problem.id else ""
-            typer.echo(f"  row {problem.row}{who}: {problem.reason}", err=True)
+            _echo(f"  row {problem.row}{who}: {problem.reason}", err=True)
         for problem in report.warnings:
-            typer.echo(f"  row {problem.row}: warning: {problem.reason}")
+            _echo(f"  row {problem.row}: warning: {problem.reason}")
     raise typer.Exit(report.exit_code)
 
 
@@ -173,10 +207,11 @@ def list_profiles(
     if as_json:
         _echo_json(frame[columns].to_dict("records"))
     elif frame.empty:
-        typer.echo("No organisations match.")
+        _echo("No organisations match.")
     else:
         shown = frame[columns].assign(sectors=frame["sectors"].map(", ".join))
-        typer.echo(shown.to_string(index=False))
+        shown = shown.map(lambda value: terminal_safe(value) if isinstance(value, str) else value)
+        _echo(shown.to_string(index=False))
 
 
 @app.command("show")
@@ -193,11 +228,11 @@ def show(
         return
     for key, value in profile.to_dict().items():
         if value not in (None, "", ()):
-            typer.echo(f"{key:>13}: {', '.join(value) if isinstance(value, tuple) else value}")
-    typer.echo(f"{'partnerships':>13}: {len(partners)}")
+            _echo(f"{key:>13}: {', '.join(value) if isinstance(value, tuple) else value}")
+    _echo(f"{'partnerships':>13}: {len(partners)}")
     for row in partners.itertuples():
         other = row.target_id if row.source_id == profile_id else row.source_id
-        typer.echo(f"{'':>15}{row.kind} with {other}" + (f" ({row.year})" if not pd.isna(row.year) else ""))
+        _echo(f"{'':>15}{row.kind} with {other}" + (f" ({row.year})" if not pd.isna(row.year) else ""))
 
 
 @app.command("stats")
@@ -208,7 +243,7 @@ def stats(as_json: JsonFlag = False) -> None:
         _echo_json(counts)
         return
     for key, value in counts.items():
-        typer.echo(f"{key}: {value}")
+        _echo(f"{key}: {value}")
 
 
 FacetOpt = Annotated[
@@ -227,7 +262,7 @@ def build(
     if as_json:
         _echo_json(report.__dict__)
     else:
-        typer.echo(
+        _echo(
             f"Indexed {report.profiles} profiles in {report.seconds:.1f} s with {report.model}: "
             f"{sum(report.encoded.values())} texts encoded, {report.added} added, {report.updated} updated, "
             f"{report.removed} removed."
@@ -252,10 +287,10 @@ def search(
         _echo_json({"query": text, "results": [hit.__dict__ for hit in hits]})
     elif not hits:
         where = "" if filters.is_empty() else " with these filters"
-        typer.echo(f'No organisation matches "{text}"{where}.')
+        _echo(f'No organisation matches "{text}"{where}.')
     else:
         for n, hit in enumerate(hits, 1):
-            typer.echo(
+            _echo(
                 f"{n:>3}. {hit.score:.3f} {hit.band:<8}  {hit.name} ({hit.org_type}, {hit.city}, {hit.country})  "
                 f"[{hit.id}, matched {hit.facet}]"
             )
@@ -264,21 +299,21 @@ def search(
 def _print_recommendations(recs: Recommendations, *, show_partners: bool = True, where: str = "") -> None:
     if not recs.results:
         hidden = f" ({recs.hidden} weaker matches not shown)" if recs.hidden else ""
-        typer.echo(f"No suggestions for {recs.query} with these filters{hidden}.")
+        _echo(f"No suggestions for {recs.query} with these filters{hidden}.")
     elif (note := recs.band_note(where)) is not None:
-        typer.echo(note)
+        _echo(note)
     for n, match in enumerate(recs.results, 1):
-        typer.echo(
+        _echo(
             f"{n:>3}. {match.score:.3f} {match.band:<8}  {match.name} ({match.org_type}, {match.city}, "
             f"{match.country})  [{match.id}]  fit for you {match.fit_for_query:.2f}, for them "
             f"{match.fit_for_candidate:.2f}"
         )
         for reason in match.reasons:
-            typer.echo(f"       - {reason}")
+            _echo(f"       - {reason}")
     if recs.reordered_for_variety:
-        typer.echo(VARIETY_NOTE)
+        _echo(VARIETY_NOTE)
     if show_partners and recs.existing_partners:
-        typer.echo("Already partners: " + ", ".join(f"{m.name} [{m.id}]" for m in recs.existing_partners))
+        _echo("Already partners: " + ", ".join(f"{m.name} [{m.id}]" for m in recs.existing_partners))
 
 
 @app.command("recommend")
@@ -338,9 +373,9 @@ def recommend(
         )
         for recs in (found.at_least(min_band) for found in lists):
             if jsonl or as_json:
-                typer.echo(json.dumps(recs.to_dict(), ensure_ascii=False))
+                _echo_json(recs.to_dict(), indent=None)
             else:
-                typer.echo(f"== {recs.query}")
+                _echo(f"== {recs.query}")
                 _print_recommendations(recs, show_partners=False)
         return
     if profile_id is None:
@@ -403,7 +438,7 @@ def evaluate_cmd(
         cordis_dir=cordis_dir,
         cross_city="any" if same_city else "other_city",
     )
-    typer.echo(result.to_json() if as_json else result.to_text())
+    _echo(result.to_json() if as_json else result.to_text())
 
 
 @app.command("train")
@@ -417,14 +452,12 @@ def train_cmd(
     if model not in ("logistic", "lambdarank"):
         raise ValueError(f"unknown model {model!r}; use logistic or lambdarank")
     result, paths = _matcher().train(year=year, model=model, name=name)  # type: ignore[arg-type]
-    typer.echo(result.evaluation.to_text())
+    _echo(result.evaluation.to_text())
     verdict = "beats" if result.beats_weighted else "does not beat"
-    typer.echo(f"The learned re-ranker {verdict} the weighted scorer; gain: {result.card.get('gain')}.")
-    typer.echo(
-        "Recommendations now use " + ("the learned re-ranker." if result.beats_weighted else "the weighted scorer.")
-    )
+    _echo(f"The learned re-ranker {verdict} the weighted scorer; gain: {result.card.get('gain')}.")
+    _echo("Recommendations now use " + ("the learned re-ranker." if result.beats_weighted else "the weighted scorer."))
     for label, path in paths.items():
-        typer.echo(f"wrote {label}: {path}")
+        _echo(f"wrote {label}: {path}")
 
 
 @app.command("generate")
@@ -441,8 +474,8 @@ def generate(
 
     paths = write(make(n, seed=seed), out)
     for name, path in paths.items():
-        typer.echo(f"wrote {name}: {path}")
-    typer.echo(
+        _echo(f"wrote {name}: {path}")
+    _echo(
         f"import with: matcher import profiles {paths['profiles']} && "
         f"matcher import partnerships {paths['partnerships']}"
     )
@@ -457,7 +490,7 @@ def backup_cmd(
     from .config import resolve_home
 
     root = resolve_home(_State.home)
-    typer.echo(f"Backed up {root} to {backup(root, target)}.")
+    _echo(f"Backed up {root} to {backup(root, target)}.")
 
 
 @app.command("restore")
@@ -471,7 +504,7 @@ def restore_cmd(
 
     root = resolve_home(_State.home)  # the store is not opened: that would create a file and make it non-empty
     restore(archive, root, force=force)
-    typer.echo(f"Restored {archive} into {root}.")
+    _echo(f"Restored {archive} into {root}.")
 
 
 @app.command("export-user-data")
@@ -484,10 +517,10 @@ def export_user_data_cmd(
 
     text = json.dumps(export_user_data(_matcher().store, user=user), ensure_ascii=False, indent=2, default=str)
     if out is None:
-        typer.echo(text)
+        _echo(text)
     else:
         out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"Wrote {out}.")
+        _echo(f"Wrote {out}.")
 
 
 user_app = typer.Typer(
@@ -510,7 +543,7 @@ def user_add(
         _matcher().profile(org_id)  # a startup account must speak for an organisation that exists
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = add_user(users_path(resolve_home(_State.home)), name, role, password, org_id)
-    typer.echo(f"Saved {user.role} account {user.name!r}.")
+    _echo(f"Saved {user.role} account {user.name!r}.")
 
 
 @app.command("app")
@@ -541,21 +574,23 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:
-        typer.echo("Aborted.", err=True)
+        _echo("Aborted.", err=True)
         return 130
     except typer.TyperException as usage:  # Typer's own usage errors (unknown command, bad option)
-        usage.show()  # type: ignore[attr-defined]
+        shown = io.StringIO()
+        usage.show(file=shown)  # type: ignore[attr-defined]
+        _echo(shown.getvalue().rstrip("\n"), err=True)
         return int(getattr(usage, "exit_code", 2))
     except USER_ERRORS as error:
         if debug:
             raise
-        typer.echo(f"error: {error}", err=True)
+        _echo(f"error: {error}", err=True)
         return 2
     except Exception as error:  # a bug, not a user mistake: say so briefly
         if debug:
             raise
         logger.debug("unexpected error", exc_info=True)
-        typer.echo(f"internal error: {type(error).__name__}: {error} (run again with --debug for details)", err=True)
+        _echo(f"internal error: {type(error).__name__}: {error} (run again with --debug for details)", err=True)
         return 3
 
 

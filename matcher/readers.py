@@ -53,6 +53,18 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 """Largest file :func:`read_table` accepts by default (100 MiB): bigger files should be split."""
 DEFAULT_MAX_ROWS = 300_000
 """Most records :func:`read_table` accepts from one file by default."""
+CSV_FIELD_LIMIT = csv.field_size_limit()
+"""Longest CSV cell, in characters (Python's csv default, 131,072): a row with a longer cell is left out."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of lists inside a JSON record's value; deeper values reject the record."""
+XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+"""Largest total uncompressed size of a workbook's members (1 GiB), checked before parsing."""
+XLSX_MAX_RATIO = 100
+"""Highest compression ratio of one workbook member above 1 MiB (Apache POI's default): more is a zip bomb."""
+XLSX_MAX_COLUMNS = 1_000
+"""Most columns a worksheet may declare or use; profiles and partnerships need a few dozen."""
+XLSX_STRINGS_PER_ROW = 10
+"""Shared strings allowed per record (``max_rows`` times this), counted in the stream before openpyxl loads them."""
 
 SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
@@ -127,7 +139,11 @@ def read_table(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows
     is taken from the header line. A record with more fields than the header is left out; missing trailing
     fields are read as empty. A quote that is never closed loses only the record where it opens. JSON must be
     a list of objects, JSONL one object per line; list values become ``;``-separated text. Only the first
-    sheet of a workbook is read, and formulas come back as their text, never evaluated.
+    sheet of a workbook is read, and formulas come back as their text, never evaluated. A workbook is checked
+    before it is parsed (total uncompressed size, compression ratio, shared strings counted in the stream, the
+    sheet's declared size) and its rows and columns are capped while it is read, so a crafted file is refused in
+    a moment rather than unpacked. A CSV cell longer than :data:`CSV_FIELD_LIMIT`, or a JSON value nested deeper
+    than :data:`MAX_JSON_DEPTH`, costs only its own record.
 
     Args:
         path: The file; its extension decides the format (see :data:`SUPPORTED_EXTENSIONS`).
@@ -138,7 +154,8 @@ def read_table(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows
         The records, the records left out, and notes on what the reader did.
 
     Raises:
-        FileReadError: The file is missing, empty, too large, binary, of an unknown type, or not a table.
+        FileReadError: The file is missing, empty, too large (or, for a workbook, unpacks too large), binary, of
+            an unknown type, nested too deeply (JSON), or not a table.
 
     Example:
         >>> from pathlib import Path
@@ -320,6 +337,10 @@ def _iter_csv(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str]
                 first = start + reader.line_num + 1
             return
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                yield first, None, f"a cell is longer than {CSV_FIELD_LIMIT:,} characters; this row was skipped"
+                start = _record_end(lines, first - 1)
+                continue
             spanned = start + reader.line_num > first
             reason = (
                 "unclosed quote; this line was skipped"
@@ -328,6 +349,16 @@ def _iter_csv(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str]
             )
             yield first, None, reason
             start = first  # the line after the one where the broken record starts (lines are 0-based)
+
+
+def _record_end(lines: list[str], index: int) -> int:
+    """The index of the line after the record starting at ``lines[index]``: where its quotes balance again."""
+    quotes = 0
+    for position in range(index, len(lines)):
+        quotes += lines[position].count('"')
+        if quotes % 2 == 0:
+            return position + 1
+    return len(lines)
 
 
 def _read_delimited(text: str, notes: list[str], name: str, default: str, max_rows: int) -> ReadResult:
@@ -362,7 +393,10 @@ def _read_delimited(text: str, notes: list[str], name: str, default: str, max_ro
             continue
         if fields is None:
             # Read the broken line leniently, only to name the record's id in the problem.
-            lenient = next(csv.reader([lines[row - 1]], delimiter=delimiter), [])
+            try:  # cut to stay under the csv field limit: the id is near the start of the line
+                lenient = next(csv.reader([lines[row - 1][: CSV_FIELD_LIMIT // 2]], delimiter=delimiter), [])
+            except csv.Error:
+                lenient = []
             problems.append(RowProblem(row, reason or "cannot be parsed", _record_id(lenient, columns)))
             continue
         if not "".join(fields).strip():  # a blank line, or only delimiters
@@ -393,18 +427,37 @@ class _Number(str):
     """A JSON number, kept as the text the file holds."""
 
 
-def _json_text(value: Any) -> str | None:
+class _CellError(ValueError):
+    """A JSON value that cannot become cell text; the message completes "'<key>' ..."."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DEEP_JSON = (
+    "nested too deeply to read (lists or objects inside each other hundreds of levels deep); "
+    "a table needs one object per record with text, number or list values"
+)
+
+
+def _checked_text(text: str) -> str:
+    if not text.isascii() and _SURROGATE.search(text):
+        raise _CellError("holds an invalid character (a lone UTF-16 surrogate escape such as \\ud800)")
+    return text
+
+
+def _json_text(value: Any, depth: int = 0) -> str | None:
     """Turns a JSON value (numbers still as their source text) into cell text; objects are refused."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return str(value) or None
+        return _checked_text(str(value)) or None
     if isinstance(value, list):
-        items = [_json_text(item) for item in value]
+        if depth >= MAX_JSON_DEPTH:
+            raise _CellError(f"holds lists nested more than {MAX_JSON_DEPTH} deep")
+        items = [_json_text(item, depth + 1) for item in value]
         return "; ".join(item for item in items if item) or None
-    raise TypeError("holds an object where a value was expected")
+    raise _CellError("holds an object, not text or a list")
 
 
 def _json_records(
@@ -421,17 +474,21 @@ def _json_records(
             problems.append(RowProblem(row, f"{unit} {row} is {_json_kind(item)}, not an object"))
             continue
         record: dict[str, str | None] = {}
-        bad_key = None
+        bad: str | None = None
         for key, value in item.items():
-            column = str(key).strip().lower()
+            try:
+                column = _checked_text(str(key)).strip().lower()
+            except _CellError as error:
+                bad = f"a field name {error}"
+                break
             try:
                 record.setdefault(column, _json_text(value))
-            except TypeError:
-                bad_key = key
+            except _CellError as error:
+                bad = f"'{key}' {error}"
                 break
         record_id = record.get("id")
-        if bad_key is not None:
-            problems.append(RowProblem(row, f"'{bad_key}' holds an object, not text or a list", record_id))
+        if bad is not None:
+            problems.append(RowProblem(row, bad, record_id))
             continue
         if all(_blank(value) for value in record.values()):
             continue
@@ -466,6 +523,8 @@ def _read_json(text: str, notes: list[str], name: str, max_rows: int) -> ReadRes
         raise FileReadError(
             f"'{name}' is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from error
+    except RecursionError:
+        raise FileReadError(f"'{name}' cannot be read: it is {_DEEP_JSON}") from None
     if not isinstance(data, list):
         raise FileReadError(
             f"'{name}' holds {_json_kind(data)}; the importer expects a JSON list of objects, "
@@ -494,6 +553,8 @@ def _read_jsonl(text: str, notes: list[str], name: str, max_rows: int) -> ReadRe
             items.append((number, _loads(line)))
         except json.JSONDecodeError as error:
             problems.append(RowProblem(number, f"not valid JSON: {error.msg} at column {error.colno}"))
+        except RecursionError:
+            problems.append(RowProblem(number, f"this line is {_DEEP_JSON}"))
         if len(items) + len(problems) > max_rows:
             raise _too_many_rows(name, max_rows)
     if not any(isinstance(item, dict) for _, item in items):
@@ -521,12 +582,116 @@ def _cell_text(value: Any) -> str | None:
     return str(text if isinstance(text, str) else value)
 
 
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_MIB = 1024 * 1024
+
+
+def _xlsx_max_row(max_rows: int) -> int:
+    """The last sheet row read: the header, ``max_rows`` records and as many blank rows between them."""
+    return 2 * max_rows + 1
+
+
+def _split_advice(max_rows: int) -> str:
+    return (
+        f"split it into files of at most {max_rows:,} records (each with the header row) and import them one by "
+        "one, or save it as CSV UTF-8"
+    )
+
+
+def _check_xlsx_archive(data: bytes, name: str, max_rows: int) -> None:
+    """Refuses a workbook that would exhaust time or memory, from the ZIP directory and a streamed count only.
+
+    Checked before openpyxl parses anything (it loads every shared string into memory at once): the total
+    uncompressed size, each large member's compression ratio, and the number of shared strings, counted in the
+    decompressed stream (the ``count``/``uniqueCount`` attributes are the file's own claim and are not trusted)
+    and stopping as soon as the cap is passed.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FileReadError(f"'{name}' is not a readable Excel workbook: {error}") from error
+    with archive:
+        infos = archive.infolist()
+        total = sum(info.file_size for info in infos)
+        if total > XLSX_MAX_UNCOMPRESSED:
+            raise FileReadError(
+                f"'{name}' unpacks to {_size_text(total)} of uncompressed data, above the limit of "
+                f"{_size_text(XLSX_MAX_UNCOMPRESSED)}; {_split_advice(max_rows)}"
+            )
+        for info in infos:
+            if info.file_size > _MIB and info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1):
+                ratio = info.file_size / max(info.compress_size, 1)
+                raise FileReadError(
+                    f"'{name}' is not an ordinary Excel workbook: its part '{info.filename}' unpacks to "
+                    f"{_size_text(info.file_size)}, compressed {ratio:,.0f} to 1, above the {XLSX_MAX_RATIO} to 1 "
+                    "real workbooks stay under (a ZIP bomb?). Save it again from Excel or as CSV UTF-8"
+                )
+        cap = max_rows * XLSX_STRINGS_PER_ROW
+        for info in _shared_string_parts(archive, infos):
+            try:
+                count = _count_shared_strings(archive, info, cap)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+                raise FileReadError(f"'{name}' is not a readable Excel workbook: {error}") from error
+            if count > cap:
+                raise FileReadError(
+                    f"'{name}' holds more than {cap:,} shared strings (distinct text cells), more than "
+                    f"{max_rows:,} records can use ({XLSX_STRINGS_PER_ROW} per record); {_split_advice(max_rows)}"
+                )
+
+
+def _shared_string_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The shared-strings members: any named so, and the one ``[Content_Types].xml`` names (openpyxl's choice)."""
+    names = {info.filename for info in infos if info.filename.lower().endswith("sharedstrings.xml")}
+    try:
+        types = archive.read("[Content_Types].xml")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        types = b""
+    for match in re.finditer(rb"<(?:[\w.-]+:)?Override\b[^>]*>", types):
+        tag = match.group(0)
+        if b"sharedStrings+xml" in tag:
+            part = re.search(rb'PartName\s*=\s*["\']/?([^"\']+)', tag)
+            if part:
+                names.add(part.group(1).decode("utf-8", "replace"))
+    return [info for info in infos if info.filename in names]
+
+
+def _count_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> int:
+    """Counts ``<si>`` elements in a streamed member, stopping once ``cap`` is passed."""
+    count = 0
+    tail = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(_MIB):
+            block = tail + chunk
+            # Matches wholly inside the carried-over tail were counted with the previous block.
+            count += sum(1 for match in _SHARED_STRING_TAG.finditer(block) if match.end() > len(tail))
+            if count > cap:
+                return count
+            tail = block[-64:]
+    return count
+
+
+def _check_sheet_size(name: str, n_rows: int | None, n_columns: int | None, max_rows: int) -> None:
+    last_row = _xlsx_max_row(max_rows)
+    if n_rows is not None and n_rows > last_row:
+        raise FileReadError(
+            f"'{name}': its first sheet reaches row {n_rows:,}, above the limit of {last_row:,} rows "
+            f"(at most {max_rows:,} records, blank rows included); delete the unused rows at the bottom, or "
+            f"{_split_advice(max_rows)}"
+        )
+    if n_columns is not None and n_columns > XLSX_MAX_COLUMNS:
+        raise FileReadError(
+            f"'{name}': its first sheet spans {n_columns:,} columns, above the limit of {XLSX_MAX_COLUMNS:,}; "
+            "delete the unused columns on the right (or save the sheet as CSV UTF-8) and import it again"
+        )
+
+
 def _read_xlsx(path: Path, data: bytes, max_rows: int) -> ReadResult:
     import openpyxl  # only needed for workbooks
 
     name = path.name
     if not data.startswith(b"PK\x03\x04"):
         raise FileReadError(f"'{name}' is not an Excel workbook (.xlsx), although it is named like one")
+    _check_xlsx_archive(data, name, max_rows)
     try:
         # data_only=False keeps formulas as their text: importing never evaluates them.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -540,15 +705,24 @@ def _read_xlsx(path: Path, data: bytes, max_rows: int) -> ReadResult:
         sheet = sheets[0]
         if len(sheets) > 1:
             notes.append(f"the workbook has {len(sheets)} sheets; read the first, '{sheet.title}'")
+        last_row = _xlsx_max_row(max_rows)
+        # The <dimension> the sheet declares: refuse a huge one before reading a row (openpyxl would pad
+        # every row to its width and yield every empty row up to its height).
+        _check_sheet_size(name, getattr(sheet, "max_row", None), getattr(sheet, "max_column", None), max_rows)
+        if hasattr(sheet, "reset_dimensions"):
+            # Not trusted either way: read what the sheet holds, with the row and column caps checked below.
+            sheet.reset_dimensions()
         columns: list[str] | None = None
         records: list[list[str | None]] = []
         rows: list[int] = []
         problems: list[RowProblem] = []
-        for cells in sheet.iter_rows():
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            if number > last_row or len(cells) > XLSX_MAX_COLUMNS:
+                _check_sheet_size(name, number, len(cells), max_rows)
             values = [_cell_text(cell.value) for cell in cells]
             if all(_blank(value) for value in values):
                 continue
-            row = next(cell.row for cell in cells if getattr(cell, "row", None) is not None)
+            row = next((cell.row for cell in cells if getattr(cell, "row", None) is not None), number)
             if columns is None:
                 columns = _header_names(values, notes)
                 continue
