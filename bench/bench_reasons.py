@@ -17,15 +17,20 @@ Run from the repository root (about a minute on 2 cores: the demo is embedded wi
     python3 bench/bench_reasons.py --out /tmp/reason_pairs.csv     # collect the pairs
     python3 bench/bench_reasons.py --labels-only                     # the table from the labels alone
     python3 bench/bench_reasons.py --labels-only --write             # ... and into bench/RESULTS.md
+    python3 bench/bench_reasons.py --labels-only --competitors --dev-workspace /tmp/devbench --write
+                                                                     # ... with the competitor-rule measurement
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from results import write_section  # bench/results.py: the script's folder is on sys.path
 
@@ -36,7 +41,13 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
 LABELS = REPO / "tests" / "data" / "reason_labels.csv"
 SECTION = "## Reason precision"
-CUTOFFS = (0.30, 0.34, 0.38, 0.42, 0.45, 0.48, 0.50, 0.52, 0.55, 0.60)
+CUTOFFS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.60, 0.65, 0.70, 0.72, 0.75)
+STRATA = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.62, 1.01)
+"""Cosine strata of the labelled sample (19 pairs drawn from each below 0.62, every pair from 0.62 up)."""
+FIRMS = frozenset({"startup", "sme", "company", "large_company", "multinational"})
+MEASURE_FLOOR = 0.30
+"""Pairs are collected from this cosine up (the floor before the measurement), whatever the shipped floor."""
+DEV = Path("/work/shared/data/cordis_h2020_dev")
 COLUMNS = ["need", "offer", "cosine", "wording", "asker", "candidate", "direction"]
 
 
@@ -69,6 +80,15 @@ def collect(k: int = 10) -> pd.DataFrame:
     """The distinct quoted (need, offer) phrase pairs of every demo organisation's top-k list."""
     rec, profiles, encoder = demo_recommender()
     rows: dict[tuple[str, str], dict[str, object]] = {}
+    shipped, explain._MIN_PHRASE_SIMILARITY = explain._MIN_PHRASE_SIMILARITY, MEASURE_FLOOR
+    try:
+        _collect(rec, profiles, encoder, k, rows)
+    finally:
+        explain._MIN_PHRASE_SIMILARITY = shipped
+    return pd.DataFrame(list(rows.values()), columns=COLUMNS).sort_values("cosine", ascending=False)
+
+
+def _collect(rec, profiles, encoder, k, rows) -> None:  # type: ignore[no-untyped-def]
     for asker_id, asker in profiles.items():
         for match in rec.recommend(asker_id, k=k).results:
             other = profiles[match.id]
@@ -89,7 +109,93 @@ def collect(k: int = 10) -> pd.DataFrame:
                         candidate=match.id,
                         direction=direction,
                     )
-    return pd.DataFrame(list(rows.values()), columns=COLUMNS).sort_values("cosine", ascending=False)
+
+
+def competitor_pairs() -> pd.DataFrame:
+    """Every pair of demo firms sharing a sector, with their seeks and offers cosines and whether it is planted."""
+    rec, profiles, _ = demo_recommender()
+    card = (REPO / "data" / "README.md").read_text(encoding="utf-8")
+    planted = {frozenset(p) for p in re.findall(r"^\| \d+ \| `([\w-]+)` \| `([\w-]+)` \|", card, re.MULTILINE)}
+    ids = list(rec.ids_)
+    seeks, offers = rec.vectors_["seeks"] @ rec.vectors_["seeks"].T, rec.vectors_["offers"] @ rec.vectors_["offers"].T
+    rows = []
+    for i, j in zip(*np.triu_indices(len(ids), 1), strict=True):
+        a, b = profiles[ids[i]], profiles[ids[j]]
+        if a.org_type in FIRMS and b.org_type in FIRMS and set(a.sectors) & set(b.sectors):
+            rows.append(
+                dict(
+                    a=a.id,
+                    b=b.id,
+                    a_name=a.name,
+                    b_name=b.name,
+                    seeks=float(seeks[i, j]),
+                    offers=float(offers[i, j]),
+                    planted=frozenset((a.id, b.id)) in planted,
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def competitor_report(pairs: pd.DataFrame, dev: str = "") -> str:
+    from matcher.rank import Recommender
+
+    same_need, similar = Recommender.competitor_same_need, Recommender.competitor_similar_offer
+    caught = (pairs["seeks"] >= same_need) & (pairs["offers"] >= similar)
+    q = pairs[["seeks", "offers"]].quantile([0.5, 0.99])
+    lines = [
+        "",
+        "### Competitor rule: same need, similar offer",
+        "",
+        f"Demo firm pairs sharing a sector ({len(pairs)}): seeks cosine median {q.loc[0.5, 'seeks']:.2f}, 99th "
+        f"percentile {q.loc[0.99, 'seeks']:.2f}; offers {q.loc[0.5, 'offers']:.2f} / {q.loc[0.99, 'offers']:.2f}. "
+        f"Pairs with seeks >= 0.5 and offers >= 0.3 (caught: seeks >= {same_need} and offers >= {similar}, "
+        "in `Recommender._competitors`; planted partner pairs of data/README.md marked):",
+        "",
+        "| firm | firm | seeks | offers | planted | caught |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    near = pairs[(pairs["seeks"] >= 0.5) & (pairs["offers"] >= 0.3)].sort_values("seeks", ascending=False)
+    for idx, r in near.iterrows():
+        lines.append(
+            f"| {r.a_name} ({r.a}) | {r.b_name} ({r.b}) | {r.seeks:.2f} | {r.offers:.2f} | "
+            f"{'yes' if r.planted else ''} | {'yes' if caught[idx] else ''} |"
+        )
+    planted_caught = int((caught & pairs["planted"]).sum())
+    lines += ["", f"Caught: {int(caught.sum())} pairs, {planted_caught} of them planted partners.", dev]
+    return "\n".join(lines) + "\n"
+
+
+def dev_count(workspace: Path) -> str:
+    """Truth pairs of the real development set that the competitor rule would remove (both sides firms)."""
+    from matcher.api import Matcher
+    from matcher.rank import Recommender
+
+    m = Matcher(workspace)
+    profiles = m.store.profiles().reset_index(drop=True)
+    vectors = m._vectors(profiles)
+    row = {str(pid): i for i, pid in enumerate(profiles["id"])}
+    truth = pd.read_csv(DEV / "truth.csv", dtype=str)
+    a = np.array([row[x] for x in truth["a"]])
+    b = np.array([row[x] for x in truth["b"]])
+    firm = profiles["org_type"].isin(FIRMS).to_numpy()
+    sectors = [set(s) for s in profiles["sectors"]]
+    shared = np.array([bool(sectors[i] & sectors[j]) for i, j in zip(a, b, strict=True)])
+
+    def cosine(facet: str) -> np.ndarray:
+        return np.einsum("ij,ij->i", vectors[facet][a], vectors[facet][b])
+
+    offers, seeks = cosine("offers"), cosine("seeks")
+    rule = Recommender()
+    same = (offers >= rule.competitor_threshold) | (
+        (seeks >= rule.competitor_same_need) & (offers >= rule.competitor_similar_offer)
+    )
+    both = firm[a] & firm[b]
+    removed = int((both & shared & same).sum())
+    return (
+        f"\nReal development set ({DEV.name}, {len(truth):,} truth pairs): {int(both.sum()):,} pairs are firm-firm, "
+        f"{int((both & shared).sum())} of them share a sector of the vocabulary, and the rule removes {removed} "
+        "(its profiles have no offers or seeks, whose vectors are then zero, and no sector of the vocabulary)."
+    )
 
 
 def precision_table(labels: pd.DataFrame, cutoffs: Sequence[float] = CUTOFFS) -> list[dict[str, object]]:
@@ -98,40 +204,89 @@ def precision_table(labels: pd.DataFrame, cutoffs: Sequence[float] = CUTOFFS) ->
     for cut in cutoffs:
         above = labels[labels["cosine"] >= cut]
         table.append(
-            dict(cutoff=cut, n=len(above), correct=int(above["label"].sum()),
-                 precision=float(above["label"].mean()) if len(above) else float("nan"))
+            dict(
+                cutoff=cut,
+                n=len(above),
+                correct=int(above["label"].sum()),
+                precision=float(above["label"].mean()) if len(above) else float("nan"),
+            )
         )
     return table
 
 
-def report(labels: pd.DataFrame) -> str:
+def weighted_precision(labels: pd.DataFrame, pairs: pd.DataFrame | None, low: float, high: float) -> str:
+    """Precision over the demo's quotes in [low, high): each labelled pair stands for its stratum's pairs."""
+    if pairs is None:
+        return "-"
+    total = correct = 0.0
+    for a, b in itertools.pairwise(STRATA):
+        lo, hi = max(a, low), min(b, high)
+        if lo >= hi:
+            continue
+        part = labels[(labels["cosine"] >= lo) & (labels["cosine"] < hi)]
+        n = int(((pairs["cosine"] >= lo) & (pairs["cosine"] < hi)).sum())
+        if len(part) and n:
+            total += n
+            correct += n * float(part["label"].mean())
+    return f"{correct / total:.2f}" if total else "-"
+
+
+def report(labels: pd.DataFrame, pairs: pd.DataFrame | None = None, competitors: str = "") -> str:
     lo, hi = explain._MIN_PHRASE_SIMILARITY, explain._CLEAR_PHRASE_SIMILARITY
     bands = [
         ("meets (shipped)", labels["cosine"] >= hi),
         ("may meet (shipped)", (labels["cosine"] >= lo) & (labels["cosine"] < hi)),
         ("meets at the old 0.38", labels["cosine"] >= 0.38),
         ("may meet at the old 0.30-0.38", (labels["cosine"] >= 0.30) & (labels["cosine"] < 0.38)),
+        ("not quoted any more (under the shipped floor)", labels["cosine"] < lo),
     ]
+    limits = [(hi, 2.0), (lo, hi), (0.38, 2.0), (0.30, 0.38), (0.0, lo)]
     lines = [
         SECTION,
         "",
         f"`python3 bench/bench_reasons.py` on the bundled demo (MiniLM): the quoted (need, offer) phrase pairs of "
         f"every demo organisation's top-10 list, both directions. {len(labels)} distinct pairs hand-labelled in "
         "tests/data/reason_labels.csv (1 = the offer phrase is about the capability the need asks for; how: "
-        f"tests/data/README.md). Shipped thresholds: \"meets\" from {hi:.2f}, \"may meet\" from {lo:.2f}.",
+        f'tests/data/README.md). Shipped thresholds: "meets" from {hi:.2f}, "may meet" from {lo:.2f}.',
         "",
-        "| wording | pairs | correct | precision |",
-        "|---|---:|---:|---:|",
+        "Precision on the labelled pairs, and weighted to all the demo's quoted pairs (each labelled pair standing "
+        "for the pairs of its cosine stratum; demo pairs in the band in brackets):",
+        "",
+        "| wording | labelled | correct | precision | weighted precision (demo pairs) |",
+        "|---|---:|---:|---:|---:|",
     ]
-    for name, mask in bands:
+    for (name, mask), (a, b) in zip(bands, limits, strict=True):
         part = labels[mask]
         precision = f"{part['label'].mean():.2f}" if len(part) else "-"
-        lines.append(f"| {name} | {len(part)} | {int(part['label'].sum())} | {precision} |")
-    lines += ["", "Precision of a quote at or above each cosine cut-off:", "",
-              "| cosine >= | pairs | correct | precision |", "|---:|---:|---:|---:|"]
+        n = int(((pairs["cosine"] >= a) & (pairs["cosine"] < b)).sum()) if pairs is not None else "-"
+        lines.append(
+            f"| {name} | {len(part)} | {int(part['label'].sum())} | {precision} | "
+            f"{weighted_precision(labels, pairs, a, b)} ({n}) |"
+        )
+    lines += [
+        "",
+        "Precision of a quote at or above each cosine cut-off:",
+        "",
+        "| cosine >= | labelled | correct | precision | weighted precision | demo pairs |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in precision_table(labels):
-        lines.append(f"| {row['cutoff']:.2f} | {row['n']} | {row['correct']} | {row['precision']:.2f} |")
-    return "\n".join(lines) + "\n"
+        cut = float(row["cutoff"])  # type: ignore[arg-type]
+        n = int((pairs["cosine"] >= cut).sum()) if pairs is not None else "-"
+        lines.append(
+            f"| {cut:.2f} | {row['n']} | {row['correct']} | {row['precision']:.2f} | "
+            f"{weighted_precision(labels, pairs, cut, 2.0)} | {n} |"
+        )
+    lines += [
+        "",
+        'No cut-off below 0.72 gives "meets" a precision of 0.8: MiniLM phrase cosine says "same topic" far more '
+        'often than "same capability" ("Glycan-remodelling conjugation chemistry for licensing" for a contract '
+        'manufacturer, 0.42; "Lead investments of USD 15-40 million" for "Academic groups with validated targets", '
+        '0.65). The shipped thresholds therefore keep "meets" for the near-paraphrases from 0.72 (10 demo quotes, '
+        '8 right) and stop quoting under 0.38 (2 of 40 labelled right). "May meet" stays a weak claim: about one '
+        "quote in four is right.",
+    ]
+    return "\n".join(lines) + "\n" + competitors
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -140,14 +295,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--labels", type=Path, default=LABELS, help="hand-labelled pairs")
     parser.add_argument("--labels-only", action="store_true", help="skip collecting; report from the labels")
     parser.add_argument("--write", action="store_true", help="write the table to bench/RESULTS.md")
+    parser.add_argument("--competitors", action="store_true", help="add the demo competitor-pair table")
+    parser.add_argument("--dev-workspace", type=Path, help="a workspace with the dev set imported and built")
     args = parser.parse_args(argv)
     if not args.labels_only:
         pairs = collect()
         pairs.to_csv(args.out, index=False, quoting=csv.QUOTE_MINIMAL)
         counts = pairs["wording"].value_counts().to_dict()
         print(f"{len(pairs)} distinct quoted pairs -> {args.out} ({counts})")
+    competitors = ""
+    if args.competitors:
+        dev = dev_count(args.dev_workspace) if args.dev_workspace else ""
+        competitors = competitor_report(competitor_pairs(), dev)
     if args.labels.exists():
-        text = report(pd.read_csv(args.labels))
+        population = pd.read_csv(args.out) if args.out.exists() else None
+        text = report(pd.read_csv(args.labels), population, competitors)
         print(text)
         if args.write:
             write_section(SECTION, text)

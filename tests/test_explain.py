@@ -162,7 +162,7 @@ HAS_A_LINE = Profile(id="c", name="Pilot Fab", org_type="company", city="Dortmun
 
 
 @pytest.mark.parametrize(
-    ("similarity", "verb"), [(0.6, "meets"), (0.38, "meets"), (0.37, "may meet"), (0.3, "may meet")]
+    ("similarity", "verb"), [(0.9, "meets"), (0.72, "meets"), (0.71, "may meet"), (0.38, "may meet")]
 )
 def test_an_embedding_match_is_worded_by_its_strength(similarity: float, verb: str) -> None:
     reasons = explain_pair(NEEDS_A_FAB, HAS_A_LINE, {}, {}, encode=at_cosine(similarity))
@@ -170,7 +170,7 @@ def test_an_embedding_match_is_worded_by_its_strength(similarity: float, verb: s
 
 
 def test_an_embedding_match_below_the_floor_is_not_quoted() -> None:
-    reasons = explain_pair(NEEDS_A_FAB, HAS_A_LINE, {}, {}, encode=at_cosine(0.29))
+    reasons = explain_pair(NEEDS_A_FAB, HAS_A_LINE, {}, {}, encode=at_cosine(0.37))
     assert not any("your need" in reason for reason in reasons)
 
 

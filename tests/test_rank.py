@@ -404,6 +404,15 @@ def test_the_planted_adc_pair_is_explained_with_the_manufacturing_phrases(demo: 
     assert re.search(r"fill|freeze|lyophil|conjugat|GMP", quoted, re.IGNORECASE)
 
 
+@pytest.mark.slow
+def test_cascade_conjugates_with_hanbits_need_and_a_similar_offer_is_a_likely_competitor(demo: Recommender) -> None:
+    # Both ADC startups seek a CDMO to conjugate and fill their lead and license a conjugation platform.
+    default = demo.recommend("dj-bio-001", k=10)
+    assert "se-bio-001" not in default.ids and default.excluded_competitors >= 1
+    assert "se-bio-001" in demo.recommend("dj-bio-001", k=10, include_competitors=True).ids
+    assert {"ma-bio-001", "ca-bio-002"} & set(default.ids[:3])
+
+
 def _listed(*scores: float) -> Recommendations:
     return Recommendations("q", [Match(f"m{i}", "M", "Seattle", "US", "sme", s, s, s) for i, s in enumerate(scores)])
 

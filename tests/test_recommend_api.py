@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -50,7 +51,8 @@ def test_results_are_in_other_cities_and_exclude_self_and_partners(demo_matcher:
 def test_each_result_shows_both_fits_and_reasons(demo_matcher: Matcher) -> None:
     top = demo_matcher.recommend("ca-tech-001", k=3).results[0]
     assert 0 < top.fit_for_query <= 1 and 0 < top.fit_for_candidate <= 1
-    assert any("meets your need" in reason for reason in top.reasons)
+    # "meets" from a phrase cosine of 0.72, "may meet" below (tests/test_reasons.py): either quotes the need.
+    assert any(re.match(r'Their offer ".+" (meets|may meet) your need ".+"', reason) for reason in top.reasons)
 
 
 def test_filters_hold_and_k_results_come_back(demo_matcher: Matcher) -> None:
