@@ -6,9 +6,13 @@ backup taken while the app or an import is writing is still a committed state; t
 index that its ``CURRENT`` pointer names; and every other file (``users.toml``, ``config.toml``, ``models/``).
 A ``manifest.json`` lists each file with its size and SHA-256.
 
-A restore checks the archive first (manifest, names, sizes, hashes, SQLite integrity, schema version), unpacks
-it into a temporary folder beside the workspace and only then swaps it in, so a failed or interrupted restore
-never leaves a half-restored workspace. It refuses to replace a workspace that holds anything unless asked to.
+A restore checks the archive first (manifest, names, file types, sizes, hashes, SQLite integrity, schema
+version), unpacks it into a temporary folder beside the workspace and only then swaps it in, so a failed or
+interrupted restore never leaves a half-restored workspace. The checksums detect damage; they authenticate nothing
+(whoever crafts an archive recomputes them), so a backup is kept to data: ``models/`` may hold only the data
+formats the matcher writes there (skops re-rankers, ONNX encoders, model cards), never pickles. A restore replaces
+only an empty folder or a workspace (a folder holding ``matcher.sqlite``), the latter only when asked to. Backups,
+and restored workspaces, are owner-only (files 600, folders 700): they hold password hashes and notes.
 
 Example:
     >>> archive = backup(Path("/srv/matcher/.matcher"), Path("/backups/matcher-2025-06-01.zip"))  # doctest: +SKIP
@@ -36,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .config import is_workspace
 from .index import fsync_path
 from .store import SCHEMA_VERSION, Store
 
@@ -43,6 +48,7 @@ __all__ = [
     "BACKUP_FORMAT",
     "BACKUP_VERSION",
     "MANIFEST_NAME",
+    "MODEL_SUFFIXES",
     "STORE_NAME",
     "USER_DATA_FORMAT",
     "BackupError",
@@ -67,6 +73,13 @@ _SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 _INDEX_DIR = "index"
 _CURRENT = "CURRENT"
 _CHUNK = 1 << 20
+_FILE_MODE = 0o600
+_FOLDER_MODE = 0o700
+_MODELS_DIR = "models"
+MODEL_SUFFIXES = (".skops", ".onnx", ".json", ".md")
+"""The only files a backup carries in ``models/``: data formats that loading cannot turn into code (skops with a
+trusted-types list, ONNX graphs, model cards). Pickles (``.joblib``, ``.pkl``) and anything else are left out of
+a backup and make a restore refuse the archive."""
 # Constant statements only: the manifest's counts come from fixed tables, never from built SQL.
 _COUNTS = {
     "profiles": "SELECT count(*) FROM profiles",
@@ -83,7 +96,23 @@ class BackupError(ValueError):
 
 
 class WorkspaceNotEmptyError(BackupError):
-    """A restore would replace a workspace that holds data, and ``force`` was not given."""
+    """A restore would replace a workspace that holds data and ``force`` was not given, or would replace a folder
+    that is not a workspace at all (which it never does)."""
+
+
+def _is_model_data(name: str) -> bool:
+    """Whether a workspace-relative POSIX path may be in a backup: anything outside ``models/``, and there only the
+    data formats of :data:`MODEL_SUFFIXES`."""
+    parts = PurePosixPath(name).parts
+    return len(parts) < 2 or parts[0] != _MODELS_DIR or name.lower().endswith(MODEL_SUFFIXES)
+
+
+def _owner_only(folder: Path) -> None:
+    """Makes ``folder`` and everything in it owner-only (folders 700, files 600)."""
+    folder.chmod(_FOLDER_MODE)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(_FOLDER_MODE if path.is_dir() else _FILE_MODE)
 
 
 def _now() -> str:
@@ -150,6 +179,9 @@ def _snapshot(root: Path, out: Path) -> None:
             continue
         if path.name.endswith(_SQLITE_SIDECARS):
             continue
+        if not _is_model_data(relative.as_posix()):
+            logger.warning("leaving %s out of the backup: a backup holds data only, not pickles or other files", path)
+            continue
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         if _is_sqlite(path):
             _copy_sqlite(path, out / relative)
@@ -205,12 +237,13 @@ def backup(workspace_root: Path | str, target: Path | str) -> Path:
         target = target / f"matcher-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.zip"
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new name so that no backup is overwritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
     with tempfile.TemporaryDirectory(prefix=".matcher-backup-", dir=target.parent) as tmp:
         staging = Path(tmp) / "workspace"
-        staging.mkdir()
+        staging.mkdir(mode=_FOLDER_MODE)
         _snapshot(root, staging)
+        _owner_only(staging)  # a backup holds password hashes and notes
         manifest: dict[str, Any] = {
             "format": BACKUP_FORMAT,
             "version": BACKUP_VERSION,
@@ -223,13 +256,17 @@ def backup(workspace_root: Path | str, target: Path | str) -> Path:
         manifest_text = json.dumps(manifest, indent=2, sort_keys=True)
         try:
             if target.suffix.lower() == ".zip":
-                with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                with (
+                    open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE), "wb") as raw,
+                    zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+                ):
                     archive.writestr(MANIFEST_NAME, manifest_text)
                     for name, path in _files(staging):
                         archive.write(path, name)
                 fsync_path(partial)
             else:
                 (staging / MANIFEST_NAME).write_text(manifest_text, encoding="utf-8")
+                (staging / MANIFEST_NAME).chmod(_FILE_MODE)
                 staging.rename(partial)
             os.replace(partial, target)
         except BaseException:
@@ -268,6 +305,13 @@ def _read_manifest(text: str, archive: Path) -> dict[str, Any]:
     for name, entry in files.items():
         if not _safe_name(name) or name == MANIFEST_NAME:
             raise BackupError(f"{archive} names a file outside the workspace ({name!r}); it is not restored")
+        if not _is_model_data(name):
+            raise BackupError(
+                f"{archive} holds {name}, which is not one of the model data formats a backup may carry "
+                f"({', '.join(MODEL_SUFFIXES)}): pickled models (.joblib) can run code when loaded, so the backup "
+                "is not restored. Take a new backup with this version (it leaves such files out), or remove the "
+                "file from the archive and its manifest if you trust the rest"
+            )
         sized = isinstance(entry, dict) and isinstance(entry.get("size"), int)
         if not (sized and isinstance(entry.get("sha256"), str)):
             raise BackupError(f"{archive}: the manifest entry of {name!r} has no size and sha256")
@@ -368,15 +412,18 @@ def restore(archive: Path | str, workspace_root: Path | str, *, force: bool = Fa
     Args:
         archive: A ``.zip`` file or a folder written by :func:`backup`.
         workspace_root: The workspace folder to restore into (created if missing).
-        force: Replace a workspace that holds files; without it such a workspace is left alone.
+        force: Replace a workspace (a folder holding ``matcher.sqlite``); without it a workspace is left alone.
+            A non-empty folder that is not a workspace is never replaced.
 
     Returns:
         The restored workspace folder.
 
     Raises:
         FileNotFoundError: ``archive`` does not exist.
-        WorkspaceNotEmptyError: The workspace holds files and ``force`` is false.
-        BackupError: The archive is not a backup, is damaged, or is from a newer version.
+        WorkspaceNotEmptyError: The folder is a workspace and ``force`` is false, or it is a non-empty folder
+            that is not a workspace.
+        BackupError: The archive is not a backup, is damaged, is from a newer version, or carries a file type
+            that is not data (a pickled model).
 
     Example:
         >>> restore(Path("backups/matcher-backup-20250601T101500Z.zip"), Path(".matcher"))  # doctest: +SKIP
@@ -388,17 +435,26 @@ def restore(archive: Path | str, workspace_root: Path | str, *, force: bool = Fa
         raise FileNotFoundError(f"no backup at {archive}")
     if root.exists() and not root.is_dir():
         raise BackupError(f"{root} is a file, not a workspace folder")
-    if root.is_dir() and any(root.iterdir()) and not force:
-        raise WorkspaceNotEmptyError(
-            f"{root} already holds a workspace; restoring would replace it. Back it up first, then restore with "
-            "--force (force=True) to replace it"
-        )
+    if root.is_dir() and any(root.iterdir()):
+        if not is_workspace(root):
+            held = sorted(p.name for p in root.iterdir())
+            found = ", ".join(held[:5]) + (", ..." if len(held) > 5 else "")
+            raise WorkspaceNotEmptyError(
+                f"{root} is not a matcher workspace (it has no matcher.sqlite but holds {found}): a restore "
+                "never replaces such a folder, not even with --force. Restore into a new or empty folder"
+            )
+        if not force:
+            raise WorkspaceNotEmptyError(
+                f"{root} already holds a workspace; restoring would replace it. Back it up first, then restore "
+                "with --force (force=True) to replace it"
+            )
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
     old = root.with_name(f".{root.name}.replaced-{uuid.uuid4().hex[:8]}")
     try:
         manifest = _unpack(archive, staging)
         _check_unpacked(staging, manifest, archive)
+        _owner_only(staging)  # whatever modes the archive's files had: they hold password hashes and notes
         if root.exists():
             root.rename(old)
         staging.rename(root)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -296,25 +297,42 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: the store holds hidden profile fields, notes and shortlists. SQLite gives its -wal and -shm
+        # files the database file's mode, so creating the (empty) file first covers them too.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._engine: Engine = sa.create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
         sa.event.listen(self._engine, "connect", _on_connect)
         self._migrate()
 
     def _migrate(self) -> None:
-        with self._engine.begin() as conn:
-            metadata.create_all(conn)
-            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version"))
-            version = found.scalar_one_or_none()
-            if version is None:
-                conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(version) > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} was written by a newer Innopolis Matcher (schema {version}, this one reads "
-                    f"{SCHEMA_VERSION}); upgrade innopolis-matcher to open it."
-                )
-            elif int(version) < SCHEMA_VERSION:
-                self._upgrade(conn, version)
+        with self._engine.connect() as conn:
+            # BEGIN IMMEDIATE takes SQLite's write lock before the tables are looked for, so processes opening a
+            # new store at once create the schema one after the other (each later one finds it there); the
+            # driver would otherwise run the CREATE TABLEs outside any transaction, racing ("table meta already
+            # exists").
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                self._create_schema(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def _create_schema(self, conn: Connection) -> None:
+        """Creates the missing tables, records or checks the schema version, and upgrades an older store."""
+        metadata.create_all(conn, checkfirst=True)
+        found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version"))
+        version = found.scalar_one_or_none()
+        if version is None:
+            conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif int(version) > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer Innopolis Matcher (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}); upgrade innopolis-matcher to open it."
+            )
+        elif int(version) < SCHEMA_VERSION:
+            self._upgrade(conn, version)
 
     def _upgrade(self, conn: Connection, version: str) -> None:
         """Brings a store of an older schema up to :data:`SCHEMA_VERSION`, in the caller's transaction."""
@@ -605,9 +623,29 @@ class Store:
             conn.execute(shortlists_table.delete().where(shortlists_table.c.id == shortlist_id))
 
     def set_shortlist_entry(
-        self, shortlist_id: int, profile_id: str, *, stage: str | None = None, note: str | None = None
+        self,
+        shortlist_id: int,
+        profile_id: str,
+        *,
+        stage: str | None = None,
+        note: str | None = None,
+        expected_note: str | None = None,
     ) -> None:
-        """Adds an organisation to a shortlist, or changes its stage or note if it is there already."""
+        """Adds an organisation to a shortlist, or changes its stage or note if it is there already.
+
+        Args:
+            shortlist_id: The shortlist.
+            profile_id: The organisation.
+            stage: The new stage, or None to keep it.
+            note: The new note, or None to keep it.
+            expected_note: The note the editor saw when they started editing (compare-and-set): the change is
+                made only if the stored note is still that one, so that one officer never silently overwrites
+                what another saved meanwhile. None changes the entry whatever its note.
+
+        Raises:
+            StoreError: The shortlist or stage does not exist, or (with ``expected_note``) the entry's note was
+                changed or the entry removed since the editor opened it.
+        """
         if stage is not None and stage not in SHORTLIST_STAGES:
             raise StoreError(f"unknown stage {stage!r}; use one of {', '.join(SHORTLIST_STAGES)}")
         with self.transaction() as conn:
@@ -618,6 +656,16 @@ class Store:
                 raise StoreError(f"no shortlist with id {shortlist_id}")
             values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now()}
             changes = {k: v for k, v in (("stage", stage), ("note", note)) if v is not None}
+            if expected_note is not None and changes:
+                # One UPDATE that compares and sets: no other writer can slip in between the check and the write.
+                e = shortlist_entries_table
+                same = (e.c.shortlist_id == shortlist_id) & (e.c.profile_id == profile_id) & (e.c.note == expected_note)
+                if not conn.execute(e.update().where(same).values(**changes)).rowcount:
+                    raise StoreError(
+                        f"the note on {profile_id} was changed by someone else since you opened it: reload to see "
+                        "the current note, then make your change again"
+                    )
+                return
             stmt = sqlite_insert(shortlist_entries_table).values(**values, **changes)
             index = [shortlist_entries_table.c.shortlist_id, shortlist_entries_table.c.profile_id]
             conn.execute(

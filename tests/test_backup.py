@@ -175,6 +175,7 @@ def test_restore_into_an_empty_existing_folder_needs_no_force(ws: Path, tmp_path
 def test_forced_restore_leaves_no_trace_of_the_previous_workspace(ws: Path, tmp_path: Path) -> None:
     target = tmp_path / "target"
     target.mkdir()
+    Store(target / "matcher.sqlite").close()  # a workspace: only a workspace may be replaced
     (target / "leftover.txt").write_text("old", encoding="utf-8")
     restore(backup(ws, tmp_path / "b.zip"), target, force=True)
     assert not (target / "leftover.txt").exists()

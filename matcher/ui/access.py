@@ -375,11 +375,20 @@ class Access:
         return self.matcher.store.shortlist_entries(shortlist_id)
 
     def set_shortlist_entry(
-        self, shortlist_id: int, profile_id: str, *, stage: str | None = None, note: str | None = None
+        self,
+        shortlist_id: int,
+        profile_id: str,
+        *,
+        stage: str | None = None,
+        note: str | None = None,
+        expected_note: str | None = None,
     ) -> None:
-        """Adds an organisation to a shortlist, or changes its stage or note."""
+        """Adds an organisation to a shortlist, or changes its stage or note; with ``expected_note``, the note is
+        saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`)."""
         require_officer(self.user, "shortlists")
-        self.matcher.store.set_shortlist_entry(shortlist_id, profile_id, stage=stage, note=note)
+        self.matcher.store.set_shortlist_entry(
+            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note
+        )
 
     def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
         """Takes an organisation off a shortlist."""

@@ -29,6 +29,18 @@ def _set(access: Access, shortlist_id: int, profile_id: str, field: str) -> None
     access.set_shortlist_entry(shortlist_id, profile_id, **{field: value})
 
 
+def _set_note(access: Access, shortlist_id: int, profile_id: str, seen: str) -> None:
+    """Saves a note only if the stored one is still the note this page showed (``seen``): another officer's
+    change made meanwhile is never overwritten silently; the editor is told to reload instead."""
+    value = st.session_state[f"sl_note_{shortlist_id}_{profile_id}"]
+    try:
+        access.set_shortlist_entry(shortlist_id, profile_id, note=value, expected_note=seen)
+    except StoreError as error:
+        st.session_state["sl_error"] = (
+            f"Your note was not saved: {error}. Copy your text before reloading the page if you want to keep it."
+        )
+
+
 def _add(access: Access, shortlist_id: int) -> None:
     profile_id = st.session_state.get("sl_add_pick")
     if profile_id:
@@ -60,7 +72,8 @@ def _entries(access: Access, shortlist_id: int, entries: pd.DataFrame) -> None:
         )
         note.text_input(
             "Note", value=entry.note, key=f"sl_note_{key}", max_chars=2_000, label_visibility="collapsed",
-            placeholder="Add a note ...", on_change=_set, args=(access, shortlist_id, entry.profile_id, "note"),
+            placeholder="Add a note ...", on_change=_set_note,
+            args=(access, shortlist_id, entry.profile_id, entry.note),  # the note this page shows: compare-and-set
         )
         remove.button("", key=f"sl_remove_{key}", icon=":material/close:", help="Take it off the list",
                       on_click=access.remove_shortlist_entry, args=(shortlist_id, entry.profile_id))
@@ -83,7 +96,7 @@ def render() -> None:
         st.text_input("New shortlist", key="sl_new_name", max_chars=100, placeholder="e.g. Málaga mission 2026")
         st.form_submit_button("Create", key="sl_create", icon=":material/add:", on_click=_create, args=(access,))
     if problem := st.session_state.pop("sl_error", None):
-        st.error(problem)
+        st.error(safe(problem))
     if lists.empty:
         st.info("No shortlists yet. Create one in the sidebar.")
         return
