@@ -86,7 +86,7 @@ def render() -> None:
     try:
         lists = access.shortlists()
     except AccessDenied as error:
-        st.error(f"{error}.")
+        st.error(f"{safe(error)}.")
         return
     st.caption(
         "Keep the organisations worth a conversation, follow each from first contact to agreement, and export a "
