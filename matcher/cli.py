@@ -360,17 +360,17 @@ def recommend(
     m = _matcher(_Bars())
     if profile_id is not None and queries is not None:
         raise ValueError("give one organisation ID or --queries FILE, not both")
+    # One set of options for a single asker and a batch: a batch gives each asker the list `recommend ID` gives.
+    options: dict[str, Any] = {
+        "k": k,
+        "filters": filters,
+        "include_partners": include_partners,
+        "include_competitors": include_competitors,
+        "cross_city": "any" if same_city else None,
+    }
     if queries is not None:
         ids = [line.strip() for line in queries.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
-        lists = m.recommend_many(
-            ids,
-            k=k,
-            filters=filters,
-            include_partners=include_partners,
-            include_competitors=include_competitors,
-            cross_city="any" if same_city else None,
-            exposure_cap=exposure_cap,
-        )
+        lists = m.recommend_many(ids, exposure_cap=exposure_cap, **options)
         for recs in (found.at_least(min_band) for found in lists):
             if jsonl or as_json:
                 _echo_json(recs.to_dict(), indent=None)
@@ -380,14 +380,7 @@ def recommend(
         return
     if profile_id is None:
         raise ValueError("give an organisation ID, or --queries FILE with one id per line")
-    recs = m.recommend(
-        profile_id,
-        k=k,
-        filters=filters,
-        include_partners=include_partners,
-        include_competitors=include_competitors,
-        cross_city="any" if same_city else None,
-    ).at_least(min_band)
+    recs = m.recommend(profile_id, **options).at_least(min_band)
     if as_json or jsonl:
         _echo_json(recs.to_dict())
     else:

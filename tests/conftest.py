@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from matcher.api import Matcher
@@ -47,6 +48,33 @@ def demo_matcher(tmp_path_factory: pytest.TempPathFactory, minilm: Encoder) -> I
 def demo_dir() -> Path:
     """The bundled demo data folder (profiles.csv, partnerships.csv)."""
     return DEMO
+
+
+BioSubset = Callable[..., tuple[Path, Path]]
+
+
+@pytest.fixture(scope="session")
+def bio_subset() -> BioSubset:
+    """Writes the first five bio profiles of each alliance place, and the partnerships among them, as CSV files.
+
+    Call it as ``bio_subset(folder, edit=None)``: ``edit`` may change the profiles frame (all columns text)
+    before it is written. Returns the two paths.
+    """
+
+    def write(folder: Path, edit: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> tuple[Path, Path]:
+        profiles = pd.read_csv(DEMO / "profiles.csv", dtype=str, keep_default_na=False)
+        number = profiles["id"].str.extract(r"-bio-(\d+)$")[0].astype(float)
+        profiles = profiles[number <= 5].copy()
+        if edit is not None:
+            profiles = edit(profiles)
+        edges = pd.read_csv(DEMO / "partnerships.csv", dtype=str, keep_default_na=False)
+        edges = edges[edges["source_id"].isin(profiles["id"]) & edges["target_id"].isin(profiles["id"])]
+        folder.mkdir(parents=True, exist_ok=True)
+        profiles.to_csv(folder / "profiles.csv", index=False)
+        edges.to_csv(folder / "partnerships.csv", index=False)
+        return folder / "profiles.csv", folder / "partnerships.csv"
+
+    return write
 
 
 @pytest.fixture

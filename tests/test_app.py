@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -47,28 +47,17 @@ TIMEOUT = 600
 OFFICER = User("olga", "officer")
 STARTUP = User("hanbit", "startup", org_id="dj-bio-001")
 PASSWORD = "olga-secret-1"
+WriteCsv = Callable[..., tuple[Path, Path]]
+"""The ``bio_subset`` fixture (tests/conftest.py)."""
 FAST = 1_000
 """PBKDF2 rounds for test accounts: sign-in is tested, not key stretching."""
 
 
-def bio_subset(demo_dir: Path, folder: Path) -> tuple[Path, Path]:
-    """The first five bio profiles of each alliance place, and the partnerships among them, as CSV files."""
-    profiles = pd.read_csv(demo_dir / "profiles.csv", dtype=str, keep_default_na=False)
-    number = profiles["id"].str.extract(r"-bio-(\d+)$")[0].astype(float)
-    profiles = profiles[number <= 5]
-    edges = pd.read_csv(demo_dir / "partnerships.csv", dtype=str, keep_default_na=False)
-    edges = edges[edges["source_id"].isin(profiles["id"]) & edges["target_id"].isin(profiles["id"])]
-    folder.mkdir(parents=True, exist_ok=True)
-    profiles.to_csv(folder / "profiles.csv", index=False)
-    edges.to_csv(folder / "partnerships.csv", index=False)
-    return folder / "profiles.csv", folder / "partnerships.csv"
-
-
 @pytest.fixture(scope="session")
-def home(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path, minilm: Encoder) -> Iterator[Path]:
+def home(tmp_path_factory: pytest.TempPathFactory, bio_subset: WriteCsv, minilm: Encoder) -> Iterator[Path]:
     """A workspace with 30 demo bio profiles, indexed, and an officer and a startup account."""
     root = tmp_path_factory.mktemp("app-ws")
-    profiles, edges = bio_subset(demo_dir, root / "data")
+    profiles, edges = bio_subset(root / "data")
     matcher = Matcher(root / "ws", encoder=minilm)
     matcher.import_profiles(profiles)
     matcher.import_partnerships(edges)

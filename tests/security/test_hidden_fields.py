@@ -4,6 +4,7 @@ ranking of a search on a hidden facet (a similarity oracle)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -20,30 +21,24 @@ STARTUP = User("hanbit", "startup", org_id="dj-bio-001")
 OFFICER = User("olga", "officer")
 SECRET_ID = "ma-bio-001"
 HIDDEN = "name;org_type;city;country;sectors"
+WriteCsv = Callable[..., tuple[Path, Path]]
+"""The ``bio_subset`` fixture (tests/conftest.py)."""
 
 
-def _secret_profiles(demo_dir: Path, folder: Path) -> tuple[Path, Path]:
-    """The first five bio profiles of each place; ma-bio-001 hides everything but who it is and its sectors."""
-    profiles = pd.read_csv(demo_dir / "profiles.csv", dtype=str, keep_default_na=False)
-    number = profiles["id"].str.extract(r"-bio-(\d+)$")[0].astype(float)
-    profiles = profiles[number <= 5].copy()
+def _hide_secrets(profiles: pd.DataFrame) -> pd.DataFrame:
+    """ma-bio-001 hides everything but who it is and its sectors, and its hidden texts say SECRET."""
     profiles["public_fields"] = ""
     secret = profiles["id"] == SECRET_ID
     for column, word in (("offers", "SECRETOFFER"), ("seeks", "SECRETSEEK"), ("description", "SECRETDESC")):
         profiles.loc[secret, column] = word + " " + profiles.loc[secret, column]
     profiles.loc[secret, "public_fields"] = HIDDEN
-    edges = pd.read_csv(demo_dir / "partnerships.csv", dtype=str, keep_default_na=False)
-    edges = edges[edges["source_id"].isin(profiles["id"]) & edges["target_id"].isin(profiles["id"])]
-    folder.mkdir(parents=True, exist_ok=True)
-    profiles.to_csv(folder / "profiles.csv", index=False)
-    edges.to_csv(folder / "partnerships.csv", index=False)
-    return folder / "profiles.csv", folder / "partnerships.csv"
+    return profiles
 
 
 @pytest.fixture(scope="module")
-def secret_matcher(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path, minilm: Encoder) -> Matcher:
+def secret_matcher(tmp_path_factory: pytest.TempPathFactory, bio_subset: WriteCsv, minilm: Encoder) -> Matcher:
     root = tmp_path_factory.mktemp("hidden-ws")
-    profiles, edges = _secret_profiles(demo_dir, root / "data")
+    profiles, edges = bio_subset(root / "data", _hide_secrets)
     matcher = Matcher(root / "ws", encoder=minilm)
     matcher.import_profiles(profiles)
     matcher.import_partnerships(edges)
