@@ -446,8 +446,16 @@ def train_cmd(
         raise ValueError(f"unknown model {model!r}; use logistic or lambdarank")
     result, paths = _matcher().train(year=year, model=model, name=name)  # type: ignore[arg-type]
     _echo(result.evaluation.to_text())
-    verdict = "beats" if result.beats_weighted else "does not beat"
-    _echo(f"The learned re-ranker {verdict} the weighted scorer; gain: {result.card.get('gain')}.")
+    card = result.card
+    gain = ", ".join(f"{metric} {value:+.3f}" for metric, value in card["gain"].items())
+    if card["too_few_to_tell"]:
+        _echo(
+            f"Too few organisations formed new partnerships in the held-out year ({card['held_out_queries']}) to "
+            f"tell the scorers apart (gain: {gain}); the weighted scorer stays. Use --year to hold out a fuller year."
+        )
+    else:
+        verdict = "beats" if result.beats_weighted else "does not beat"
+        _echo(f"The learned re-ranker {verdict} the weighted scorer; gain: {gain}.")
     _echo("Recommendations now use " + ("the learned re-ranker." if result.beats_weighted else "the weighted scorer."))
     for label, path in paths.items():
         _echo(f"wrote {label}: {path}")

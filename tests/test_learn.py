@@ -17,6 +17,8 @@ from matcher.evaluate import facet_texts
 from matcher.features import FEATURE_NAMES
 from matcher.learn import (
     LEARNED_FEATURES,
+    MIN_GAIN,
+    MIN_HELD_OUT_QUERIES,
     LearnedScorer,
     NoTimeSplitError,
     TrainResult,
@@ -193,7 +195,16 @@ def test_the_card_records_the_measured_gain_against_the_weighted_scorer(trained:
     table = trained.evaluation.table
     expected = table.loc["learned", "ndcg@10"] - table.loc["weighted", "ndcg@10"]
     assert trained.card["gain"]["ndcg@10"] == pytest.approx(expected)
-    assert trained.beats_weighted == (trained.card["gain"]["ndcg@10"] > 0 and trained.card["gain"]["recall@10"] >= 0)
+    gain = trained.card["gain"]
+    enough = not trained.card["too_few_to_tell"]
+    assert trained.beats_weighted == (enough and gain["ndcg@10"] >= MIN_GAIN and gain["recall@10"] >= 0)
+
+
+@pytest.mark.slow
+def test_a_held_out_year_with_too_few_organisations_draws_no_verdict(trained: TrainResult) -> None:
+    # The fixture scores 15 organisations of the held-out year: fewer than it takes to tell the scorers apart.
+    assert trained.card["held_out_queries"] < MIN_HELD_OUT_QUERIES
+    assert trained.card["too_few_to_tell"] and not trained.beats_weighted
 
 
 @pytest.mark.slow
