@@ -19,6 +19,8 @@ import hashlib
 import json
 import logging
 import os
+import random
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -171,13 +173,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_OPEN_ATTEMPTS = 8
+"""Tries to open a store that SQLite reports locked without waiting (see :meth:`Store._migrate`)."""
+
+
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL: readers never block the writer; busy_timeout: a second writer waits instead of failing at once.
+    # busy_timeout first: a second writer waits instead of failing at once, also while the first one switches a
+    # new file to WAL (readers never block the writer).
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -306,6 +313,19 @@ class Store:
         self._migrate()
 
     def _migrate(self) -> None:
+        # SQLite answers "database is locked" at once, without waiting, where waiting could deadlock (two openers of
+        # a new file both switching it to WAL, or upgrading a read lock): such an opener steps back and tries again.
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                self._migrate_once()
+                return
+            except sa.exc.OperationalError as error:
+                if "locked" not in str(error) or attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                self._engine.dispose()
+                time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+
+    def _migrate_once(self) -> None:
         with self._engine.connect() as conn:
             # BEGIN IMMEDIATE takes SQLite's write lock before the tables are looked for, so processes opening a
             # new store at once create the schema one after the other (each later one finds it there); the
