@@ -32,11 +32,12 @@ from matcher.auth import (
     verify,
 )
 from matcher.embed import Encoder
+from matcher.rank import Match
 from matcher.schema import Profile
 from matcher.ui.access import Access, redact_reasons
 from matcher.ui.charts import city_flows, city_points, flow_map, sector_city_counts
 from matcher.ui.launch import streamlit_command
-from matcher.ui.widgets import safe
+from matcher.ui.widgets import matches_frame, safe
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app_streamlit.py"
@@ -170,6 +171,11 @@ def test_require_officer_refuses_a_startup_user() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- units
+
+
+def test_the_results_table_says_each_matchs_band() -> None:
+    matches = [Match(i, i, "Seattle", "US", "startup", score, score, score) for i, score in (("a", 0.4), ("b", 0.1))]
+    assert matches_frame(matches)["Match"].tolist() == ["strong", "weak"]
 
 
 def test_safe_escapes_every_markup_character() -> None:

@@ -137,7 +137,8 @@ def org_picker(
 
 
 def matches_frame(matches: Sequence[Match]) -> pd.DataFrame:
-    """One row per match for ``st.dataframe``: rank, organisation, place, type, the three scores, the top reason."""
+    """One row per match for ``st.dataframe``: rank, organisation, place, type, the score and its band, the two
+    fits, the top reason."""
     return pd.DataFrame(
         {
             "#": range(1, len(matches) + 1),
@@ -145,6 +146,7 @@ def matches_frame(matches: Sequence[Match]) -> pd.DataFrame:
             "City": [f"{m.city} ({m.country})" for m in matches],
             "Type": [type_label(m.org_type) for m in matches],
             "Score": [m.score for m in matches],
+            "Match": [str(m.band) for m in matches],
             "Fit for you": [m.fit_for_query for m in matches],
             "Fit for them": [m.fit_for_candidate for m in matches],
             "Why": [headline(m.reasons) for m in matches],
@@ -178,13 +180,16 @@ def show_matches(matches: Sequence[Match], *, key: str) -> None:
         key=key,
         hide_index=True,
         width="stretch",
-        column_order=("#", "Organisation", "City", "Type", "Score", "Fit for you", "Fit for them", "Why"),
+        column_order=("#", "Organisation", "City", "Type", "Score", "Match", "Fit for you", "Fit for them", "Why"),
         column_config={
             "#": st.column_config.NumberColumn("#", width=40),
             "Organisation": st.column_config.TextColumn("Organisation", width=220),
             "City": st.column_config.TextColumn("City", width=145),
             "Type": st.column_config.TextColumn("Type", width=110),
             "Score": _score_column("Score", "Both ways: the harmonic mean of the two fits, so both must be good."),
+            "Match": st.column_config.TextColumn(
+                "Match", width=80, help="strong / possible / weak: bands measured on the demo's known good pairs."
+            ),
             "Fit for you": _fit_column("Fit for you", "How much they offer what you seek (0 to 1)."),
             "Fit for them": _fit_column("Fit for them", "How much you offer what they seek (0 to 1)."),
             "Why": st.column_config.TextColumn("Why", width="large"),

@@ -188,7 +188,11 @@ def render() -> None:
         show_matches(found.results, key="find_results")
         notes = [VARIETY_NOTE] if found.reordered_for_variety else []
         if found.excluded_competitors:
-            notes.append(f"{found.excluded_competitors} likely competitors (same sector, same offer) are left out.")
+            n = found.excluded_competitors
+            notes.append(
+                f"{n} likely competitor{'s' if n != 1 else ''} (same sector, same needs or offers) "
+                f"{'are' if n != 1 else 'is'} left out."
+            )
         if notes:
             st.caption(" ".join(notes))
         said = _feedback_said(access, asker)
