@@ -41,7 +41,7 @@ def channel_recall(recommender: Recommender, queries: list[str], truth: dict[str
         hit = np.isin(np.asarray(candidates.ids, dtype=object), list(partners))
         found["union"] += int(hit.sum())
         for name in CHANNELS:
-            found[name] += int((hit & candidates.proposed_by(name)).sum())
+            found[name] += int((hit & candidates.pool.proposed_by(name)).sum())
     return {name: count / max(total, 1) for name, count in found.items()}
 
 

@@ -36,6 +36,7 @@ from results import write_section  # bench/results.py: the script's folder is on
 
 from matcher import explain
 from matcher.explain import best_phrase_match, split_phrases
+from matcher.vocab import FIRM_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
@@ -44,10 +45,10 @@ SECTION = "## Reason precision"
 CUTOFFS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.60, 0.65, 0.70, 0.72, 0.75)
 STRATA = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.62, 1.01)
 """Cosine strata of the labelled sample (19 pairs drawn from each below 0.62, every pair from 0.62 up)."""
-FIRMS = frozenset({"startup", "sme", "company", "large_company", "multinational"})
 MEASURE_FLOOR = 0.30
 """Pairs are collected from this cosine up (the floor before the measurement), whatever the shipped floor."""
-DEV = Path("/work/shared/data/cordis_h2020_dev")
+DEV = REPO.parent / "shared" / "data" / "cordis_h2020_dev"
+"""The real development set beside the clone (as bench/bench_dev.py reads it)."""
 COLUMNS = ["need", "offer", "cosine", "wording", "asker", "candidate", "direction"]
 
 
@@ -121,7 +122,7 @@ def competitor_pairs() -> pd.DataFrame:
     rows = []
     for i, j in zip(*np.triu_indices(len(ids), 1), strict=True):
         a, b = profiles[ids[i]], profiles[ids[j]]
-        if a.org_type in FIRMS and b.org_type in FIRMS and set(a.sectors) & set(b.sectors):
+        if a.org_type in FIRM_TYPES and b.org_type in FIRM_TYPES and set(a.sectors) & set(b.sectors):
             rows.append(
                 dict(
                     a=a.id,
@@ -177,18 +178,14 @@ def dev_count(workspace: Path) -> str:
     truth = pd.read_csv(DEV / "truth.csv", dtype=str)
     a = np.array([row[x] for x in truth["a"]])
     b = np.array([row[x] for x in truth["b"]])
-    firm = profiles["org_type"].isin(FIRMS).to_numpy()
+    firm = profiles["org_type"].isin(FIRM_TYPES).to_numpy()
     sectors = [set(s) for s in profiles["sectors"]]
     shared = np.array([bool(sectors[i] & sectors[j]) for i, j in zip(a, b, strict=True)])
 
     def cosine(facet: str) -> np.ndarray:
         return np.einsum("ij,ij->i", vectors[facet][a], vectors[facet][b])
 
-    offers, seeks = cosine("offers"), cosine("seeks")
-    rule = Recommender()
-    same = (offers >= rule.competitor_threshold) | (
-        (seeks >= rule.competitor_same_need) & (offers >= rule.competitor_similar_offer)
-    )
+    same = Recommender().compete(cosine("offers"), cosine("seeks"))
     both = firm[a] & firm[b]
     removed = int((both & shared & same).sum())
     return (

@@ -521,21 +521,16 @@ class Matcher:
             for pid, score in zip(found.ids[0], found.scores[0], strict=False):
                 if pid not in best or score > best[pid][0]:
                     best[pid] = (float(score), facet)
-        matching = [item for item in best.items() if SEARCH_BANDS.band(item[1][0]) is not None]
-        ranked = sorted(matching, key=lambda item: -item[1][0])[:k]
-        rows = catalog.profiles.set_index("id").loc[[pid for pid, _ in ranked]]
+        banded = [
+            (pid, score, facet, band)
+            for pid, (score, facet) in best.items()
+            if (band := SEARCH_BANDS.band(score)) is not None
+        ]
+        ranked = sorted(banded, key=lambda item: -item[1])[:k]
+        rows = catalog.profiles.set_index("id").loc[[item[0] for item in ranked]]
         return [
-            SearchHit(
-                pid,
-                row.name_,
-                row.city,
-                row.country,
-                row.org_type,
-                round(score, 4),
-                facet,
-                SEARCH_BANDS.band(score) or Band.WEAK,
-            )
-            for (pid, (score, facet)), row in zip(
+            SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet, band)
+            for (pid, score, facet, band), row in zip(
                 ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
             )
         ]

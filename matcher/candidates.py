@@ -36,6 +36,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,6 +107,15 @@ class CandidatePool:
         """Names of the channels that proposed the ``i``-th row."""
         bits = int(self.channels[i])
         return tuple(name for name in CHANNELS if bits & _CHANNEL_BIT[name])
+
+    def proposed_by(self, channel: str) -> np.ndarray:
+        """Bool per row: whether ``channel`` proposed it.
+
+        Example:
+            >>> merge_channels({"need": np.array([3, 1]), "lexical": np.array([1])}).proposed_by("lexical").tolist()
+            [True, False]
+        """
+        return (self.channels & _CHANNEL_BIT[channel]) != 0
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -254,14 +264,22 @@ class LinkScores:
     Attributes:
         common: Common-partner counts.
         adamic_adar: Shared partners, each weighed by ``1 / log(its degree)``: a hub partner says little.
-        three_step: Paths asker - partner - partner's partner - candidate, each weighed by the inverse degree of
-            the partner's partner (resource allocation one step further: a local Katz score). It reaches the
-            organisations that work with the asker's partners' partners, where common partners run out.
+        allocated: The graph's adjacency, each row divided by its degree.
+
+    ``three_step`` (computed on first use): paths asker - partner - partner's partner - candidate, each weighed by
+    the inverse degree of the partner's partner (resource allocation one step further: a local Katz score). It
+    reaches the organisations that work with the asker's partners' partners, where common partners run out.
     """
 
     common: sp.csr_matrix
     adamic_adar: sp.csr_matrix
-    three_step: sp.csr_matrix
+    allocated: sp.csr_matrix
+    """The graph's adjacency with each row divided by its degree: what the three-step score walks last."""
+
+    @cached_property
+    def three_step(self) -> sp.csr_matrix:
+        """Computed on first use: the Adamic-Adar baselines never need it."""
+        return (self.common @ self.allocated).tocsr()
 
     def relative(self, name: str) -> sp.csr_matrix:
         """One of the scores divided by its row's maximum, so in [0, 1] whatever the history's size: a model
@@ -341,8 +359,7 @@ class PartnerGraph:
     def link_scores(self, rows: np.ndarray) -> LinkScores:
         """Common partners, Adamic-Adar and three-step scores of ``rows`` against every profile."""
         starts = self.adjacency_[rows]
-        common = (starts @ self.adjacency_).tocsr()
-        return LinkScores(common, (starts @ self.weighted_).tocsr(), (common @ self.allocated_).tocsr())
+        return LinkScores((starts @ self.adjacency_).tocsr(), (starts @ self.weighted_).tocsr(), self.allocated_)
 
     def popular(self, k: int, allowed: np.ndarray) -> np.ndarray:
         """The ``k`` most popular ``allowed`` rows that have partners at all, most popular first."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .vocab import ORG_TYPES, SECTORS, STAGES
+from .vocab import FIRM_TYPES, ORG_TYPES, SECTORS, STAGES
 
 __all__ = [
     "DERIVED_ROLES",
@@ -113,7 +113,6 @@ SIGNAL_NAMES: tuple[str, ...] = (
 )
 """Raw per-candidate signals the caller computes (cosines, graph scores); missing ones count as zero."""
 
-_FIRMS = frozenset({"startup", "sme", "company", "large_company", "multinational"})
 
 DERIVED_ROLES: dict[str, frozenset[str]] = {
     "cdmo": frozenset({"bioprocessing_cdmo"}),
@@ -144,7 +143,7 @@ def roles_of(org_type: str, sectors: Sequence[str]) -> tuple[str, ...]:
         ('university',)
     """
     roles = [org_type if org_type in _ROLE_INDEX else "other"]
-    if org_type in _FIRMS:
+    if org_type in FIRM_TYPES:
         roles += [role for role, sectors_of_role in DERIVED_ROLES.items() if not sectors_of_role.isdisjoint(sectors)]
     return tuple(roles)
 

@@ -58,6 +58,7 @@ from .explain import Encode, PhraseEncoder, explain_pair
 from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, roles_of
 from .filters import Filters
 from .schema import FACETS, LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
+from .vocab import FIRM_TYPES
 
 __all__ = [
     "VARIETY_NOTE",
@@ -78,7 +79,6 @@ logger = logging.getLogger(__name__)
 
 CrossCity = Literal["other_city", "other_country", "any"]
 _CROSS_CITY: tuple[str, ...] = ("other_city", "other_country", "any")
-_FIRM_TYPES = frozenset({"startup", "sme", "company", "large_company", "multinational"})
 _VECTOR_CHANNELS: tuple[tuple[str, str, str], ...] = (
     ("need", "seeks", "offers"),
     ("need", "seeks", "profile"),
@@ -353,10 +353,6 @@ class CandidateSet:
     features: pd.DataFrame
     pool: CandidatePool
 
-    def proposed_by(self, channel: str) -> np.ndarray:
-        """Bool per candidate: whether ``channel`` proposed it."""
-        return np.array([channel in self.pool.channel_names(i) for i in range(len(self.ids))], dtype=bool)
-
 
 VARIETY_NOTE = "Ordered for variety as well as score: a near-copy of a suggestion above it moves down."
 """What to tell a user whose list is not in strict score order (:attr:`Recommendations.reordered_for_variety`)."""
@@ -628,7 +624,7 @@ class Recommender:
         self.country_code_, countries = pd.factorize(self.arrays_.country)
         self.city_codes_ = {city: i for i, city in enumerate(cities)}
         self.country_codes_ = {country: i for i, country in enumerate(countries)}
-        self.firm_ = profiles["org_type"].isin(_FIRM_TYPES).to_numpy()
+        self.firm_ = profiles["org_type"].isin(FIRM_TYPES).to_numpy()
         self.lexical_ = LexicalIndex().fit(profiles)
         edges = partnerships if partnerships is not None else pd.DataFrame(columns=list(PARTNERSHIP_COLUMNS))
         self.graph_ = PartnerGraph().fit(ids, edges)
@@ -797,8 +793,9 @@ class Recommender:
         allowed: np.ndarray,
         k: int,
     ) -> None:
+        popular = self.graph_.popular(k, allowed)  # one mask for the whole chunk: one list for all
         for i in range(len(queries)):
-            found[i]["popular"] = self.graph_.popular(k, allowed)
+            found[i]["popular"] = popular
         in_catalogue = [i for i, q in enumerate(queries) if q.row >= 0 and len(q.partners)]
         if in_catalogue:
             links = _link_signals(self.graph_.link_scores(np.array([queries[i].row for i in in_catalogue])))
@@ -922,13 +919,23 @@ class Recommender:
         ``competitor_same_need`` and offers cosine at least ``competitor_similar_offer``): they compete for the
         same partners. Askers and candidates that are not firms (universities, institutes, hospitals, public
         bodies, investors) are never competitors."""
-        if query.profile.org_type not in _FIRM_TYPES:
+        if query.profile.org_type not in FIRM_TYPES:
             return np.zeros(len(scored.rows), dtype=bool)
-        offers = scored.values[:, _OFFERS_OVERLAP]
         seeks = self.vectors_["seeks"][scored.rows] @ query.vectors["seeks"]
+        compete = self.compete(scored.values[:, _OFFERS_OVERLAP], seeks)
+        return self.firm_[scored.rows] & (scored.values[:, _SECTOR_OVERLAP] > 0) & compete
+
+    def compete(self, offers: np.ndarray, seeks: np.ndarray) -> np.ndarray:
+        """Whether two firms sharing a sector, with these offers and seeks cosines, are likely competitors: they
+        offer nearly the same thing, or seek nearly the same thing and offer similar things.
+
+        Example:
+            >>> Recommender().compete(np.array([0.85, 0.41, 0.41]), np.array([0.0, 0.66, 0.3])).tolist()
+            [True, True, False]
+        """
         same_offer = offers >= self.competitor_threshold
         same_market = (seeks >= self.competitor_same_need) & (offers >= self.competitor_similar_offer)
-        return self.firm_[scored.rows] & (scored.values[:, _SECTOR_OVERLAP] > 0) & (same_offer | same_market)
+        return np.asarray(same_offer | same_market)
 
     def _fill(self, query: _Query, pool: CandidatePool, k: int, eligible: np.ndarray) -> CandidatePool:
         """Adds eligible organisations when the channels found fewer than ``k``, so k asked are k returned."""

@@ -23,6 +23,7 @@ import pycountry
 __all__ = [
     "ALLIANCE_CITIES",
     "BIO_SECTORS",
+    "FIRM_TYPES",
     "ORG_TYPES",
     "PARTNERSHIP_KINDS",
     "SECTORS",
@@ -64,6 +65,10 @@ ORG_TYPES: tuple[str, ...] = (
     "other",
 )
 """Organisation types, from the smallest firm to public bodies."""
+
+FIRM_TYPES: frozenset[str] = frozenset(ORG_TYPES[:5])
+"""The organisation types that are firms (startup to multinational): they take derived roles from their sectors
+and can be one another's competitors; universities, institutes and the others cannot."""
 
 _ORG_TYPE_ALIASES = {
     "start-up": "startup",
