@@ -538,19 +538,33 @@ def train(
     dated, training, held_out = time_windows(partnerships, year)
     early_feedback, late_feedback = _split_feedback(feedback, test_share)
     window_options: dict[str, Any] = {"max_queries": max_queries, "seed": seed}
+    history = dated[dated["year"] < held_out]
+    before_held_out = Recommender(cross_city=cross_city).fit(profiles, vectors, history)
+    windows_seen: dict[int, TrainingData] = {}
 
-    def learn(years_: Sequence[int], extra: pd.DataFrame | None) -> tuple[LearnedScorer, TrainingData]:
-        parts = []
-        for t in years_:
-            recommender = Recommender(cross_city=cross_city).fit(profiles, vectors, dated[dated["year"] < t])
-            parts.append(window_data(recommender, dated[dated["year"] == t], **window_options))
+    def window(t: int) -> TrainingData:
+        """Year ``t``'s pairs, built once: the candidate and the shipped model share their training years."""
+        if t not in windows_seen:
+            fitted = (
+                before_held_out
+                if t == held_out
+                else Recommender(cross_city=cross_city).fit(profiles, vectors, dated[dated["year"] < t])
+            )
+            windows_seen[t] = window_data(fitted, dated[dated["year"] == t], **window_options)
+        return windows_seen[t]
+
+    def learn(
+        years_: Sequence[int], extra: pd.DataFrame | None, seen: Recommender | None
+    ) -> tuple[LearnedScorer, TrainingData]:
+        # Feedback pairs get the features of the history the model learns from: ``seen`` (None: all of it).
+        parts = [window(t) for t in years_]
         if extra is not None and not extra.empty:
-            parts.append(_feedback_data(Recommender(cross_city=cross_city).fit(profiles, vectors, dated), extra))
+            seen = seen or Recommender(cross_city=cross_city).fit(profiles, vectors, dated)
+            parts.append(_feedback_data(seen, extra))
         data = TrainingData.concat(parts)
         return _fit(data, model, seed), data
 
-    candidate, _ = learn(training[-windows:], early_feedback)
-    history = dated[dated["year"] < held_out]
+    candidate, _ = learn(training[-windows:], early_feedback, before_held_out)
     truth = dated[dated["year"] == held_out][["source_id", "target_id"]]
     fold = Fold(profiles, vectors, history, truth, name=f"history < {held_out}, truth = new in {held_out}")
     methods: list[Ranker] = [
@@ -561,13 +575,12 @@ def train(
     evaluation = evaluate(
         fold, methods, cross_city=cross_city, dataset=dataset, protocol=fold.name, max_queries=eval_queries, seed=seed
     )
-    outer_rec = Recommender(cross_city=cross_city).fit(profiles, vectors, history)
     auc = {
-        "weighted": feedback_auc(outer_rec, WeightedScorer(), late_feedback),
-        "learned": feedback_auc(outer_rec, candidate, late_feedback),
+        "weighted": feedback_auc(before_held_out, WeightedScorer(), late_feedback),
+        "learned": feedback_auc(before_held_out, candidate, late_feedback),
     }
     shipped_years = [*training, held_out][-windows:]
-    final, data = learn(shipped_years, feedback)
+    final, data = learn(shipped_years, feedback, None)
     card = _card(
         final,
         model,
