@@ -665,6 +665,18 @@ class Matcher:
             fit_for_asker[i], fit_for_candidate[i] = recommender.scorer_.score(features)
         return PairScores(tuple(askers), tuple(candidates), fit_for_asker, fit_for_candidate)
 
+    def explain_pairs(self, asker: str, candidates: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The reasons the ranking gives for ``asker`` with each of ``candidates`` (pairs chosen, not ranked: a
+        meeting plan's), strongest first, with every filter and exclusion ignored.
+
+        Raises:
+            NotFoundError: An id is not in the store.
+        """
+        catalog = self._current()
+        for profile_id in [asker, *candidates]:
+            self._require(catalog, profile_id)
+        return catalog.recommender.explain_pairs(asker, list(candidates))
+
     def similar(self, query: str | Profile, *, k: int = 10, filters: Filters | None = None) -> Recommendations:
         """Organisations like this one in other cities (peers, not partners)."""
         _check_k(k)

@@ -1090,6 +1090,29 @@ class Recommender:
         Raises:
             UnknownProfileError: ``query`` or a candidate id is not in the catalogue.
         """
+        resolved, rows, signals, _ = self._pairs(query, candidate_ids, query_vectors)
+        frame = self._features(resolved, rows, signals)
+        frame.index = pd.Index(list(candidate_ids), name="candidate_id")
+        return frame
+
+    def explain_pairs(self, query: str, candidate_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The reasons of ``query`` with each of ``candidate_ids``, as its suggestions would give them, for pairs
+        chosen elsewhere (a meeting plan) rather than ranked.
+
+        Raises:
+            UnknownProfileError: ``query`` or a candidate id is not in the catalogue.
+        """
+        resolved, rows, signals, peers = self._pairs(query, candidate_ids, None)
+        scored = self._score(resolved, rows, signals, self.scorer_)
+        picked = np.arange(len(candidate_ids))
+        no_channels = [() for _ in candidate_ids]
+        matches = self._matches(resolved, scored, picked, no_channels, peers, "partner", explain=True)
+        return {m.id: m.reasons for m in matches}
+
+    def _pairs(
+        self, query: str | Profile, candidate_ids: Sequence[str], query_vectors: Mapping[str, np.ndarray] | None
+    ) -> tuple[_Query, np.ndarray, dict[str, sp.csr_matrix], np.ndarray]:
+        """The asker resolved, the catalogue rows of ``candidate_ids``, the sparse signals and the asker's peers."""
         self._check_fitted()
         unknown = [pid for pid in candidate_ids if pid not in self.row_of_]
         if unknown:
@@ -1099,16 +1122,16 @@ class Recommender:
         signals: dict[str, sp.csr_matrix] = {"lexical": self.lexical_.scores(resolved.lexical)}
         if resolved.row >= 0 and len(resolved.partners):
             signals.update(_link_signals(self.graph_.link_scores(np.array([resolved.row]))))
+        peers = np.zeros(0, np.int64)
         if self.graph_.n_edges and self.peer_seeds and resolved.vectors["profile"].any():
             found, scores = self.searchers_["profile"].search(
                 resolved.vectors["profile"][None, :], self.peer_seeds + 1, None
             )
             keep = found[0] != resolved.row
+            peers = found[0][keep][: self.peer_seeds]
             weights = np.clip(scores[0][keep][: self.peer_seeds], 0.0, None)
-            signals["partners_of_peers"] = self.graph_.peer_scores(found[0][keep][: self.peer_seeds], weights)
-        frame = self._features(resolved, rows, signals)
-        frame.index = pd.Index(list(candidate_ids), name="candidate_id")
-        return frame
+            signals["partners_of_peers"] = self.graph_.peer_scores(peers, weights)
+        return resolved, rows, signals, peers
 
     def candidate_features(
         self, queries: Sequence[str], k: int = 10, *, cross_city: CrossCity | None = None

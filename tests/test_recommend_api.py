@@ -160,6 +160,12 @@ def test_pair_scores_agree_with_the_recommendation_of_that_pair(demo_matcher: Ma
     assert pairs.score[0, 0] == pytest.approx(top.score)
 
 
+def test_explain_pairs_gives_the_reasons_the_recommendation_gives(demo_matcher: Matcher) -> None:
+    top = demo_matcher.recommend("ca-tech-001", k=3).results
+    explained = demo_matcher.explain_pairs("ca-tech-001", [m.id for m in top])
+    assert explained == {m.id: m.reasons for m in top}
+
+
 def test_pair_scores_have_a_row_per_asker_and_a_column_per_candidate(demo_matcher: Matcher) -> None:
     pairs = demo_matcher.pair_scores(["dj-bio-001", "ca-tech-001"], ["ma-bio-001", "do-tech-001", "se-tech-001"])
     assert pairs.askers == ("dj-bio-001", "ca-tech-001")

@@ -303,34 +303,25 @@ class Access:
         return scores
 
     def meeting_reasons(self, plan: Schedule) -> dict[tuple[str, str], str]:
-        """The first reason of each planned pair, as the visitor's own suggestions give it: for each visitor,
-        :meth:`matcher.api.Matcher.recommend` over the organisations of its hosts' cities and types (existing
-        partners and likely competitors kept), deep enough to reach every one of them.
+        """The first reason of each planned pair, as the visitor's own suggestions would give it
+        (:meth:`matcher.api.Matcher.explain_pairs`).
 
         Returns:
-            A reason per ``(visitor_id, host_id)`` meeting; a pair the suggestions do not reach is left out
-            (:meth:`matcher.schedule.Schedule.with_reasons` then states its band and score).
+            A reason per ``(visitor_id, host_id)`` meeting that has one (:meth:`matcher.schedule.Schedule.with_reasons`
+            states the band and score of the others).
 
         Raises:
             AccessDenied: The user is not an officer.
         """
         require_officer(self.user, "delegation plans")
-        met: dict[str, set[str]] = {}
+        met: dict[str, list[str]] = {}
         for m in plan.meetings:
-            met.setdefault(m.visitor_id, set()).add(m.host_id)
+            met.setdefault(m.visitor_id, []).append(m.host_id)
         reasons: dict[tuple[str, str], str] = {}
         for visitor, hosts in met.items():
-            places = [self.matcher.profile(h) for h in sorted(hosts)]
-            filters = Filters.from_user(
-                city=sorted({p.city for p in places}), org_type=sorted({p.org_type for p in places})
-            )
-            k = max(len(self.matcher.profiles(filters)), 1)
-            found = self.matcher.recommend(
-                visitor, k=k, filters=filters, include_partners=True, include_competitors=True, cross_city="any"
-            )
-            for match in [*found.results, *found.existing_partners]:
-                if match.id in hosts and match.reasons:
-                    reasons.setdefault((visitor, match.id), match.reasons[0])
+            for host, given in self.matcher.explain_pairs(visitor, hosts).items():
+                if given:
+                    reasons[(visitor, host)] = given[0]
         return reasons
 
     def suggested_city_pairs(self, *, sample: int, k: int, seed: int = 0) -> pd.DataFrame:
