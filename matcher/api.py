@@ -29,6 +29,7 @@ from filelock import FileLock
 from .bands import SEARCH_BANDS, Band
 from .config import Workspace, resolve_home
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from .errors import MatcherError, NotFoundError
 from .evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
 from .filters import Filters
 from .index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
@@ -47,17 +48,6 @@ BuildProgress = Callable[[str, int, int], None]
 __all__ = ["BuildReport", "ImportReport", "Matcher", "MatcherError", "NotFoundError", "PairScores", "SearchHit"]
 
 logger = logging.getLogger(__name__)
-
-
-class MatcherError(Exception):
-    """A user-facing error: the message says what went wrong and what to do."""
-
-
-class NotFoundError(MatcherError, KeyError):
-    """An organisation id that is not in the store."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

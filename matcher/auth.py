@@ -39,6 +39,8 @@ from typing import Literal
 
 import tomli_w
 
+from .errors import AccessError, InputError
+
 __all__ = [
     "DEMO_OFFICER",
     "DEMO_STARTUP",
@@ -98,15 +100,15 @@ _HEADER = (
 )
 
 
-class UsersFileError(ValueError):
+class UsersFileError(InputError):
     """The users file cannot be read: the message names the file and what is wrong."""
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(AccessError):
     """A user asked for something their role may not see or change."""
 
 
-class Throttled(PermissionError):
+class Throttled(AccessError):
     """Too many failed sign-ins for an account or from a client: no password is checked until ``wait`` passes."""
 
     def __init__(self, wait: float, what: str = "this account") -> None:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import __version__
 from .config import is_workspace
+from .errors import InputError
 from .index import fsync_path
 from .store import SCHEMA_VERSION, Store
 
@@ -91,7 +92,7 @@ _COUNTS = {
 }
 
 
-class BackupError(ValueError):
+class BackupError(InputError):
     """A backup or restore cannot be done as asked; the message says why and what to do."""
 
 

@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import InputError
+
 __all__ = ["DEFAULT_HOME", "STORE_NAME", "Workspace", "WorkspaceError", "is_workspace", "resolve_home"]
 
 DEFAULT_HOME = Path(".matcher")
@@ -26,7 +28,7 @@ FOLDER_MODE = 0o700
 """Workspace folders are created owner-only: they hold password hashes, notes and hidden profile fields."""
 
 
-class WorkspaceError(ValueError):
+class WorkspaceError(InputError):
     """The workspace folder asked for cannot be used (it is a file, or the name is empty); the message says why."""
 
 

@@ -42,6 +42,8 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
+from .errors import StateError
+
 __all__ = [
     "CacheStats",
     "EmbeddingCache",
@@ -72,7 +74,7 @@ _BLOCK_BATCHES = 8
 """Pieces go to the model in blocks of this many batches, so progress is reported between blocks."""
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(StateError, FileNotFoundError):
     """The model folder (or the package that ships it) is not there. The message says what to install."""
 
 

@@ -59,6 +59,8 @@ from typing import Any, Literal, cast
 import faiss
 import numpy as np
 
+from .errors import StateError
+
 __all__ = [
     "IdMap",
     "IndexMismatchError",
@@ -93,7 +95,7 @@ _MIN_HNSW_SHARE = 0.03
 """Below this share of allowed profiles a filtered HNSW search scans the allowed rows instead."""
 
 
-class IndexMismatchError(Exception):
+class IndexMismatchError(StateError):
     """A saved index does not match what the caller expects (another model, dimension, profile set...).
 
     Attributes:

@@ -45,6 +45,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
 from .evaluate import EvaluationResult, Fold, PopularityAdamicAdarRanker, Ranker, RecommenderRanker, evaluate
 from .features import FEATURE_NAMES
 from .rank import CrossCity, Recommender, Scorer, WeightedScorer, harmonic_mean
@@ -111,7 +112,7 @@ Model = Literal["logistic", "lambdarank"]
 MODELS: tuple[str, ...] = ("logistic", "lambdarank")
 
 
-class NoTimeSplitError(ValueError):
+class NoTimeSplitError(InputError):
     """The partnerships cannot be split by time (no years, or too few), and any other split would leak."""
 
 

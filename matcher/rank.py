@@ -54,6 +54,7 @@ from .candidates import (
     top_rows,
 )
 from .diversify import cap_exposure, exposure_limit, mmr
+from .errors import NotFoundError
 from .explain import Encode, PhraseEncoder, explain_pair
 from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, roles_of
 from .filters import Filters
@@ -104,7 +105,7 @@ _FILL_ALL_BELOW = 5_000
 """When a list comes up short and at most this many organisations are eligible, score them all."""
 
 
-class UnknownProfileError(KeyError):
+class UnknownProfileError(NotFoundError):
     """An organisation id that is not in the fitted catalogue."""
 
     def __str__(self) -> str:  # KeyError would quote the message

@@ -37,6 +37,8 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import InputError
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_ROWS",
@@ -127,7 +129,7 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
 
 
-class FileReadError(Exception):
+class FileReadError(InputError):
     """The file cannot be read at all; the message says why in plain words."""
 
 

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from .errors import StateError
 from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_COLUMNS, Profile
 
 __all__ = ["FEEDBACK_LABELS", "SCHEMA_VERSION", "SHORTLIST_STAGES", "Store", "StoreError", "profile_set_checksum"]
@@ -158,7 +159,7 @@ def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> s
     return digest.hexdigest()[:16]
 
 
-class StoreError(RuntimeError):
+class StoreError(StateError):
     """The store cannot be used as asked (a newer schema, a missing profile, a bad label)."""
 
 

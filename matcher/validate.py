@@ -45,6 +45,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pycountry
 
+from .errors import InputError
 from .readers import ROW_COLUMN, RowProblem
 from .schema import (
     IDENTITY_FIELDS,
@@ -157,7 +158,7 @@ _ALPHA_2 = frozenset(str(country.alpha_2) for country in pycountry.countries)
 _TEXT_COLUMNS = ("description", "offers", "seeks")  # empty text is "" in the model, other missing values None
 
 
-class MissingColumnsError(ValueError):
+class MissingColumnsError(InputError):
     """Required columns are absent: the table as a whole cannot be imported.
 
     Attributes:
