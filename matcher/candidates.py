@@ -316,10 +316,15 @@ class PartnerGraph:
         [2, 1, 1]
     """
 
-    def fit(self, ids: Sequence[str], partnerships: pd.DataFrame) -> PartnerGraph:
-        """Builds the graph; partnerships naming ids outside ``ids`` are skipped (and counted in the log)."""
+    def fit(self, ids: Sequence[str] | Mapping[str, int], partnerships: pd.DataFrame) -> PartnerGraph:
+        """Builds the graph; partnerships naming ids outside ``ids`` are skipped (and counted in the log).
+
+        Args:
+            ids: The catalogue's ids in row order, or its id → row map (:attr:`matcher.catalogue.Catalogue.row_of`).
+            partnerships: ``source_id``, ``target_id`` and optionally ``year``.
+        """
         n = len(ids)
-        row_of = {pid: i for i, pid in enumerate(ids)}
+        row_of = ids if isinstance(ids, Mapping) else {pid: i for i, pid in enumerate(ids)}
         if len(partnerships):
             src = partnerships["source_id"].map(row_of).to_numpy(dtype=float, na_value=np.nan)
             dst = partnerships["target_id"].map(row_of).to_numpy(dtype=float, na_value=np.nan)

@@ -45,8 +45,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .candidates import PartnerGraph
-from .rank import CrossCity, Recommender, Scorer
-from .schema import FACETS, Profile
+from .catalogue import Catalogue, CrossCity, check_cross_city, facet_texts
+from .rank import Recommender, Scorer
+from .schema import FACETS
 
 __all__ = [
     "DEFAULT_KS",
@@ -65,7 +66,6 @@ __all__ = [
     "catalogue_coverage",
     "cordis_folds",
     "evaluate",
-    "facet_texts",
     "gini",
     "hit_rate_at_k",
     "ndcg_at_k",
@@ -329,18 +329,6 @@ class Fold:
         return cls(profiles, vectors, split.history, split.truth, directed=False, name=name or split.how)
 
 
-def facet_texts(profiles: pd.DataFrame, facet: str) -> list[str]:
-    """The text embedded for ``facet`` of every profile (:meth:`matcher.schema.Profile.text`).
-
-    Example:
-        >>> frame = pd.DataFrame({"id": ["a"], "name": ["A"], "org_type": ["startup"], "city": ["Seattle"],
-        ...                       "country": ["US"], "offers": ["GaN chips"]})
-        >>> facet_texts(frame, "offers"), facet_texts(frame, "profile")
-        (['GaN chips'], ['A (startup, Seattle)'])
-    """
-    return [Profile.from_mapping(row).text(facet) for row in profiles.to_dict("records")]  # type: ignore[arg-type]
-
-
 VectorMaker = Callable[[pd.DataFrame], Mapping[str, np.ndarray]]
 """Given a profiles frame, the unit vectors of each facet (e.g. a closure over an encoder and its cache)."""
 
@@ -434,13 +422,11 @@ class _ScoreRanker:
         self.seed = seed
 
     def fit(self, fold: Fold, cross_city: CrossCity) -> _ScoreRanker:
-        profiles = fold.profiles.reset_index(drop=True)
-        self.ids_ = profiles["id"].astype(str).tolist()
-        self.row_of_ = {pid: i for i, pid in enumerate(self.ids_)}
-        self.graph_ = PartnerGraph().fit(self.ids_, fold.history)
-        self.city_ = profiles["city"].astype(str).str.casefold().to_numpy(dtype=object)
-        self.country_ = profiles["country"].astype(str).to_numpy(dtype=object)
-        self.cross_city_ = cross_city
+        self.catalogue_ = Catalogue.from_profiles(fold.profiles.reset_index(drop=True))
+        self.ids_ = list(self.catalogue_.ids)
+        self.row_of_ = self.catalogue_.row_of
+        self.graph_ = PartnerGraph().fit(self.row_of_, fold.history)
+        self.cross_city_ = check_cross_city(cross_city)
         self.rng_ = np.random.default_rng(self.seed)
         self._fit(fold)
         return self
@@ -454,12 +440,7 @@ class _ScoreRanker:
 
     def allowed(self, row: int) -> np.ndarray:
         """The candidate set of one query row: not itself, not its history partners, the cross-city rule."""
-        if self.cross_city_ == "other_city":
-            mask = self.city_ != self.city_[row]
-        elif self.cross_city_ == "other_country":
-            mask = self.country_ != self.country_[row]
-        else:
-            mask = np.ones(len(self.ids_), dtype=bool)
+        mask = self.catalogue_.allowed_for(row, self.cross_city_).copy()
         mask[row] = False
         mask[self.graph_.partners(row)] = False
         return mask
@@ -468,7 +449,7 @@ class _ScoreRanker:
         out: list[list[str]] = []
         for start in range(0, len(queries), 256):
             chunk = list(queries[start : start + 256])
-            rows = np.array([self.row_of_[q] for q in chunk], dtype=np.int64)
+            rows = self.catalogue_.rows(chunk)
             scores = np.asarray(self._scores(rows), dtype=float)
             ties = self.rng_.random(scores.shape)
             for i, row in enumerate(rows.tolist()):
@@ -675,18 +656,10 @@ class EvaluationResult:
 
 def _relevance(fold: Fold, cross_city: CrossCity) -> tuple[dict[str, set[str]], list[tuple[str, str]], int]:
     """Per query its truth partners allowed by the rule; the allowed pairs; the count of pairs dropped."""
-    profiles = fold.profiles.set_index(fold.profiles["id"].astype(str))
-    ids = set(profiles.index)
-    truth = fold.truth[fold.truth["source_id"].isin(ids) & fold.truth["target_id"].isin(ids)]
+    catalogue = Catalogue.from_profiles(fold.profiles)
+    truth = fold.truth[fold.truth["source_id"].isin(catalogue.row_of) & fold.truth["target_id"].isin(catalogue.row_of)]
     a, b = truth["source_id"].astype(str).to_numpy(), truth["target_id"].astype(str).to_numpy()
-    if cross_city == "other_city":
-        city = profiles["city"].astype(str).str.casefold()
-        keep = city.loc[a].to_numpy() != city.loc[b].to_numpy()
-    elif cross_city == "other_country":
-        country = profiles["country"].astype(str)
-        keep = country.loc[a].to_numpy() != country.loc[b].to_numpy()
-    else:
-        keep = np.ones(len(a), dtype=bool)
+    keep = catalogue.pair_allowed(catalogue.rows(list(a)), catalogue.rows(list(b)), cross_city)
     relevant: dict[str, set[str]] = {}
     pairs = list(zip(a[keep].tolist(), b[keep].tolist(), strict=True))
     for src, dst in pairs:

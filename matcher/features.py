@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .catalogue import place_keys
 from .vocab import FIRM_TYPES, ORG_TYPES, SECTORS, STAGES
 
 __all__ = [
@@ -207,7 +208,7 @@ class ProfileArrays:
     """The profile attributes features use, as arrays aligned with a profiles frame.
 
     Attributes:
-        city: Case-folded city names.
+        city: Place keys of the cities (:func:`matcher.catalogue.place_keys`).
         country: Country codes.
         roles: Bool ``(n, len(ROLES))``.
         sectors: Bool ``(n, len(SECTORS))``.
@@ -238,7 +239,7 @@ class ProfileArrays:
         with np.errstate(divide="ignore", invalid="ignore"):
             log_employees = np.where(employees > 0, np.log10(employees), np.nan)
         return cls(
-            city=profiles["city"].astype(str).str.casefold().to_numpy(dtype=object),
+            city=place_keys(profiles["city"]),
             country=profiles["country"].astype(str).to_numpy(dtype=object),
             roles=roles,
             sectors=sectors,

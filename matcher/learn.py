@@ -45,10 +45,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .catalogue import CrossCity
 from .errors import InputError
 from .evaluate import EvaluationResult, Fold, PopularityAdamicAdarRanker, Ranker, RecommenderRanker, evaluate
 from .features import FEATURE_NAMES
-from .rank import CrossCity, Recommender, Scorer, WeightedScorer, harmonic_mean
+from .rank import Recommender, Scorer, WeightedScorer, harmonic_mean
 
 __all__ = [
     "FORMAT_VERSION",

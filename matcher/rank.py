@@ -53,6 +53,7 @@ from .candidates import (
     merge_channels,
     top_rows,
 )
+from .catalogue import Catalogue, CrossCity, check_cross_city
 from .diversify import cap_exposure, exposure_limit, mmr
 from .errors import NotFoundError
 from .explain import Encode, PhraseEncoder, explain_pair
@@ -78,8 +79,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CrossCity = Literal["other_city", "other_country", "any"]
-_CROSS_CITY: tuple[str, ...] = ("other_city", "other_country", "any")
 _VECTOR_CHANNELS: tuple[tuple[str, str, str], ...] = (
     ("need", "seeks", "offers"),
     ("need", "seeks", "profile"),
@@ -599,9 +598,8 @@ class Recommender:
         if missing:
             raise ValueError(f"profiles lack the columns {missing}")
         profiles = profiles.reset_index(drop=True)
-        ids = profiles["id"].astype(str).tolist()
-        if len(set(ids)) != len(ids):
-            raise ValueError("profiles hold duplicate ids")
+        self.catalogue_ = Catalogue.from_profiles(profiles)
+        ids = list(self.catalogue_.ids)
         n = len(ids)
         self.vectors_: dict[str, np.ndarray] = {}
         for facet in FACETS:
@@ -614,21 +612,16 @@ class Recommender:
         self.profiles_ = profiles
         self.columns_ = _profile_columns(profiles)
         self.ids_ = ids
-        self.row_of_ = {pid: i for i, pid in enumerate(ids)}
+        self.row_of_ = self.catalogue_.row_of
         self.config_ = load_config(self.config)
         self.scorer_: Scorer = self.scorer if self.scorer is not None else WeightedScorer(self.config_.weights)
         peer_weights = self.config_.weights["peers"]
         self.peer_scorer_ = WeightedScorer({"query": peer_weights, "candidate": peer_weights}, name="peers")
         self.arrays_ = ProfileArrays.from_frame(profiles)
-        # Places as integer codes: a cross-city mask over 100,000 profiles is then one integer comparison.
-        self.city_code_, cities = pd.factorize(self.arrays_.city)
-        self.country_code_, countries = pd.factorize(self.arrays_.country)
-        self.city_codes_ = {city: i for i, city in enumerate(cities)}
-        self.country_codes_ = {country: i for i, country in enumerate(countries)}
         self.firm_ = profiles["org_type"].isin(FIRM_TYPES).to_numpy()
         self.lexical_ = LexicalIndex().fit(profiles)
         edges = partnerships if partnerships is not None else pd.DataFrame(columns=list(PARTNERSHIP_COLUMNS))
-        self.graph_ = PartnerGraph().fit(ids, edges)
+        self.graph_ = PartnerGraph().fit(self.catalogue_.row_of, edges)
         self.searchers_: dict[str, FacetSearcher] = {
             facet: FacetSearcher(self._index(facet, indexes), self.row_of_) for facet in FACETS
         }
@@ -637,8 +630,7 @@ class Recommender:
         return self
 
     def _check_params(self) -> None:
-        if self.cross_city not in _CROSS_CITY:
-            raise ValueError(f"cross_city must be one of {_CROSS_CITY}, got {self.cross_city!r}")
+        check_cross_city(self.cross_city)
         if not (isinstance(self.channel_k, int) and self.channel_k >= 1):
             raise ValueError(f"channel_k must be a positive int, got {self.channel_k!r}")
         if not 0.0 <= self.mmr_lambda <= 1.0:
@@ -721,19 +713,6 @@ class Recommender:
             excluded=np.unique(np.asarray(excluded, dtype=np.int64)),
             partners=partners,
         )
-
-    def _place_mask(self, query: _Query, cross_city: str, cache: dict[tuple[str, int], np.ndarray]) -> np.ndarray:
-        """Where candidates may come from: other cities, other countries or anywhere (one mask per place)."""
-        if cross_city == "any":
-            key = ("any", 0)
-        elif cross_city == "other_country":
-            key = ("country", self.country_codes_.get(query.attrs.country[0], -1))
-        else:
-            key = ("city", self.city_codes_.get(query.attrs.city[0], -1))
-        if key not in cache:
-            codes = self.country_code_ if key[0] == "country" else self.city_code_
-            cache[key] = np.ones(len(self.ids_), dtype=bool) if key[0] == "any" else codes != key[1]
-        return cache[key]
 
     # ------------------------------------------------------------------------------------------------- channels
 
@@ -1115,11 +1094,11 @@ class Recommender:
     ) -> tuple[_Query, np.ndarray, dict[str, sp.csr_matrix], np.ndarray]:
         """The asker resolved, the catalogue rows of ``candidate_ids``, the sparse signals and the asker's peers."""
         self._check_fitted()
-        unknown = [pid for pid in candidate_ids if pid not in self.row_of_]
-        if unknown:
-            raise UnknownProfileError(f"candidate ids not in the catalogue: {unknown[:5]}")
+        try:
+            rows = self.catalogue_.rows(candidate_ids)
+        except NotFoundError as unknown:
+            raise UnknownProfileError(str(unknown)) from None
         resolved = self._resolve(query, query_vectors, (), include_partners=True)
-        rows = np.array([self.row_of_[pid] for pid in candidate_ids], dtype=np.int64)
         signals: dict[str, sp.csr_matrix] = {"lexical": self.lexical_.scores(resolved.lexical)}
         if resolved.row >= 0 and len(resolved.partners):
             signals.update(_link_signals(self.graph_.link_scores(np.array([resolved.row]))))
@@ -1161,16 +1140,15 @@ class Recommender:
             yield CandidateSet(queries[i], [self.ids_[r] for r in pool.rows.tolist()], features, pool)
 
     def _pools(
-        self, resolved: list[_Query], filters: Filters | None, cross_city: str, k: int, mode: str
+        self, resolved: list[_Query], filters: Filters | None, cross_city: CrossCity, k: int, mode: str
     ) -> Iterator[tuple[int, CandidatePool, np.ndarray, dict[str, sp.csr_matrix], np.ndarray]]:
         """Each asker's candidate pool, peers, sparse signals and allowed mask; askers sharing a place mask are
         searched together, in bounded chunks. Yields ``(position in resolved, pool, peers, signals, allowed)``."""
         base = np.ones(len(self.ids_), dtype=bool) if filters is None else filters.mask(self.profiles_)
-        places: dict[tuple[str, int], np.ndarray] = {}
         groups: dict[int, list[int]] = {}
         masks: dict[int, np.ndarray] = {}
         for i, q in enumerate(resolved):
-            place = self._place_mask(q, cross_city, places)
+            place = self.catalogue_.allowed_from(q.attrs.city[0], q.attrs.country[0], cross_city)
             groups.setdefault(id(place), []).append(i)
             masks[id(place)] = place
         for key, members in groups.items():
@@ -1203,8 +1181,7 @@ class Recommender:
             raise ValueError(f"k must be an int >= 0, got {k!r}")
         k = int(k)
         cross_city = cross_city or self.cross_city
-        if cross_city not in _CROSS_CITY:
-            raise ValueError(f"cross_city must be one of {_CROSS_CITY}, got {cross_city!r}")
+        check_cross_city(cross_city)
         if query_vectors is not None and len(query_vectors) != len(queries):
             raise ValueError(f"{len(queries)} queries but {len(query_vectors)} query_vectors")
         resolved = []

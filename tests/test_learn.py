@@ -12,8 +12,8 @@ import pytest
 from lightgbm import LGBMRanker
 from sklearn.linear_model import LogisticRegression
 
+from matcher.catalogue import facet_texts
 from matcher.embed import TfidfEncoder
-from matcher.evaluate import facet_texts
 from matcher.features import FEATURE_NAMES
 from matcher.learn import (
     LEARNED_FEATURES,
