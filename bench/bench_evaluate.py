@@ -54,9 +54,9 @@ def vector_maker(kind: str, cache: EmbeddingCache | None):
 
 
 def demo_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    profiles = validate_profiles(read_table(REPO / "data/demo/profiles.csv").frame).valid
+    profiles = validate_profiles(read_table(REPO / "matcher/data/demo/profiles.csv").frame).valid
     known = set(profiles["id"])
-    partnerships = validate_partnerships(read_table(REPO / "data/demo/partnerships.csv").frame, known).valid
+    partnerships = validate_partnerships(read_table(REPO / "matcher/data/demo/partnerships.csv").frame, known).valid
     return profiles.reset_index(drop=True), partnerships.reset_index(drop=True)
 
 

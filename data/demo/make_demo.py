@@ -1,9 +1,11 @@
 """Builds the partnership history of the bundled demo data set, checks the whole set and updates its data card.
 
-The organisation profiles in ``profiles.csv`` are written by hand and are the source of truth. This script
-derives ``partnerships.csv`` from them (deterministically, from a fixed seed), checks both files against the
-vocabularies of :mod:`matcher.vocab`, and rewrites the generated sections of ``data/README.md`` (counts and the
-planted facts) so the data card never drifts from the data.
+The data set ships inside the package, in ``matcher/data/demo/`` (so an installed matcher has its demo); this
+script, like every data-making script, lives in ``data/``. The organisation profiles in ``profiles.csv`` are
+written by hand and are the source of truth. This script derives ``partnerships.csv`` from them
+(deterministically, from a fixed seed), checks both files against the vocabularies of :mod:`matcher.vocab`, and
+rewrites the generated sections of ``data/README.md`` (counts and the planted facts) so the data card never
+drifts from the data.
 
 Example:
     $ python3 data/demo/make_demo.py            # rewrite partnerships.csv and the README sections, then check
@@ -41,8 +43,9 @@ from matcher.vocab import (  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
-PROFILES_CSV = HERE / "profiles.csv"
-PARTNERSHIPS_CSV = HERE / "partnerships.csv"
+DEMO = ROOT / "matcher" / "data" / "demo"
+PROFILES_CSV = DEMO / "profiles.csv"
+PARTNERSHIPS_CSV = DEMO / "partnerships.csv"
 README = ROOT / "data" / "README.md"
 
 PROFILE_HEADER = (
