@@ -222,7 +222,7 @@ def _encode(password: str, iterations: int) -> str:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not _NAME.fullmatch(name):
-        raise ValueError(
+        raise InputError(
             f"user name {name!r} is not allowed: use 1 to 64 letters, digits, spaces or . @ + - _ "
             "(not starting with a space)"
         )
@@ -545,17 +545,17 @@ def add_user(
     """
     name = _check_name(name)
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise InputError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if len(password) < 8:
-        raise ValueError("the password needs at least 8 characters")
+        raise InputError("the password needs at least 8 characters")
     if role == "startup" and not org_id:
-        raise ValueError("a startup user needs the org_id of its organisation")
+        raise InputError("a startup user needs the org_id of its organisation")
     if role == "officer" and org_id:
-        raise ValueError("officers are not tied to one organisation: leave org_id out")
+        raise InputError("officers are not tied to one organisation: leave org_id out")
     if org_id is not None and not _ORG_ID.fullmatch(org_id):
-        raise ValueError(f"org_id {org_id!r} holds quotes, backslashes or control characters")
+        raise InputError(f"org_id {org_id!r} holds quotes, backslashes or control characters")
     if not 1 <= iterations <= MAX_ITERATIONS:
-        raise ValueError(f"iterations must be 1 to {MAX_ITERATIONS:,}, got {iterations}")
+        raise InputError(f"iterations must be 1 to {MAX_ITERATIONS:,}, got {iterations}")
     path = Path(path)
     users = _read(path, unchecked_hash=name)  # a broken hash of this user is what a reset repairs
     existed = name in users

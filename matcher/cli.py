@@ -24,12 +24,12 @@ import pandas as pd
 import typer
 
 from . import __version__
-from .api import ImportReport, Matcher, MatcherError
+from .api import ImportReport, Matcher
+from .config import Settings, resolve_home
+from .errors import USER_ERRORS, InputError, user_message
 from .filters import Filters
 from .rank import VARIETY_NOTE, Recommendations
-from .readers import FileReadError
-from .store import StoreError
-from .validate import MissingColumnsError
+from .service.admin import Admin
 
 logger = logging.getLogger("matcher")
 
@@ -45,16 +45,6 @@ import_app = typer.Typer(
 )
 app.add_typer(import_app, name="import")
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    MatcherError,
-    FileReadError,
-    MissingColumnsError,
-    StoreError,
-    ValueError,
-    FileNotFoundError,
-    PermissionError,
-)
-"""Exceptions that mean the user asked for something that cannot be done: shown as one line, exit 2."""
 
 Home = Annotated[
     Path | None,
@@ -71,6 +61,8 @@ SectorOpt = Annotated[list[str] | None, typer.Option("--sector", help="Only this
 
 class _State:
     home: Path | None = None
+    ranking: Path | None = None
+    encoder: str | None = None
 
 
 class _Bars:
@@ -90,9 +82,14 @@ class _Bars:
             self.bars[facet].close()
 
 
+def _settings() -> Settings:
+    """The settings: the global flags, then ``MATCHER_*`` variables, then the workspace's ``config.toml``."""
+    return Settings.load(home=_State.home, ranking=_State.ranking, encoder=_State.encoder)
+
+
 def _matcher(progress: _Bars | None = None) -> Matcher:
     """The workspace's Matcher; ``progress`` shows the catch-up build a read starts after the store changed."""
-    return Matcher(_State.home, progress=progress)
+    return Matcher(progress=progress, settings=_settings())
 
 
 _TERMINAL_CONTROLS = re.compile(
@@ -134,13 +131,20 @@ def _echo_json(payload: Any, indent: int | None = 2) -> None:
 @app.callback()
 def _main(
     home: Home = None,
+    ranking: Annotated[
+        Path | None,
+        typer.Option("--ranking", help="A ranking TOML (weights, type fit) replacing the packaged one's sections."),
+    ] = None,
+    encoder: Annotated[
+        str | None, typer.Option("--encoder", help="Text encoder: minilm (default), minilm-onnx or a model folder.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
         _echo(__version__)
         raise typer.Exit()
-    _State.home = home
+    _State.home, _State.ranking, _State.encoder = home, ranking, encoder
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in a terminal tool
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -158,8 +162,8 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         for problem in report.rejected:
             who = f" (id {problem.id})" if problem.id else ""
             _echo(f"  row {problem.row}{who}: {problem.reason}", err=True)
-        for problem in report.warnings:
-            _echo(f"  row {problem.row}: warning: {problem.reason}")
+        for problem in report.warnings:  # row 0: the file as a whole (an encoding that is only a guess)
+            _echo(f"  {f'row {problem.row}' if problem.row else 'file'}: warning: {problem.reason}")
     raise typer.Exit(report.exit_code)
 
 
@@ -355,11 +359,11 @@ def recommend(
 ) -> None:
     """Suggest partners in other cities that fit both ways, with the reasons."""
     if min_band not in ("weak", "possible", "strong"):
-        raise ValueError(f"unknown band {min_band!r}; use weak, possible or strong")
+        raise InputError(f"unknown band {min_band!r}; use weak, possible or strong")
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
     m = _matcher(_Bars())
     if profile_id is not None and queries is not None:
-        raise ValueError("give one organisation ID or --queries FILE, not both")
+        raise InputError("give one organisation ID or --queries FILE, not both")
     # One set of options for a single asker and a batch: a batch gives each asker the list `recommend ID` gives.
     options: dict[str, Any] = {
         "k": k,
@@ -379,7 +383,7 @@ def recommend(
                 _print_recommendations(recs, show_partners=False)
         return
     if profile_id is None:
-        raise ValueError("give an organisation ID, or --queries FILE with one id per line")
+        raise InputError("give an organisation ID, or --queries FILE with one id per line")
     recs = m.recommend(profile_id, **options).at_least(min_band)
     if as_json or jsonl:
         _echo_json(recs.to_dict())
@@ -422,7 +426,7 @@ def evaluate_cmd(
 ) -> None:
     """Measure match quality (recall, nDCG, MRR, hit rate, coverage) against five baselines."""
     if dataset not in ("store", "demo", "synthetic", "cordis"):
-        raise ValueError(f"unknown data set {dataset!r}; use store, demo, synthetic or cordis")
+        raise InputError(f"unknown data set {dataset!r}; use store, demo, synthetic or cordis")
     result = _matcher().evaluate(
         dataset,  # type: ignore[arg-type]
         year=year,
@@ -443,7 +447,7 @@ def train_cmd(
     """Learn a re-ranker from dated partnerships and feedback, by time; it serves only if it beats the weighted
     scorer on a year it never saw."""
     if model not in ("logistic", "lambdarank"):
-        raise ValueError(f"unknown model {model!r}; use logistic or lambdarank")
+        raise InputError(f"unknown model {model!r}; use logistic or lambdarank")
     result, paths = _matcher().train(year=year, model=model, name=name)  # type: ignore[arg-type]
     _echo(result.evaluation.to_text())
     card = result.card
@@ -470,10 +474,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 0,
 ) -> None:
     """Write a synthetic data set with planted ground truth (for scale and quality tests)."""
-    from .synthetic import generate as make
-    from .synthetic import write
-
-    paths = write(make(n, seed=seed), out)
+    paths = Admin.generate(out, n=n, seed=seed)
     for name, path in paths.items():
         _echo(f"wrote {name}: {path}")
     _echo(
@@ -487,11 +488,8 @@ def backup_cmd(
     target: Annotated[Path, typer.Argument(help="A .zip file, or a folder to write a dated .zip into.")],
 ) -> None:
     """Back up the workspace (store, indexes, users) consistently, even while the app is running."""
-    from .backup import backup
-    from .config import resolve_home
-
-    root = resolve_home(_State.home)
-    _echo(f"Backed up {root} to {backup(root, target)}.")
+    m = _matcher()
+    _echo(f"Backed up {m.workspace.root} to {m.admin.backup(target)}.")
 
 
 @app.command("restore")
@@ -500,11 +498,8 @@ def restore_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace a workspace that is not empty.")] = False,
 ) -> None:
     """Restore a workspace from a backup (checked first; the old workspace is swapped out only when complete)."""
-    from .backup import restore
-    from .config import resolve_home
-
     root = resolve_home(_State.home)  # the store is not opened: that would create a file and make it non-empty
-    restore(archive, root, force=force)
+    Admin.restore(archive, root, force=force)
     _echo(f"Restored {archive} into {root}.")
 
 
@@ -514,9 +509,7 @@ def export_user_data_cmd(
     user: Annotated[str | None, typer.Option("--user", help="Only what this user entered.")] = None,
 ) -> None:
     """Export everything users entered (feedback, shortlists, notes) as JSON."""
-    from .backup import export_user_data
-
-    text = json.dumps(export_user_data(_matcher().store, user=user), ensure_ascii=False, indent=2, default=str)
+    text = json.dumps(_matcher().admin.export_user_data(user=user), ensure_ascii=False, indent=2, default=str)
     if out is None:
         _echo(text)
     else:
@@ -537,14 +530,247 @@ def user_add(
     org_id: Annotated[str | None, typer.Option("--org-id", help="The organisation a startup user speaks for.")] = None,
 ) -> None:
     """Add an account, or reset its password and role; the password is asked for, never taken on the command line."""
-    from .auth import add_user, users_path
-    from .config import resolve_home
-
+    m = _matcher()
     if org_id is not None:
-        _matcher().profile(org_id)  # a startup account must speak for an organisation that exists
+        m.profile(org_id)  # asked before the password: a startup account must speak for an organisation that exists
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = add_user(users_path(resolve_home(_State.home)), name, role, password, org_id)
+    user = m.admin.add_user(name, role, password, org_id)
     _echo(f"Saved {user.role} account {user.name!r}.")
+
+
+@user_app.command("list")
+def user_list(as_json: JsonFlag = False) -> None:
+    """List the sign-in accounts (names, roles, organisations; never password hashes)."""
+    users = [{"name": u.name, "role": u.role, "org_id": u.org_id} for u in _matcher().admin.users()]
+    if as_json:
+        _echo_json(users)
+        return
+    if not users:
+        _echo("No accounts yet: add one with `matcher user add NAME --role officer`.")
+    for user in users:
+        org = f" for {user['org_id']}" if user["org_id"] else ""
+        _echo(terminal_safe(f"{user['name']}: {user['role']}{org}"))
+
+
+shortlist_app = typer.Typer(
+    help="Officers' shortlists: organisations with a stage and a note, exported as CSV, XLSX or a brief.",
+    no_args_is_help=True,
+)
+app.add_typer(shortlist_app, name="shortlist")
+
+ShortlistId = Annotated[int, typer.Argument(metavar="LIST", help="Shortlist id (see `matcher shortlist list`).")]
+_EXPORTS = (".csv", ".xlsx", ".html")
+
+
+def _write_export(out: Path, csv: Any, xlsx: Any, html: Any) -> None:
+    """Writes ``out`` in the format its suffix names, made by the matching callable."""
+    suffix = out.suffix.casefold()
+    if suffix not in _EXPORTS:
+        raise InputError(f"{out.name}: give a file ending in {', '.join(_EXPORTS)}")
+    if suffix == ".html":
+        out.write_text(html(), encoding="utf-8")
+    else:
+        out.write_bytes(csv() if suffix == ".csv" else xlsx())
+    _echo(f"Wrote {out}.")
+
+
+@shortlist_app.command("list")
+def shortlist_list(as_json: JsonFlag = False) -> None:
+    """List the shortlists, newest first."""
+    lists = _matcher().curation.shortlists()
+    if as_json:
+        _echo_json(lists.to_dict("records"))
+    elif lists.empty:
+        _echo("No shortlists yet: create one with `matcher shortlist create NAME`.")
+    else:
+        _echo(terminal_safe(lists[["id", "name", "owner", "entries"]].to_string(index=False)))
+
+
+@shortlist_app.command("create")
+def shortlist_create(
+    name: Annotated[str, typer.Argument(help="The shortlist's name.")],
+    owner: Annotated[str, typer.Option(help="Who owns it.")] = "",
+) -> None:
+    """Create a shortlist; prints its id as the last line."""
+    _echo(str(_matcher().curation.create_shortlist(name, owner=owner)))
+
+
+@shortlist_app.command("show")
+def shortlist_show(shortlist_id: ShortlistId, as_json: JsonFlag = False) -> None:
+    """Show a shortlist's organisations with their stage and note."""
+    curation = _matcher().curation
+    name, table = curation.shortlist_name(shortlist_id), curation.shortlist_table(shortlist_id)
+    if as_json:
+        _echo_json({"id": shortlist_id, "name": name, "entries": table.to_dict("records")})
+    elif table.empty:
+        _echo(f"{terminal_safe(name)} is empty.")
+    else:
+        _echo(terminal_safe(table.to_string(index=False)))
+
+
+@shortlist_app.command("add")
+def shortlist_add(
+    shortlist_id: ShortlistId,
+    profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")],
+    stage: Annotated[str | None, typer.Option(help="new, contacted, meeting or agreement.")] = None,
+    note: Annotated[str | None, typer.Option(help="A note on this organisation in this list.")] = None,
+) -> None:
+    """Add an organisation to a shortlist, or change its stage or note."""
+    m = _matcher()
+    m.profile(profile_id)  # an unknown id is named, not stored
+    m.curation.shortlist_name(shortlist_id)
+    m.curation.set_shortlist_entry(shortlist_id, profile_id, stage=stage, note=note)
+    _echo(f"{profile_id} is on shortlist {shortlist_id}.")
+
+
+@shortlist_app.command("remove")
+def shortlist_remove(
+    shortlist_id: ShortlistId, profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")]
+) -> None:
+    """Take an organisation off a shortlist."""
+    _matcher().curation.remove_shortlist_entry(shortlist_id, profile_id)
+    _echo(f"{profile_id} is off shortlist {shortlist_id}.")
+
+
+@shortlist_app.command("delete")
+def shortlist_delete(shortlist_id: ShortlistId) -> None:
+    """Delete a shortlist and its entries."""
+    _matcher().curation.delete_shortlist(shortlist_id)
+    _echo(f"Deleted shortlist {shortlist_id}.")
+
+
+@shortlist_app.command("export")
+def shortlist_export(
+    shortlist_id: ShortlistId,
+    out: Annotated[Path, typer.Option("--out", help="A .csv, .xlsx or .html (printable brief) file.")],
+) -> None:
+    """Export a shortlist as CSV, Excel or a printable HTML brief."""
+    curation = _matcher().curation
+    _write_export(
+        out,
+        lambda: curation.shortlist_csv(shortlist_id),
+        lambda: curation.shortlist_xlsx(shortlist_id),
+        lambda: curation.shortlist_brief(shortlist_id),
+    )
+
+
+@app.command("plan")
+def plan_cmd(
+    visitor: Annotated[list[str], typer.Option("--visitor", help="A visiting organisation's id (repeatable).")],
+    host: Annotated[list[str], typer.Option("--host", help="A host organisation's id (repeatable).")],
+    slot: Annotated[list[str], typer.Option("--slot", help="A meeting slot, e.g. 'Tue 10:00' (repeatable, in order).")],
+    visitor_capacity: Annotated[int, typer.Option(min=1, help="Meetings per visitor at most.")] = 4,
+    host_capacity: Annotated[int, typer.Option(min=1, help="Meetings per host at most.")] = 2,
+    min_score: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Lowest score worth a meeting (default: the possible band).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the plan: .csv, .xlsx or .html brief.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Plan a delegation visit: who meets whom when, for the highest total reciprocal score, each meeting with its
+    reason; pairs below the minimum score do not meet."""
+    from .export import brief_html, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
+    from .schedule import DEFAULT_MIN_SCORE
+
+    m = _matcher()
+    plan = m.planning.plan(
+        visitor, host, slot, visitor_capacity=visitor_capacity, host_capacity=host_capacity,
+        min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+    )
+    names = {pid: m.profile(pid).name for pid in [*visitor, *host]}
+    table = schedule_table(plan, names)
+    if as_json:
+        _echo_json({"method": plan.method, "total_score": round(plan.total_score, 4),
+                    "without_good_match": list(plan.without_good_match), "meetings": table.to_dict("records")})
+    else:
+        _echo(terminal_safe(table.to_string(index=False)) if len(table) else "No pair scores at the minimum score.")
+        if shortfall := shortfall_text(plan, names):
+            _echo(terminal_safe(shortfall))
+    if out is not None:
+        _write_export(
+            out,
+            lambda: to_csv(table),
+            lambda: to_xlsx(table, sheet_name="Schedule"),
+            lambda: brief_html("Delegation plan", [schedule_section(plan, names)]),
+        )
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 127.0.0.1 (the default) keeps the API on this machine.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each keeps its own rate limits and jobs).")
+    ] = 1,
+    rate: Annotated[
+        float, typer.Option(min=0.01, help="Requests per second each API key may make, per worker.")
+    ] = 10.0,
+    burst: Annotated[int, typer.Option(min=1, help="Requests an API key may make at once after a pause.")] = 60,
+    max_upload_mb: Annotated[
+        int, typer.Option("--max-upload-mb", min=1, max=100, help="The largest file POST /v1/imports takes.")
+    ] = 25,
+) -> None:
+    """Serve the REST API for CRMs (OpenAPI at /openapi.json, docs at /docs); requests need an API key."""
+    from .server.app import ServerConfig
+    from .server.run import is_loopback, prepare, serve
+
+    settings = _settings()
+    counts = prepare(settings)
+    if not is_loopback(host):
+        _echo(
+            f"WARNING: the API listens on {host}, reachable from other machines, and speaks plain HTTP: API keys "
+            "and profiles cross the network unencrypted. Put a TLS proxy in front (README, 'Serve a team').",
+            err=True,
+        )
+    if not any(key.revoked_at is None for key in Matcher(settings=settings).admin.api_keys()):
+        _echo("No API key works yet: create one with `matcher api-key create NAME --role officer`.", err=True)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    _echo(f"Serving {counts['profiles']} organisations on http://{shown}:{port} (docs: /docs; Ctrl+C stops).")
+    config = ServerConfig(rate=rate, burst=burst, max_upload_bytes=max_upload_mb * 1024 * 1024)
+    serve(settings, host=host, port=port, workers=workers, config=config)
+
+
+api_key_app = typer.Typer(
+    help="Manage the REST API's keys (kept in the store, hashed; the key is shown once).", no_args_is_help=True
+)
+app.add_typer(api_key_app, name="api-key")
+
+
+@api_key_app.command("create")
+def api_key_create(
+    name: Annotated[str, typer.Argument(help="The key's name (who uses it, e.g. crm-daejeon).")],
+    role: Annotated[str, typer.Option(help="officer or startup.")],
+    org_id: Annotated[str | None, typer.Option("--org-id", help="The organisation a startup key speaks for.")] = None,
+) -> None:
+    """Create an API key; the key is printed as the last line, this once only (the store keeps its hash)."""
+    key, token = _matcher().admin.create_api_key(name, role, org_id)
+    org = f" for {key.org_id}" if key.org_id else ""
+    _echo(f"Created {key.role} API key {key.name!r}{org}. Keep the key; it is not shown again:")
+    _echo(token)
+
+
+@api_key_app.command("list")
+def api_key_list(as_json: JsonFlag = False) -> None:
+    """List the API keys (names, roles, organisations, dates; never the keys)."""
+    keys = [key.__dict__ for key in _matcher().admin.api_keys()]
+    if as_json:
+        _echo_json(keys)
+        return
+    if not keys:
+        _echo("No API keys yet: create one with `matcher api-key create NAME --role officer`.")
+    for key in keys:
+        org = f" for {key['org_id']}" if key["org_id"] else ""
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "works"
+        _echo(f"{key['name']}: {key['role']}{org}, mk_{key['key_id']}_..., created {key['created_at']}, {state}")
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke an API key: it is refused at once, by every server process sharing the store."""
+    key = _matcher().admin.revoke_api_key(name)
+    _echo(f"Revoked API key {key.name!r} ({key.revoked_at}).")
 
 
 @app.command("app")
@@ -552,16 +778,22 @@ def run_app(
     demo: Annotated[
         bool, typer.Option("--demo", help="Load the bundled demo data and demo accounts if empty.")
     ] = False,
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default $MATCHER_APP_PORT or 8501).", show_default=False)
+    ] = None,
     address: Annotated[
-        str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the app on this machine (see README).")
-    ] = "127.0.0.1",
+        str | None,
+        typer.Option(
+            help="Address to listen on; 127.0.0.1 (the default) keeps the app on this machine (see README).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the Streamlit app (officers and startups) on this workspace."""
-    from .config import resolve_home
     from .ui.launch import launch
 
-    raise typer.Exit(launch(resolve_home(_State.home), demo=demo, port=port, address=address))
+    settings = Settings.load(home=_State.home, app_port=port, app_address=address)
+    raise typer.Exit(launch(settings.home, demo=demo, port=settings.app_port, address=settings.app_address))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -582,10 +814,10 @@ def main(argv: list[str] | None = None) -> int:
         usage.show(file=shown)  # type: ignore[attr-defined]
         _echo(shown.getvalue().rstrip("\n"), err=True)
         return int(getattr(usage, "exit_code", 2))
-    except USER_ERRORS as error:
+    except USER_ERRORS as error:  # the user asked for something that cannot be done: one line, exit 2
         if debug:
             raise
-        _echo(f"error: {error}", err=True)
+        _echo(f"error: {user_message(error)}", err=True)
         return 2
     except Exception as error:  # a bug, not a user mistake: say so briefly
         if debug:

@@ -1,14 +1,16 @@
 """Settings and the workspace folder.
 
 A workspace is one folder (default ``.matcher/`` in the working directory) that holds everything the matcher
-writes: the SQLite store, the embedding cache, the vector indexes and exported models. Settings come from, in
-order of precedence, explicit arguments, ``MATCHER_*`` environment variables, and ``config.toml`` in the
-workspace.
+writes: the SQLite store, the embedding cache, the vector indexes and exported models. :class:`Settings` come from,
+in order of precedence, explicit arguments (the CLI's flags), ``MATCHER_*`` environment variables, and
+``config.toml`` in the workspace; README "Settings" lists them.
 
 Example:
     >>> ws = Workspace(Path("/tmp/demo-ws"))
     >>> ws.store_path.name
     'matcher.sqlite'
+    >>> Settings.load(home="/tmp/demo-ws", encoder="minilm-onnx").encoder
+    'minilm-onnx'
 """
 
 from __future__ import annotations
@@ -16,10 +18,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from .errors import InputError
 
-__all__ = ["DEFAULT_HOME", "STORE_NAME", "Workspace", "WorkspaceError", "is_workspace", "resolve_home"]
+__all__ = [
+    "DEFAULT_HOME",
+    "STORE_NAME",
+    "Settings",
+    "SettingsError",
+    "Workspace",
+    "WorkspaceError",
+    "is_workspace",
+    "resolve_home",
+]
 
 DEFAULT_HOME = Path(".matcher")
 STORE_NAME = "matcher.sqlite"
@@ -30,6 +45,10 @@ FOLDER_MODE = 0o700
 
 class WorkspaceError(InputError):
     """The workspace folder asked for cannot be used (it is a file, or the name is empty); the message says why."""
+
+
+class SettingsError(InputError):
+    """A setting has a value that cannot be used (in ``config.toml``, a ``MATCHER_*`` variable or a flag)."""
 
 
 def is_workspace(path: Path | str) -> bool:
@@ -122,3 +141,82 @@ class Workspace:
         except (FileExistsError, NotADirectoryError) as error:  # a file appeared meanwhile
             raise WorkspaceError(f"{self.root} cannot be a workspace folder: {error}") from error
         return self
+
+
+class Settings(BaseSettings):
+    """The matcher's settings, from (highest first) explicit arguments, ``MATCHER_*`` environment variables and the
+    workspace's ``config.toml``.
+
+    Attributes:
+        home: The workspace folder (``--home``, ``$MATCHER_HOME``; never read from the file it holds).
+        encoder: The text encoder spec (``$MATCHER_ENCODER``): ``minilm``, ``minilm-onnx`` or a local
+            sentence-transformers model folder.
+        database_url: A SQLAlchemy URL of the store (``$MATCHER_DATABASE_URL``), e.g. a PostgreSQL server; None
+            keeps the workspace's SQLite file. Never shown in full (it may hold a password).
+        ranking: A ranking TOML of the shape of the packaged ``matcher/ranking.toml`` (weights, type fit) that
+            replaces its sections (``--ranking``, ``$MATCHER_RANKING``); a relative path is read from the workspace.
+        app_address: Where the app listens (``matcher app --address``); 127.0.0.1 keeps it on this machine.
+        app_port: The app's port.
+
+    Example:
+        >>> Settings.load(home="/tmp/doc-settings").app_port
+        8501
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="forbid", validate_default=True)
+
+    home: Path = DEFAULT_HOME
+    encoder: str = Field(default="minilm", min_length=1)
+    database_url: SecretStr | None = None
+    ranking: Path | None = None
+    app_address: str = "127.0.0.1"
+    app_port: int = Field(default=8501, ge=1, le=65535)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+    @classmethod
+    def load(cls, home: Path | str | None = None, **given: Any) -> Settings:
+        """The settings of the workspace ``home`` (default ``$MATCHER_HOME`` or ``./.matcher``).
+
+        Args:
+            home: The workspace folder.
+            **given: Explicit values (the CLI's flags); None means "not given".
+
+        Raises:
+            WorkspaceError: ``home`` cannot be a workspace folder.
+            SettingsError: A value is invalid, or ``config.toml`` names an unknown setting or cannot be parsed.
+        """
+        root = resolve_home(home)
+        path = Workspace(root).config_path
+        bound = type(cls.__name__, (cls,), {"model_config": {**cls.model_config, "toml_file": path}})
+        values = {name: value for name, value in given.items() if value is not None}
+        try:
+            settings = bound(**values, home=root)
+        except ValidationError as invalid:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+                for error in invalid.errors()
+            )
+            raise SettingsError(
+                f"invalid settings ({problems}); check {path}, the MATCHER_* variables and the flags"
+            ) from None
+        except ValueError as unreadable:  # a TOML syntax error
+            raise SettingsError(f"{path} cannot be read: {unreadable}") from None
+        if settings.ranking is not None and not settings.ranking.is_absolute():
+            settings.ranking = root / settings.ranking
+        return settings
+
+    def store_url(self) -> str | Path:
+        """What the store opens: the database URL when one is set, else the workspace's SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return Workspace(self.home).store_path

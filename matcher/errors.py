@@ -16,7 +16,15 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["AccessError", "InputError", "MatcherError", "NotFoundError", "StateError"]
+__all__ = [
+    "USER_ERRORS",
+    "AccessError",
+    "InputError",
+    "MatcherError",
+    "NotFoundError",
+    "StateError",
+    "user_message",
+]
 
 
 class MatcherError(Exception):
@@ -40,3 +48,20 @@ class AccessError(MatcherError, PermissionError):
 
 class StateError(MatcherError, RuntimeError):
     """The workspace is in a state that does not allow this (an index out of step, a store too new, a lock)."""
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (MatcherError, OSError)
+"""What the front ends show as the user's problem (one line, no traceback): the matcher's own errors, and the
+operating system's about files the user named (missing, unreadable, a folder). Anything else is a bug."""
+
+
+def user_message(error: Exception) -> str:
+    """The one line a front end shows for one of :data:`USER_ERRORS`.
+
+    Example:
+        >>> user_message(FileNotFoundError(2, "No such file or directory", "ids.txt"))
+        'No such file or directory: ids.txt'
+    """
+    if isinstance(error, OSError) and not isinstance(error, MatcherError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)

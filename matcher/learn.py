@@ -379,7 +379,7 @@ def _fit(data: TrainingData, model: Model, seed: int) -> LearnedScorer:
         # than lambdarank trees (bench/RESULTS.md), and its probabilities need no further calibration.
         return LearnedScorer(LogisticRegression(C=1.0, max_iter=2000).fit(x, data.label), name="learned-logistic")
     if model != "lambdarank":
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+        raise InputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
     from lightgbm import LGBMRanker
 
     ranker = LGBMRanker(
@@ -766,16 +766,16 @@ def load_scorer(path: Path | str) -> LearnedScorer:
     untrusted = set(sio.get_untrusted_types(file=Path(path)))
     unknown = sorted(untrusted - _TRUSTED_TYPES)
     if unknown:
-        raise ValueError(f"{path} holds types this tool does not load: {', '.join(unknown)}")
+        raise InputError(f"{path} holds types this tool does not load: {', '.join(unknown)}")
     try:
         payload = sio.load(Path(path), trusted=sorted(untrusted))
     except Exception as broken:  # skops raises several kinds for a damaged or foreign file
-        raise ValueError(f"{path} is not a readable re-ranker file ({broken}): retrain with `matcher train`") from None
+        raise InputError(f"{path} is not a readable re-ranker file ({broken}): retrain with `matcher train`") from None
     if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path} is not a re-ranker file of format {FORMAT_VERSION}: retrain with `matcher train`")
+        raise InputError(f"{path} is not a re-ranker file of format {FORMAT_VERSION}: retrain with `matcher train`")
     features = tuple(payload["features"])
     if not set(features) <= set(FEATURE_NAMES):
-        raise ValueError(f"{path} was trained on other features than the ranking computes now: retrain it")
+        raise InputError(f"{path} was trained on other features than the ranking computes now: retrain it")
     slope, intercept = (float(v) for v in payload["calibration"])
     return LearnedScorer(payload["model"], features, calibration=(slope, intercept), name=str(payload["name"]))
 

@@ -59,7 +59,7 @@ from .errors import NotFoundError
 from .explain import Encode, PhraseEncoder, explain_pair
 from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, roles_of
 from .filters import Filters
-from .schema import FACETS, LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
+from .schema import FACETS, LIST_COLUMNS, NUMBER_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
 from .vocab import FIRM_TYPES
 
 __all__ = [
@@ -492,7 +492,7 @@ def _profile_columns(profiles: pd.DataFrame) -> dict[str, list[Any]]:
         values = profiles[name].to_numpy(dtype=object)
         if name in LIST_COLUMNS:
             cleaned = [tuple(v) if isinstance(v, (tuple, list)) else default for v in values]
-        elif name in ("employees", "founded"):
+        elif name in NUMBER_COLUMNS:
             cleaned = [None if pd.isna(v) else int(v) for v in values]
         else:
             cleaned = [default if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]

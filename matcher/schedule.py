@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .bands import RANKING_BANDS, Band
+from .errors import InputError
 
 __all__ = [
     "DEFAULT_MIN_SCORE",
@@ -183,7 +184,7 @@ class Schedule:
             ['', 'x']
         """
         if side not in ("visitor", "host"):
-            raise ValueError(f"side must be 'visitor' or 'host', got {side!r}")
+            raise InputError(f"side must be 'visitor' or 'host', got {side!r}")
         rows = self.visitors if side == "visitor" else self.hosts
         grid = pd.DataFrame("", index=pd.Index(rows, name=f"{side}_id"), columns=list(self.slots), dtype=object)
         for m in self.meetings:
@@ -202,7 +203,7 @@ def _ids(values: Sequence[str], what: str) -> tuple[str, ...]:
     ids = tuple(str(v) for v in values)
     repeated = sorted(i for i, count in Counter(ids).items() if count > 1)
     if repeated:
-        raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
+        raise InputError(f"{what} must be unique; repeated: {', '.join(repeated)}")
     return ids
 
 
@@ -213,7 +214,7 @@ def _availability(value: Availability, ids: tuple[str, ...], slots: tuple[str, .
     def row_of(labels: Collection[str], who: str) -> np.ndarray:
         unknown = sorted({str(s) for s in labels} - slot_index.keys())
         if unknown:
-            raise ValueError(f"{what} of {who!r} names unknown slots: {', '.join(unknown)}")
+            raise InputError(f"{what} of {who!r} names unknown slots: {', '.join(unknown)}")
         row = np.zeros(len(slots), dtype=bool)
         row[[slot_index[str(s)] for s in labels]] = True
         return row
@@ -221,7 +222,7 @@ def _availability(value: Availability, ids: tuple[str, ...], slots: tuple[str, .
     if isinstance(value, Mapping):
         missing = [i for i in ids if i not in value]
         if missing:
-            raise ValueError(f"{what} has no entry for: {', '.join(missing)}")
+            raise InputError(f"{what} has no entry for: {', '.join(missing)}")
         rows = [row_of(value[i], i) for i in ids]
         return np.array(rows, dtype=bool).reshape(len(ids), len(slots))
     if isinstance(value, (np.ndarray, pd.DataFrame)):
@@ -229,16 +230,16 @@ def _availability(value: Availability, ids: tuple[str, ...], slots: tuple[str, .
     else:
         items = list(value)
         if any(isinstance(item, str) for item in items):
-            raise ValueError(f"{what} must give each organisation a collection of slot labels, not a single label")
+            raise InputError(f"{what} must give each organisation a collection of slot labels, not a single label")
         if len(items) != len(ids):
-            raise ValueError(f"{what} has {len(items)} entries for {len(ids)} organisations")
+            raise InputError(f"{what} has {len(items)} entries for {len(ids)} organisations")
         if items and all(isinstance(s, str) for item in items for s in item):
             array = np.array([row_of(item, i) for item, i in zip(items, ids, strict=True)], dtype=bool)
             array = array.reshape(len(ids), len(slots))
         else:
             array = np.asarray(items, dtype=bool)
     if array.shape != (len(ids), len(slots)):
-        raise ValueError(f"{what} must have shape ({len(ids)}, {len(slots)}) (organisations, slots), got {array.shape}")
+        raise InputError(f"{what} must have shape ({len(ids)}, {len(slots)}) (organisations, slots), got {array.shape}")
     return array
 
 
@@ -247,11 +248,11 @@ def _capacity(value: Capacity, n: int, what: str) -> np.ndarray:
     if array.ndim == 0:
         array = np.full(n, array)
     if array.shape != (n,):
-        raise ValueError(f"{what} must be one number or {n} numbers, got shape {array.shape}")
+        raise InputError(f"{what} must be one number or {n} numbers, got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.number) or np.any(array != np.round(array)):
-        raise ValueError(f"{what} must hold whole numbers of meetings")
+        raise InputError(f"{what} must hold whole numbers of meetings")
     if np.any(array < 0):
-        raise ValueError(f"{what} must not be negative, got {array.min()}")
+        raise InputError(f"{what} must not be negative, got {array.min()}")
     return array.astype(np.int64)
 
 
@@ -259,12 +260,12 @@ def _pair_weights(scores: np.ndarray, n_visitors: int, n_hosts: int, min_score: 
     """Scores with the pairs not worth meeting set to 0."""
     scores = np.asarray(scores, dtype=float)
     if scores.shape != (n_visitors, n_hosts):
-        raise ValueError(f"scores must have shape ({n_visitors}, {n_hosts}) (visitors, hosts), got {scores.shape}")
+        raise InputError(f"scores must have shape ({n_visitors}, {n_hosts}) (visitors, hosts), got {scores.shape}")
     if np.isinf(scores).any():
-        raise ValueError("scores must be finite (NaN marks a pair not worth meeting)")
+        raise InputError("scores must be finite (NaN marks a pair not worth meeting)")
     weights = np.nan_to_num(scores, nan=0.0)
     if (weights < 0).any():
-        raise ValueError(f"scores must be >= 0, got {weights.min()}")
+        raise InputError(f"scores must be >= 0, got {weights.min()}")
     weights[weights < min_score] = 0.0
     return weights
 
@@ -423,11 +424,11 @@ def plan_meetings(
     slot_labels = _ids(slots, "slot labels")
     both = sorted(set(visitor_ids) & set(host_ids))
     if both:
-        raise ValueError(f"an organisation cannot be both visitor and host: {', '.join(both)}")
+        raise InputError(f"an organisation cannot be both visitor and host: {', '.join(both)}")
     if not (math.isfinite(min_score) and min_score >= 0):
-        raise ValueError(f"min_score must be a finite number >= 0, got {min_score!r}")
+        raise InputError(f"min_score must be a finite number >= 0, got {min_score!r}")
     if not time_limit > 0:
-        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+        raise InputError(f"time_limit must be positive, got {time_limit!r}")
     weights = _pair_weights(scores, len(visitor_ids), len(host_ids), min_score)
     v_free = _availability(visitor_availability, visitor_ids, slot_labels, "visitor_availability")
     h_free = _availability(host_availability, host_ids, slot_labels, "host_availability")

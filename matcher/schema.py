@@ -23,13 +23,17 @@ from .vocab import SECTOR_LABELS
 
 __all__ = [
     "FACETS",
+    "FEEDBACK_LABELS",
     "IDENTITY_FIELDS",
     "LIST_COLUMNS",
+    "NUMBER_COLUMNS",
     "PARTNERSHIP_COLUMNS",
     "PARTNERSHIP_REQUIRED",
     "PROFILE_COLUMNS",
     "PROFILE_REQUIRED",
     "PUBLIC_BY_DEFAULT",
+    "SHORTLIST_STAGES",
+    "TEXT_COLUMNS",
     "Facet",
     "Partnership",
     "Profile",
@@ -59,6 +63,10 @@ PROFILE_COLUMNS: tuple[str, ...] = (
 
 LIST_COLUMNS: tuple[str, ...] = ("sectors", "tags", "technologies", "languages", "public_fields")
 """Columns whose values are tuples of strings (``;``-separated in CSV)."""
+NUMBER_COLUMNS: tuple[str, ...] = ("employees", "founded")
+"""Columns whose values are whole numbers (or missing)."""
+TEXT_COLUMNS: tuple[str, ...] = ("description", "offers", "seeks")
+"""The free texts a profile is matched by (the ``profile`` facet also reads the name, type, place and lists)."""
 
 PUBLIC_BY_DEFAULT: tuple[str, ...] = (
     "id",
@@ -86,6 +94,11 @@ fields alone, never to :data:`PUBLIC_BY_DEFAULT`."""
 
 PARTNERSHIP_REQUIRED: tuple[str, ...] = ("source_id", "target_id")
 PARTNERSHIP_COLUMNS: tuple[str, ...] = ("source_id", "target_id", "kind", "year", "note")
+
+FEEDBACK_LABELS: tuple[str, ...] = ("relevant", "not_relevant", "contacted", "meeting", "agreement")
+"""What a person can say of a suggestion; the latest "not_relevant" dismisses it (see matcher.catalogue)."""
+SHORTLIST_STAGES: tuple[str, ...] = ("new", "contacted", "meeting", "agreement")
+"""The stages of an organisation on a shortlist, in order."""
 
 Facet = Literal["profile", "offers", "seeks"]
 FACETS: tuple[Facet, ...] = ("profile", "offers", "seeks")
@@ -166,9 +179,9 @@ class Profile:
                 if isinstance(value, str):
                     value = json.loads(value) if value.startswith("[") else [value]
                 value = tuple(str(item) for item in value)
-            elif name in ("employees", "founded"):
+            elif name in NUMBER_COLUMNS:
                 value = int(value)
-            elif name in ("description", "offers", "seeks") or name in PROFILE_REQUIRED:
+            elif name in TEXT_COLUMNS or name in PROFILE_REQUIRED:
                 value = str(value)
             values[name] = value
         return cls(**values)

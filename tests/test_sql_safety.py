@@ -249,7 +249,7 @@ OFFICERS_ONLY = {
 
 @pytest.mark.parametrize("ask", OFFICERS_ONLY.values(), ids=OFFICERS_ONLY.keys())
 def test_a_startup_user_is_refused_officers_data_and_changes_nothing(secrets_home: Path, ask: object) -> None:
-    from matcher.ui.access import Access
+    from matcher.policy import Access
 
     with pytest.raises(AccessDenied):
         ask(Access(Matcher(secrets_home), STARTUP))  # type: ignore[operator]
@@ -260,7 +260,7 @@ def test_a_startup_user_is_refused_officers_data_and_changes_nothing(secrets_hom
 
 
 def test_a_startup_user_sees_only_public_fields_of_another_profile(secrets_home: Path) -> None:
-    from matcher.ui.access import Access
+    from matcher.policy import Access
 
     seen = Access(Matcher(secrets_home), STARTUP).profile("se-1")
     assert "employees" not in seen

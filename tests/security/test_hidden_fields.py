@@ -13,8 +13,8 @@ import pytest
 from matcher.api import Matcher
 from matcher.auth import User
 from matcher.embed import Encoder
+from matcher.policy import Access, facet_is_public, redact_reasons
 from matcher.schema import IDENTITY_FIELDS, PUBLIC_BY_DEFAULT, Profile
-from matcher.ui.access import Access, facet_is_public, redact_reasons
 from matcher.validate import validate_profiles
 
 STARTUP = User("hanbit", "startup", org_id="dj-bio-001")

@@ -1,0 +1,501 @@
+"""Roles and redaction: what one signed-in user (or API key) may read and write, enforced in one place.
+
+Every front end that acts for a person (the app's pages, the REST API) goes through :class:`Access`, which wraps
+a :class:`~matcher.api.Matcher` and never touches the store. The rules are enforced here, where the data is read,
+not by hiding widgets:
+
+- officers read and write everything: profiles in full, notes, shortlists, imports, index builds;
+- a startup user asks for suggestions for its own organisation only (as stored, or as it types it in), gives
+  feedback on those, and sees the public fields of other profiles (:meth:`matcher.schema.Profile.visible_fields`)
+  with reasons that quote only public text; notes, shortlists, imports and exports refuse it.
+
+Example:
+    >>> access = Access(matcher, User("startup", "startup", org_id="dj-bio-001"))   # doctest: +SKIP
+    >>> access.notes("dj-bio-001")                                                 # doctest: +SKIP
+    Traceback (most recent call last):
+    matcher.auth.AccessDenied: notes are for investment officers only (startup is a startup user)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .api import MAX_K, BuildProgress, BuildReport, ImportReport, Matcher, SearchHit
+from .auth import AccessDenied, User, require_officer
+from .catalogue import CrossCity
+from .errors import InputError
+from .filters import Filters
+from .learn import TrainResult
+from .rank import Match, Recommendations
+from .schedule import DEFAULT_MIN_SCORE, Availability, Capacity, Schedule
+from .schema import FACETS, LIST_COLUMNS, PROFILE_REQUIRED, TEXT_COLUMNS, Facet, Profile
+from .vocab import ALLIANCE_CITIES
+
+__all__ = ["FEEDBACK_REASONS", "Access", "facet_is_public", "redact_reasons"]
+
+FEEDBACK_REASONS: tuple[str, ...] = ("wrong sector", "too early", "too big", "competitor", "already known", "other")
+"""Why a suggestion is not relevant, as offered in the app."""
+
+_QUOTED = re.compile(r'"([^"]+?)(?:\.\.\.)?"')
+_MIN_TERM = 3
+
+
+def redact_reasons(
+    reasons: Iterable[str],
+    profile: Profile,
+    visible: Iterable[str],
+    *,
+    asker: Profile | None = None,
+    asker_visible: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """Drops the reasons that quote a field of ``profile`` outside ``visible``, or a field of ``asker`` outside
+    ``asker_visible``.
+
+    A reason goes when one of its quoted phrases comes from a hidden text field, or when it names a hidden list
+    item or the hidden stage. The test is on content, so it holds whatever the wording of the reasons. A reason
+    speaks of two organisations (``theirs`` and ``yours``): give the asking or viewed organisation as ``asker``
+    when the user may not see all of it, so that its hidden text is not quoted either.
+
+    Example:
+        >>> p = Profile(id="x", name="X", org_type="company", city="Seattle", country="US",
+        ...             offers="Secret pilot line", technologies=("EUV",))
+        >>> redact_reasons(['Their offer "Secret pilot line" meets your need "a fab".', "Both name EUV.",
+        ...                 "Different city: Seattle (US)."], p, ("name", "city", "country"))
+        ('Different city: Seattle (US).',)
+    """
+    hidden_texts: list[str] = []
+    hidden_terms: set[str] = set()
+    sides = [(profile, set(visible))]
+    if asker is not None:
+        sides.append((asker, set(asker_visible)))
+    for side, shown in sides:
+        texts, terms = _hidden_content(side, shown)
+        hidden_texts.extend(texts)
+        hidden_terms |= terms
+    kept = []
+    for reason in reasons:
+        folded = reason.casefold()
+        quotes = [q.casefold().strip() for q in _QUOTED.findall(reason)]
+        if any(q and q in text for q in quotes for text in hidden_texts):
+            continue
+        if any(term in folded for term in hidden_terms):
+            continue
+        kept.append(reason)
+    return tuple(kept)
+
+
+def _hidden_content(profile: Profile, visible: set[str]) -> tuple[list[str], set[str]]:
+    """The hidden text fields (folded) and hidden list items and stage (folded) of ``profile``."""
+    texts = [
+        str(getattr(profile, name)).casefold()
+        for name in TEXT_COLUMNS
+        if name not in visible and getattr(profile, name)
+    ]
+    terms = {
+        item.casefold()
+        for name in LIST_COLUMNS
+        if name not in visible and name != "public_fields"
+        for item in getattr(profile, name)
+        if len(item) >= _MIN_TERM
+    }
+    if "stage" not in visible and profile.stage:
+        terms.add(profile.stage.replace("_", " ").casefold())
+    return texts, terms
+
+
+def facet_is_public(profile: Profile, facet: str, visible: Iterable[str]) -> bool:
+    """Whether every field that ``facet``'s embedded text is made of (:meth:`matcher.schema.Profile.text`) is in
+    ``visible``: ``offers`` and ``seeks`` are their own field; ``profile`` holds the name, type and place (always
+    shown) and the sectors, tags, description and technologies. A search on a facet that is not public would
+    rank the organisation by its hidden text."""
+    shown = set(visible)
+    if facet in ("offers", "seeks"):
+        return facet in shown or not getattr(profile, facet)
+    return all(name in shown or not getattr(profile, name) for name in _PROFILE_FACET_FIELDS)
+
+
+_PROFILE_FACET_FIELDS = ("sectors", "tags", "description", "technologies")
+
+
+class Access:
+    """The matcher as one user may use it.
+
+    Args:
+        matcher: The workspace's matcher.
+        user: The signed-in user.
+    """
+
+    def __init__(self, matcher: Matcher, user: User) -> None:
+        self.matcher = matcher
+        self.user = user
+
+    # Profiles ------------------------------------------------------------------------------------------------
+
+    def visible_fields(self, profile: Profile) -> tuple[str, ...]:
+        """Fields of ``profile`` this user may see: all for officers and for a startup's own profile; else the
+        profile's public fields, plus who it is (id, name, type, place), which every suggestion shows anyway."""
+        if self.user.is_officer or profile.id == self.user.org_id:
+            return tuple(profile.to_dict())
+        return tuple(dict.fromkeys([*PROFILE_REQUIRED, *profile.visible_fields()]))
+
+    def profile(self, profile_id: str) -> dict[str, Any]:
+        """The fields of one profile this user may see.
+
+        Raises:
+            NotFoundError: No profile has this id.
+        """
+        profile = self.matcher.profile(profile_id)
+        values = profile.to_dict()
+        return {name: values[name] for name in self.visible_fields(profile)}
+
+    def profiles(
+        self, filters: Filters | None = None, *, after: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Profiles passing ``filters``, sorted by id, each as the fields this user may see.
+
+        A startup user's filters see what it sees: a profile passes only on its visible values, so that a filter
+        on a field a profile hides (its sectors, stage or head count) never tells that field's value.
+
+        Args:
+            filters: Which profiles.
+            after: Only ids after this one (a page's last id, for the next page).
+            limit: At most this many.
+
+        Example:
+            >>> [row["id"] for row in access.profiles(Filters(country=("KR",)), limit=2)]   # doctest: +SKIP
+            ['dj-bio-001', 'dj-bio-002']
+        """
+        filters = filters or Filters()
+        frame = self.matcher.profiles(filters)
+        if after is not None:
+            frame = frame[frame["id"] > after]
+        rows: list[dict[str, Any]] = []
+        for record in frame.to_dict("records"):
+            if limit is not None and len(rows) >= limit:
+                break
+            profile = Profile.from_mapping(record)
+            shown = {name: getattr(profile, name) for name in self.visible_fields(profile)}
+            if self.user.is_officer or filters.mask(pd.DataFrame([Profile.from_mapping(shown).to_dict()]))[0]:
+                rows.append(shown)
+        return rows
+
+    def upsert_profile(self, record: Mapping[str, Any]) -> ImportReport:
+        """Creates or replaces one profile, validated as an import's rows are
+        (:meth:`matcher.service.importing.Importer.upsert`); the report lists every reason it was rejected.
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "profile edits")
+        return self.matcher.importer.upsert([record], source=f"api:{self.user.name}")
+
+    def delete_profile(self, profile_id: str) -> None:
+        """Deletes one profile and its partnerships.
+
+        Raises:
+            AccessDenied: The user is not an officer.
+            NotFoundError: No profile has this id.
+        """
+        require_officer(self.user, "profile edits")
+        self.matcher.profile(profile_id)
+        self.matcher.importer.delete([profile_id])
+
+    def partnerships(self, profile_id: str) -> pd.DataFrame:
+        """Known partners of one organisation: ``partner_id, name, city, country, kind, year`` (and ``note`` for
+        officers), newest first."""
+        partners = self.matcher.curation.partners(profile_id)
+        return partners if self.user.is_officer else partners.drop(columns="note")
+
+    # Suggestions ---------------------------------------------------------------------------------------------
+
+    def _check_asker(self, query: str | Profile) -> None:
+        asker = query if isinstance(query, str) else query.id
+        if not self.user.is_officer and asker != self.user.org_id:
+            raise AccessDenied(
+                f"{self.user.name} may ask for suggestions for its own organisation ({self.user.org_id}) only"
+            )
+
+    def _redacted(self, matches: Sequence[Match], asker: str | Profile | None = None) -> list[Match]:
+        """``matches`` with the reasons that quote a field this user may not see left out: a field of the
+        candidate, or of ``asker`` (the organisation asked about, whose text reasons quote as "yours")."""
+        if self.user.is_officer:
+            return list(matches)
+        asking = self.matcher.profile(asker) if isinstance(asker, str) else asker
+        asking_visible = self.visible_fields(asking) if asking is not None else ()
+        out = []
+        for match in matches:
+            profile = self.matcher.profile(match.id)
+            reasons = redact_reasons(
+                match.reasons, profile, self.visible_fields(profile), asker=asking, asker_visible=asking_visible
+            )
+            out.append(replace(match, reasons=reasons))
+        return out
+
+    def recommend(
+        self,
+        query: str | Profile,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        other_city_only: bool = True,
+    ) -> Recommendations:
+        """Suggested partners for an organisation (an id, or a profile typed in), existing partners apart; what the
+        asker dismissed stays out (:meth:`matcher.service.matching.Matching.recommend`).
+
+        Raises:
+            AccessDenied: A startup user asked for another organisation.
+        """
+        self._check_asker(query)
+        cross_city: CrossCity = "other_city" if other_city_only else "any"
+        found = self.matcher.recommend(query, k=k, filters=filters, cross_city=cross_city)
+        return replace(
+            found,
+            results=self._redacted(found.results, query),
+            existing_partners=self._redacted(found.existing_partners, query),
+        )
+
+    def similar(self, profile_id: str, *, k: int = 10, filters: Filters | None = None) -> list[Match]:
+        """Organisations like this one in other cities."""
+        return self._redacted(self.matcher.similar(profile_id, k=k, filters=filters).results, profile_id)
+
+    def search(
+        self, text: str, *, k: int = 20, filters: Filters | None = None, facets: Sequence[Facet] = ("profile", "offers")
+    ) -> list[SearchHit]:
+        """Free-text search (see :meth:`matcher.api.Matcher.search`); results name who matched, nothing more.
+
+        A startup user's search matches each organisation only on the facets whose text it may see
+        (:func:`facet_is_public`): otherwise the ranking would tell how close a hidden text is to the query. Each
+        facet is searched apart, hits on a hidden facet are dropped, and the search asks again, deeper, until
+        ``k`` organisations come back or no more match.
+        """
+        if self.user.is_officer or k == 0 or not facets or set(facets) - set(FACETS):
+            return self.matcher.search(text, k=k, filters=filters, facets=facets)  # raises on bad arguments
+        best: dict[str, SearchHit] = {}
+        public: dict[tuple[str, str], bool] = {}
+        for facet in dict.fromkeys(facets):
+            ask = k
+            while True:
+                hits = self.matcher.search(text, k=ask, filters=filters, facets=(facet,))
+                kept = []
+                for hit in hits:
+                    if (hit.id, facet) not in public:
+                        profile = self.matcher.profile(hit.id)
+                        public[hit.id, facet] = facet_is_public(profile, facet, self.visible_fields(profile))
+                    if public[hit.id, facet]:
+                        kept.append(hit)
+                if len(kept) >= k or len(hits) < ask or ask >= MAX_K:
+                    break
+                ask = min(MAX_K, ask * 4)
+            for hit in kept[:k]:
+                if hit.id not in best or hit.score > best[hit.id].score:
+                    best[hit.id] = hit
+        return sorted(best.values(), key=lambda hit: -hit.score)[:k]
+
+    def add_feedback(self, asker_id: str, candidate_id: str, label: str, reason: str | None = None) -> None:
+        """Records what this user said of a suggestion; a startup only of suggestions for itself.
+
+        Raises:
+            AccessDenied: A startup user gave feedback for another organisation.
+            StoreError: An unknown label.
+        """
+        self._check_asker(asker_id)
+        self.matcher.curation.add_feedback(asker_id, candidate_id, label, reason=reason, user=self.user.name)
+
+    def feedback(self, asker_id: str) -> pd.DataFrame:
+        """Feedback given on this asker's suggestions, oldest first.
+
+        Raises:
+            AccessDenied: A startup user asked about another organisation.
+        """
+        self._check_asker(asker_id)
+        return self.matcher.curation.feedback(asker_id)
+
+    def feedback_version(self, asker_id: str) -> int:
+        """How many feedback rows this asker has: changes whenever feedback that may change its list is given."""
+        return len(self.feedback(asker_id))
+
+    # Officers only -------------------------------------------------------------------------------------------
+
+    def pair_scores(self, visitors: Sequence[str], hosts: Sequence[str]) -> np.ndarray:
+        """Reciprocal scores of every visitor with every host, ``(len(visitors), len(hosts))``: the harmonic mean
+        of the two fits, as the ranking scores them; 0 where the visitor marked the host not relevant.
+
+        Raises:
+            AccessDenied: The user is not an officer (planning delegations is an officers' task).
+            NotFoundError: An id is not in the catalogue.
+        """
+        require_officer(self.user, "delegation plans")
+        return self.matcher.pair_scores(visitors, hosts).score
+
+    def plan(
+        self,
+        visitors: Sequence[str],
+        hosts: Sequence[str],
+        slots: Sequence[str],
+        *,
+        visitor_availability: Availability | None = None,
+        host_availability: Availability | None = None,
+        visitor_capacity: Capacity = 4,
+        host_capacity: Capacity = 2,
+        min_score: float = DEFAULT_MIN_SCORE,
+    ) -> Schedule:
+        """A delegation's meetings, each with its reason (:meth:`matcher.service.planning.Planning.plan`).
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "delegation plans")
+        return self.matcher.planning.plan(
+            visitors,
+            hosts,
+            slots,
+            visitor_availability=visitor_availability,
+            host_availability=host_availability,
+            visitor_capacity=visitor_capacity,
+            host_capacity=host_capacity,
+            min_score=min_score,
+        )
+
+    def meeting_reasons(self, plan: Schedule) -> dict[tuple[str, str], str]:
+        """The first reason of each planned pair (:meth:`matcher.service.planning.Planning.reasons`).
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "delegation plans")
+        return self.matcher.planning.reasons(plan)
+
+    def suggested_city_pairs(self, *, sample: int, k: int, seed: int = 0) -> pd.DataFrame:
+        """Where suggestions go: for the top ``k`` suggestions of a fixed random sample of ``sample`` alliance
+        organisations, the asker's city and the suggested partner's city.
+
+        Returns:
+            Columns ``source_city, target_city``, one row per suggestion.
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "insights")
+        profiles = self.matcher.profiles()
+        places = {city.casefold() for city in ALLIANCE_CITIES}
+        alliance = profiles[profiles["city"].str.casefold().isin(places)]
+        askers = alliance.sample(n=min(sample, len(alliance)), random_state=seed)["id"].tolist()
+        city = dict(zip(profiles["id"], profiles["city"], strict=True))
+        # Each asker's own list, as it would see it; flows need no reasons, and writing them is the slow part.
+        found = self.matcher.recommend_many(askers, k=k, exposure_cap=None, explain=False)
+        rows = [(city[recs.query], match.city) for recs in found for match in recs.results]
+        return pd.DataFrame(rows, columns=["source_city", "target_city"])
+
+    def shortlists(self) -> pd.DataFrame:
+        """Every shortlist (``id, name, owner, created_at, entries``), newest first."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.shortlists()
+
+    def create_shortlist(self, name: str) -> int:
+        """Creates a shortlist owned by this officer and returns its id."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.create_shortlist(name, owner=self.user.name)
+
+    def delete_shortlist(self, shortlist_id: int) -> None:
+        """Deletes a shortlist and its entries."""
+        require_officer(self.user, "shortlists")
+        self.matcher.curation.delete_shortlist(shortlist_id)
+
+    def shortlist_entries(self, shortlist_id: int) -> pd.DataFrame:
+        """A shortlist's entries with the organisations' names and places."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.shortlist_entries(shortlist_id)
+
+    def set_shortlist_entry(
+        self,
+        shortlist_id: int,
+        profile_id: str,
+        *,
+        stage: str | None = None,
+        note: str | None = None,
+        expected_note: str | None = None,
+    ) -> None:
+        """Adds an organisation to a shortlist, or changes its stage or note; with ``expected_note``, the note is
+        saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`)."""
+        require_officer(self.user, "shortlists")
+        self.matcher.curation.set_shortlist_entry(
+            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note
+        )
+
+    def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
+        """Takes an organisation off a shortlist."""
+        require_officer(self.user, "shortlists")
+        self.matcher.curation.remove_shortlist_entry(shortlist_id, profile_id)
+
+    def shortlist_table(self, shortlist_id: int) -> pd.DataFrame:
+        """A shortlist as an export table: organisation, place, type, stage, note, date added."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.shortlist_table(shortlist_id)
+
+    def shortlist_csv(self, shortlist_id: int) -> bytes:
+        """The shortlist as CSV (formula-like text neutralised, see :func:`matcher.export.to_csv`)."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.shortlist_csv(shortlist_id)
+
+    def shortlist_xlsx(self, shortlist_id: int) -> bytes:
+        """The shortlist as an Excel workbook (no cell is ever a formula)."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.shortlist_xlsx(shortlist_id)
+
+    def shortlist_brief(self, shortlist_id: int) -> str:
+        """A printable HTML brief of the shortlist, prepared by this officer."""
+        require_officer(self.user, "shortlists")
+        return self.matcher.curation.shortlist_brief(shortlist_id, prepared_by=self.user.name)
+
+    def notes(self, profile_id: str) -> pd.DataFrame:
+        """Officers' notes about an organisation, newest first."""
+        require_officer(self.user, "notes")
+        return self.matcher.curation.notes(profile_id)
+
+    def add_note(self, profile_id: str, text: str) -> int:
+        """Adds a note signed by this officer."""
+        require_officer(self.user, "notes")
+        return self.matcher.curation.add_note(profile_id, text, author=self.user.name)
+
+    def delete_note(self, note_id: int) -> None:
+        """Deletes a note."""
+        require_officer(self.user, "notes")
+        self.matcher.curation.delete_note(note_id)
+
+    def import_file(self, kind: str, path: Path) -> ImportReport:
+        """Imports a ``profiles`` or ``partnerships`` file."""
+        require_officer(self.user, "imports")
+        if kind == "profiles":
+            return self.matcher.import_profiles(path)
+        if kind == "partnerships":
+            return self.matcher.import_partnerships(path)
+        raise InputError(f"unknown import kind {kind!r}; use profiles or partnerships")
+
+    def imports(self) -> pd.DataFrame:
+        """The import log, newest first."""
+        require_officer(self.user, "imports")
+        return self.matcher.curation.imports()
+
+    def build(self, progress: BuildProgress | None = None, *, full: bool = False) -> BuildReport:
+        """Brings the index up to date (``full``: rebuilds it from scratch)."""
+        require_officer(self.user, "index builds")
+        return self.matcher.build(full=full, progress=progress)
+
+    def train(
+        self, *, year: int | None = None, model: Literal["logistic", "lambdarank"] = "logistic"
+    ) -> TrainResult:
+        """Learns a re-ranker by time (:meth:`matcher.api.Matcher.train`); it serves only if it beats the weighted
+        scorer.
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "training")
+        return self.matcher.train(year=year, model=model)[0]

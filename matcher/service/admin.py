@@ -1,0 +1,104 @@
+"""Administration: backups and restores, sign-in accounts and API keys, exports of what users entered, synthetic
+data.
+
+Example:
+    >>> admin = Admin(Context("/tmp/doc-admin"))
+    >>> [user.name for user in admin.users()]
+    []
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..auth import User, add_user, load_users, users_path
+from ..backup import backup, export_user_data, restore
+from .context import Context
+from .keys import ApiKey, KeyRing
+
+__all__ = ["Admin"]
+
+logger = logging.getLogger(__name__)
+
+
+class Admin:
+    """Administers one workspace.
+
+    Args:
+        context: The workspace.
+    """
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def backup(self, target: Path | str) -> Path:
+        """Backs up the workspace (store, indexes, users) consistently, even while the app runs; returns the
+        archive written (a dated ``.zip`` inside ``target`` when it is a folder)."""
+        return backup(self.context.workspace.root, target)
+
+    @staticmethod
+    def restore(archive: Path | str, home: Path | str, *, force: bool = False) -> Path:
+        """Restores the workspace ``home`` from ``archive``, checked first; the old one is swapped out only when the
+        new one is complete. A static method: opening the workspace's store would make it non-empty.
+
+        Raises:
+            BackupError: The archive is not a sound backup.
+            WorkspaceNotEmptyError: ``home`` holds a workspace and ``force`` is False.
+        """
+        return restore(archive, home, force=force)
+
+    def users(self) -> list[User]:
+        """The sign-in accounts, by name."""
+        return sorted(load_users(users_path(self.context.workspace.root)).values(), key=lambda user: user.name)
+
+    def add_user(self, name: str, role: str, password: str, org_id: str | None = None) -> User:
+        """Adds an account, or resets its password and role.
+
+        Raises:
+            NotFoundError: ``org_id`` is not an organisation in the store (a startup account speaks for one).
+            InputError: A bad name, role, password or org id.
+        """
+        if org_id is not None:
+            self.context.profile(org_id)
+        user = add_user(users_path(self.context.workspace.root), name, role, password, org_id)
+        logger.info("saved %s account %r", user.role, user.name)
+        return user
+
+    def api_keys(self) -> list[ApiKey]:
+        """The REST API's keys, working and revoked, by name (never the keys themselves)."""
+        return KeyRing(self.context).list()
+
+    def create_api_key(self, name: str, role: str, org_id: str | None = None) -> tuple[ApiKey, str]:
+        """Creates a REST API key; returns it with the key itself, shown this once (only its hash is stored).
+
+        Raises:
+            InputError: A bad name or role, or an organisation given or missing for the role.
+            NotFoundError: ``org_id`` is not an organisation in the store.
+            StateError: A working key already has this name.
+        """
+        return KeyRing(self.context).create(name, role, org_id)
+
+    def revoke_api_key(self, name: str) -> ApiKey:
+        """Revokes a REST API key at once, for every process sharing the store.
+
+        Raises:
+            NotFoundError: No key has this name.
+        """
+        return KeyRing(self.context).revoke(name)
+
+    def api_key_user(self, token: str) -> User | None:
+        """The user a REST API key acts as; None for a malformed, unknown or revoked key."""
+        return KeyRing(self.context).authenticate(token)
+
+    def export_user_data(self, *, user: str | None = None) -> dict[str, Any]:
+        """Everything users entered (feedback, shortlists, notes), or one user's, as JSON-ready data."""
+        return export_user_data(self.context.store, user=user)
+
+    @staticmethod
+    def generate(out: Path | str, *, n: int = 1000, seed: int = 0) -> dict[str, Path]:
+        """Writes a synthetic data set with planted ground truth into ``out``; returns the files by name."""
+        from ..synthetic import generate, write
+
+        return write(generate(n, seed=seed), Path(out))

@@ -1,0 +1,124 @@
+"""What every service of one workspace shares: its folder, store, encoder and embedding cache.
+
+Each is opened on first use, so creating a context (or a :class:`~matcher.api.Matcher`) touches nothing on disk
+and loads no model.
+
+Example:
+    >>> ctx = Context("/tmp/doc-context")
+    >>> ctx.workspace.store_path.name
+    'matcher.sqlite'
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..catalogue import facet_texts
+from ..config import Settings, Workspace
+from ..embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from ..errors import InputError, NotFoundError
+from ..schema import FACETS, Profile
+from ..store import Store
+
+__all__ = ["BuildProgress", "Context"]
+
+logger = logging.getLogger(__name__)
+
+BuildProgress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` during a build; ``stage`` names the facet being embedded."""
+
+
+class Context:
+    """One workspace's shared parts.
+
+    Args:
+        home: The workspace folder; None reads the settings (``$MATCHER_HOME``, default ``./.matcher``).
+        encoder: An encoder spec (see :func:`matcher.embed.load_encoder`) or an encoder already loaded; None reads
+            the settings (``$MATCHER_ENCODER``, default ``minilm``).
+        progress: Called while a build encodes texts.
+        settings: The settings to read; default :meth:`matcher.config.Settings.load` for ``home``.
+    """
+
+    def __init__(
+        self,
+        home: Path | str | None = None,
+        *,
+        encoder: str | Encoder | None = None,
+        progress: BuildProgress | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.home = home
+        self.encoder_spec = encoder
+        self.progress = progress
+        self.given_settings = settings
+        self.lock = threading.RLock()
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings in force: explicit arguments, then ``MATCHER_*`` variables, then the workspace's file."""
+        return self.given_settings or Settings.load(home=self.home)
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        """Paths inside the workspace (created on first use)."""
+        return Workspace(self.settings.home).ensure()
+
+    @cached_property
+    def store(self) -> Store:
+        """The store, opened on first use: the database at ``MATCHER_DATABASE_URL`` (the ``database_url`` setting,
+        e.g. a team's PostgreSQL) when set, else the workspace's SQLite file."""
+        if self.settings.database_url is not None:
+            return Store(self.settings.database_url.get_secret_value())
+        return Store(self.workspace.store_path)
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        """The text encoder. Its model loads on the first ``encode`` (seconds for the packaged MiniLM model), so
+        checking the indexes against it, as every build does first, loads nothing."""
+        spec = self.encoder_spec if self.encoder_spec is not None else self.settings.encoder
+        if not isinstance(spec, str):
+            return spec
+        if spec == "tfidf":
+            raise InputError(
+                "the tfidf encoder is an evaluation baseline that must be fitted first; a workspace index uses "
+                "'minilm' (default), 'minilm-onnx' or a local sentence-transformers model folder"
+            )
+        return load_encoder(spec, cache_dir=self.workspace.models_dir, lazy=True)
+
+    @cached_property
+    def cache(self) -> EmbeddingCache:
+        """The workspace's embedding cache for reading paths (it opens a connection per call, so threads may share
+        it; a build keeps its own, whose counts are that build's encodings)."""
+        return EmbeddingCache(self.workspace.embedding_cache_path)
+
+    def vectors(self, profiles: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Facet vectors of any profiles frame, through the embedding cache."""
+        return {facet: embed_texts(facet_texts(profiles, facet), self.encoder, self.cache, facet) for facet in FACETS}
+
+    def profile_vectors(self, profile: Profile) -> dict[str, np.ndarray]:
+        """Facet vectors of one profile typed in (not stored, so not cached)."""
+        vectors = self.encoder.encode([profile.text(facet) for facet in FACETS])
+        return dict(zip(FACETS, vectors, strict=True))
+
+    def encode_phrases(self, phrases: Sequence[str]) -> np.ndarray:
+        """Explanation phrases through the embedding cache: each is encoded once per workspace, not once per
+        process (a fresh ranking's explanations cost seconds of encoding otherwise)."""
+        return embed_texts(phrases, self.encoder, self.cache, "phrase")
+
+    def profile(self, profile_id: str) -> Profile:
+        """One stored profile.
+
+        Raises:
+            NotFoundError: No profile has this id.
+        """
+        found = self.store.get_profile(profile_id)
+        if found is None:
+            raise NotFoundError(f"no organisation with id {profile_id!r} in {self.workspace.root}")
+        return found

@@ -1,0 +1,321 @@
+"""Matching: free-text search, partner suggestions, peers, and the scores of pairs chosen by hand.
+
+Every read goes through :meth:`matcher.service.indexing.Indexer.current`, so it never uses an index that no longer
+matches the store; suggestions leave out what the asker dismissed (:func:`matcher.catalogue.dismissed`).
+
+Example:
+    >>> matching = Matching(context, indexer)                    # doctest: +SKIP
+    >>> [hit.id for hit in matching.search("GaN power chips", k=2)] # doctest: +SKIP
+    ['se-tech-004', 'do-tech-002']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ..bands import SEARCH_BANDS, Band
+from ..catalogue import CrossCity, dismissed
+from ..errors import InputError
+from ..filters import Filters
+from ..rank import Recommendations, harmonic_mean
+from ..schema import FACETS, Facet, Profile
+from .context import Context
+from .indexing import Indexer
+
+__all__ = ["MAX_K", "MAX_SEARCH_CHARS", "Matching", "PairScores", "SearchHit", "check_k"]
+
+logger = logging.getLogger(__name__)
+
+MAX_K = 10_000
+"""The largest number of results one call returns."""
+
+MAX_SEARCH_CHARS = 2_000
+"""The longest search text: a paragraph, about two windows of the encoder (which chunks longer text rather than cut
+it), so a longer query costs encoding time in proportion (1 MB took a minute) and is no search any more."""
+
+
+def check_k(k: int) -> None:
+    """Raises :class:`~matcher.errors.InputError` unless ``0 <= k <= MAX_K``."""
+    if isinstance(k, bool) or not 0 <= k <= MAX_K:
+        raise InputError(f"k must be between 0 and {MAX_K}, got {k}")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One free-text search result.
+
+    Attributes:
+        id: Profile id.
+        name: Display name.
+        city: City.
+        country: ISO country code.
+        org_type: Organisation type.
+        score: Cosine similarity of the query to the best-matching facet.
+        facet: Which text matched best: ``profile``, ``offers`` or ``seeks``.
+        band: ``strong``, ``possible`` or ``weak`` on :data:`matcher.bands.SEARCH_BANDS`; a search returns no hit
+            below the weak floor.
+    """
+
+    id: str
+    name: str
+    city: str
+    country: str
+    org_type: str
+    score: float
+    facet: str
+    band: Band
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """How well each asker and each candidate fit each other, scored as recommendations are ranked.
+
+    Rows follow ``askers``, columns ``candidates``.
+
+    Attributes:
+        askers: Asker ids, one per row.
+        candidates: Candidate ids, one per column.
+        fit_for_asker: How well each candidate meets each asker's needs, in [0, 1].
+        fit_for_candidate: How well each asker meets each candidate's needs, in [0, 1].
+        dismissed: True where the asker marked the candidate "not relevant" (its score is then 0); None for none.
+
+    Example:
+        >>> pairs = PairScores(("a",), ("x", "y"), np.array([[0.5, 1.0]]), np.array([[0.5, 0.0]]))
+        >>> pairs.score.tolist()
+        [[0.5, 0.0]]
+    """
+
+    askers: tuple[str, ...]
+    candidates: tuple[str, ...]
+    fit_for_asker: np.ndarray
+    fit_for_candidate: np.ndarray
+    dismissed: np.ndarray | None = None
+
+    @property
+    def score(self) -> np.ndarray:
+        """The reciprocal score of each pair: the harmonic mean of the two fits, 0 where dismissed (a new array on
+        each call)."""
+        score = harmonic_mean(self.fit_for_asker, self.fit_for_candidate)
+        if self.dismissed is not None:
+            score[self.dismissed] = 0.0
+        return score
+
+
+class Matching:
+    """Search and suggestions over one workspace.
+
+    Args:
+        context: The workspace.
+        indexer: Serves the fitted ranking (:meth:`Indexer.current`).
+    """
+
+    def __init__(self, context: Context, indexer: Indexer) -> None:
+        self.context = context
+        self.indexer = indexer
+
+    def dismissed(self, asker_id: str) -> set[str]:
+        """Candidates whose latest feedback from this asker is "not relevant"."""
+        return dismissed(self.context.store.feedback(asker_id))
+
+    def search(
+        self,
+        text: str,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        facets: Sequence[Facet] = ("profile", "offers"),
+    ) -> list[SearchHit]:
+        """Free-text search: organisations whose profile (or offers, or seeks) text is closest to ``text``.
+
+        Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them and match
+        at all: only hits at or above the weak floor of :data:`matcher.bands.SEARCH_BANDS` are returned, so text
+        that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band.
+
+        Args:
+            text: What to look for, in plain words.
+            k: How many results.
+            filters: Which organisations may appear.
+            facets: Which texts to match: any of ``profile``, ``offers``, ``seeks``. Each organisation appears
+                once, with the facet that matched best.
+
+        Raises:
+            InputError: Empty text, text over 2,000 characters, k out of range, or an unknown facet.
+        """
+        if not text.strip():
+            raise InputError("the search text is empty")
+        if len(text) > MAX_SEARCH_CHARS:
+            raise InputError(
+                f"the search text has {len(text):,} characters, above the limit of {MAX_SEARCH_CHARS:,} characters; "
+                "search with a few sentences, or find partners for a profile instead"
+            )
+        check_k(k)
+        unknown = set(facets) - set(FACETS)
+        if unknown or not facets:
+            raise InputError(f"unknown facet(s) {sorted(unknown)}; use {', '.join(FACETS)}")
+        served = self.indexer.current()
+        if k == 0 or served.profiles.empty:
+            return []
+        query = self.context.encoder.encode([text])
+        if not query.any():  # only control characters or symbols the model has no tokens for
+            raise InputError("the search text is empty: it has no words to match")
+        allowed_ids = (
+            None if filters is None or filters.is_empty() else served.profiles["id"][filters.mask(served.profiles)]
+        )
+        best: dict[str, tuple[float, str]] = {}
+        for facet in facets:
+            index = served.indexes[facet]
+            allowed = None if allowed_ids is None else index.mask(allowed_ids)
+            found = index.search(query, k, allowed=allowed)
+            for pid, score in zip(found.ids[0], found.scores[0], strict=False):
+                if pid not in best or score > best[pid][0]:
+                    best[pid] = (float(score), facet)
+        banded = [
+            (pid, score, facet, band)
+            for pid, (score, facet) in best.items()
+            if (band := SEARCH_BANDS.band(score)) is not None
+        ]
+        ranked = sorted(banded, key=lambda item: -item[1])[:k]
+        rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
+        return [
+            SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet, band)
+            for (pid, score, facet, band), row in zip(
+                ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
+            )
+        ]
+
+    def recommend(
+        self,
+        query: str | Profile,
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        include_partners: bool = False,
+        include_competitors: bool = False,
+        cross_city: CrossCity | None = None,
+    ) -> Recommendations:
+        """Partners in other cities that fit both ways, with the reasons.
+
+        Args:
+            query: An organisation id from the store, or a :class:`Profile` typed in (not stored).
+            k: How many partners; ``k`` come back whenever ``k`` organisations pass the filters.
+            filters: Which organisations may be suggested (applied before the top-k cut).
+            include_partners: Suggest existing partners too (otherwise they are listed apart).
+            include_competitors: Keep likely competitors (same sector, nearly the same offers).
+            cross_city: ``other_city`` (default), ``other_country`` or ``any``.
+
+        Organisations this asker marked "not relevant" are not suggested again; a profile typed in speaks for the
+        asker whose id it carries.
+
+        Raises:
+            NotFoundError: ``query`` is an id that is not in the store.
+        """
+        check_k(k)
+        served = self.indexer.current()
+        if isinstance(query, str):
+            served.require(query, self.context.workspace.root)
+        asker = query if isinstance(query, str) else query.id
+        vectors = None if isinstance(query, str) else self.context.profile_vectors(query)
+        return served.recommender.recommend(
+            query,
+            k,
+            filters,
+            query_vectors=vectors,
+            exclude=self.dismissed(asker) if asker else (),
+            cross_city=cross_city,
+            include_partners=include_partners,
+            include_competitors=include_competitors,
+        )
+
+    def recommend_many(
+        self,
+        ids: Sequence[str],
+        *,
+        k: int = 10,
+        filters: Filters | None = None,
+        include_partners: bool = False,
+        include_competitors: bool = False,
+        cross_city: CrossCity | None = None,
+        exposure_cap: float | Literal["default"] | None = "default",
+        explain: bool = True,
+    ) -> list[Recommendations]:
+        """Recommendations for many organisations at once, with an exposure cap across the lists.
+
+        Args:
+            ids: Askers' ids from the store.
+            k: Partners per asker.
+            filters: Which organisations may be suggested, for every asker.
+            include_partners: As for :meth:`recommend`.
+            include_competitors: As for :meth:`recommend`.
+            cross_city: As for :meth:`recommend`.
+            exposure_cap: Share of the lists one organisation may appear in; ``"default"`` is the ranking's own
+                cap, None gives each asker the list :meth:`recommend` would.
+            explain: Write the reasons; False leaves them empty and is much faster (quoting phrases encodes
+                them with the model).
+
+        Raises:
+            NotFoundError: An id is not in the store.
+        """
+        check_k(k)
+        served = self.indexer.current()
+        for profile_id in ids:
+            served.require(profile_id, self.context.workspace.root)
+        return served.recommender.recommend_many(
+            list(ids),
+            k,
+            filters,
+            include_partners=include_partners,
+            include_competitors=include_competitors,
+            cross_city=cross_city,
+            exclude={profile_id: self.dismissed(profile_id) for profile_id in ids},
+            exposure_cap=exposure_cap,
+            explain=explain,
+        )
+
+    def pair_scores(self, askers: Sequence[str], candidates: Sequence[str]) -> PairScores:
+        """Scores every asker with every candidate, both ways, as the ranking would; no filter applies, and a pair
+        the asker dismissed scores 0.
+
+        For planning meetings between chosen organisations, where the pairs are given rather than searched for.
+
+        Raises:
+            NotFoundError: An id is not in the store.
+        """
+        served = self.indexer.current()
+        for profile_id in [*askers, *candidates]:
+            served.require(profile_id, self.context.workspace.root)
+        recommender = served.recommender
+        fit_for_asker = np.zeros((len(askers), len(candidates)))
+        fit_for_candidate = np.zeros_like(fit_for_asker)
+        gone = np.zeros(fit_for_asker.shape, dtype=bool)
+        for i, asker in enumerate(askers if len(candidates) else ()):
+            features = recommender.features_for(asker, list(candidates))
+            fit_for_asker[i], fit_for_candidate[i] = recommender.scorer_.score(features)
+            dropped = self.dismissed(asker)
+            gone[i] = [candidate in dropped for candidate in candidates]
+        return PairScores(tuple(askers), tuple(candidates), fit_for_asker, fit_for_candidate, gone)
+
+    def explain_pairs(self, asker: str, candidates: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The reasons the ranking gives for ``asker`` with each of ``candidates`` (pairs chosen, not ranked: a
+        meeting plan's), strongest first, with every filter and exclusion ignored.
+
+        Raises:
+            NotFoundError: An id is not in the store.
+        """
+        served = self.indexer.current()
+        for profile_id in [asker, *candidates]:
+            served.require(profile_id, self.context.workspace.root)
+        return served.recommender.explain_pairs(asker, list(candidates))
+
+    def similar(self, query: str | Profile, *, k: int = 10, filters: Filters | None = None) -> Recommendations:
+        """Organisations like this one in other cities (peers, not partners)."""
+        check_k(k)
+        served = self.indexer.current()
+        if isinstance(query, str):
+            served.require(query, self.context.workspace.root)
+            return served.recommender.similar(query, k, filters)
+        return served.recommender.similar(query, k, filters, query_vectors=self.context.profile_vectors(query))
