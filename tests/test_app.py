@@ -32,16 +32,18 @@ from matcher.auth import (
     verify,
 )
 from matcher.embed import Encoder
+from matcher.policy import Access, redact_reasons
 from matcher.rank import Match
 from matcher.schema import Profile
-from matcher.ui.access import Access, redact_reasons
 from matcher.ui.charts import city_flows, city_points, flow_map, sector_city_counts
+from matcher.ui.i18n import translate
 from matcher.ui.launch import streamlit_command
 from matcher.ui.widgets import matches_frame, safe
 
 REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "app_streamlit.py"
-PAGES = "matcher/ui/pages"
+APP = REPO / "matcher" / "ui" / "entry" / "streamlit_app.py"
+"""The script `matcher app` serves (app_streamlit.py, for `streamlit run` in a checkout, runs it too)."""
+PAGES = str(REPO / "matcher" / "ui" / "pages")
 TIMEOUT = 600
 """Seconds one script run may take: the first loads the model and fits the ranking (slow on a busy machine)."""
 
@@ -76,11 +78,14 @@ def app_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def app(user: User | None = None, page: str | None = None) -> AppTest:
-    """The app, run once, signed in as ``user``, on ``page`` (a file under matcher/ui/pages)."""
+def app(user: User | None = None, page: str | None = None, *, lang: str | None = None) -> AppTest:
+    """The app, run once, signed in as ``user``, on ``page`` (a file under matcher/ui/pages), in ``lang`` (the
+    language menu's choice; English when None)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     if user is not None:
         at.session_state["user"] = user
+    if lang is not None:
+        at.session_state["lang"] = lang
     at.run()
     if page is not None:
         at.switch_page(f"{PAGES}/{page}").run()
@@ -571,3 +576,78 @@ def test_data_page_reports_rejected_rows_one_by_one(tmp_path: Path, monkeypatch:
     assert (report["Rows read"], report["Imported"], report["Rejected"]) == ("2", "1", "1")
     at.button(key="build_go").click().run()
     assert at.status[0].label.startswith("Index ready: 1 organisations")
+
+
+# ---------------------------------------------------------------------------------------------------- languages
+
+
+def test_the_sign_in_page_speaks_korean_once_chosen_and_stays_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    add_user(users_path(tmp_path), OFFICER.name, "officer", PASSWORD, iterations=FAST)
+    at = app()
+    assert [w.label for w in at.text_input] == ["Name", "Password"]
+    at.selectbox(key="lang").select("ko").run()
+    for _ in range(2):  # the choice is the session's: later runs keep it
+        assert [w.label for w in at.text_input] == ["이름", "비밀번호"]
+        assert at.selectbox(key="lang").label.endswith("언어") and at.session_state["lang"] == "ko"
+        at.run()
+
+
+def test_a_wrong_password_is_refused_in_the_language_chosen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    add_user(users_path(tmp_path), OFFICER.name, "officer", PASSWORD, iterations=FAST)
+    at = app(lang="de")
+    at.text_input(key="signin_name").input(OFFICER.name)
+    at.text_input(key="signin_password").input("wrong")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Unbekannter Name oder falsches Passwort."]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["ko", "de", "es"])
+@pytest.mark.parametrize(
+    "page", ["find.py", "search.py", "organisation.py", "shortlists.py", "planner.py", "insights.py", "data.py"]
+)
+def test_every_page_renders_in_every_language(app_home: Path, page: str, lang: str) -> None:
+    at = app(OFFICER, page, lang=lang)  # no exception: every message formats
+    assert [t.value for t in at.title] == [translate(lang, f"nav.{page.removesuffix('.py')}")]
+    assert at.sidebar.selectbox(key="lang").value == lang
+
+
+@pytest.mark.slow
+def test_find_partners_in_korean_translates_the_page_but_quotes_the_profiles_as_written(app_home: Path) -> None:
+    at = pick_organisation(app(OFFICER, lang="ko"), "dj-bio-001")
+    assert [t.value for t in at.title] == ["파트너 찾기"]
+    assert at.subheader[0].value.startswith("추천 파트너 (")
+    assert {w.label for w in at.multiselect} >= {"도시", "국가", "기관 유형", "분야"}
+    results = frames(at)[0]
+    assert set(results["Match"]) <= {"강함", "가능", "약함"} and results["Type"].str.contains("[가-힣]").all()
+    reasons = texts(at)
+    assert "meets your need" not in reasons
+    assert re.search(r'귀사의 수요 "[A-Za-z][^"]*"에 부합', reasons)  # the English need, quoted as written
+
+
+@pytest.mark.slow
+def test_the_language_choice_persists_across_pages_reruns_and_sign_out(app_home: Path) -> None:
+    at = app(OFFICER)
+    at.selectbox(key="lang").select("es").run()
+    assert [t.value for t in at.title] == ["Buscar socios"]
+    at.switch_page(f"{PAGES}/search.py").run()
+    at.run()
+    assert [t.value for t in at.title] == ["Búsqueda"] and at.session_state["lang"] == "es"
+    at.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+    assert [w.label for w in at.text_input] == ["Nombre", "Contraseña"]
+
+
+@pytest.mark.slow
+def test_the_organisation_page_in_korean_shows_notes_with_local_times(app_home: Path) -> None:
+    at = app(OFFICER, "organisation.py", lang="ko")
+    at.selectbox(key="org_pick").select("dj-bio-002").run()
+    at.text_area(key="note_text").input("첫 미팅: 3월").run()
+    at.button(key="note_add").click().run()
+    assert [t.label for t in at.tabs] == ["파트너", "다른 도시의 유사 기관", "메모와 관심 목록"]
+    stamp = next(c.value for c in at.caption if c.value.startswith(OFFICER.name))
+    assert re.search(r"\d{4}\\?\. \d{1,2}\\?\. \d{1,2}\\?\. (오전|오후) \d{1,2}\\?:\d{2}", stamp), stamp

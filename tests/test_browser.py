@@ -1,24 +1,31 @@
 """The app in a real browser: the Streamlit server on a free loopback port, driven by Debian's headless Chromium.
 
 Signs in as an officer, opens Find partners, picks an organisation of the demo data and checks that ranked
-partners and their reasons render. Screenshots go to tests/artifacts/ (not committed) to look at.
+partners and their reasons render, in English and then in Korean (which needs a font with Hangul: Debian's
+fonts-noto-cjk, installed by .ci/run). Screenshots go to tests/artifacts/ and the test's tmp folder (not committed)
+to look at.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from matcher.api import Matcher
 from matcher.auth import add_user, users_path
 from matcher.ui.launch import REPO, streamlit_command
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -84,6 +91,32 @@ def server(demo_matcher: Matcher, tmp_path: Path) -> Iterator[str]:
             process.kill()
 
 
+def korean_font() -> str | None:
+    """The family of an installed font with Hangul, or None (then Korean text renders as empty boxes)."""
+    if shutil.which("fc-list") is None:
+        return None
+    listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False).stdout
+    return listed.splitlines()[0] if listed.strip() else None
+
+
+def sign_in_and_find_partners_for_hanbit(page: Page, server: str, artifacts: Path) -> None:
+    """Signs in as the test officer and asks Find partners about Hanbit Bioworks, in English."""
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    page.get_by_role("textbox", name="Name").fill(NAME)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.screenshot(path=artifacts / "01-sign-in.png")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
+
+    picker = page.get_by_role("combobox", name="Organisation", exact=True)
+    picker.click()
+    picker.fill("Hanbit")
+    page.get_by_role("option", name="Hanbit Bioworks", exact=False).first.click()
+    expect(page.get_by_role("heading", name="Suggested partners")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+
+
 def test_an_officer_finds_partners_with_reasons_in_chromium(server: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -92,18 +125,7 @@ def test_an_officer_finds_partners_with_reasons_in_chromium(server: str) -> None
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1100})
-            page.goto(server)
-            page.get_by_role("textbox", name="Name").fill(NAME)
-            page.get_by_role("textbox", name="Password").fill(PASSWORD)
-            page.screenshot(path=ARTIFACTS / "01-sign-in.png")
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
-
-            picker = page.get_by_role("combobox", name="Organisation", exact=True)
-            picker.click()
-            picker.fill("Hanbit")
-            page.get_by_role("option", name="Hanbit Bioworks", exact=False).first.click()
-            expect(page.get_by_role("heading", name="Suggested partners")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            sign_in_and_find_partners_for_hanbit(page, server, ARTIFACTS)
             page.wait_for_timeout(1_500)  # let the table's canvas paint before the screenshot
             page.screenshot(path=ARTIFACTS / "02-find-partners.png", full_page=True)
 
@@ -112,6 +134,39 @@ def test_an_officer_finds_partners_with_reasons_in_chromium(server: str) -> None
             first.click()
             expect(first).to_contain_text("your need", timeout=30_000)  # "meets" or "may meet" it
             page.screenshot(path=ARTIFACTS / "03-reasons.png")
+            assert "Traceback" not in page.content()
+        finally:
+            browser.close()
+
+
+def test_the_app_switches_to_korean_and_renders_hangul_in_chromium(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    font = korean_font()
+    if font is None:
+        pytest.skip("no font with Hangul is installed (apt-get install fonts-noto-cjk; .ci/run does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            sign_in_and_find_partners_for_hanbit(page, server, tmp_path)
+
+            # Switching language keeps the organisation chosen: the same suggestions come back in Korean.
+            menu = page.get_by_role("combobox", name="Language", exact=False)
+            menu.click()
+            page.get_by_role("option", name="한국어").click()
+            expect(page.get_by_role("heading", name="파트너 찾기")).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("heading", name="추천 파트너")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            expect(page.get_by_test_id("stSidebarNav")).to_contain_text("대표단 일정 계획")
+            expect(page.get_by_test_id("stSidebar")).to_contain_text("투자유치 담당관")
+
+            first = page.get_by_test_id("stExpander").first
+            first.scroll_into_view_if_needed()
+            first.click()
+            expect(first).to_contain_text("귀사의 수요", timeout=30_000)
+            page.wait_for_timeout(1_500)  # let the table's canvas paint before the screenshot
+            page.screenshot(path=tmp_path / "korean-find-partners.png")
+            page.screenshot(path=tmp_path / "korean-find-partners-full.png", full_page=True)
             assert "Traceback" not in page.content()
         finally:
             browser.close()

@@ -4,6 +4,9 @@ The alliance map draws the globe outline and a graticule that Vega generates its
 ``graticule`` data), the six alliance places at their coordinates, and flow lines between them, in an Equal
 Earth projection: a picture of where matches go that works on an air-gapped machine.
 
+Titles, tooltips and sector labels are in the session's language (English outside a running app); place names
+are the data's own.
+
 Example:
     >>> pairs = pd.DataFrame({"source_city": ["Daejeon", "Málaga"], "target_city": ["Málaga", "Daejeon"]})
     >>> city_flows(pairs)[["source", "target", "count"]].to_dict("records")
@@ -15,7 +18,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..vocab import ALLIANCE_CITIES, SECTOR_LABELS, SECTORS
+from ..vocab import ALLIANCE_CITIES, SECTORS
+from .i18n import t
+from .localise import sector_label
 
 __all__ = ["city_flows", "city_points", "flow_map", "sector_city_counts", "sector_heatmap"]
 
@@ -114,9 +119,9 @@ def flow_map(points: pd.DataFrame, flows: pd.DataFrame, *, what: str = "matches"
         .encode(
             strokeWidth=alt.StrokeWidth("properties.count:Q", scale=alt.Scale(range=[1, 8]), legend=None),
             tooltip=[
-                alt.Tooltip("properties.source:N", title="From"),
-                alt.Tooltip("properties.target:N", title="To"),
-                alt.Tooltip("properties.count:Q", title=what.capitalize()),
+                alt.Tooltip("properties.source:N", title=t("charts.from")),
+                alt.Tooltip("properties.target:N", title=t("charts.to")),
+                alt.Tooltip("properties.count:Q", title=what[:1].upper() + what[1:]),
             ],
         )
     )
@@ -127,7 +132,8 @@ def flow_map(points: pd.DataFrame, flows: pd.DataFrame, *, what: str = "matches"
             longitude="lon:Q",
             latitude="lat:Q",
             size=alt.Size("organisations:Q", scale=alt.Scale(range=[60, 600]), legend=None),
-            tooltip=[alt.Tooltip("city:N", title="Place"), alt.Tooltip("organisations:Q", title="Organisations")],
+            tooltip=[alt.Tooltip("city:N", title=t("charts.place")),
+                     alt.Tooltip("organisations:Q", title=t("charts.organisations"))],
         )
     )
     labels = [
@@ -150,8 +156,8 @@ def sector_city_counts(profiles: pd.DataFrame) -> pd.DataFrame:
     """Organisations per taxonomy sector and alliance place (an organisation counts once per sector it lists).
 
     Returns:
-        Columns ``sector, city, organisations`` with sector labels, zero counts included, sectors in taxonomy
-        order.
+        Columns ``sector, city, organisations`` with sector labels (in the session's language), zero counts
+        included, sectors in taxonomy order.
     """
     exploded = pd.DataFrame({"city": _place(profiles["city"]), "sector": profiles["sectors"]}).explode("sector")
     exploded = exploded.dropna(subset=["sector"])
@@ -160,20 +166,21 @@ def sector_city_counts(profiles: pd.DataFrame) -> pd.DataFrame:
     cities = [*ALLIANCE_CITIES, *([ELSEWHERE] if (exploded["city"] == ELSEWHERE).any() else [])]
     index = pd.MultiIndex.from_product([list(SECTORS), cities], names=["sector", "city"])
     frame = counts.reindex(index, fill_value=0).rename("organisations").reset_index()
-    frame["sector"] = frame["sector"].map(SECTOR_LABELS)
+    frame["sector"] = frame["sector"].map(sector_label)
     return frame
 
 
 def sector_heatmap(counts: pd.DataFrame) -> alt.Chart:
     """A sector x place heatmap of :func:`sector_city_counts`, with the counts written in the cells."""
-    sectors = [SECTOR_LABELS[s] for s in SECTORS]
+    sectors = [sector_label(s) for s in SECTORS]
     base = alt.Chart(counts).encode(
         x=alt.X("city:N", title=None, sort=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=220)),
         y=alt.Y("sector:N", title=None, sort=sectors, axis=alt.Axis(labelLimit=220)),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("organisations:Q", scale=alt.Scale(scheme="blues"), title="Organisations"),
-        tooltip=["sector:N", "city:N", "organisations:Q"],
+        color=alt.Color("organisations:Q", scale=alt.Scale(scheme="blues"), title=t("charts.organisations")),
+        tooltip=[alt.Tooltip("sector:N", title=t("charts.sector")), alt.Tooltip("city:N", title=t("charts.place")),
+                 alt.Tooltip("organisations:Q", title=t("charts.organisations"))],
     )
     text = base.mark_text(fontSize=11).encode(
         text="organisations:Q",

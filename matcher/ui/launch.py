@@ -1,8 +1,9 @@
 """Starts the Streamlit app on a workspace: ``matcher app [--demo]`` calls :func:`launch`.
 
 This is an edge of the package: it imports the demo data into an empty workspace, prepares sign-in accounts,
-brings the index up to date with a progress bar, then runs ``streamlit run app_streamlit.py`` bound to a
-loopback address unless told otherwise.
+brings the index up to date with a progress bar, then serves the packaged app (:mod:`matcher.ui.app`) bound
+to a loopback address unless told otherwise. Everything it needs ships inside the package, so an installed wheel
+serves the app from any working directory.
 
 Example:
     >>> launch(Path(".matcher"), demo=True)      # doctest: +SKIP
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import sys
 import threading
+import tomllib
 from pathlib import Path
 
 import typer
@@ -29,37 +31,58 @@ import matcher
 
 from ..api import ImportReport, Matcher
 from ..auth import add_user, ensure_demo_users, load_users, users_path
+from ..resources import data_text, demo_file, streamlit_script
 
-__all__ = ["APP_SCRIPT", "DEMO_DIR", "launch", "streamlit_command"]
+__all__ = ["launch", "streamlit_command", "streamlit_settings"]
 
 logger = logging.getLogger(__name__)
 
 REPO = Path(matcher.__file__).resolve().parents[1]
-APP_SCRIPT = REPO / "app_streamlit.py"
-"""The app's entry point (at the repository root, beside ``.streamlit/config.toml``)."""
-DEMO_DIR = REPO / "data" / "demo"
-"""The bundled demo data: ``profiles.csv`` and ``partnerships.csv``."""
+"""The folder above the package (a checkout's root); tests/test_browser.py still serves the app from it."""
 
 FIRST_OFFICER = "admin"
 
 
-def streamlit_command(address: str, port: int) -> list[str]:
-    """The command that serves the app.
+def streamlit_settings() -> dict[str, str]:
+    """The app's Streamlit settings (``matcher/data/streamlit.toml``) as ``{"section.option": value}``.
 
-    Usage statistics are switched off: the app runs offline and sends nothing anywhere.
+    They ship inside the package and go on the command line, so they apply whatever the working directory is
+    (Streamlit reads a ``.streamlit/config.toml`` only from the working directory and the home folder).
 
     Example:
-        >>> streamlit_command("127.0.0.1", 8501)[-6:]
-        ['--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--server.fileWatcherType', 'none']
+        >>> streamlit_settings()["runner.magicEnabled"]
+        'false'
     """
-    return [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-        "--server.address", address,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]
+    sections = tomllib.loads(data_text("streamlit.toml"))
+    # TOML booleans become Streamlit's command-line spelling (lower case).
+    return {
+        f"{section}.{option}": str(value).lower() if isinstance(value, bool) else str(value)
+        for section, options in sections.items()
+        for option, value in options.items()
+    }
+
+
+def streamlit_command(address: str, port: int, script: Path | None = None) -> list[str]:
+    """The command that serves the app: the packaged settings, then the address and port asked for.
+
+    Usage statistics are switched off (in the settings): the app runs offline and sends nothing anywhere.
+
+    Args:
+        address: Interface to listen on.
+        port: TCP port to serve on.
+        script: The script Streamlit runs; default the packaged one, a real file wherever pip installs the package.
+
+    Example:
+        >>> command = streamlit_command("127.0.0.1", 8501)
+        >>> [command[command.index(option) + 1] for option in ("--server.port", "--browser.gatherUsageStats")]
+        ['8501', 'false']
+    """
+    if script is None:
+        with streamlit_script() as path:  # a plain file in any pip install, so the path outlives the block
+            script = path
+    settings = {**streamlit_settings(), "server.address": address, "server.port": str(port)}
+    options = [part for name, value in settings.items() for part in (f"--{name}", value)]
+    return [sys.executable, "-m", "streamlit", "run", str(script), *options]
 
 
 def _say_import(report: ImportReport) -> None:
@@ -68,8 +91,9 @@ def _say_import(report: ImportReport) -> None:
 
 
 def _import_demo(m: Matcher) -> None:
-    _say_import(m.import_profiles(DEMO_DIR / "profiles.csv"))
-    _say_import(m.import_partnerships(DEMO_DIR / "partnerships.csv"))
+    with demo_file("profiles.csv") as profiles, demo_file("partnerships.csv") as partnerships:
+        _say_import(m.import_profiles(profiles))
+        _say_import(m.import_partnerships(partnerships))
 
 
 def _accounts(home: Path, demo: bool) -> None:
@@ -109,8 +133,8 @@ def launch(home: Path, *, demo: bool, port: int = 8501, address: str = "127.0.0.
     With ``demo``, an empty workspace first receives the bundled demo data, and the demo accounts (an officer,
     and a startup speaking for a demo startup) get fresh passwords, which are printed. Without ``demo``, a
     workspace with no officer gets one (``admin``, random password, printed once). Then the index is brought up
-    to date, and Streamlit serves ``app_streamlit.py`` on ``address:port`` with ``MATCHER_HOME`` set to the
-    workspace.
+    to date, and Streamlit serves the packaged app script on ``address:port`` with ``MATCHER_HOME`` set to the
+    workspace, from the workspace folder.
 
     Args:
         home: The workspace folder.
@@ -121,18 +145,10 @@ def launch(home: Path, *, demo: bool, port: int = 8501, address: str = "127.0.0.
 
     Returns:
         The exit code of the Streamlit server (0 after Ctrl+C).
-
-    Raises:
-        FileNotFoundError: ``app_streamlit.py`` (or, with ``demo``, the demo data) is not beside the package:
-            the app runs from a clone of the repository.
     """
     home = Path(home).expanduser().resolve()
-    if not APP_SCRIPT.exists():
-        raise FileNotFoundError(f"{APP_SCRIPT} is missing: run the app from a clone of the repository")
     m = Matcher(home)
     if demo and m.stats()["profiles"] == 0:
-        if not (DEMO_DIR / "profiles.csv").exists():
-            raise FileNotFoundError(f"the demo data is not in {DEMO_DIR}")
         typer.echo(f"Setting up the demo workspace in {home} ...")
         _import_demo(m)
     _accounts(home, demo)
@@ -140,12 +156,17 @@ def launch(home: Path, *, demo: bool, port: int = 8501, address: str = "127.0.0.
         _build(m)
     else:
         typer.echo("The workspace is empty: sign in as an officer and import profiles on the Data page.")
-    m.store.close()
+    m.close()
     url_host = "127.0.0.1" if address in ("0.0.0.0", "::") else address
     typer.echo(f"Serving on http://{url_host}:{port} (Ctrl+C stops the server).")
     env = {**os.environ, "MATCHER_HOME": str(home)}
-    # Run from the repository so that .streamlit/config.toml (theme, upload limit) applies.
-    process = subprocess.Popen(streamlit_command(address, port), cwd=REPO, env=env)
+    with streamlit_script() as script:
+        # The settings are on the command line; the workspace is a working directory that is surely ours.
+        process = subprocess.Popen(streamlit_command(address, port, script), cwd=home, env=env)
+        return _serve(process)
+
+
+def _serve(process: subprocess.Popen[bytes]) -> int:
     # A service manager stops the launcher with SIGTERM: pass it on, so no server is left behind.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate()) if in_main else None

@@ -22,7 +22,8 @@ import streamlit as st
 from ..api import Matcher
 from ..auth import User, UsersFileError, load_users, users_path
 from ..config import resolve_home
-from .access import Access
+from ..policy import Access
+from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, language, t, translate
 from .widgets import label_of
 
 __all__ = [
@@ -57,7 +58,7 @@ def home() -> Path:
     return resolve_home().expanduser().resolve()
 
 
-@st.cache_resource(show_spinner="Loading the model and the index ...")
+@st.cache_resource(show_spinner=False)  # require_user says it in the user's language
 def get_matcher(workspace: str) -> Matcher:
     """The matcher of a workspace, created once per server process."""
     return Matcher(Path(workspace))
@@ -70,18 +71,19 @@ def _catalog(workspace: str, version: int) -> pd.DataFrame:
 
 def catalog(matcher: Matcher) -> pd.DataFrame:
     """Every profile, sorted by id, cached until the store changes. Shared by sessions: do not modify it."""
-    return _catalog(str(matcher.workspace.root), matcher.store.version())
+    return _catalog(str(matcher.workspace.root), matcher.version())
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _labels(workspace: str, version: int) -> dict[str, str]:
-    return label_of(_catalog(workspace, version))
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _labels(workspace: str, version: int, lang: str) -> dict[str, str]:
+    return label_of(_catalog(workspace, version), lang)
 
 
 def labels(matcher: Matcher) -> dict[str, str]:
-    """``Name · City (type)`` per id for pickers, cached with the catalogue (building them takes ~50 ms at 10,000
-    profiles, a fifth of a rerun's budget). Shared by sessions: do not modify it."""
-    return _labels(str(matcher.workspace.root), matcher.store.version())
+    """``Name · City (type)`` per id for pickers, the type in the session's language, cached with the catalogue
+    (building them takes ~50 ms at 10,000 profiles, a fifth of a rerun's budget). Shared by sessions: do not
+    modify it."""
+    return _labels(str(matcher.workspace.root), matcher.version(), language())
 
 
 _accounts_lock = threading.Lock()
@@ -106,22 +108,22 @@ def _accounts(path: Path) -> dict[str, User] | None:
 
 
 def _account_problem(user: User) -> str | None:
-    """Why ``user``'s session may not go on (removed, or role or organisation changed), or None."""
+    """Why ``user``'s session may not go on (removed, or role or organisation changed) as a message key, or None."""
     path = users_path(home())
     try:
         users = _accounts(path)
     except UsersFileError as error:
         logger.warning("signing out %r: %s", user.name, error)
-        return "The users file cannot be read; sign in again when it is fixed."
+        return "state.users_file"
     if users is None:
         # No users file: there are no accounts to check against (a workspace used without sign-in, as some
         # tests do); nobody can sign in through the form either.
         return None
     stored = users.get(user.name)
     if stored is None:
-        return "Your account no longer exists."
+        return "state.account_gone"
     if (stored.role, stored.org_id) != (user.role, user.org_id):
-        return "Your account was changed; please sign in again."
+        return "state.account_changed"
     return None
 
 
@@ -136,9 +138,9 @@ def current_user() -> User | None:
         return None
     problem = _account_problem(user)
     if problem is not None:
-        logger.warning("signed out %r: %s", user.name, problem)
+        logger.warning("signed out %r: %s", user.name, translate(DEFAULT_LANGUAGE, problem))
         sign_out()
-        st.session_state[SIGNED_OUT_KEY] = problem
+        st.session_state[SIGNED_OUT_KEY] = t(problem)  # the language outlives the session (see sign_out)
         return None
     return user
 
@@ -149,18 +151,21 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
-    """Ends the session: forgets the user and everything this session held."""
+    """Ends the session: forgets the user and everything this session held but the language they read."""
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if key != LANGUAGE_KEY:
+            del st.session_state[key]
 
 
 def require_user() -> Access:
     """The matcher as the signed-in user may use it; stops the page when nobody is signed in."""
     user = current_user()
     if user is None:
-        st.warning("Please sign in first.")
+        st.warning(t("state.sign_in_first"))
         st.stop()
-    return Access(get_matcher(str(home())), user)
+    with st.spinner(t("state.loading")):  # shown only when it takes a while: the first load of the model
+        matcher = get_matcher(str(home()))
+    return Access(matcher, user)
 
 
 def keep_widget_state(keys: tuple[str, ...] = KEPT_KEYS) -> None:

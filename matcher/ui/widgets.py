@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,9 @@ import streamlit as st
 from ..filters import Filters
 from ..rank import Match
 from ..schema import Profile
-from ..vocab import ORG_TYPES, SECTOR_LABELS, SECTORS, STAGES, normalize_country
+from ..vocab import ORG_TYPES, SECTORS, STAGES, normalize_country
+from .i18n import language, t, vocab_label
+from .localise import band_label, localise_reasons, sector_label
 
 __all__ = [
     "FilterChoice",
@@ -48,16 +51,29 @@ def safe(text: Any) -> str:
     return escaped.replace("\n", "  \n")
 
 
-def type_label(org_type: str) -> str:
-    """``research_institute`` -> ``Research institute``."""
+def _english_type(org_type: str) -> str:
     return org_type.replace("_", " ").capitalize() if org_type != "sme" else "SME"
 
 
-def stage_label(stage: str | None) -> str:
-    """``series_a`` -> ``Series A``; empty for None."""
+def type_label(org_type: str, lang: str | None = None) -> str:
+    """``research_institute`` -> ``Research institute`` (``연구기관`` in Korean; default: the session's language)."""
+    return vocab_label("type", org_type, _english_type, lang)
+
+
+def _english_stage(stage: str) -> str:
+    return " ".join(w.upper() if len(w) == 1 else w.capitalize() for w in stage.split("_"))
+
+
+def stage_label(stage: str | None, lang: str | None = None) -> str:
+    """``series_a`` -> ``Series A`` (``시리즈 A`` in Korean); empty for None."""
     if not stage:
         return ""
-    return " ".join(w.upper() if len(w) == 1 else w.capitalize() for w in stage.split("_"))
+    return vocab_label("stage", stage, _english_stage, lang)
+
+
+def pipeline_label(stage: str) -> str:
+    """A shortlist stage: ``contacted`` -> ``Contacted`` (``연락함`` in Korean)."""
+    return vocab_label("pipeline", stage, _english_stage)
 
 
 @dataclass(frozen=True)
@@ -83,32 +99,41 @@ def filter_sidebar(catalog: pd.DataFrame, *, other_city: bool = True) -> FilterC
         other_city: Offer the "other cities only" switch.
     """
     sidebar = st.sidebar
-    sidebar.header("Filters")
+    sidebar.header(t("filters.title"))
     cities = sorted(catalog["city"].unique().tolist())
     countries = sorted(catalog["country"].unique().tolist())
-    city = sidebar.multiselect("Cities", cities, key="f_city", help="Only organisations in these cities.")
-    country = sidebar.multiselect("Countries", countries, key="f_country", help="ISO country codes.")
-    org_type = sidebar.multiselect("Organisation types", ORG_TYPES, key="f_type", format_func=type_label)
-    sector = sidebar.multiselect(
-        "Sectors", SECTORS, key="f_sector", format_func=lambda s: SECTOR_LABELS.get(s, s), help="Any of these."
+    choose = t("filters.choose")
+    city = sidebar.multiselect(
+        t("filters.cities"), cities, key="f_city", help=t("filters.cities_help"), placeholder=choose
     )
-    stage = sidebar.multiselect("Stage", STAGES, key="f_stage", format_func=stage_label, help="Company stage.")
+    country = sidebar.multiselect(
+        t("filters.countries"), countries, key="f_country", help=t("filters.countries_help"), placeholder=choose
+    )
+    org_type = sidebar.multiselect(
+        t("filters.types"), ORG_TYPES, key="f_type", format_func=type_label, placeholder=choose
+    )
+    sector = sidebar.multiselect(
+        t("filters.sectors"), SECTORS, key="f_sector", format_func=sector_label, help=t("filters.sectors_help"),
+        placeholder=choose,
+    )
+    stage = sidebar.multiselect(
+        t("filters.stage"), STAGES, key="f_stage", format_func=stage_label, help=t("filters.stage_help"),
+        placeholder=choose,
+    )
     other = True
     if other_city:
-        other = sidebar.toggle(
-            "Other cities only", key="f_other_city",
-            help="The alliance connects cities: leave on to hide organisations of the asker's own city.",
-        )
-    k = sidebar.slider("Results", min_value=5, max_value=50, step=5, key="f_k")
+        other = sidebar.toggle(t("filters.other_city"), key="f_other_city", help=t("filters.other_city_help"))
+    k = sidebar.slider(t("filters.results"), min_value=5, max_value=50, step=5, key="f_k")
     filters = Filters(
         city=tuple(city), country=tuple(country), org_type=tuple(org_type), sector=tuple(sector), stage=tuple(stage)
     )
     return FilterChoice(filters, other, k)
 
 
-def label_of(catalog: pd.DataFrame) -> dict[str, str]:
-    """Maps each id to ``Name · City (type)`` for pickers."""
-    types = catalog["org_type"].map(type_label)
+def label_of(catalog: pd.DataFrame, lang: str | None = None) -> dict[str, str]:
+    """Maps each id to ``Name · City (type)`` for pickers (the type in ``lang``, default the session's)."""
+    lang = language() if lang is None else lang
+    types = catalog["org_type"].map(lambda org_type: type_label(org_type, lang))
     labels = catalog["name"] + " · " + catalog["city"] + " (" + types + ")"
     return dict(zip(catalog["id"], labels, strict=True))
 
@@ -132,24 +157,26 @@ def org_picker(
     index = ids.index(default) if default is not None and default in labels and key not in st.session_state else None
     return st.selectbox(
         label, ids, index=index, key=key, format_func=labels.__getitem__, help=help,
-        placeholder="Type a name to search ...",
+        placeholder=t("filters.picker_placeholder"),
     )
 
 
 def matches_frame(matches: Sequence[Match]) -> pd.DataFrame:
     """One row per match for ``st.dataframe``: rank, organisation, place, type, the score and its band, the two
-    fits, the top reason."""
+    fits, the top reason. Columns are named in English (the table's headings are translated where it is shown);
+    the type, band and reason are in the session's language, the reason quoting the profiles as written."""
+    lang = language()
     return pd.DataFrame(
         {
             "#": range(1, len(matches) + 1),
             "Organisation": [m.name for m in matches],
             "City": [f"{m.city} ({m.country})" for m in matches],
-            "Type": [type_label(m.org_type) for m in matches],
+            "Type": [type_label(m.org_type, lang) for m in matches],
             "Score": [m.score for m in matches],
-            "Match": [str(m.band) for m in matches],
+            "Match": [band_label(m.band, lang) for m in matches],
             "Fit for you": [m.fit_for_query for m in matches],
             "Fit for them": [m.fit_for_candidate for m in matches],
-            "Why": [headline(m.reasons) for m in matches],
+            "Why": localise_reasons([headline(m.reasons) for m in matches], lang),
             "id": [m.id for m in matches],
         }
     )
@@ -182,55 +209,56 @@ def show_matches(matches: Sequence[Match], *, key: str) -> None:
         width="stretch",
         column_order=("#", "Organisation", "City", "Type", "Score", "Match", "Fit for you", "Fit for them", "Why"),
         column_config={
-            "#": st.column_config.NumberColumn("#", width=40),
-            "Organisation": st.column_config.TextColumn("Organisation", width=220),
-            "City": st.column_config.TextColumn("City", width=145),
-            "Type": st.column_config.TextColumn("Type", width=110),
-            "Score": _score_column("Score", "Both ways: the harmonic mean of the two fits, so both must be good."),
-            "Match": st.column_config.TextColumn(
-                "Match", width=80, help="strong / possible / weak: bands measured on the demo's known good pairs."
-            ),
-            "Fit for you": _fit_column("Fit for you", "How much they offer what you seek (0 to 1)."),
-            "Fit for them": _fit_column("Fit for them", "How much you offer what they seek (0 to 1)."),
-            "Why": st.column_config.TextColumn("Why", width="large"),
+            "#": st.column_config.NumberColumn(t("table.rank"), width=40),
+            "Organisation": st.column_config.TextColumn(t("table.organisation"), width=220),
+            "City": st.column_config.TextColumn(t("table.city"), width=145),
+            "Type": st.column_config.TextColumn(t("table.type"), width=110),
+            "Score": _score_column(t("table.score"), t("table.score_help")),
+            "Match": st.column_config.TextColumn(t("table.match"), width=80, help=t("table.match_help")),
+            "Fit for you": _fit_column(t("table.fit_you"), t("table.fit_you_help")),
+            "Fit for them": _fit_column(t("table.fit_them"), t("table.fit_them_help")),
+            "Why": st.column_config.TextColumn(t("table.why"), width="large"),
         },
     )
 
 
 _CARD_FIELDS: tuple[tuple[str, str], ...] = (
-    ("description", "About"),
-    ("offers", "Offers"),
-    ("seeks", "Seeks"),
+    ("description", "card.about"),
+    ("offers", "card.offers"),
+    ("seeks", "card.seeks"),
 )
+"""The text fields of a profile and the message that titles each."""
 
 
 def profile_card(fields: Mapping[str, Any]) -> None:
-    """Shows the fields of a profile that the caller may see (see :meth:`matcher.ui.access.Access.profile`)."""
+    """Shows the fields of a profile that the caller may see (see :meth:`matcher.policy.Access.profile`)."""
     st.subheader(safe(fields["name"]), anchor=False)
     meta = [type_label(fields["org_type"]), f"{fields['city']} ({fields['country']})"]
     if fields.get("stage"):
         meta.append(stage_label(fields["stage"]))
     if fields.get("employees"):
-        meta.append(f"{fields['employees']} people")
+        meta.append(t("card.people", n=fields["employees"]))
     if fields.get("founded"):
-        meta.append(f"founded {fields['founded']}")
+        meta.append(t("card.founded", year=str(fields["founded"])))  # a year, not a count: no digit grouping
     st.caption(safe(" · ".join(meta)))
-    sectors = [SECTOR_LABELS.get(s, s) for s in fields.get("sectors", ())] + list(fields.get("tags", ()))
+    sectors = [sector_label(s) for s in fields.get("sectors", ())] + list(fields.get("tags", ()))
     if sectors:
         st.markdown(" ".join(f"`{s.replace('`', '')}`" for s in sectors))
     for name, title in _CARD_FIELDS:
         if fields.get(name):
-            st.markdown(f"**{title}**")
+            st.markdown(f"**{t(title)}**")
             st.markdown(safe(fields[name]))
     if fields.get("technologies"):
-        st.markdown("**Technologies:** " + safe(", ".join(fields["technologies"])))
+        st.markdown(f"**{t('card.technologies')}** " + safe(", ".join(fields["technologies"])))
     website = fields.get("website")
     if website and str(website).startswith(("https://", "http://")):
-        st.link_button("Website", str(website))
+        st.link_button(t("card.website"), str(website))
 
 
-ORGANISATION_PAGE = "matcher/ui/pages/organisation.py"
-FIND_PAGE = "matcher/ui/pages/find.py"
+# Absolute: st.switch_page resolves a page relative to the script Streamlit runs, which is
+# matcher/ui/entry/streamlit_app.py under `matcher app` and the checkout's app_streamlit.py under `streamlit run`.
+ORGANISATION_PAGE = str(Path(__file__).resolve().parent / "pages" / "organisation.py")
+FIND_PAGE = str(Path(__file__).resolve().parent / "pages" / "find.py")
 MAX_TEXT = 5_000
 """Longest text accepted in a typed-in profile field."""
 
@@ -246,16 +274,16 @@ def _typed_profile(profile_id: str, values: Mapping[str, Any]) -> tuple[Profile 
     problems = []
     name = values["name"].strip()
     if not name:
-        problems.append("Give the organisation's name.")
+        problems.append(t("form.name_missing"))
     country = normalize_country(values["country"]) if values["country"].strip() else None
     if country is None:
-        problems.append("Give the country as a name or an ISO code (for example Korea or KR).")
+        problems.append(t("form.country_missing"))
     if not values["city"].strip():
-        problems.append("Give the city.")
+        problems.append(t("form.city_missing"))
     if not any(values[f].strip() for f in ("description", "offers", "seeks")):
-        problems.append("Describe the organisation, what it offers or what it seeks: matching needs some text.")
+        problems.append(t("form.text_missing"))
     problems += [
-        f"{title} is too long ({len(values[f])} characters; at most {MAX_TEXT})."
+        t("form.too_long", field=t(title), length=len(values[f]), limit=MAX_TEXT)
         for f, title in _CARD_FIELDS
         if len(values[f]) > MAX_TEXT
     ]
@@ -280,28 +308,33 @@ def profile_form(*, key: str, profile_id: str, base: Profile | None, help: str) 
     """A form to type or paste a profile; returns the last profile submitted (kept in the session only)."""
     with st.form(key):
         st.caption(help)
-        name = st.text_input("Name", value=base.name if base else "", max_chars=200, key=f"{key}_name")
+        name = st.text_input(t("form.name"), value=base.name if base else "", max_chars=200, key=f"{key}_name")
         left, middle, right, last = st.columns(4)
         types = list(ORG_TYPES)
         org_type = left.selectbox(
-            "Type", types, index=types.index(base.org_type) if base else 0, format_func=type_label, key=f"{key}_type"
+            t("form.type"), types, index=types.index(base.org_type) if base else 0, format_func=type_label,
+            key=f"{key}_type",
         )
-        city = middle.text_input("City", value=base.city if base else "", max_chars=100, key=f"{key}_city")
+        city = middle.text_input(t("form.city"), value=base.city if base else "", max_chars=100, key=f"{key}_city")
         country = right.text_input(
-            "Country", value=base.country if base else "", max_chars=60, help="A name or ISO code.",
+            t("form.country"), value=base.country if base else "", max_chars=60, help=t("form.country_help"),
             key=f"{key}_country",
         )
         stages = [None, *STAGES]
-        stage = last.selectbox("Stage", stages, index=stages.index(base.stage) if base and base.stage in stages else 0,
-                               format_func=lambda s: stage_label(s) or "(not a company)", key=f"{key}_stage")
-        sectors = st.multiselect("Sectors", SECTORS, default=[s for s in base.sectors if s in SECTORS] if base else [],
-                                 format_func=lambda s: SECTOR_LABELS.get(s, s), key=f"{key}_sectors")
+        stage = last.selectbox(
+            t("form.stage"), stages, index=stages.index(base.stage) if base and base.stage in stages else 0,
+            format_func=lambda s: stage_label(s) or t("form.not_company"), key=f"{key}_stage",
+        )
+        sectors = st.multiselect(
+            t("form.sectors"), SECTORS, default=[s for s in base.sectors if s in SECTORS] if base else [],
+            format_func=sector_label, key=f"{key}_sectors", placeholder=t("filters.choose"),
+        )
         texts = {
-            field: st.text_area(title, value=getattr(base, field) if base else "", height=100, key=f"{key}_{field}")
+            field: st.text_area(t(title), value=getattr(base, field) if base else "", height=100, key=f"{key}_{field}")
             for field, title in _CARD_FIELDS
         }
         submitted = st.form_submit_button(
-            "Find partners for this profile", type="primary", icon=":material/search:", key=f"{key}_submit"
+            t("form.submit"), type="primary", icon=":material/search:", key=f"{key}_submit"
         )
     if submitted:
         values = {"name": name, "org_type": org_type, "city": city, "country": country, "stage": stage,

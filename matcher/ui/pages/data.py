@@ -6,26 +6,32 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from matcher.api import ImportReport, MatcherError
-from matcher.readers import FileReadError
-from matcher.store import StoreError
-from matcher.ui.access import Access
+from matcher.api import ImportReport
+from matcher.errors import USER_ERRORS, user_message
+from matcher.policy import Access
+from matcher.ui.i18n import format_datetime, format_number, language, t, tn, vocab_label
 from matcher.ui.state import require_user
 from matcher.ui.widgets import safe
-from matcher.validate import MissingColumnsError
 
+# Kept by their English words (the session keeps the choice); shown translated.
 _KINDS = {"Profiles": "profiles", "Partnerships": "partnerships"}
+_KIND_TITLES = {"Profiles": "data.kind_profiles", "Partnerships": "data.kind_partnerships"}
 _TYPES = ["csv", "tsv", "json", "jsonl", "xlsx"]
-_PROBLEM_COLUMNS = {
-    "Row": st.column_config.NumberColumn("Row", width=70, help="Row 1 is the header of a CSV or XLSX file."),
-    "Id": st.column_config.TextColumn("Id", width=140),
-    "Reason": st.column_config.TextColumn("Reason", width="large"),
-}
-_IMPORT_ERRORS = (FileReadError, MissingColumnsError, MatcherError, StoreError, ValueError)
+
+
+def _problem_columns() -> dict[str, Any]:
+    """The rejected and warned rows' headings, in the session's language (the columns keep English names)."""
+    return {
+        "Row": st.column_config.NumberColumn(t("data.row"), width=70, help=t("data.row_help")),
+        "Id": st.column_config.TextColumn(t("data.id"), width=140),
+        "Reason": st.column_config.TextColumn(t("data.reason"), width="large"),
+    }
+
 
 
 def _problems(problems: list) -> pd.DataFrame:
@@ -40,38 +46,34 @@ def report_notes(notes: Sequence[str]) -> list[str]:
 
 
 def _show_report(report: ImportReport) -> None:
-    st.subheader(f"Report: {safe(Path(report.source).name)}", anchor=False)
+    st.subheader(t("data.report", file=safe(Path(report.source).name)), anchor=False)
     rows, imported, rejected, warned = st.columns(4)
-    rows.metric("Rows read", report.rows)
-    imported.metric("Imported", report.imported)
-    rejected.metric("Rejected", len(report.rejected))
-    warned.metric("Warnings", len(report.warnings))
+    lang = language()
+    rows.metric(t("data.rows_read"), format_number(report.rows, lang))
+    imported.metric(t("data.imported"), format_number(report.imported, lang))
+    rejected.metric(t("data.rejected"), format_number(len(report.rejected), lang))
+    warned.metric(t("data.warnings"), format_number(len(report.warnings), lang))
     if not report.rejected:
-        st.success(f"Every row was imported ({report.imported}).")
+        st.success(t("data.all_imported", n=report.imported))
     else:
-        left_out = f"{len(report.rejected)} row{'s were' if len(report.rejected) != 1 else ' was'} rejected"
-        kept = f"{report.imported} {'were' if report.imported != 1 else 'was'} imported"
-        st.warning(
-            f"{left_out} and left out; {kept}. Fix the rows below and upload the file again: rows already imported "
-            "are updated, not duplicated."
-        )
+        st.warning(t("data.left_out", rejected=tn("data.rows_rejected", len(report.rejected)),
+                     kept=tn("data.rows_imported", report.imported)))
         st.dataframe(_problems(report.rejected), hide_index=True, width="stretch", key="report_rejected",
-                     column_config=_PROBLEM_COLUMNS)
+                     column_config=_problem_columns())
     if report.warnings:
-        st.caption("Imported, with something worth checking:")
+        st.caption(t("data.warnings_caption"))
         st.dataframe(_problems(report.warnings), hide_index=True, width="stretch", key="report_warnings",
-                     column_config=_PROBLEM_COLUMNS)
+                     column_config=_problem_columns())
     for note in report_notes(report.notes):
         st.caption(note)
     if report.imported and report.kind == "profiles":
-        st.info("The index catches up by itself at the next search or suggestion; rebuild it below to wait here "
-                "instead.")
+        st.info(t("data.catches_up"))
 
 
 def _import(access: Access, kind: str) -> None:
     upload = st.session_state.get("upload_file")
     if upload is None:
-        st.session_state["data_error"] = "Choose a file first."
+        st.session_state["data_error"] = t("data.choose_file")
         return
     with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
         # The readers take a path and decide the format by extension: keep the uploaded file's name.
@@ -79,30 +81,32 @@ def _import(access: Access, kind: str) -> None:
         path.write_bytes(upload.getvalue())
         try:
             report = access.import_file(kind, path)
-        except _IMPORT_ERRORS as error:
-            st.session_state["data_error"] = f"{upload.name} was not imported: {error}"
+        except USER_ERRORS as error:
+            st.session_state["data_error"] = t("data.not_imported", file=upload.name, error=user_message(error))
             return
     st.session_state["data_report"] = report
 
 
 def _build(access: Access) -> None:
-    with st.status("Building the index ...", expanded=True) as status:
-        bar = st.progress(0.0, text="Preparing ...")
+    with st.status(t("data.building"), expanded=True) as status:
+        bar = st.progress(0.0, text=t("data.preparing"))
         started = time.perf_counter()
+        lang = language()
 
         def progress(facet: str, done: int, total: int) -> None:
-            bar.progress(done / total if total else 1.0, text=f"Embedding the {facet} texts: {done} of {total}")
+            text = t("data.embedding", facet=vocab_label("facet", facet, str, lang), done=done, total=total)
+            bar.progress(done / total if total else 1.0, text=text)
 
         try:
             report = access.build(progress=progress)
-        except (MatcherError, ValueError, OSError) as error:
-            status.update(label=f"The index could not be built: {safe(error)}", state="error")
+        except USER_ERRORS as error:
+            status.update(label=t("data.build_failed", error=safe(user_message(error))), state="error")
             return
-        bar.progress(1.0, text="Done")
+        bar.progress(1.0, text=t("data.done"))
         encoded = sum(report.encoded.values())
+        seconds = format_number(time.perf_counter() - started, lang, decimals=1)
         status.update(
-            label=f"Index ready: {report.profiles} organisations, {encoded} texts embedded "
-            f"({time.perf_counter() - started:.1f} s).",
+            label=t("data.ready", profiles=report.profiles, texts=encoded, seconds=seconds),
             state="complete",
             expanded=False,
         )
@@ -111,45 +115,45 @@ def _build(access: Access) -> None:
 def render() -> None:
     """Draws the page."""
     access = require_user()
-    st.title("Data", anchor=False)
+    st.title(t("nav.data"), anchor=False)
     if not access.user.is_officer:
-        st.error("The Data page is for investment officers only.")
+        st.error(t("data.officers_only"))
         return
-    st.caption(
-        "Import profiles and partnerships from CSV, TSV, JSON, JSONL or XLSX. Every row is checked; good rows are "
-        "imported and each rejected row is listed with its row number and every reason."
-    )
+    st.caption(t("data.caption"))
     stats = access.matcher.stats()
     left, middle, right = st.columns(3)
-    left.metric("Organisations", stats["profiles"])
-    middle.metric("Partnerships", stats["partnerships"])
-    right.metric("Countries", len(stats["by_country"]))
+    lang = language()
+    left.metric(t("data.organisations"), format_number(stats["profiles"], lang))
+    middle.metric(t("data.partnerships"), format_number(stats["partnerships"], lang))
+    right.metric(t("data.countries"), format_number(len(stats["by_country"]), lang))
 
-    st.header("Import", anchor=False)
-    kind = st.segmented_control("What the file holds", list(_KINDS), default="Profiles", key="upload_kind")
-    st.file_uploader(
-        "File", type=_TYPES, key="upload_file",
-        help="Profiles need id, name, org_type, city and country; partnerships source_id and target_id. "
-        "See data/README.md for every column.",
-    )
-    st.button("Import", key="upload_go", type="primary", icon=":material/upload:",
+    st.header(t("data.import"), anchor=False)
+    kind = st.segmented_control(t("data.holds"), list(_KINDS), default="Profiles", key="upload_kind",
+                                format_func=lambda k: t(_KIND_TITLES[k]))
+    st.file_uploader(t("data.file"), type=_TYPES, key="upload_file", help=t("data.file_help"))
+    st.button(t("data.import"), key="upload_go", type="primary", icon=":material/upload:",
               on_click=_import, args=(access, _KINDS[kind or "Profiles"]))
     if error := st.session_state.pop("data_error", None):
         st.error(safe(error))
     if report := st.session_state.get("data_report"):
         _show_report(report)
 
-    st.header("Index", anchor=False)
-    st.caption("Suggestions and searches use the index. Rebuilding embeds only new or changed profiles.")
-    if st.button("Rebuild the index", key="build_go", icon=":material/refresh:"):
+    st.header(t("data.index"), anchor=False)
+    st.caption(t("data.index_caption"))
+    if st.button(t("data.rebuild"), key="build_go", icon=":material/refresh:"):
         _build(access)
 
-    st.header("Import history", anchor=False)
+    st.header(t("data.history"), anchor=False)
     history = access.imports()
     if history.empty:
-        st.info("Nothing imported yet.")
+        st.info(t("data.nothing"))
     else:
-        names = {"kind": "What", "source": "File", "imported": "Imported", "rejected": "Rejected", "created_at": "When"}
+        history = history.assign(
+            kind=history["kind"].map(lambda k: vocab_label("import", k, str, lang)),
+            created_at=history["created_at"].map(lambda when: format_datetime(str(when), lang)),
+        )
+        names = {"kind": t("data.what"), "source": t("data.file"), "imported": t("data.imported"),
+                 "rejected": t("data.rejected"), "created_at": t("data.when")}
         history = history.drop(columns="id").rename(columns=names)
         st.dataframe(history, hide_index=True, width="stretch", key="import_history")
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from matcher.ui.access import Access
-from matcher.ui.charts import city_flows, city_points, flow_map, sector_city_counts, sector_heatmap
+from matcher.policy import Access
+from matcher.ui.charts import ELSEWHERE, city_flows, city_points, flow_map, sector_city_counts, sector_heatmap
+from matcher.ui.i18n import format_number, language, t
 from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import type_label
 
 # Page files run as scripts, where Streamlit would display a bare string: constants carry comments instead.
 SAMPLE = 300  # askers whose suggestions make the "suggested matches" flows (all of a smaller catalogue)
 TOP = 5
+# The flow choices are kept by their English words; shown translated.
+FLOWS = {"Known partnerships": "insights.flows_partnerships", "Suggested matches": "insights.flows_suggested"}
 
 
-@st.cache_data(max_entries=4, show_spinner="Ranking partners for the alliance's organisations ...")
+@st.cache_data(max_entries=4, show_spinner=t("insights.ranking"))
 def suggested_pairs(_access: Access, workspace: str, version: int) -> pd.DataFrame:
     """Cached per workspace and store version (the arguments that key the cache)."""
     return _access.suggested_city_pairs(sample=SAMPLE, k=TOP)
@@ -29,54 +32,60 @@ def _partnership_pairs(profiles: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFr
 def render() -> None:
     """Draws the page."""
     access = require_user()
-    st.title("Insights", anchor=False)
+    st.title(t("nav.insights"), anchor=False)
     if not access.user.is_officer:
-        st.error("Insights are for investment officers only.")
+        st.error(t("insights.officers_only"))
         return
     m = access.matcher
     cat = catalog(m)
     if cat.empty:
-        st.info("No organisations in the workspace yet: import profiles on the Data page.")
+        st.info(t("insights.no_orgs"))
         return
+    lang = language()
     stats = m.stats()
     columns = st.columns(5)
-    columns[0].metric("Organisations", stats["profiles"])
-    columns[1].metric("Partnerships", stats["partnerships"])
-    columns[2].metric("Cities", cat["city"].nunique())
-    columns[3].metric("Feedback given", stats["feedback"])
-    columns[4].metric("Shortlists", stats["shortlists"])
+    columns[0].metric(t("insights.organisations"), format_number(stats["profiles"], lang))
+    columns[1].metric(t("insights.partnerships"), format_number(stats["partnerships"], lang))
+    columns[2].metric(t("insights.cities"), format_number(cat["city"].nunique(), lang))
+    columns[3].metric(t("insights.feedback"), format_number(stats["feedback"], lang))
+    columns[4].metric(t("insights.shortlists"), format_number(stats["shortlists"], lang))
 
-    st.header("The alliance", anchor=False)
+    st.header(t("insights.alliance"), anchor=False)
     flows_of = st.segmented_control(
-        "Flows", ["Known partnerships", "Suggested matches"], key="ins_flows",
-        help=f"Suggested matches: the top {TOP} suggestions of up to {SAMPLE} alliance organisations.",
+        t("insights.flows"), list(FLOWS), key="ins_flows", format_func=lambda f: t(FLOWS[f]),
+        help=t("insights.flows_help", top=TOP, sample=SAMPLE),
     )
     if flows_of == "Suggested matches":
-        pairs = suggested_pairs(access, str(m.workspace.root), m.store.version())
-        what = "suggested matches"
+        pairs = suggested_pairs(access, str(m.workspace.root), m.version())
+        what, count_title = "suggested matches", t("insights.count_suggested")
+        what_shown = t("insights.what_suggested")
     else:
         pairs = _partnership_pairs(cat, m.partnerships())
-        what = "partnerships"
+        what, count_title = "partnerships", t("insights.count_partnerships")
+        what_shown = t("insights.what_partnerships")
     flows = city_flows(pairs)
-    st.altair_chart(flow_map(city_points(cat), flows, what=what), width="stretch")
-    st.caption(
-        f"Dots: organisations per alliance place. Lines: {what} between places, thicker for more. Drawn offline, "
-        "without map tiles."
-    )
+    st.altair_chart(flow_map(city_points(cat), flows, what=count_title), width="stretch")
+    st.caption(t("insights.map_caption", what=what_shown))
     if not flows.empty:
-        with st.expander("Flows as a table"):
+        with st.expander(t("insights.flows_table")):
+            # Columns keep their English names; the headings shown are translated.
             st.dataframe(
                 flows[["source", "target", "count"]].rename(columns={"source": "From", "target": "To",
                                                                      "count": what.capitalize()}),
                 hide_index=True, width="stretch", key="ins_flow_table",
+                column_config={"From": st.column_config.TextColumn(t("charts.from")),
+                               "To": st.column_config.TextColumn(t("charts.to")),
+                               what.capitalize(): st.column_config.NumberColumn(count_title)},
             )
 
-    st.header("Sectors by place", anchor=False)
-    st.altair_chart(sector_heatmap(sector_city_counts(cat)), width="stretch")
+    st.header(t("insights.sectors"), anchor=False)
+    counts = sector_city_counts(cat)
+    counts["city"] = counts["city"].replace({ELSEWHERE: t("charts.elsewhere")})
+    st.altair_chart(sector_heatmap(counts), width="stretch")
 
-    st.header("Organisation types by place", anchor=False)
-    counts = pd.crosstab(cat["org_type"].map(type_label), cat["city"]).rename_axis(index="Type", columns=None)
-    st.dataframe(counts, width="stretch", key="ins_types")
+    st.header(t("insights.types"), anchor=False)
+    types = pd.crosstab(cat["org_type"].map(lambda o: type_label(o, lang)), cat["city"])
+    st.dataframe(types.rename_axis(index=t("table.type"), columns=None), width="stretch", key="ins_types")
 
 
 if __name__ == "__main__":

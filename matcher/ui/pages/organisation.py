@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from matcher.api import MatcherError
-from matcher.store import StoreError
-from matcher.ui.access import Access
+from matcher.errors import USER_ERRORS, user_message
+from matcher.policy import Access
+from matcher.ui.i18n import format_datetime, language, t, vocab_label
+from matcher.ui.localise import localise_reasons
 from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import FIND_PAGE, headline, org_picker, profile_card, safe, type_label
 
@@ -15,39 +16,49 @@ from matcher.ui.widgets import FIND_PAGE, headline, org_picker, profile_card, sa
 def _partners(access: Access, org_id: str) -> None:
     partners = access.partnerships(org_id)
     if partners.empty:
-        st.info("No known partnerships.")
+        st.info(t("org.no_partners"))
         return
     frame = partners.rename(
-        columns={"name": "Organisation", "city": "City", "country": "Country", "kind": "Kind", "year": "Year",
-                 "note": "Note"}
+        columns={"name": t("table.organisation"), "city": t("table.city"), "country": t("table.country"),
+                 "kind": t("org.kind"), "year": t("org.year"), "note": t("org.note")}
     ).drop(columns="partner_id")
-    frame["Kind"] = frame["Kind"].str.replace("_", " ")
+    kind = t("org.kind")
+    frame[kind] = frame[kind].map(
+        lambda k: vocab_label("kind", k, lambda v: v.replace("_", " ")) if isinstance(k, str) else k
+    )
     st.dataframe(frame, hide_index=True, width="stretch", key="org_partners",
-                 column_config={"Year": st.column_config.NumberColumn("Year", format="%d")})
+                 column_config={t("org.year"): st.column_config.NumberColumn(t("org.year"), format="%d")})
 
 
 def _similar(access: Access, org_id: str) -> None:
     try:
         peers = access.similar(org_id, k=10)
-    except (MatcherError, ValueError, KeyError) as error:
-        st.error(f"Similar organisations are not available: {safe(error)}")
+    except USER_ERRORS as error:
+        st.error(t("org.similar_unavailable", error=safe(user_message(error))))
         return
     if not peers:
-        st.info("No similar organisation in another city.")
+        st.info(t("org.no_similar"))
         return
+    lang = language()
     frame = pd.DataFrame(
         {
             "Organisation": [m.name for m in peers],
             "City": [f"{m.city} ({m.country})" for m in peers],
-            "Type": [type_label(m.org_type) for m in peers],
+            "Type": [type_label(m.org_type, lang) for m in peers],
             "Similarity": [m.score for m in peers],
-            "Why": [headline(m.reasons) for m in peers],
+            "Why": localise_reasons([headline(m.reasons) for m in peers], lang),
         }
     )
     st.dataframe(
         frame, hide_index=True, width="stretch", key="org_similar",
-        column_config={"Similarity": st.column_config.ProgressColumn("Similarity", min_value=0.0, max_value=1.0,
-                                                                     format="%.2f")},
+        column_config={
+            "Organisation": st.column_config.TextColumn(t("table.organisation")),
+            "City": st.column_config.TextColumn(t("table.city")),
+            "Type": st.column_config.TextColumn(t("table.type")),
+            "Similarity": st.column_config.ProgressColumn(t("table.similarity"), min_value=0.0, max_value=1.0,
+                                                          format="%.2f"),
+            "Why": st.column_config.TextColumn(t("table.why")),
+        },
     )
 
 
@@ -55,73 +66,73 @@ def _add_note(access: Access, org_id: str) -> None:
     text = st.session_state.get("note_text", "")
     try:
         access.add_note(org_id, text)
-    except StoreError as error:
-        st.session_state["org_error"] = str(error).capitalize() + "."
+    except USER_ERRORS as error:
+        st.session_state["org_error"] = user_message(error).capitalize() + "."
         return
     st.session_state["note_text"] = ""
 
 
 def _notes(access: Access, org_id: str) -> None:
-    st.caption("Notes are visible to investment officers only.")
-    st.text_area("New note", key="note_text", max_chars=5_000, height=90)
-    st.button("Add note", key="note_add", icon=":material/note_add:", on_click=_add_note, args=(access, org_id))
+    st.caption(t("org.notes_caption"))
+    st.text_area(t("org.new_note"), key="note_text", max_chars=5_000, height=90)
+    st.button(t("org.add_note"), key="note_add", icon=":material/note_add:", on_click=_add_note, args=(access, org_id))
     notes = access.notes(org_id)
     if notes.empty:
-        st.info("No notes yet.")
+        st.info(t("org.no_notes"))
     for note in notes.itertuples():
         with st.container(border=True):
-            st.caption(safe(f"{note.author or 'someone'} · {note.created_at}"))
+            st.caption(safe(f"{note.author or t('org.someone')} · {format_datetime(str(note.created_at))}"))
             st.markdown(safe(note.text))
-            st.button("Delete", key=f"note_del_{note.id}", icon=":material/delete:",
+            st.button(t("org.delete"), key=f"note_del_{note.id}", icon=":material/delete:",
                       on_click=access.delete_note, args=(int(note.id),))
 
 
 def _shortlist(access: Access, org_id: str) -> None:
     lists = access.shortlists()
     if lists.empty:
-        st.caption("Create a shortlist on the Shortlists page to keep this organisation in mind.")
+        st.caption(t("org.shortlist_hint"))
         return
     names = dict(zip(lists["id"].astype(int), lists["name"], strict=True))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox("Shortlist", list(names), format_func=names.__getitem__, key="org_shortlist")
-    if right.button("Add to shortlist", key="org_shortlist_add", icon=":material/playlist_add:"):
+    chosen = left.selectbox(t("common.shortlist"), list(names), format_func=names.__getitem__, key="org_shortlist")
+    if right.button(t("common.add_to_shortlist"), key="org_shortlist_add", icon=":material/playlist_add:"):
         access.set_shortlist_entry(int(chosen), org_id)
-        st.toast("Added to the shortlist.", icon=":material/playlist_add_check:")
+        st.toast(t("org.added"), icon=":material/playlist_add_check:")
 
 
 def render() -> None:
     """Draws the page."""
     access = require_user()
-    st.title("Organisation", anchor=False)
+    st.title(t("nav.organisation"), anchor=False)
     cat = catalog(access.matcher)
     if cat.empty:
-        st.info("No organisations in the workspace yet. An investment officer can import profiles on the Data page.")
+        st.info(t("common.no_orgs"))
         return
     # Start from the organisation the user was just looking at in Find partners (their own, for a startup).
     default = access.user.org_id or st.session_state.get("find_org")
-    org_id = org_picker("Organisation", labels(access.matcher), key="org_pick", default=default)
+    org_id = org_picker(t("common.organisation"), labels(access.matcher), key="org_pick", default=default)
     if org_id is None:
-        st.info("Pick an organisation to see its profile.")
+        st.info(t("org.pick"))
         return
     if error := st.session_state.pop("org_error", None):
         st.error(safe(error))
     try:
         fields = access.profile(org_id)
-    except MatcherError as error:
-        st.error(safe(error))
+    except USER_ERRORS as error:
+        st.error(safe(user_message(error)))
         return
     profile_card(fields)
     if access.user.is_officer or org_id == access.user.org_id:
-        if st.button("Find partners for it", key="org_find", icon=":material/handshake:", type="primary"):
+        if st.button(t("org.find_for_it"), key="org_find", icon=":material/handshake:", type="primary"):
             st.session_state["find_org"] = org_id
             st.session_state.pop("find_mode", None)
             st.switch_page(FIND_PAGE)
-    titles = ["Partners", "Similar elsewhere", *(["Notes and shortlists"] if access.user.is_officer else [])]
+    titles = [t("org.tab_partners"), t("org.tab_similar"), *([t("org.tab_notes")] if access.user.is_officer else [])]
     tabs = st.tabs(titles)
     with tabs[0]:
         _partners(access, org_id)
     with tabs[1]:
-        st.caption("Organisations like this one in other cities: peers to learn from or to join forces with.")
+        st.caption(t("org.similar_caption"))
         _similar(access, org_id)
     if access.user.is_officer:
         with tabs[2]:

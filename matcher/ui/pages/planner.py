@@ -8,22 +8,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from matcher.api import MatcherError
 from matcher.bands import RANKING_BANDS
+from matcher.errors import USER_ERRORS, user_message
 from matcher.export import brief_html, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
-from matcher.schedule import DEFAULT_MIN_SCORE, Schedule, plan_meetings
-from matcher.ui.access import Access
+from matcher.policy import Access
+from matcher.schedule import DEFAULT_MIN_SCORE, Schedule
+from matcher.ui.i18n import format_score, language, t
+from matcher.ui.localise import band_label, localise_reason
 from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import safe
 
-DEFAULT_SLOTS = "Tue 09:30\nTue 10:30\nTue 11:30\nTue 14:00\nTue 15:00\nTue 16:00"
 MAX_SLOTS = 40
 MAX_SIDE = 60  # organisations per side: each visitor is ranked against every host before planning
-BAND_HELP = (
-    f"Pairs scoring lower do not meet. Bands of the reciprocal score, measured on the demo's planted pairs: "
-    f"**strong** from {RANKING_BANDS.strong:.2f} (where the typical true pair scores), **possible** from "
-    f"{RANKING_BANDS.possible:.2f} (9 in 10 true pairs score at least this), **weak** below. The default is the "
-    f"possible band: fewer meetings rather than weak ones."
+# Page files run on every rerun, so this is in the session's language.
+BAND_HELP = t(
+    "planner.band_help", strong=format_score(RANKING_BANDS.strong), possible=format_score(RANKING_BANDS.possible)
 )
 
 
@@ -40,11 +39,9 @@ def _availability(side: str, ids: list[str], slots: list[str], labels: dict[str,
 
 def _plan(access: Access, visitors: list[str], hosts: list[str], slots: list[str], free_v: np.ndarray,
           free_h: np.ndarray, cap_v: int, cap_h: int, min_score: float) -> Schedule:
-    with st.spinner("Scoring every visitor with every host, then planning ..."):
-        scores = access.pair_scores(visitors, hosts)
-        plan = plan_meetings(scores, visitors, hosts, slots, free_v, free_h, cap_v, cap_h, min_score=min_score)
-    with st.spinner("Writing why each pair should meet ..."):
-        return plan.with_reasons(access.meeting_reasons(plan))
+    with st.spinner(t("planner.scoring")):
+        return access.plan(visitors, hosts, slots, visitor_availability=free_v, host_availability=free_h,
+                           visitor_capacity=cap_v, host_capacity=cap_h, min_score=min_score)
 
 
 def shortfall_markdown(plan: Schedule, labels: Mapping[str, str]) -> str:
@@ -54,7 +51,7 @@ def shortfall_markdown(plan: Schedule, labels: Mapping[str, str]) -> str:
 
 def no_meeting_markdown(ids: Sequence[str], labels: Mapping[str, str]) -> str:
     """The caption naming visitors with good matches but no shared slot or capacity left, names escaped."""
-    return "No meeting (good matches, but no shared free slot or capacity left) for: " + safe(
+    return t("planner.no_meeting") + safe(
         ", ".join(labels.get(i, i) for i in ids)
     )
 
@@ -62,24 +59,28 @@ def no_meeting_markdown(ids: Sequence[str], labels: Mapping[str, str]) -> str:
 def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: str) -> None:
     shortfall = shortfall_markdown(plan, labels)
     if not plan.meetings:
-        st.warning(
-            "No pair scores at or above the minimum score with these organisations and slots. "
-            + (shortfall + " " if shortfall else "")
-            + "Add organisations or slots, or lower the minimum score knowingly."
-        )
+        st.warning(t("planner.no_pair") + (shortfall + " " if shortfall else "") + t("planner.add_more"))
         return
-    method = {"optimal": "the best plan possible", "time-limited": "the best plan found within the time limit",
-              "greedy": "a greedy plan (too large to prove the best)"}[plan.method]
-    st.success(f"{len(plan.meetings)} meetings, total score {plan.total_score:.2f}: {method}.")
+    method = {"optimal": t("planner.method_optimal"), "time-limited": t("planner.method_time_limited"),
+              "greedy": t("planner.method_greedy")}[plan.method]
+    st.success(t("planner.planned", n=len(plan.meetings), total=format_score(plan.total_score), method=method))
     if shortfall:
-        st.warning(shortfall + " They get no meeting rather than a weak one.")
+        st.warning(shortfall + t("planner.no_weak"))
+    lang = language()
     table = schedule_table(plan, labels)
+    table["Band"] = table["Band"].map(lambda band: band_label(band, lang))
+    table["Reason"] = table["Reason"].map(lambda reason: localise_reason(reason, lang))
     st.dataframe(
         table, hide_index=True, width="stretch", key="plan_table",
-        column_config={"Score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f"),
-                       "Reason": st.column_config.TextColumn("Why they meet", width="large")},
+        column_config={"Slot": st.column_config.TextColumn(t("planner.slot")),
+                       "Visitor": st.column_config.TextColumn(t("planner.visitor")),
+                       "Host": st.column_config.TextColumn(t("planner.host")),
+                       "Score": st.column_config.ProgressColumn(t("table.score"), min_value=0.0, max_value=1.0,
+                                                                format="%.2f"),
+                       "Band": st.column_config.TextColumn(t("planner.band")),
+                       "Reason": st.column_config.TextColumn(t("planner.why_meet"), width="large")},
     )
-    with st.expander("Agenda per visitor"):
+    with st.expander(t("planner.agenda")):
         grid = plan.to_grid("visitor").replace(labels)
         st.dataframe(grid.rename(index=labels), width="stretch", key="plan_grid")
     lacking = set(plan.without_good_match)
@@ -88,12 +89,12 @@ def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: 
         st.caption(no_meeting_markdown(no_slot, labels))
     export = schedule_table(plan, names)
     csv, xlsx, brief = st.columns(3)
-    csv.download_button("CSV", data=lambda: to_csv(export), file_name="schedule.csv", mime="text/csv",
+    csv.download_button(t("common.csv"), data=lambda: to_csv(export), file_name="schedule.csv", mime="text/csv",
                         on_click="ignore", icon=":material/download:", key="plan_csv")
-    xlsx.download_button("Excel (XLSX)", data=lambda: to_xlsx(export, sheet_name="Schedule"),
+    xlsx.download_button(t("common.xlsx"), data=lambda: to_xlsx(export, sheet_name="Schedule"),
                          file_name="schedule.xlsx", on_click="ignore", icon=":material/table_view:", key="plan_xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    brief.download_button("Printable brief (HTML)", data=lambda: brief_html(title, [schedule_section(plan, names)]),
+    brief.download_button(t("common.brief"), data=lambda: brief_html(title, [schedule_section(plan, names)]),
                           file_name="schedule-brief.html", mime="text/html", on_click="ignore",
                           icon=":material/print:", key="plan_brief")
 
@@ -101,56 +102,55 @@ def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: 
 def render() -> None:
     """Draws the page."""
     access = require_user()
-    st.title("Delegation planner", anchor=False)
+    st.title(t("nav.planner"), anchor=False)
     if not access.user.is_officer:
-        st.error("The delegation planner is for investment officers only.")
+        st.error(t("planner.officers_only"))
         return
-    st.caption(
-        "A delegation from one city visits another. Pick who takes part on both sides, the meeting slots and how "
-        "many meetings each can take: the planner proposes the meetings with the highest total reciprocal score."
-    )
+    st.caption(t("planner.caption"))
     cat = catalog(access.matcher)
     cities = sorted(cat["city"].unique().tolist())
     if len(cities) < 2:
-        st.info("Planning needs organisations in at least two cities.")
+        st.info(t("planner.two_cities"))
         return
     shown = labels(access.matcher)
     left, right = st.columns(2)
-    visiting = left.selectbox("Visiting city", cities, key="plan_from")
-    host = right.selectbox("Host city", [c for c in cities if c != visiting], key="plan_to")
+    visiting = left.selectbox(t("planner.visiting_city"), cities, key="plan_from")
+    host = right.selectbox(t("planner.host_city"), [c for c in cities if c != visiting], key="plan_to")
     in_city = {c: cat.loc[cat["city"] == c, "id"].tolist() for c in (visiting, host)}
-    visitors = left.multiselect("Visiting organisations", in_city[visiting], key="plan_visitors",
+    visitors = left.multiselect(t("planner.visiting_orgs"), in_city[visiting], key="plan_visitors",
+                                placeholder=t("filters.choose"),
                                 format_func=shown.__getitem__, max_selections=MAX_SIDE)
-    hosts = right.multiselect("Host organisations", in_city[host], key="plan_hosts",
+    hosts = right.multiselect(t("planner.host_orgs"), in_city[host], key="plan_hosts", placeholder=t("filters.choose"),
                               format_func=shown.__getitem__, max_selections=MAX_SIDE)
-    slots = _slots(st.text_area("Meeting slots, one per line, in order", value=DEFAULT_SLOTS, key="plan_slots"))
+    slots = _slots(st.text_area(t("planner.slots"), value=t("planner.default_slots"), key="plan_slots"))
     a, b, c = st.columns(3)
-    cap_v = a.number_input("Meetings per visitor (at most)", 1, MAX_SLOTS, 4, key="plan_cap_v")
-    cap_h = b.number_input("Meetings per host (at most)", 1, MAX_SLOTS, 2, key="plan_cap_h")
-    min_score = c.slider("Minimum score", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.01, key="plan_min", help=BAND_HELP)
-    c.caption(f"weak < {RANKING_BANDS.possible:.2f} ≤ possible < {RANKING_BANDS.strong:.2f} ≤ strong")
+    cap_v = a.number_input(t("planner.cap_visitor"), 1, MAX_SLOTS, 4, key="plan_cap_v")
+    cap_h = b.number_input(t("planner.cap_host"), 1, MAX_SLOTS, 2, key="plan_cap_h")
+    min_score = c.slider(t("planner.min_score"), 0.0, 1.0, DEFAULT_MIN_SCORE, 0.01, key="plan_min", help=BAND_HELP)
+    c.caption(t("planner.band_scale", possible=format_score(RANKING_BANDS.possible),
+                strong=format_score(RANKING_BANDS.strong)))
     if not visitors or not hosts:
-        st.info("Pick the visiting and the host organisations.")
+        st.info(t("planner.pick_both"))
         return
     if not slots or len(slots) > MAX_SLOTS:
-        st.error(f"Give between 1 and {MAX_SLOTS} meeting slots.")
+        st.error(t("planner.slots_range", max=MAX_SLOTS))
         return
-    with st.expander("Availability (untick the slots an organisation cannot make)"):
+    with st.expander(t("planner.availability")):
         free_v = _availability("v", visitors, slots, shown)
         free_h = _availability("h", hosts, slots, shown)
-    if st.button("Plan the meetings", key="plan_go", type="primary", icon=":material/event_available:"):
+    if st.button(t("planner.plan"), key="plan_go", type="primary", icon=":material/event_available:"):
         try:
             st.session_state["plan"] = _plan(access, visitors, hosts, slots, free_v, free_h, int(cap_v), int(cap_h),
                                              float(min_score))
-        except (MatcherError, ValueError, KeyError) as error:
-            st.error(f"No plan: {safe(error)}")
+        except USER_ERRORS as error:
+            st.error(t("planner.no_plan", error=safe(user_message(error))))
             return
     plan = st.session_state.get("plan")
     if plan is not None and set(plan.visitors) == set(visitors) and set(plan.hosts) == set(hosts):
         names = dict(zip(cat["id"], cat["name"], strict=True))
         _show(plan, shown, names, f"Delegation from {visiting} to {host}")
     elif plan is not None:
-        st.caption("The organisations changed since the last plan: plan again.")
+        st.caption(t("planner.changed"))
 
 
 if __name__ == "__main__":

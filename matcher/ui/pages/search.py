@@ -5,26 +5,30 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from matcher.api import MatcherError, SearchHit
+from matcher.api import SearchHit
 from matcher.bands import SEARCH_BANDS
+from matcher.errors import USER_ERRORS, user_message
+from matcher.policy import Access
 from matcher.schema import Facet
-from matcher.ui.access import Access
+from matcher.ui.i18n import format_score, language, t, vocab_label
+from matcher.ui.localise import band_label
 from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import FilterChoice, filter_sidebar, open_organisation, safe, type_label
 
+# Kept by their English words (the session keeps the choice across pages); shown translated.
 _FACETS: dict[str, tuple[Facet, ...]] = {
     "Who they are and what they offer": ("profile", "offers"),
     "What they seek": ("seeks",),
 }
-_FACET_LABELS = {"profile": "profile", "offers": "offers", "seeks": "seeks"}
+_FACET_TITLES = {"Who they are and what they offer": "search.facet_offers", "What they seek": "search.facet_seeks"}
 
 
 def _search(access: Access, text: str, facets: tuple[Facet, ...], choice: FilterChoice) -> list[SearchHit]:
-    key = (access.matcher.store.version(), text, facets, choice.filters, choice.k)
+    key = (access.matcher.version(), text, facets, choice.filters, choice.k)
     cached = st.session_state.get("search_cache")
     if cached is not None and cached[0] == key:
         return cached[1]
-    with st.spinner("Searching ..."):
+    with st.spinner(t("search.searching")):
         hits = access.search(text, k=choice.k, filters=choice.filters, facets=facets)
     st.session_state["search_cache"] = (key, hits)
     return hits
@@ -33,40 +37,41 @@ def _search(access: Access, text: str, facets: tuple[Facet, ...], choice: Filter
 def render() -> None:
     """Draws the page."""
     access = require_user()
-    st.title("Search", anchor=False)
-    st.caption("Describe what you are looking for in your own words: a capability, a technology, a kind of partner.")
+    st.title(t("nav.search"), anchor=False)
+    st.caption(t("search.caption"))
     cat = catalog(access.matcher)
     if cat.empty:
-        st.info("No organisations in the workspace yet. An investment officer can import profiles on the Data page.")
+        st.info(t("common.no_orgs"))
         return
     choice = filter_sidebar(cat, other_city=False)
     text = st.text_input(
-        "Looking for", key="search_text", max_chars=1_000,
-        placeholder="e.g. GMP fill-finish for antibody-drug conjugates",
+        t("search.looking_for"), key="search_text", max_chars=1_000, placeholder=t("search.placeholder")
     )
     st.session_state.setdefault("search_facets", next(iter(_FACETS)))
-    where = st.segmented_control("Match against", list(_FACETS), key="search_facets")
+    where = st.segmented_control(
+        t("search.match_against"), list(_FACETS), key="search_facets", format_func=lambda f: t(_FACET_TITLES[f])
+    )
     if not text.strip():
-        st.info("Type what you are looking for and press Enter.")
+        st.info(t("search.type_prompt"))
         return
     try:
         hits = _search(access, text.strip(), _FACETS[where or next(iter(_FACETS))], choice)
-    except (MatcherError, ValueError) as error:
-        st.error(f"The search failed: {safe(error)}")
+    except USER_ERRORS as error:
+        st.error(t("search.failed", error=safe(user_message(error))))
         return
     if not hits:
-        where_text = " with these filters" if not choice.filters.is_empty() else ""
-        st.info(f"No organisation matches “{safe(text.strip())}”{where_text}. Try other words"
-                + (" or fewer filters." if where_text else "."))
+        filtered = not choice.filters.is_empty()
+        st.info(t("search.nothing_filtered" if filtered else "search.nothing", text=safe(text.strip())))
         return
+    lang = language()
     frame = pd.DataFrame(
         {
             "Organisation": [h.name for h in hits],
             "City": [f"{h.city} ({h.country})" for h in hits],
-            "Type": [type_label(h.org_type) for h in hits],
+            "Type": [type_label(h.org_type, lang) for h in hits],
             "Similarity": [max(h.score, 0.0) for h in hits],
-            "Match": [str(h.band) for h in hits],
-            "Matched on": [_FACET_LABELS.get(h.facet, h.facet) for h in hits],
+            "Match": [band_label(h.band, lang) for h in hits],
+            "Matched on": [vocab_label("facet", h.facet, str, lang) for h in hits],
         }
     )
     st.dataframe(
@@ -75,21 +80,24 @@ def render() -> None:
         hide_index=True,
         width="stretch",
         column_config={
+            "Organisation": st.column_config.TextColumn(t("table.organisation")),
+            "City": st.column_config.TextColumn(t("table.city")),
+            "Type": st.column_config.TextColumn(t("table.type")),
             "Similarity": st.column_config.ProgressColumn(
-                "Similarity", min_value=0.0, max_value=1.0, format="%.2f",
-                help="Cosine similarity of your text to the organisation's best-matching text.",
+                t("table.similarity"), min_value=0.0, max_value=1.0, format="%.2f", help=t("search.similarity_help"),
             ),
             "Match": st.column_config.TextColumn(
-                "Match", help=f"strong from {SEARCH_BANDS.strong:.2f}, possible from {SEARCH_BANDS.possible:.2f}, "
-                f"weak from {SEARCH_BANDS.weak:.2f}; below that nothing is shown (measured on the demo's planted "
-                "searches against nonsense queries).",
+                t("table.match"),
+                help=t("search.match_help", strong=format_score(SEARCH_BANDS.strong, lang),
+                       possible=format_score(SEARCH_BANDS.possible, lang), weak=format_score(SEARCH_BANDS.weak, lang)),
             ),
+            "Matched on": st.column_config.TextColumn(t("search.matched_on")),
         },
     )
     names = {h.id: f"{h.name} · {h.city}" for h in hits}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox("Open an organisation", list(names), format_func=names.__getitem__, key="search_open")
-    if right.button("Open profile", key="search_open_button", icon=":material/apartment:"):
+    chosen = left.selectbox(t("search.open_org"), list(names), format_func=names.__getitem__, key="search_open")
+    if right.button(t("common.open_profile"), key="search_open_button", icon=":material/apartment:"):
         open_organisation(chosen)
 
 

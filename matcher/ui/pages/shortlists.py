@@ -7,19 +7,20 @@ import re
 import pandas as pd
 import streamlit as st
 
-from matcher.auth import AccessDenied
-from matcher.store import SHORTLIST_STAGES, StoreError
-from matcher.ui.access import Access
+from matcher.errors import USER_ERRORS, user_message
+from matcher.policy import Access
+from matcher.schema import SHORTLIST_STAGES
+from matcher.ui.i18n import t
 from matcher.ui.state import labels, require_user
-from matcher.ui.widgets import org_picker, safe, stage_label, type_label
+from matcher.ui.widgets import org_picker, pipeline_label, safe, type_label
 
 
 def _create(access: Access) -> None:
     name = st.session_state.get("sl_new_name", "")
     try:
         st.session_state["sl_current"] = access.create_shortlist(name)
-    except StoreError as error:
-        st.session_state["sl_error"] = str(error).capitalize() + "."
+    except USER_ERRORS as error:
+        st.session_state["sl_error"] = user_message(error).capitalize() + "."
         return
     st.session_state["sl_new_name"] = ""
 
@@ -35,10 +36,8 @@ def _set_note(access: Access, shortlist_id: int, profile_id: str, seen: str) -> 
     value = st.session_state[f"sl_note_{shortlist_id}_{profile_id}"]
     try:
         access.set_shortlist_entry(shortlist_id, profile_id, note=value, expected_note=seen)
-    except StoreError as error:
-        st.session_state["sl_error"] = (
-            f"Your note was not saved: {error}. Copy your text before reloading the page if you want to keep it."
-        )
+    except USER_ERRORS as error:
+        st.session_state["sl_error"] = t("shortlists.note_not_saved", error=user_message(error))
 
 
 def _add(access: Access, shortlist_id: int) -> None:
@@ -55,55 +54,56 @@ def _delete(access: Access, shortlist_id: int) -> None:
 
 def _entries(access: Access, shortlist_id: int, entries: pd.DataFrame) -> None:
     if entries.empty:
-        st.info("This shortlist is empty. Add organisations below, or from Find partners and Organisation pages.")
+        st.info(t("shortlists.empty"))
         return
     head = st.columns([3, 2, 2, 4, 1])
-    for column, title in zip(head, ["Organisation", "Place", "Stage", "Note", ""], strict=True):
+    titles = [t("table.organisation"), t("shortlists.place"), t("shortlists.stage"), t("shortlists.note"), ""]
+    for column, title in zip(head, titles, strict=True):
         column.markdown(f"**{title}**")
     for entry in entries.itertuples():
         name, place, stage, note, remove = st.columns([3, 2, 2, 4, 1], vertical_alignment="center")
-        name.markdown(safe(entry.name if isinstance(entry.name, str) else f"{entry.profile_id} (removed)"))
+        name.markdown(safe(entry.name if isinstance(entry.name, str) else t("shortlists.removed", id=entry.profile_id)))
         place.caption(safe(f"{entry.city} ({entry.country}) · {type_label(str(entry.org_type))}"))
         key = f"{shortlist_id}_{entry.profile_id}"
         stage.selectbox(
-            "Stage", SHORTLIST_STAGES, index=SHORTLIST_STAGES.index(entry.stage), key=f"sl_stage_{key}",
-            format_func=stage_label, label_visibility="collapsed",
+            t("shortlists.stage"), SHORTLIST_STAGES, index=SHORTLIST_STAGES.index(entry.stage), key=f"sl_stage_{key}",
+            format_func=pipeline_label, label_visibility="collapsed",
             on_change=_set, args=(access, shortlist_id, entry.profile_id, "stage"),
         )
         note.text_input(
-            "Note", value=entry.note, key=f"sl_note_{key}", max_chars=2_000, label_visibility="collapsed",
-            placeholder="Add a note ...", on_change=_set_note,
+            t("shortlists.note"), value=entry.note, key=f"sl_note_{key}", max_chars=2_000,
+            label_visibility="collapsed", placeholder=t("shortlists.note_placeholder"), on_change=_set_note,
             args=(access, shortlist_id, entry.profile_id, entry.note),  # the note this page shows: compare-and-set
         )
-        remove.button("", key=f"sl_remove_{key}", icon=":material/close:", help="Take it off the list",
+        remove.button("", key=f"sl_remove_{key}", icon=":material/close:", help=t("shortlists.remove_help"),
                       on_click=access.remove_shortlist_entry, args=(shortlist_id, entry.profile_id))
 
 
 def render() -> None:
     """Draws the page."""
     access = require_user()
-    st.title("Shortlists", anchor=False)
+    st.title(t("nav.shortlists"), anchor=False)
     try:
         lists = access.shortlists()
-    except AccessDenied as error:
-        st.error(f"{safe(error)}.")
+    except USER_ERRORS as error:
+        st.error(f"{safe(user_message(error))}.")
         return
-    st.caption(
-        "Keep the organisations worth a conversation, follow each from first contact to agreement, and export a "
-        "list for a mission. Shortlists and notes are visible to investment officers only."
-    )
+    st.caption(t("shortlists.caption"))
     with st.sidebar.form("sl_new", clear_on_submit=False, border=False):
-        st.text_input("New shortlist", key="sl_new_name", max_chars=100, placeholder="e.g. Málaga mission 2026")
-        st.form_submit_button("Create", key="sl_create", icon=":material/add:", on_click=_create, args=(access,))
+        st.text_input(
+            t("shortlists.new"), key="sl_new_name", max_chars=100, placeholder=t("shortlists.new_placeholder")
+        )
+        st.form_submit_button(t("shortlists.create"), key="sl_create", icon=":material/add:", on_click=_create,
+                              args=(access,))
     if problem := st.session_state.pop("sl_error", None):
         st.error(safe(problem))
     if lists.empty:
-        st.info("No shortlists yet. Create one in the sidebar.")
+        st.info(t("shortlists.none"))
         return
     names = {int(i): f"{n} ({e})" for i, n, e in zip(lists["id"], lists["name"], lists["entries"], strict=True)}
     if st.session_state.get("sl_current") not in names:
         st.session_state["sl_current"] = next(iter(names))
-    shortlist_id = st.selectbox("Shortlist", list(names), format_func=names.__getitem__, key="sl_current")
+    shortlist_id = st.selectbox(t("common.shortlist"), list(names), format_func=names.__getitem__, key="sl_current")
     entries = access.shortlist_entries(shortlist_id)
     _entries(access, shortlist_id, entries)
 
@@ -111,26 +111,27 @@ def render() -> None:
     addable = {pid: label for pid, label in labels(access.matcher).items() if pid not in listed}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     with left:
-        org_picker("Add an organisation", addable, key="sl_add_pick")
-    right.button("Add", key="sl_add", icon=":material/playlist_add:", on_click=_add, args=(access, shortlist_id))
+        org_picker(t("shortlists.add_org"), addable, key="sl_add_pick")
+    right.button(t("shortlists.add"), key="sl_add", icon=":material/playlist_add:", on_click=_add,
+                 args=(access, shortlist_id))
 
-    st.subheader("Export", anchor=False)
-    st.caption("Spreadsheet exports never contain live formulas; the brief prints to PDF from the browser.")
+    st.subheader(t("shortlists.export"), anchor=False)
+    st.caption(t("shortlists.export_caption"))
     stem = re.sub(r"[^\w-]+", "-", names[shortlist_id].rsplit(" (", 1)[0]).strip("-").lower() or "shortlist"
     csv, xlsx, brief = st.columns(3)
-    csv.download_button("CSV", data=lambda: access.shortlist_csv(shortlist_id), file_name=f"{stem}.csv",
+    csv.download_button(t("common.csv"), data=lambda: access.shortlist_csv(shortlist_id), file_name=f"{stem}.csv",
                         mime="text/csv", key="sl_csv", icon=":material/download:", on_click="ignore")
-    xlsx.download_button("Excel (XLSX)", data=lambda: access.shortlist_xlsx(shortlist_id), file_name=f"{stem}.xlsx",
+    xlsx.download_button(t("common.xlsx"), data=lambda: access.shortlist_xlsx(shortlist_id), file_name=f"{stem}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sl_xlsx",
                          icon=":material/table_view:", on_click="ignore")
-    brief.download_button("Printable brief (HTML)", data=lambda: access.shortlist_brief(shortlist_id),
+    brief.download_button(t("common.brief"), data=lambda: access.shortlist_brief(shortlist_id),
                           file_name=f"{stem}-brief.html", mime="text/html", key="sl_brief",
                           icon=":material/print:", on_click="ignore")
 
     st.divider()
-    with st.expander("Delete this shortlist"):
-        confirm = st.checkbox("Yes, delete it and its entries", key="sl_confirm_delete")
-        st.button("Delete shortlist", key="sl_delete", disabled=not confirm, type="primary",
+    with st.expander(t("shortlists.delete_title")):
+        confirm = st.checkbox(t("shortlists.confirm"), key="sl_confirm_delete")
+        st.button(t("shortlists.delete"), key="sl_delete", disabled=not confirm, type="primary",
                   on_click=_delete, args=(access, shortlist_id))
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from matcher.auth import Throttled, UsersFileError, attempt, configure_audit_log, load_users, users_path
+from matcher.ui.i18n import DEFAULT_LANGUAGE, language, t
 from matcher.ui.state import SIGNED_OUT_KEY, home, sign_in
 
 configure_audit_log()  # sign-in records reach the server's stderr (Streamlit configures only its own loggers)
@@ -33,36 +36,32 @@ def render() -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title("Innopolis Matcher", anchor=False)
-        st.caption(
-            "Cross-city partners for the organisations of the Global Innopolis Alliance: Daejeon, Seattle, Calgary, "
-            "Dortmund, Málaga and Montgomery County."
-        )
+        st.caption(t("signin.caption"))
         if SIGNED_OUT_KEY in st.session_state:
             st.warning(str(st.session_state.pop(SIGNED_OUT_KEY)))
         path = users_path(home())
         try:
             users = load_users(path)
         except UsersFileError as error:
-            st.error(f"The users file cannot be read: {error}")
+            st.error(t("signin.users_file", error=error))
             return
         if not users:
-            st.info(
-                f"No accounts yet in `{path}`. Start the app with `matcher app`, which creates the first officer "
-                "account and prints its password, or `matcher app --demo` for the demo accounts."
-            )
+            st.info(t("signin.no_accounts", path=path))
             return
         with st.form("signin"):
-            name = st.text_input("Name", key="signin_name")
-            password = st.text_input("Password", type="password", key="signin_password")
-            submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
+            name = st.text_input(t("signin.name"), key="signin_name")
+            password = st.text_input(t("signin.password"), type="password", key="signin_password")
+            submitted = st.form_submit_button(t("nav.sign_in"), type="primary", icon=":material/login:")
         if submitted:
             try:
                 user = attempt(users, name, password, client=_client(), path=path)
             except Throttled as refused:
-                st.error(str(refused))
+                # The English message names what is locked and the wait in minutes; others give the seconds.
+                english = language() == DEFAULT_LANGUAGE
+                st.error(str(refused) if english else t("signin.throttled", seconds=math.ceil(refused.wait)))
                 return
             if user is None:
-                st.error("Unknown name or wrong password.")
+                st.error(t("signin.wrong"))
                 return
             del st.session_state["signin_password"]  # no password kept in the session
             sign_in(user)

@@ -1,0 +1,56 @@
+"""Innopolis Matcher: the Streamlit app for investment officers and startups.
+
+Start it with ``python3 -m matcher app --demo`` (or ``matcher app``), which prepares the workspace and serves this
+script on 127.0.0.1 (it ships inside the package; Streamlit runs it through ``matcher/ui/entry/streamlit_app.py``).
+The pages live in ``matcher/ui/pages/``; which ones a user sees depends on the role, and the data behind them is
+guarded by :class:`matcher.policy.Access`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from matcher.ui.i18n import language_selector, t
+from matcher.ui.state import current_user, keep_widget_state, sign_out
+from matcher.ui.widgets import safe
+
+PAGES = Path(__file__).resolve().parent / "pages"
+"""Absolute, so the pages resolve whichever script Streamlit runs: this one, or the checkout's app_streamlit.py."""
+
+st.set_page_config(page_title="Innopolis Matcher", page_icon=":material/hub:", layout="wide")
+keep_widget_state()
+language_selector()  # before and after sign-in; every label below is in the language chosen
+
+user = current_user()
+if user is None:
+    page = st.navigation(
+        [st.Page(f"{PAGES}/signin.py", title=t("nav.sign_in"), icon=":material/login:")], position="hidden"
+    )
+else:
+    find = st.Page(f"{PAGES}/find.py", title=t("nav.find"), icon=":material/handshake:", default=True)
+    search = st.Page(f"{PAGES}/search.py", title=t("nav.search"), icon=":material/search:")
+    organisation = st.Page(f"{PAGES}/organisation.py", title=t("nav.organisation"), icon=":material/apartment:")
+    if user.is_officer:
+        pages = {
+            t("nav.section_match"): [find, search, organisation],
+            t("nav.section_plan"): [
+                st.Page(f"{PAGES}/shortlists.py", title=t("nav.shortlists"), icon=":material/checklist:"),
+                st.Page(f"{PAGES}/planner.py", title=t("nav.planner"), icon=":material/event:"),
+            ],
+            t("nav.section_overview"): [
+                st.Page(f"{PAGES}/insights.py", title=t("nav.insights"), icon=":material/public:"),
+                st.Page(f"{PAGES}/data.py", title=t("nav.data"), icon=":material/upload_file:"),
+            ],
+        }
+        page = st.navigation(pages)
+    else:
+        page = st.navigation([find, search, organisation])
+    with st.sidebar:
+        who = t("nav.officer") if user.is_officer else t("nav.startup", org=user.org_id)
+        st.caption(t("nav.signed_in", name=safe(user.name), who=safe(who)))
+        if st.button(t("nav.sign_out"), key="sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+page.run()
