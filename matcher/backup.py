@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .config import is_workspace
+from .config import Settings, is_workspace
 from .errors import InputError
 from .index import fsync_path
 from .store import SCHEMA_VERSION, Store
@@ -99,6 +99,16 @@ class BackupError(InputError):
 class WorkspaceNotEmptyError(BackupError):
     """A restore would replace a workspace that holds data and ``force`` was not given, or would replace a folder
     that is not a workspace at all (which it never does)."""
+
+
+def _refuse_a_store_on_a_server(root: Path, doing: str) -> None:
+    """A backup copies the workspace folder: a store on a database server (``MATCHER_DATABASE_URL``) is not in it."""
+    if Settings.load(home=root).database_url is not None:
+        raise BackupError(
+            f"cannot {doing} {root}: its store is on a database server (MATCHER_DATABASE_URL), not in the workspace "
+            "folder. Back up and restore a PostgreSQL store with pg_dump and pg_restore (pg_dump --format=custom), "
+            "and the folder's other files (users.toml, config.toml, index/) with a file copy"
+        )
 
 
 def _is_model_data(name: str) -> bool:
@@ -224,13 +234,14 @@ def backup(workspace_root: Path | str, target: Path | str) -> Path:
         The archive written (a ``.zip`` file or a folder).
 
     Raises:
-        BackupError: The workspace has no store, or the target exists already.
+        BackupError: The workspace has no store (or has it on a database server), or the target exists already.
 
     Example:
         >>> backup(Path(".matcher"), Path("backups"))  # doctest: +SKIP
         PosixPath('backups/matcher-backup-20250601T101500Z.zip')
     """
     root = Path(workspace_root)
+    _refuse_a_store_on_a_server(root, "back up")
     if not (root / STORE_NAME).is_file():
         raise BackupError(f"{root} is not a matcher workspace: it has no {STORE_NAME}")
     target = Path(target)
@@ -432,6 +443,7 @@ def restore(archive: Path | str, workspace_root: Path | str, *, force: bool = Fa
     """
     archive = Path(archive)
     root = Path(workspace_root)
+    _refuse_a_store_on_a_server(root, "restore into")
     if not archive.exists():
         raise FileNotFoundError(f"no backup at {archive}")
     if root.exists() and not root.is_dir():

@@ -1,8 +1,11 @@
-"""The SQLite store: profiles, partnerships, feedback, shortlists, notes and the import log.
+"""The store: profiles, partnerships, feedback, shortlists, notes and the import log.
 
-SQLAlchemy Core over one SQLite file in WAL mode, so readers (the app, recommendations) never wait for a writer
-(an import). Every statement is built by SQLAlchemy with bound parameters. Each public write runs in one
-transaction: an import either lands whole or not at all.
+SQLAlchemy Core over one SQLite file in WAL mode (the default: readers such as the app never wait for a writer such
+as an import), or over a PostgreSQL database through psycopg 3 when a team shares one. Both run the same statements
+with the same results: every text column compares and sorts by code point (SQLite's BINARY, PostgreSQL's "C"
+collation), list columns are JSON text, timestamps are ISO strings in UTC. Every statement is built by SQLAlchemy with
+bound parameters. Each public write runs in one transaction: an import either lands whole or not at all. The schema
+is migrated by Alembic (:mod:`matcher.migrations`) whenever a store is opened.
 
 Example:
     >>> store = Store(Path("/tmp/doc-store.sqlite"))
@@ -29,92 +32,174 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from alembic import command
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
-from .errors import StateError
+from . import migrations
+from .errors import InputError, StateError
 from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_COLUMNS, Profile
 
-__all__ = ["FEEDBACK_LABELS", "SCHEMA_VERSION", "SHORTLIST_STAGES", "Store", "StoreError", "profile_set_checksum"]
+__all__ = [
+    "FEEDBACK_LABELS",
+    "LEGACY_SCHEMA_VERSION",
+    "SCHEMA_VERSION",
+    "SHORTLIST_STAGES",
+    "Store",
+    "StoreError",
+    "profile_set_checksum",
+]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
-"""Bumped whenever the tables change; a store written by a newer version is refused, not misread, and an older one
-is upgraded when opened. 2: a partnership is keyed by its unordered pair and kind (1 also keyed the direction and
-the year, so a re-import that added a year stored the pair twice)."""
+SCHEMA_VERSION = 3
+"""What the ``meta`` table's ``schema_version`` says. Releases before Alembic kept the schema there by hand (up to
+:data:`LEGACY_SCHEMA_VERSION`) and refuse anything newer; from 3 on, Alembic's ``alembic_version`` table holds the
+schema revision, and this number stays 3 so that those releases refuse such a store rather than misread it."""
+LEGACY_SCHEMA_VERSION = 2
+"""The last hand-written schema version, which Alembic's first revision adopts as it is. 2: a partnership is keyed
+by its unordered pair and kind (1 also keyed the direction and the year, so a re-import that added a year stored
+the pair twice): a schema 1 store has its duplicates merged when opened."""
 
 FEEDBACK_LABELS: tuple[str, ...] = ("relevant", "not_relevant", "contacted", "meeting", "agreement")
 SHORTLIST_STAGES: tuple[str, ...] = ("new", "contacted", "meeting", "agreement")
 
+
+class _Text(sa.types.TypeDecorator[str]):
+    """Text that behaves alike on both databases: the "C" collation on PostgreSQL (code point order, as SQLite's
+    BINARY), and no NUL characters, which PostgreSQL cannot store (they are removed, as the file readers do)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        impl = self.impl_instance
+        if dialect.name == "postgresql" and isinstance(impl, sa.String):
+            return type(impl)(impl.length, collation="C")
+        return impl
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class _LongText(_Text):
+    """:class:`_Text` stored as TEXT (descriptions, notes, JSON lists)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+
+class _Least(FunctionElement[str]):
+    """The smaller of two values: SQLite's two-argument ``min``, PostgreSQL's ``LEAST``."""
+
+    type = _Text()
+    inherit_cache = True
+
+
+class _Greatest(FunctionElement[str]):
+    """The larger of two values: SQLite's two-argument ``max``, PostgreSQL's ``GREATEST``."""
+
+    type = _Text()
+    inherit_cache = True
+
+
+@compiles(_Least)
+def _least_sqlite(element: _Least, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Least, "postgresql")
+def _least_postgresql(element: _Least, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Greatest)
+def _greatest_sqlite(element: _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Greatest, "postgresql")
+def _greatest_postgresql(element: _Greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+def _whole_number() -> sa.types.TypeEngine[int]:
+    """A whole number of SQLite's range (64 bits): BIGINT on PostgreSQL, whose INTEGER stops at 2**31."""
+    return sa.Integer().with_variant(sa.BigInteger(), "postgresql")
+
+
 metadata = sa.MetaData()
+"""The tables as this release uses them; :mod:`matcher.migrations` creates and changes them in the database."""
 
 meta_table = sa.Table(
     "meta",
     metadata,
-    sa.Column("key", sa.String, primary_key=True),
-    sa.Column("value", sa.String, nullable=False),
+    sa.Column("key", _Text(), primary_key=True),
+    sa.Column("value", _Text(), nullable=False),
 )
 
 profiles_table = sa.Table(
     "profiles",
     metadata,
-    sa.Column("id", sa.String, primary_key=True),
-    sa.Column("name", sa.String, nullable=False),
-    sa.Column("org_type", sa.String, nullable=False, index=True),
-    sa.Column("city", sa.String, nullable=False, index=True),
-    sa.Column("country", sa.String(2), nullable=False, index=True),
-    *(sa.Column(name, sa.Text, nullable=False, server_default="[]") for name in LIST_COLUMNS),
-    sa.Column("description", sa.Text, nullable=False, server_default=""),
-    sa.Column("offers", sa.Text, nullable=False, server_default=""),
-    sa.Column("seeks", sa.Text, nullable=False, server_default=""),
-    sa.Column("website", sa.String),
-    sa.Column("employees", sa.Integer),
-    sa.Column("founded", sa.Integer),
-    sa.Column("stage", sa.String),
-    sa.Column("content_hash", sa.String(16), nullable=False),
-    sa.Column("source", sa.String),
-    sa.Column("updated_at", sa.String, nullable=False),
+    sa.Column("id", _Text(), primary_key=True),
+    sa.Column("name", _Text(), nullable=False),
+    sa.Column("org_type", _Text(), nullable=False, index=True),
+    sa.Column("city", _Text(), nullable=False, index=True),
+    sa.Column("country", _Text(2), nullable=False, index=True),
+    *(sa.Column(name, _LongText(), nullable=False, server_default="[]") for name in LIST_COLUMNS),
+    sa.Column("description", _LongText(), nullable=False, server_default=""),
+    sa.Column("offers", _LongText(), nullable=False, server_default=""),
+    sa.Column("seeks", _LongText(), nullable=False, server_default=""),
+    sa.Column("website", _Text()),
+    sa.Column("employees", _whole_number()),
+    sa.Column("founded", _whole_number()),
+    sa.Column("stage", _Text()),
+    sa.Column("content_hash", _Text(16), nullable=False),
+    sa.Column("source", _Text()),
+    sa.Column("updated_at", _Text(), nullable=False),
 )
 
 partnerships_table = sa.Table(
     "partnerships",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source_id", sa.String, nullable=False, index=True),
-    sa.Column("target_id", sa.String, nullable=False, index=True),
-    sa.Column("kind", sa.String, nullable=False),
-    sa.Column("year", sa.Integer),
-    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("source_id", _Text(), nullable=False, index=True),
+    sa.Column("target_id", _Text(), nullable=False, index=True),
+    sa.Column("kind", _Text(), nullable=False),
+    sa.Column("year", _whole_number()),
+    sa.Column("note", _LongText(), nullable=False, server_default=""),
 )
 # One partnership per unordered pair and kind: B-A is A-B (as validation treats it), and the year is an attribute
 # that a re-import fills in or corrects, not part of the identity. Must match _pair_key.
 _partnership_key = (
-    sa.func.min(partnerships_table.c.source_id, partnerships_table.c.target_id),
-    sa.func.max(partnerships_table.c.source_id, partnerships_table.c.target_id),
+    _Least(partnerships_table.c.source_id, partnerships_table.c.target_id),
+    _Greatest(partnerships_table.c.source_id, partnerships_table.c.target_id),
     partnerships_table.c.kind,
 )
-_partnership_index = sa.Index("uq_partnership_pair", *_partnership_key, unique=True)
+sa.Index("uq_partnership_pair", *_partnership_key, unique=True)  # made by the migrations, listed for Alembic
 
 feedback_table = sa.Table(
     "feedback",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("asker_id", sa.String, nullable=False, index=True),
-    sa.Column("candidate_id", sa.String, nullable=False),
-    sa.Column("label", sa.String, nullable=False),
-    sa.Column("reason", sa.String),
-    sa.Column("user", sa.String, nullable=False, server_default=""),
-    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("asker_id", _Text(), nullable=False, index=True),
+    sa.Column("candidate_id", _Text(), nullable=False),
+    sa.Column("label", _Text(), nullable=False),
+    sa.Column("reason", _Text()),
+    sa.Column("user", _Text(), nullable=False, server_default=""),
+    sa.Column("created_at", _Text(), nullable=False),
 )
 
 shortlists_table = sa.Table(
     "shortlists",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String, nullable=False),
-    sa.Column("owner", sa.String, nullable=False, server_default=""),
-    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("name", _Text(), nullable=False),
+    sa.Column("owner", _Text(), nullable=False, server_default=""),
+    sa.Column("created_at", _Text(), nullable=False),
     sa.UniqueConstraint("owner", "name"),
 )
 
@@ -122,31 +207,31 @@ shortlist_entries_table = sa.Table(
     "shortlist_entries",
     metadata,
     sa.Column("shortlist_id", sa.Integer, sa.ForeignKey("shortlists.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("profile_id", sa.String, primary_key=True),
-    sa.Column("stage", sa.String, nullable=False, server_default="new"),
-    sa.Column("note", sa.Text, nullable=False, server_default=""),
-    sa.Column("added_at", sa.String, nullable=False),
+    sa.Column("profile_id", _Text(), primary_key=True),
+    sa.Column("stage", _Text(), nullable=False, server_default="new"),
+    sa.Column("note", _LongText(), nullable=False, server_default=""),
+    sa.Column("added_at", _Text(), nullable=False),
 )
 
 notes_table = sa.Table(
     "notes",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("profile_id", sa.String, nullable=False, index=True),
-    sa.Column("author", sa.String, nullable=False, server_default=""),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("profile_id", _Text(), nullable=False, index=True),
+    sa.Column("author", _Text(), nullable=False, server_default=""),
+    sa.Column("text", _LongText(), nullable=False),
+    sa.Column("created_at", _Text(), nullable=False),
 )
 
 imports_table = sa.Table(
     "imports",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String, nullable=False),
-    sa.Column("source", sa.String, nullable=False),
-    sa.Column("imported", sa.Integer, nullable=False),
-    sa.Column("rejected", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("kind", _Text(), nullable=False),
+    sa.Column("source", _Text(), nullable=False),
+    sa.Column("imported", _whole_number(), nullable=False),
+    sa.Column("rejected", _whole_number(), nullable=False),
+    sa.Column("created_at", _Text(), nullable=False),
 )
 
 
@@ -176,6 +261,46 @@ def _now() -> str:
 
 _OPEN_ATTEMPTS = 8
 """Tries to open a store that SQLite reports locked without waiting (see :meth:`Store._migrate`)."""
+_SCHEMA_LOCK = int.from_bytes(b"matcher", "big")
+"""The PostgreSQL advisory lock that openers of one database take while they migrate it."""
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+"""Connection parameters that a URL may carry in its query string and that are never shown."""
+_URL_FORMS = "a file path, postgresql+psycopg://user:password@host:5432/database or sqlite:///path/to/matcher.sqlite"
+
+
+def _database_url(path_or_url: Path | str) -> sa.URL:
+    """The SQLAlchemy URL of a store given as a file path or a URL (see :class:`Store`).
+
+    Raises:
+        InputError: The URL cannot be read, or names another database or driver.
+    """
+    if isinstance(path_or_url, Path) or "://" not in path_or_url:
+        return sa.URL.create("sqlite", database=str(Path(path_or_url)))
+    try:
+        url = sa.make_url(path_or_url)
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        # Not echoed: the text may hold a password.
+        raise InputError(f"the database URL cannot be read; give {_URL_FORMS}") from None
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        if not url.database or url.database == ":memory:":
+            raise InputError("a SQLite store needs a file (an in-memory one is lost on exit): sqlite:///path/to/file")
+        return sa.URL.create("sqlite", database=url.database)
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    raise InputError(
+        f"the store runs on SQLite or PostgreSQL (through psycopg), not {url.drivername}: give {_URL_FORMS}"
+    )
+
+
+def _first_line(error: BaseException | None) -> str:
+    """What a database error says, without the statement context PostgreSQL adds on the next lines."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _shown(url: sa.URL) -> str:
+    """A URL fit to show and log: its password, also one given as a query parameter, is masked."""
+    hidden = {key: "***" if key.lower() in _SECRET_QUERY_KEYS else value for key, value in url.query.items()}
+    return url.set(query=hidden).render_as_string(hide_password=True)
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -248,17 +373,54 @@ def _stored_differences(
     t = partnerships_table
     if conn.execute(sa.select(t.c.id).limit(1)).first() is None:
         return {}  # a first import: nothing to compare, and the query below would still read every row given
-    # One JSON parameter carries every row however many there are (SQLite caps the number of bound parameters).
-    given = json.dumps([[*_pair_key(record), record["source_id"], record["year"]] for record in records])
-    wanted = sa.func.json_each(given).table_valued("key", "value")
-    low, high, kind, source_id, year = (sa.func.json_extract(wanted.c.value, f"$[{i}]") for i in range(5))
+    given = _json_rows(
+        conn.dialect.name,
+        [
+            dict(zip(_GIVEN_COLUMNS, (i, *_pair_key(r), r["source_id"], r["year"]), strict=True))
+            for i, r in enumerate(records)
+        ],
+    )
     query = (
-        sa.select(wanted.c.key, t.c.id, t.c.source_id, t.c.year)
-        .select_from(wanted)
-        .join(t, (_partnership_key[0] == low) & (_partnership_key[1] == high) & (t.c.kind == kind))
-        .where((t.c.source_id != source_id) | (year.is_not(None) & t.c.year.is_distinct_from(year)))
+        sa.select(given.c.pos, t.c.id, t.c.source_id, t.c.year)
+        .select_from(given)
+        .join(
+            t, (_partnership_key[0] == given.c.low) & (_partnership_key[1] == given.c.high) & (t.c.kind == given.c.kind)
+        )
+        .where(
+            (t.c.source_id != given.c.source_id) | (given.c.year.is_not(None) & t.c.year.is_distinct_from(given.c.year))
+        )
     )
     return {int(index): (row_id, source, stored_year) for index, row_id, source, stored_year in conn.execute(query)}
+
+
+_GIVEN_COLUMNS: dict[str, sa.types.TypeEngine[Any]] = {
+    "pos": sa.Integer(),
+    "low": _Text(),
+    "high": _Text(),
+    "kind": _Text(),
+    "source_id": _Text(),
+    "year": _whole_number(),
+}
+"""The columns of the rows that :func:`_stored_differences` compares with the stored partnerships."""
+
+
+def _json_rows(dialect: str, rows: Sequence[Mapping[str, Any]]) -> sa.FromClause:
+    """``rows`` (with the keys of :data:`_GIVEN_COLUMNS`) as a table in a query, sent as one JSON parameter.
+
+    One parameter carries every row however many there are (SQLite caps the number of bound parameters). SQLite
+    reads it with ``json_each``, PostgreSQL with ``jsonb_to_recordset``.
+    """
+    if dialect == "postgresql":
+        columns = [sa.column(name, kind) for name, kind in _GIVEN_COLUMNS.items()]
+        records = sa.func.jsonb_to_recordset(sa.bindparam("given", list(rows), type_=postgresql.JSONB))
+        return records.table_valued(*columns).render_derived(name="given", with_types=True)
+    each = sa.func.json_each(json.dumps(list(rows))).table_valued("value")
+    return sa.select(
+        *(
+            sa.func.json_extract(each.c.value, f"$.{name}", type_=kind).label(name)
+            for name, kind in _GIVEN_COLUMNS.items()
+        )
+    ).subquery("given")
 
 
 def _log_year_changes(records: Sequence[Mapping[str, Any]], stored: Mapping[int, tuple[int, str, int | None]]) -> None:
@@ -294,24 +456,50 @@ def _profile_record(row: Mapping[str, Any], source: str | None, now: str) -> dic
 
 
 class Store:
-    """A matcher store in one SQLite file.
+    """A matcher store: one SQLite file, or a PostgreSQL database.
 
     Args:
-        path: The database file; created, with its folder, if missing.
+        path_or_url: A file path (a :class:`~pathlib.Path` or a plain string: the SQLite file, created with its
+            folder, owner-only, if missing), or a SQLAlchemy URL: ``postgresql+psycopg://user:password@host/db``
+            (``postgresql://`` means the same) for a PostgreSQL database that exists, or ``sqlite:///path``.
 
     Raises:
-        StoreError: The file was written by a newer version of the matcher.
+        InputError: The URL cannot be read or names a database other than SQLite or PostgreSQL.
+        StoreError: The database cannot be reached, or was written by a newer version of the matcher.
+
+    Example:
+        >>> Store("postgresql+psycopg://matcher:secret@db.example/matcher").where  # doctest: +SKIP
+        'postgresql+psycopg://matcher:***@db.example/matcher'
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        # Owner-only: the store holds hidden profile fields, notes and shortlists. SQLite gives its -wal and -shm
-        # files the database file's mode, so creating the (empty) file first covers them too.
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        self._engine: Engine = sa.create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
-        sa.event.listen(self._engine, "connect", _on_connect)
+    def __init__(self, path_or_url: Path | str) -> None:
+        self.url = _database_url(path_or_url)
+        self.path = Path(self.url.database) if self.url.database and self.url.get_backend_name() == "sqlite" else None
+        """The SQLite file; None for PostgreSQL."""
+        self.where = str(self.path) if self.path else _shown(self.url)
+        """Where the data is, fit to show and log: the file, or the URL without its password."""
+        if self.path is not None:
+            # Owner-only: the store holds hidden profile fields, notes and shortlists. SQLite gives its -wal and
+            # -shm files the database file's mode, so creating the (empty) file first covers them too.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            self._engine: Engine = sa.create_engine(self.url, connect_args={"timeout": 30})
+            sa.event.listen(self._engine, "connect", _on_connect)
+        else:
+            # pre_ping: a server restarted since a pooled connection was opened costs a reconnect, not an error.
+            try:
+                self._engine = sa.create_engine(self.url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            except ModuleNotFoundError:
+                raise StoreError(
+                    "a store on PostgreSQL needs the psycopg driver: pip install 'innopolis-matcher[postgres]'"
+                ) from None
+        self._insert = postgresql.insert if self.path is None else sqlite.insert
         self._migrate()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
 
     def _migrate(self) -> None:
         # SQLite answers "database is locked" at once, without waiting, where waiting could deadlock (two openers of
@@ -320,56 +508,77 @@ class Store:
             try:
                 self._migrate_once()
                 return
-            except sa.exc.OperationalError as error:
-                if "locked" not in str(error) or attempt == _OPEN_ATTEMPTS - 1:
+            except sa.exc.DBAPIError as error:
+                if self.path is None:  # the server's own words say which: down, no such database, no privilege
+                    raise StoreError(
+                        f"cannot open the store at {self.where}: {_first_line(error.orig)}. Check that the server "
+                        "runs, that the database exists, that the role may create tables in it and that the URL "
+                        "(MATCHER_DATABASE_URL) is right"
+                    ) from None
+                locked = isinstance(error, sa.exc.OperationalError) and "locked" in str(error)
+                if not locked or attempt == _OPEN_ATTEMPTS - 1:
                     raise
                 self._engine.dispose()
                 time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
 
     def _migrate_once(self) -> None:
         with self._engine.connect() as conn:
-            # BEGIN IMMEDIATE takes SQLite's write lock before the tables are looked for, so processes opening a
-            # new store at once create the schema one after the other (each later one finds it there); the
-            # driver would otherwise run the CREATE TABLEs outside any transaction, racing ("table meta already
-            # exists").
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Openers take the schema lock before looking at the tables, so processes opening a new store at once
+            # migrate it one after the other (each later one finds it done). SQLite: BEGIN IMMEDIATE takes the
+            # write lock (the driver would otherwise run the CREATE TABLEs outside any transaction, racing);
+            # PostgreSQL: a transaction-scoped advisory lock, and DDL is transactional there.
+            if self.path is not None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             try:
-                self._create_schema(conn)
+                self._upgrade(conn)
             except BaseException:
                 conn.rollback()
                 raise
             conn.commit()
 
-    def _create_schema(self, conn: Connection) -> None:
-        """Creates the missing tables, records or checks the schema version, and upgrades an older store."""
-        metadata.create_all(conn, checkfirst=True)
+    def _upgrade(self, conn: Connection) -> None:
+        """Brings the schema to this release's Alembic head, in the caller's transaction.
+
+        A store written before Alembic (no ``alembic_version`` table, a ``schema_version`` in ``meta``) is adopted
+        by the first revision, a schema 1 store after its duplicate partnerships are merged.
+
+        Raises:
+            StoreError: The store was written by a newer release (an unknown revision, or a newer hand-written
+                schema version).
+        """
+        at = migrations.current(conn)
+        if at - migrations.revisions():
+            raise StoreError(
+                f"{self.where} was written by a newer Innopolis Matcher (schema revision {', '.join(sorted(at))}; "
+                f"this one knows up to {migrations.head()}); upgrade innopolis-matcher to open it."
+            )
+        if at == {migrations.head()}:
+            return
+        legacy = None if at else self._legacy_version(conn)
+        if legacy is not None and legacy > LEGACY_SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.where} was written by a newer Innopolis Matcher (schema {legacy}, this one reads "
+                f"{LEGACY_SCHEMA_VERSION} and Alembic revisions up to {migrations.head()}); upgrade innopolis-matcher "
+                "to open it."
+            )
+        if legacy is not None and legacy < LEGACY_SCHEMA_VERSION:
+            merged = _merge_duplicate_partnerships(conn)
+            conn.execute(sa.text("DROP INDEX IF EXISTS uq_partnership"))  # schema 1's key; revision 0001 makes 2's
+            logger.info("upgrading %s from schema %d: merged %d duplicate partnerships", self.where, legacy, merged)
+        command.upgrade(migrations.alembic_config(conn), "head")
+        was = ", ".join(sorted(at)) if at else "a new database" if legacy is None else f"schema {legacy}"
+        logger.info("migrated %s from %s to schema revision %s", self.where, was, migrations.head())
+
+    @staticmethod
+    def _legacy_version(conn: Connection) -> int | None:
+        """The hand-written schema version of a store written before Alembic; None for a new database."""
+        if not sa.inspect(conn).has_table("meta"):
+            return None
         found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version"))
         version = found.scalar_one_or_none()
-        if version is None:
-            conn.execute(meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(version) > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer Innopolis Matcher (schema {version}, this one reads "
-                f"{SCHEMA_VERSION}); upgrade innopolis-matcher to open it."
-            )
-        elif int(version) < SCHEMA_VERSION:
-            self._upgrade(conn, version)
-
-    def _upgrade(self, conn: Connection, version: str) -> None:
-        """Brings a store of an older schema up to :data:`SCHEMA_VERSION`, in the caller's transaction."""
-        # Claiming the new version first takes SQLite's write lock: another process opening the store meanwhile
-        # waits here, then finds the version claimed and leaves the upgrade to this one.
-        claimed = conn.execute(
-            meta_table.update()
-            .where((meta_table.c.key == "schema_version") & (meta_table.c.value == version))
-            .values(value=str(SCHEMA_VERSION))
-        ).rowcount
-        if not claimed:
-            return
-        merged = _merge_duplicate_partnerships(conn)
-        conn.execute(sa.text("DROP INDEX IF EXISTS uq_partnership"))
-        _partnership_index.create(conn, checkfirst=True)
-        logger.info("upgraded %s to schema %d: merged %d duplicate partnerships", self.path, SCHEMA_VERSION, merged)
+        return None if version is None else int(version)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -397,7 +606,7 @@ class Store:
         now = _now()
         columns = [c for c in PROFILE_COLUMNS if c in frame.columns]
         records = [_profile_record(row, source, now) for row in frame[columns].to_dict("records")]
-        stmt = sqlite_insert(profiles_table)
+        stmt = self._insert(profiles_table)
         updates = {c.name: stmt.excluded[c.name] for c in profiles_table.columns if c.name != "id"}
         stmt = stmt.on_conflict_do_update(index_elements=[profiles_table.c.id], set_=updates)
         with self._joined(conn) as c:
@@ -448,7 +657,11 @@ class Store:
             query = query.where(t.c.org_type.in_(list(org_type)))
         if sector:
             # Sectors are a JSON array: match any element, without string-building SQL.
-            each = sa.func.json_each(t.c.sectors).table_valued("value")
+            each = (
+                sa.func.jsonb_array_elements_text(sa.cast(t.c.sectors, postgresql.JSONB))
+                if self.path is None
+                else sa.func.json_each(t.c.sectors)
+            ).table_valued("value")
             query = query.where(sa.exists(sa.select(each.c.value).where(each.c.value.in_(list(sector)))))
         if limit is not None:
             query = query.limit(limit)
@@ -472,7 +685,7 @@ class Store:
 
     def content_hashes(self) -> dict[str, str]:
         """Maps each profile id to the hash of its content."""
-        query = sa.select(profiles_table.c.id, profiles_table.c.content_hash)
+        query = sa.select(profiles_table.c.id, profiles_table.c.content_hash).order_by(profiles_table.c.id)
         with self._engine.connect() as conn:
             return dict(conn.execute(query).all())
 
@@ -483,7 +696,7 @@ class Store:
             return int(conn.execute(query).scalar_one_or_none() or 0)
 
     def _bump_version(self, conn: Connection) -> None:
-        stmt = sqlite_insert(meta_table).values(key="data_version", value="1")
+        stmt = self._insert(meta_table).values(key="data_version", value="1")
         bumped = sa.cast(sa.cast(meta_table.c.value, sa.Integer) + 1, sa.String)
         conn.execute(stmt.on_conflict_do_update(index_elements=[meta_table.c.key], set_={"value": bumped}))
 
@@ -519,7 +732,7 @@ class Store:
         if len(records) < len(frame):
             logger.info("merged %d rows into others of the same pair and kind", len(frame) - len(records))
         t = partnerships_table
-        stmt = sqlite_insert(t)
+        stmt = self._insert(t)
         stmt = stmt.on_conflict_do_update(
             index_elements=list(_partnership_key),
             set_={
@@ -687,7 +900,7 @@ class Store:
                         "the current note, then make your change again"
                     )
                 return
-            stmt = sqlite_insert(shortlist_entries_table).values(**values, **changes)
+            stmt = self._insert(shortlist_entries_table).values(**values, **changes)
             index = [shortlist_entries_table.c.shortlist_id, shortlist_entries_table.c.profile_id]
             conn.execute(
                 stmt.on_conflict_do_update(index_elements=index, set_=changes)
@@ -749,7 +962,9 @@ class Store:
             by: dict[str, dict[str, int]] = {
                 name: dict(
                     conn.execute(
-                        sa.select(profiles_table.c[name], sa.func.count()).group_by(profiles_table.c[name])
+                        sa.select(profiles_table.c[name], sa.func.count())
+                        .group_by(profiles_table.c[name])
+                        .order_by(profiles_table.c[name])
                     ).all()
                 )
                 for name in ("country", "org_type", "city")
@@ -764,6 +979,7 @@ class Store:
                 "by_org_type": by["org_type"],
                 "by_city": by["city"],
                 "schema_version": SCHEMA_VERSION,
+                "schema_revision": migrations.head(),
             }
 
     @contextmanager

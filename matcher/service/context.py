@@ -74,9 +74,8 @@ class Context:
     def store(self) -> Store:
         """The store, opened on first use: the database at ``MATCHER_DATABASE_URL`` (the ``database_url`` setting,
         e.g. a team's PostgreSQL) when set, else the workspace's SQLite file."""
-        if self.settings.database_url is not None:
-            return Store(self.settings.database_url.get_secret_value())
-        return Store(self.workspace.store_path)
+        self.workspace.ensure()  # the folder exists before a SQLite file is made in it
+        return Store(self.settings.store_url())
 
     @cached_property
     def encoder(self) -> Encoder:
