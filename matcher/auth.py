@@ -39,7 +39,7 @@ from typing import Literal
 
 import tomli_w
 
-from .errors import AccessError, InputError
+from .errors import AccessError, InputError, NotFoundError
 
 __all__ = [
     "DEMO_OFFICER",
@@ -62,6 +62,7 @@ __all__ = [
     "ensure_demo_users",
     "load_users",
     "require_officer",
+    "set_language",
     "users_path",
     "verify",
 ]
@@ -90,6 +91,7 @@ _NAME = re.compile(r"^[\w.@+-][\w .@+-]{0,63}$")
 """User names: letters, digits and ``. @ + - _`` (spaces inside), so they are safe to show and to write as TOML."""
 
 _ORG_ID = re.compile(r"^[^\"\\\x00-\x1f\x7f]{1,200}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
 """Organisation ids: anything but quotes, backslashes and control characters (kept out of the TOML quoting)."""
 
 _SCHEME = "pbkdf2_sha256"
@@ -134,12 +136,14 @@ class User:
         org_id: For a startup user, the profile id of its organisation; None for officers.
         password_hash: ``pbkdf2_sha256$ITERATIONS$SALT$HASH`` as read from the users file; empty on the user
             :func:`verify` returns, so a signed-in session never carries it.
+        language: The language the user last chose in the app (a two-letter code), None until they choose.
     """
 
     name: str
     role: Role
     org_id: str | None = None
     password_hash: str = field(default="", repr=False, compare=False)
+    language: str | None = field(default=None, compare=False)
 
     @property
     def is_officer(self) -> bool:
@@ -288,7 +292,10 @@ def _read(path: Path, *, unchecked_hash: str | None = None) -> dict[str, User]:
                     f"{path}: user {name!r}: {error}; reset the password with "
                     f"`matcher user add {name} ...` (matcher.auth.add_user)"
                 ) from None
-        users[name] = User(name, role, org_id or None, encoded)
+        language = entry.get("language")
+        if language is not None and not (isinstance(language, str) and _LANGUAGE.fullmatch(language)):
+            raise UsersFileError(f"{path}: user {name!r} has the language {language!r}; use a two-letter code")
+        users[name] = User(name, role, org_id or None, encoded, language)
     return users
 
 
@@ -321,6 +328,24 @@ def verify(users: Mapping[str, User], name: str, password: str) -> User | None:
     if iterations < ITERATIONS:
         _bounded_hash(password, b"\1" * 16, ITERATIONS - iterations)  # weak hashes cost no less than the rest
     return replace(user, password_hash="") if match else None
+
+
+def set_language(path: Path | str, name: str, language: str) -> None:
+    """Remembers the language ``name`` chose in the app (the file is read afresh, so no other change is lost).
+
+    Raises:
+        InputError: ``language`` is not a two-letter code.
+        NotFoundError: No user has this name.
+    """
+    if not _LANGUAGE.fullmatch(language):
+        raise InputError(f"the language {language!r} is not a two-letter code such as 'ko'")
+    path = Path(path)
+    users = _read(path)
+    if name not in users:
+        raise NotFoundError(f"no user {name!r} in {path}")
+    if users[name].language != language:
+        users[name] = replace(users[name], language=language)
+        _write(path, users)
 
 
 def _needs_rehash(user: User) -> bool:
@@ -498,7 +523,7 @@ def _write(path: Path, users: Mapping[str, User]) -> None:
     # not parse to exactly these users is never put in place.
     expected = [
         {"name": user.name, "role": user.role, **({"org_id": user.org_id} if user.org_id else {}),
-         "password_hash": user.password_hash}
+         "password_hash": user.password_hash, **({"language": user.language} if user.language else {})}
         for user in users.values()
     ]  # fmt: skip
     text = _HEADER + "\n" + tomli_w.dumps({"users": expected})
@@ -559,7 +584,8 @@ def add_user(
     path = Path(path)
     users = _read(path, unchecked_hash=name)  # a broken hash of this user is what a reset repairs
     existed = name in users
-    user = User(name, role, org_id or None, _encode(password, iterations))
+    kept = users[name].language if existed else None  # a reset keeps the language the user chose
+    user = User(name, role, org_id or None, _encode(password, iterations), kept)
     users[name] = user
     _write(path, users)
     logger.info("%s user %r (%s) in %s", "reset" if existed else "added", name, role, path)

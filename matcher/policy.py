@@ -36,7 +36,7 @@ from .learn import TrainResult
 from .rank import Match, Recommendations
 from .schedule import DEFAULT_MIN_SCORE, Availability, Capacity, Schedule
 from .schema import FACETS, LIST_COLUMNS, PROFILE_REQUIRED, TEXT_COLUMNS, Facet, Profile
-from .vocab import ALLIANCE_CITIES
+from .vocab import ALLIANCE_CITIES, SECTOR_LABELS
 
 __all__ = ["FEEDBACK_REASONS", "Access", "facet_is_public", "redact_reasons"]
 
@@ -105,6 +105,8 @@ def _hidden_content(profile: Profile, visible: set[str]) -> tuple[list[str], set
         for item in getattr(profile, name)
         if len(item) >= _MIN_TERM
     }
+    if "sectors" not in visible:  # reasons name sectors by their labels ("Both work in antibody-drug conjugates.")
+        terms |= {SECTOR_LABELS.get(sector, sector).casefold() for sector in profile.sectors}
     if "stage" not in visible and profile.stage:
         terms.add(profile.stage.replace("_", " ").casefold())
     return texts, terms
@@ -135,6 +137,10 @@ class Access:
     def __init__(self, matcher: Matcher, user: User) -> None:
         self.matcher = matcher
         self.user = user
+
+    def remember_language(self, language: str) -> None:
+        """Keeps the language this user chose for their next sign-in (every user may set their own)."""
+        self.matcher.admin.set_language(self.user.name, language)
 
     # Profiles ------------------------------------------------------------------------------------------------
 

@@ -41,7 +41,15 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from . import migrations
 from .errors import InputError, StateError
-from .schema import LIST_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_COLUMNS, Profile
+from .schema import (
+    FEEDBACK_LABELS,
+    LIST_COLUMNS,
+    NUMBER_COLUMNS,
+    PARTNERSHIP_COLUMNS,
+    PROFILE_COLUMNS,
+    SHORTLIST_STAGES,
+    Profile,
+)
 
 __all__ = [
     "FEEDBACK_LABELS",
@@ -64,8 +72,6 @@ LEGACY_SCHEMA_VERSION = 2
 by its unordered pair and kind (1 also keyed the direction and the year, so a re-import that added a year stored
 the pair twice): a schema 1 store has its duplicates merged when opened."""
 
-FEEDBACK_LABELS: tuple[str, ...] = ("relevant", "not_relevant", "contacted", "meeting", "agreement")
-SHORTLIST_STAGES: tuple[str, ...] = ("new", "contacted", "meeting", "agreement")
 
 
 class _Text(sa.types.TypeDecorator[str]):
@@ -669,7 +675,7 @@ class Store:
             frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[*PROFILE_COLUMNS, "content_hash"])
         for name in LIST_COLUMNS:
             frame[name] = [tuple(json.loads(v)) for v in frame[name]]
-        for name in ("employees", "founded"):
+        for name in NUMBER_COLUMNS:
             frame[name] = frame[name].astype("Int64")
         return frame
 

@@ -28,6 +28,7 @@ from matcher.auth import (
     ensure_demo_users,
     load_users,
     require_officer,
+    set_language,
     users_path,
     verify,
 )
@@ -603,6 +604,29 @@ def test_a_wrong_password_is_refused_in_the_language_chosen(tmp_path: Path, monk
     at.text_input(key="signin_password").input("wrong")
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Unbekannter Name oder falsches Passwort."]
+
+
+def test_a_user_signs_in_to_the_language_they_chose_last_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    add_user(users_path(tmp_path), OFFICER.name, "officer", PASSWORD, iterations=FAST)
+    set_language(users_path(tmp_path), OFFICER.name, "ko")
+    at = app()  # a new session: English until the user is known
+    at.text_input(key="signin_name").input(OFFICER.name)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["lang"] == "ko"
+
+
+def test_a_signed_in_users_language_choice_is_kept_for_their_next_sign_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    add_user(users_path(tmp_path), OFFICER.name, "officer", PASSWORD, iterations=FAST)
+    at = app(OFFICER, "shortlists.py")
+    at.selectbox(key="lang").select("es").run()
+    assert not at.exception, at.exception
+    assert load_users(users_path(tmp_path))[OFFICER.name].language == "es"
 
 
 @pytest.mark.slow

@@ -23,8 +23,7 @@ from matcher.features import DERIVED_ROLES, FEATURE_LABELS
 from matcher.filters import SIZE_BANDS, Filters
 from matcher.policy import FEEDBACK_REASONS
 from matcher.rank import VARIETY_NOTE, Match, Recommendations
-from matcher.schema import Profile
-from matcher.store import SHORTLIST_STAGES
+from matcher.schema import SHORTLIST_STAGES, Profile
 from matcher.ui import i18n
 from matcher.ui.i18n import (
     DEFAULT_LANGUAGE,

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..auth import User, add_user, load_users, users_path
+from ..auth import User, add_user, load_users, set_language, users_path
 from ..backup import backup, export_user_data, restore
 from .context import Context
 from .keys import ApiKey, KeyRing
@@ -91,6 +91,10 @@ class Admin:
     def api_key_user(self, token: str) -> User | None:
         """The user a REST API key acts as; None for a malformed, unknown or revoked key."""
         return KeyRing(self.context).authenticate(token)
+
+    def set_language(self, name: str, language: str) -> None:
+        """Remembers the language user ``name`` chose, for their next sign-in."""
+        set_language(users_path(self.context.workspace.root), name, language)
 
     def export_user_data(self, *, user: str | None = None) -> dict[str, Any]:
         """Everything users entered (feedback, shortlists, notes), or one user's, as JSON-ready data."""

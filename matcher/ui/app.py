@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from matcher.ui.i18n import language_selector, t
-from matcher.ui.state import current_user, keep_widget_state, sign_out
+from matcher.ui.state import current_user, keep_widget_state, remember_language, sign_out
 from matcher.ui.widgets import safe
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -21,7 +21,8 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="Innopolis Matcher", page_icon=":material/hub:", layout="wide")
 keep_widget_state()
-language_selector()  # before and after sign-in; every label below is in the language chosen
+# Before and after sign-in; every label below is in the language chosen, and a signed-in user's choice is kept.
+language_selector(on_change=remember_language)
 
 user = current_user()
 if user is None:

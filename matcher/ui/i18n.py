@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LANGUAGE_KEY",
+    "PENDING_LANGUAGE_KEY",
     "catalogue",
     "format_datetime",
     "format_number",
@@ -54,6 +55,7 @@ __all__ = [
     "tn",
     "translate",
     "translate_plural",
+    "use_language_next_run",
     "vocab_label",
 ]
 
@@ -63,6 +65,7 @@ LANGUAGES: dict[str, str] = {"en": "English", "ko": "한국어", "de": "Deutsch"
 """The app's languages, each named in itself (as a language menu shows them)."""
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "lang"
+PENDING_LANGUAGE_KEY = "lang_pending"
 """Session-state key (and widget key) of the user's language."""
 _BABEL_LOCALES = {"en": "en_GB", "ko": "ko_KR", "de": "de_DE", "es": "es_ES"}
 """CLDR locale per language: British English matches the app's spelling (day before month, 24-hour clock)."""
@@ -191,11 +194,30 @@ def vocab_label(kind: str, value: str, english: Callable[[str], str], lang: str 
     return english(value)
 
 
-def language_selector() -> str:
-    """Draws the language menu in the sidebar and returns the language chosen (kept for the session)."""
+def language_selector(on_change: Callable[[str], None] | None = None) -> str:
+    """Draws the language menu in the sidebar and returns the language chosen (kept for the session).
+
+    Args:
+        on_change: Called with the new language when the user picks one (to remember it for their account).
+    """
+    pending = st.session_state.pop(PENDING_LANGUAGE_KEY, None)
+    if pending in LANGUAGES:  # set before the menu is drawn: Streamlit refuses a widget's value changed after
+        st.session_state[LANGUAGE_KEY] = pending
     return str(
-        st.sidebar.selectbox(t("common.language"), list(LANGUAGES), key=LANGUAGE_KEY, format_func=LANGUAGES.__getitem__)
+        st.sidebar.selectbox(
+            t("common.language"),
+            list(LANGUAGES),
+            key=LANGUAGE_KEY,
+            format_func=LANGUAGES.__getitem__,
+            on_change=(lambda: on_change(st.session_state[LANGUAGE_KEY])) if on_change else None,
+        )
     )
+
+
+def use_language_next_run(lang: str | None) -> None:
+    """Switches the menu to ``lang`` (a signed-in user's own choice) on the next run; unknown codes are ignored."""
+    if lang in LANGUAGES:
+        st.session_state[PENDING_LANGUAGE_KEY] = lang
 
 
 def _locale(lang: str | None) -> str:

@@ -22,6 +22,7 @@ import streamlit as st
 from ..api import Matcher
 from ..auth import User, UsersFileError, load_users, users_path
 from ..config import resolve_home
+from ..errors import USER_ERRORS, user_message
 from ..policy import Access
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, language, t, translate
 from .widgets import label_of
@@ -143,6 +144,18 @@ def current_user() -> User | None:
         st.session_state[SIGNED_OUT_KEY] = t(problem)  # the language outlives the session (see sign_out)
         return None
     return user
+
+
+def remember_language(language: str) -> None:
+    """Keeps the signed-in user's language choice in the users file for their next sign-in; a signed-out choice
+    lasts for the session only. A file that cannot be written costs the memory of the choice, never the page."""
+    user = st.session_state.get(USER_KEY)
+    if not isinstance(user, User):
+        return
+    try:
+        Access(get_matcher(str(home())), user).remember_language(language)
+    except USER_ERRORS as error:
+        logger.warning("could not remember the language of %r: %s", user.name, user_message(error))
 
 
 def sign_in(user: User) -> None:

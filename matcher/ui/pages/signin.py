@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from matcher.auth import Throttled, UsersFileError, attempt, configure_audit_log, load_users, users_path
-from matcher.ui.i18n import DEFAULT_LANGUAGE, language, t
+from matcher.ui.i18n import DEFAULT_LANGUAGE, language, t, use_language_next_run
 from matcher.ui.state import SIGNED_OUT_KEY, home, sign_in
 
 configure_audit_log()  # sign-in records reach the server's stderr (Streamlit configures only its own loggers)
@@ -65,6 +65,7 @@ def render() -> None:
                 return
             del st.session_state["signin_password"]  # no password kept in the session
             sign_in(user)
+            use_language_next_run(user.language)  # the language this user chose last time
             st.rerun()
 
 
