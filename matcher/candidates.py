@@ -199,6 +199,9 @@ def lexical_documents(profiles: pd.DataFrame) -> list[str]:
 class LexicalIndex:
     """TF-IDF over :func:`lexical_documents`, keeping rare terms only: the channel for named technologies.
 
+    Terms are :func:`matcher.lexical.tfidf_vectorizer`'s: words, and character n-grams of Hangul, kana and Han, so
+    that a Korean name or technology matches across spacing and particles.
+
     Terms found in more than ``max_df_share`` of the profiles are dropped (generic words are the embeddings'
     business), but never in a catalogue of fewer than ``min_docs_for_cut`` profiles, where every shared term is
     informative.
@@ -225,15 +228,13 @@ class LexicalIndex:
 
     def fit(self, profiles: pd.DataFrame) -> LexicalIndex:
         """Learns the vocabulary and IDF weights and indexes every profile."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from .lexical import tfidf_vectorizer
 
         if not 0 < self.max_df_share <= 1:
             raise ValueError(f"max_df_share must be in (0, 1], got {self.max_df_share!r}")
         n = len(profiles)
         max_df: float | int = 1.0 if n < self.min_docs_for_cut else max(2, math.floor(self.max_df_share * n))
-        self.vectorizer_ = TfidfVectorizer(
-            ngram_range=self.ngram_range, sublinear_tf=True, stop_words="english", max_df=max_df, dtype=np.float32
-        )
+        self.vectorizer_ = tfidf_vectorizer(ngram_range=self.ngram_range, max_df=max_df, dtype=np.float32)
         docs = lexical_documents(profiles)
         try:
             matrix = self.vectorizer_.fit_transform(docs)

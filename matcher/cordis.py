@@ -8,10 +8,12 @@ ready for :func:`matcher.validate.validate_profiles` and the store.
 
 What a profile says is only what the data says:
 
-- ``id`` is ``cordis-<organisationID>``; name, city, website as CORDIS records them (the latest record wins);
+- ``id`` is ``cordis-<organisationID>``; name and website as CORDIS records them (the latest record wins), the
+  city under its canonical name where :func:`matcher.vocab.normalize_city` knows it ("MUNCHEN" is Munich,
+  "Bruxelles" and "Brussels" one city), else as recorded;
 - ``org_type`` from ``activityType``: PRC company (``sme`` when CORDIS flags it as an SME), HES university, REC
   research institute, PUB public body, OTH other;
-- ``country`` from CORDIS codes (UK -> GB, EL -> GR);
+- ``country`` from CORDIS codes (UK -> GB, EL -> GR; XK, Kosovo, is kept);
 - ``description`` lists the projects the organisation took part in (acronym, years, title), then their
   objectives, most recent first, within the description limit (what does not fit is said, not cut silently);
 - ``offers`` states its roles (coordinator, participant, ...) and the projects' titles: the experience an
@@ -56,7 +58,7 @@ import pandas as pd
 from .readers import read_table
 from .schema import PARTNERSHIP_COLUMNS, PROFILE_COLUMNS
 from .validate import TEXT_LIMITS, MissingColumnsError, cell_text
-from .vocab import SECTORS, normalize_country
+from .vocab import SECTORS, normalize_city, normalize_country
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -406,14 +408,15 @@ def _profiles(orgs: pd.DataFrame, org_id: pd.Series, joined: pd.DataFrame) -> pd
         own = projects_of.get(row["org"], [])
         org_type = _org_type(row["activitytype"], row["sme"])
         code = _first_code(row["country"])
+        country = (normalize_country(code) or code) if code else None
         sectors = {sector for project in own for sector in project["sectors"]}
         records.append(
             {
                 "id": f"cordis-{row['org']}",
                 "name": row["name"] or row["shortname"],
                 "org_type": org_type,
-                "city": row["city"],
-                "country": (normalize_country(code) or code) if code else None,
+                "city": normalize_city(row["city"], country) if row["city"] else None,
+                "country": country,
                 "sectors": tuple(sector for sector in SECTORS if sector in sectors),
                 "description": _description(own),
                 "offers": _offers(org_type, own),

@@ -46,6 +46,7 @@ import scipy.sparse as sp
 
 from .candidates import PartnerGraph
 from .catalogue import Catalogue, CrossCity, check_cross_city, facet_texts
+from .errors import InputError
 from .rank import Recommender, Scorer
 from .schema import FACETS
 
@@ -274,7 +275,7 @@ def split_partnerships(
         how = f"year <= {year}"
     else:
         if year is not None:
-            raise ValueError("year given but the partnerships have no year")
+            raise InputError("year given but the partnerships have no year")
         keys = _pair_keys(frame)
         distinct = keys.drop_duplicates()
         rng = np.random.default_rng(seed)
@@ -520,18 +521,18 @@ class EmbeddingRanker(_ScoreRanker):
 
 
 class TfidfRanker(_ScoreRanker):
-    """Cosine similarity of TF-IDF vectors of each profile's whole text (profile, offers and seeks), fitted on
-    the fold's catalogue."""
+    """Cosine similarity of TF-IDF vectors (:func:`matcher.lexical.tfidf_vectorizer`) of each profile's whole text
+    (profile, offers and seeks), fitted on the fold's catalogue."""
 
     name = "tfidf_cosine"
 
     def _fit(self, fold: Fold) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from .lexical import tfidf_vectorizer
 
         profiles = fold.profiles.reset_index(drop=True)
         docs = [" ".join(parts) for parts in zip(*(facet_texts(profiles, f) for f in FACETS), strict=True)]
         try:
-            matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(docs)
+            matrix = tfidf_vectorizer().fit_transform(docs)
         except ValueError:  # no usable term in the whole catalogue
             matrix = sp.csr_matrix((len(docs), 1))
         self.matrix_ = matrix.tocsr()
@@ -751,7 +752,7 @@ def evaluate(
         if progress is not None:
             progress(done, len(folds))
     if not rows:
-        raise ValueError("no fold has a truth pair the cross-city rule allows: nothing to evaluate")
+        raise InputError("no fold has a truth pair the cross-city rule allows: nothing to evaluate")
 
     per_query = pd.DataFrame(rows)
     metrics = [c for c in per_query.columns if c not in ("method", "fold", "query")]

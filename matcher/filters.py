@@ -2,12 +2,13 @@
 
 A :class:`Filters` is built once from what a user typed (aliases and names accepted, unknown values refused
 with a clear message) and turned into a boolean mask over a profiles frame, so that search and ranking can
-apply it *before* they cut their top-k.
+apply it *before* they cut their top-k. Cities and countries are read in any spelling :mod:`matcher.vocab` knows
+("대전", "Deutschland"), and organisations can be found by part of their name in any script ("세종").
 
 Example:
-    >>> f = Filters.from_user(country=["Korea"], org_type=["Start-up"])
-    >>> f.country, f.org_type
-    (('KR',), ('startup',))
+    >>> f = Filters.from_user(country=["Korea"], org_type=["Start-up"], city=["대전"])
+    >>> f.country, f.org_type, f.city
+    (('KR',), ('startup',), ('Daejeon',))
 """
 
 from __future__ import annotations
@@ -19,17 +20,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+from .lexical import fold_name, name_matches
+from .validate import TEXT_LIMITS
 from .vocab import (
     ORG_TYPES,
     SECTORS,
     STAGES,
+    normalize_city,
     normalize_country,
     normalize_org_type,
     normalize_stage,
     split_sectors,
 )
 
-__all__ = ["SIZE_BANDS", "Filters"]
+__all__ = ["MAX_NAME_CHARS", "SIZE_BANDS", "Filters"]
 
 SIZE_BANDS: dict[str, tuple[int, int]] = {
     "micro": (1, 9),
@@ -38,6 +43,8 @@ SIZE_BANDS: dict[str, tuple[int, int]] = {
     "large": (250, 10**9),
 }
 """Head-count bands (EU SME definition) for the size filter."""
+MAX_NAME_CHARS = TEXT_LIMITS["name"]
+"""Longest name part accepted: the longest name an import accepts."""
 
 
 def _normalised(values: Iterable[str] | None, normalise: Any, what: str, accepted: Iterable[str]) -> tuple[str, ...]:
@@ -45,7 +52,7 @@ def _normalised(values: Iterable[str] | None, normalise: Any, what: str, accepte
     for value in values or ():
         canonical = normalise(value)
         if canonical is None:
-            raise ValueError(f"unknown {what} {value!r}; accepted: {', '.join(accepted)}")
+            raise InputError(f"unknown {what} {value[:100]!r}; accepted: {', '.join(accepted)}")
         out.append(canonical)
     return tuple(dict.fromkeys(out))
 
@@ -60,12 +67,15 @@ class Filters:
     """Which profiles may appear. Empty fields do not filter; values within a field combine with OR.
 
     Attributes:
-        city: City names (case-insensitive).
+        city: City names, compared case-insensitively as canonical names (:func:`matcher.vocab.normalize_city`), so
+            a city stored in another spelling still passes.
         country: ISO 3166-1 alpha-2 codes.
         org_type: Organisation types.
         sector: Taxonomy sectors (any of them).
         stage: Company stages.
         size: Head-count bands from :data:`SIZE_BANDS`.
+        name: Parts of names: an organisation passes when its name contains one, compared as
+            :func:`matcher.lexical.fold_name` folds them (case, accents, spaces and scripts' forms do not matter).
     """
 
     city: tuple[str, ...] = ()
@@ -74,6 +84,7 @@ class Filters:
     sector: tuple[str, ...] = ()
     stage: tuple[str, ...] = ()
     size: tuple[str, ...] = ()
+    name: tuple[str, ...] = ()
 
     @classmethod
     def from_user(
@@ -85,19 +96,33 @@ class Filters:
         sector: Iterable[str] | None = None,
         stage: Iterable[str] | None = None,
         size: Iterable[str] | None = None,
+        name: Iterable[str] | None = None,
     ) -> Filters:
         """Normalises what a user typed.
 
         Raises:
-            ValueError: A value is not recognised; the message lists what is accepted.
+            InputError: A value is not recognised (the message lists what is accepted), or a name part has no
+                letters or digits.
+
+        Example:
+            >>> Filters.from_user(city=["München", "Malaga"], name=[" 세종 "])
+            Filters(city=('Munich', 'Málaga'), country=(), org_type=(), sector=(), stage=(), size=(), name=('세종',))
         """
+        names = tuple(dict.fromkeys(n.strip() for n in name or () if n.strip()))
+        for part in names:
+            if len(part) > MAX_NAME_CHARS or not fold_name(part):
+                raise InputError(
+                    f"the name part {part[:MAX_NAME_CHARS]!r} cannot be searched: give letters or digits, at most "
+                    f"{MAX_NAME_CHARS} characters"
+                )
         return cls(
-            city=tuple(dict.fromkeys(c.strip() for c in city or () if c.strip())),
+            city=tuple(dict.fromkeys(normalize_city(c) for c in city or () if c.strip())),
             country=_normalised(country, normalize_country, "country", ["ISO codes or English names"]),
             org_type=_normalised(org_type, normalize_org_type, "organisation type", ORG_TYPES),
             sector=_normalised(sector, _sector, "sector", SECTORS),
             stage=_normalised(stage, normalize_stage, "stage", STAGES),
             size=_normalised(size, lambda s: s if s in SIZE_BANDS else None, "size", SIZE_BANDS),
+            name=names,
         )
 
     def is_empty(self) -> bool:
@@ -113,13 +138,16 @@ class Filters:
         """
         places = " or ".join((*self.city, *self.country))
         rest = [" or ".join(values) for values in (self.org_type, self.sector, self.stage, self.size) if values]
-        return ", ".join(([f"in {places}"] if places else []) + rest)
+        names = [f"named like {' or '.join(repr(n) for n in self.name)}"] if self.name else []
+        return ", ".join(([f"in {places}"] if places else []) + rest + names)
 
     def mask(self, profiles: pd.DataFrame) -> np.ndarray:
         """A boolean array, one entry per row of ``profiles``: True where the row passes every filter."""
         keep = np.ones(len(profiles), dtype=bool)
         if self.city:
-            keep &= profiles["city"].str.casefold().isin([c.casefold() for c in self.city]).to_numpy()
+            wanted = {normalize_city(c).casefold() for c in self.city}
+            canonical = {city: normalize_city(city).casefold() for city in profiles["city"].dropna().unique()}
+            keep &= profiles["city"].map(canonical).isin(wanted).to_numpy()
         if self.country:
             keep &= profiles["country"].isin(self.country).to_numpy()
         if self.org_type:
@@ -136,4 +164,9 @@ class Filters:
                 low, high = SIZE_BANDS[band]
                 in_band |= (employees >= low) & (employees <= high)
             keep &= in_band
+        if self.name:
+            found = np.zeros(len(profiles), dtype=bool)
+            for part in self.name:
+                found |= name_matches(profiles["name"], part)
+            keep &= found
         return keep

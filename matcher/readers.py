@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -37,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from .charsets import decode_line, find_garble, guess_legacy
 from .errors import InputError
 
 __all__ = [
@@ -86,6 +88,9 @@ ROW_COLUMN = "_row"
 _DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 # Bytes that never occur in text files, apart from NUL (which some exports leak and we remove).
 _CONTROL_BYTES = frozenset(range(1, 9)) | {11} | frozenset(range(14, 32))
+_SAVE_AS_UTF8 = "Save the file as CSV UTF-8 (in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and import it again"
+# The first cell-like stretch holding a non-ASCII character: what a warning quotes for the user to check.
+_NON_ASCII_CELL = re.compile(r'[^,;\t|"\r\n]*[^\x00-\x7f][^,;\t|"\r\n]*')
 _BINARY_SIGNATURES = {
     b"PK\x03\x04": "a ZIP archive (an Excel workbook is one: give it the .xlsx extension)",
     b"\xd0\xcf\x11\xe0": "a legacy Office file (.xls or .doc): save it as .xlsx or as CSV UTF-8",
@@ -121,12 +126,19 @@ class ReadResult:
         frame: One row per record: every cell a ``str`` or ``None``, column names stripped and lower-cased, in
             file order, plus the int column ``_row`` with each record's row number.
         problems: Records that could not be parsed and are not in ``frame``.
-        notes: What the reader did to the file (encoding fallback, removed bytes, delimiter, sheet chosen).
+        notes: What the reader did to the file (encoding detected, removed bytes, delimiter, sheet chosen).
+        encoding: The Python codec the text was read as (``utf-8``, ``utf-16-le``, ``cp949``, ``euc-kr``,
+            ``cp932``, ``cp1252`` ...; for a file mixing UTF-8 lines with legacy ones, the legacy codec); None for
+            a workbook.
+        warnings: What the user should check although the records were read, such as an encoding that is only a
+            guess; row 0 stands for the file as a whole.
     """
 
     frame: pd.DataFrame
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    warnings: list[RowProblem] = field(default_factory=list)
 
 
 class FileReadError(InputError):
@@ -136,16 +148,18 @@ class FileReadError(InputError):
 def read_table(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> ReadResult:
     """Reads a CSV, TSV, JSON, JSONL or XLSX table into text cells, reporting records it cannot parse.
 
-    CSV and TSV files may be UTF-8 (with or without byte-order mark), UTF-16 with a byte-order mark, or
-    Windows-1252/Latin-1 (decoded as such, line by line, and noted); the delimiter (``,``, ``;``, tab or ``|``)
-    is taken from the header line. A record with more fields than the header is left out; missing trailing
-    fields are read as empty. A quote that is never closed loses only the record where it opens. JSON must be
-    a list of objects, JSONL one object per line; list values become ``;``-separated text. Only the first
-    sheet of a workbook is read, and formulas come back as their text, never evaluated. A workbook is checked
-    before it is parsed (total uncompressed size, compression ratio, shared strings counted in the stream, the
-    sheet's declared size) and its rows and columns are capped while it is read, so a crafted file is refused in
-    a moment rather than unpacked. A CSV cell longer than :data:`CSV_FIELD_LIMIT`, or a JSON value nested deeper
-    than :data:`MAX_JSON_DEPTH`, costs only its own record.
+    Text files may be UTF-8 (with or without byte-order mark), UTF-16 (with or without one), or a legacy code
+    page that Excel writes: CP949/EUC-KR, Shift-JIS or Windows-1252/Latin-1 (see :mod:`matcher.charsets`). Lines
+    that are not UTF-8 are decoded with the detected encoding, which is noted; a guess that is uncertain becomes a
+    warning, and a file that no encoding reads without garbled text (mojibake) is refused with advice to save it
+    as CSV UTF-8. The delimiter (``,``, ``;``, tab or ``|``) is taken from the header line. A record with more
+    fields than the header is left out; missing trailing fields are read as empty. A quote that is never closed
+    loses only the record where it opens. JSON must be a list of objects, JSONL one object per line; list values
+    become ``;``-separated text. Only the first sheet of a workbook is read, and formulas come back as their text,
+    never evaluated. A workbook is checked before it is parsed (total uncompressed size, compression ratio, shared
+    strings counted in the stream, the sheet's declared size) and its rows and columns are capped while it is read,
+    so a crafted file is refused in a moment rather than unpacked. A CSV cell longer than :data:`CSV_FIELD_LIMIT`,
+    or a JSON value nested deeper than :data:`MAX_JSON_DEPTH`, costs only its own record.
 
     Args:
         path: The file; its extension decides the format (see :data:`SUPPORTED_EXTENSIONS`).
@@ -157,7 +171,8 @@ def read_table(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows
 
     Raises:
         FileReadError: The file is missing, empty, too large (or, for a workbook, unpacks too large), binary, of
-            an unknown type, nested too deeply (JSON), or not a table.
+            an unknown type, in an encoding that reads only as garbled text, nested too deeply (JSON), or not a
+            table.
 
     Example:
         >>> from pathlib import Path
@@ -190,12 +205,14 @@ def read_table(path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows
         raise FileReadError(f"'{path.name}' is empty")
     if kind == "xlsx":
         return _read_xlsx(path, data, max_rows)
-    text, notes = _decode(data, path.name)
+    text, encoding, notes, doubts = _decode(data, path.name)
     if kind in ("csv", "tsv"):
-        return _read_delimited(text, notes, path.name, "\t" if kind == "tsv" else ",", max_rows)
-    if kind == "json":
-        return _read_json(text, notes, path.name, max_rows)
-    return _read_jsonl(text, notes, path.name, max_rows)
+        result = _read_delimited(text, notes, path.name, "\t" if kind == "tsv" else ",", max_rows)
+    elif kind == "json":
+        result = _read_json(text, notes, path.name, max_rows)
+    else:
+        result = _read_jsonl(text, notes, path.name, max_rows)
+    return dataclasses.replace(result, encoding=encoding, warnings=[RowProblem(0, doubt) for doubt in doubts])
 
 
 def _size_text(n_bytes: int) -> str:
@@ -213,12 +230,17 @@ def _too_many_rows(name: str, max_rows: int) -> FileReadError:
     )
 
 
-def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
-    """Decodes text bytes: BOMs, UTF-8 with a per-line Windows-1252 fallback, NUL removal, binary detection."""
+def _decode(data: bytes, name: str) -> tuple[str, str, list[str], list[str]]:
+    """Decodes text bytes: BOMs, UTF-16 without BOM, binary detection, NUL removal, UTF-8, then the lines that are
+    not UTF-8 in the legacy encoding :func:`matcher.charsets.guess_legacy` finds.
+
+    Returns:
+        The text, the codec, notes, and warnings (a guess that is uncertain).
+    """
     for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(codec).replace("\x00", ""), [f"decoded as {codec.upper()}"]
+                return data[len(bom) :].decode(codec).replace("\x00", ""), codec, [f"decoded as {codec.upper()}"], []
             except UnicodeDecodeError as error:
                 raise FileReadError(f"'{name}' starts like UTF-16 text but is not: {error.reason}") from error
     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -226,6 +248,15 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
         if data.startswith(signature):
             raise FileReadError(f"'{name}' is not a text table: it looks like {what}")
     sample = data[:65536]
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: the binary check below decides
+        else:
+            if not any(ord(char) in _CONTROL_BYTES for char in text[:65536]):
+                return text.replace("\x00", ""), utf16, [f"decoded as {utf16.upper()} (no byte-order mark)"], []
     n_nul = sample.count(0)
     n_control = sum(1 for byte in sample if byte in _CONTROL_BYTES)
     if n_nul > len(sample) // 10 or n_control > len(sample) // 100:
@@ -238,33 +269,72 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
         data = data.replace(b"\x00", b"")
         notes.append(f"removed {nul_total:,} NUL byte{'s' if nul_total != 1 else ''}")
     try:
-        return data.decode("utf-8"), notes
+        return data.decode("utf-8"), "utf-8", notes, []
     except UnicodeDecodeError:
-        pass
-    # Some lines are not UTF-8: decode those as Windows-1252 (Latin-1 plus typographic characters), so that a
-    # file pasted together from a UTF-8 and a legacy export keeps both halves right.
+        text, codec, legacy_notes, warnings = _decode_legacy(data, name)
+        return text, codec, notes + legacy_notes, warnings
+
+
+def _decode_legacy(data: bytes, name: str) -> tuple[str, str, list[str], list[str]]:
+    """Decodes the lines that are not UTF-8 in the legacy encoding :func:`matcher.charsets.guess_legacy` finds,
+    so that a file pasted together from a UTF-8 and a legacy export keeps both halves right; refuses the file when
+    that encoding leaves garbled text."""
     lines = data.split(b"\n")
-    fallback: list[int] = []
-    decoded = []
+    decoded: list[str] = []
+    legacy: list[int] = []
     for number, line in enumerate(lines, start=1):
         try:
             decoded.append(line.decode("utf-8"))
         except UnicodeDecodeError:
-            fallback.append(number)
-            try:
-                decoded.append(line.decode("cp1252"))
-            except UnicodeDecodeError:  # bytes cp1252 leaves undefined
-                decoded.append(line.decode("latin-1"))
-    legacy = set(fallback)
-    if any(number not in legacy and not line.isascii() for number, line in enumerate(lines, start=1)):
-        shown = ", ".join(str(n) for n in fallback[:10]) + (", ..." if len(fallback) > 10 else "")
-        notes.append(
-            f"{len(fallback):,} line{'s' if len(fallback) != 1 else ''} ({shown}) not valid UTF-8, "
-            "decoded as Windows-1252 (Latin-1)"
+            decoded.append("")
+            legacy.append(number)
+    blob = b"\n".join(lines[number - 1] for number in legacy)
+    guess = guess_legacy(blob)
+    try:
+        text = decode_line(blob, guess.codec, strict=True)
+    except UnicodeDecodeError as error:  # beyond the sample the guess was made from
+        number = legacy[blob.count(b"\n", 0, error.start)]
+        raise FileReadError(
+            f"'{name}' is not UTF-8, and line {number} cannot be read as {guess.label} like the lines before it "
+            f"({error.reason}). {_SAVE_AS_UTF8}"
+        ) from error
+    found = find_garble(blob, text, guess.codec)
+    if found is not None:
+        index, garble = found
+        raise FileReadError(
+            f"'{name}' is not UTF-8, and its encoding could not be read reliably: line {legacy[index]} reads "
+            f"'{garble.text}', which looks like {garble.cause} (it would say '{garble.meant}'). {_SAVE_AS_UTF8}"
         )
+    for number, line_text in zip(legacy, text.split("\n"), strict=True):
+        decoded[number - 1] = line_text
+    legacy_set = set(legacy)
+    if any(number not in legacy_set and not line.isascii() for number, line in enumerate(lines, start=1)):
+        shown = ", ".join(str(n) for n in legacy[:10]) + (", ..." if len(legacy) > 10 else "")
+        many = "s" if len(legacy) != 1 else ""
+        notes = [f"{len(legacy):,} line{many} ({shown}) not valid UTF-8, decoded as {guess.label}"]
     else:
-        notes.append("decoded as Windows-1252 (Latin-1), not UTF-8")
-    return "\n".join(decoded), notes
+        notes = [f"decoded as {guess.label}, not UTF-8"]
+    warnings = []
+    if guess.doubt is not None:
+        example = _NON_ASCII_CELL.search(decoded[legacy[0] - 1])
+        shown = example.group().strip()[:60] if example else ""
+        warnings.append(
+            f"the file is not UTF-8 and its encoding, {guess.label}, is a guess: {guess.doubt}. Check the imported "
+            f"text (line {legacy[0]} reads '{shown}'); if it is wrong, save the file as CSV UTF-8 and import it again"
+        )
+    return "\n".join(decoded), guess.codec, notes, warnings
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when every other byte is NUL, as in UTF-16 text of mostly ASCII characters."""
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    # Characters such as U+B300 ('대') put a NUL on the other side too, but ten times fewer than ASCII does.
+    if half >= 2 and odd >= 0.3 * half and even * 10 <= odd:
+        return "utf-16-le"
+    if half >= 2 and even >= 0.3 * half and odd * 10 <= even:
+        return "utf-16-be"
+    return None
 
 
 def _sniff_delimiter(header_line: str, default: str) -> str:

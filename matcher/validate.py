@@ -5,7 +5,9 @@ frame with those columns, maps header aliases to the canonical columns of :mod:`
 values with :mod:`matcher.vocab`, and splits the rows into those kept and those rejected. A rejected row gets
 every reason at once, so one round of fixes is enough. Nothing is shortened or guessed silently: a text over its
 limit rejects the row, an unknown country rejects the row, a sector outside the taxonomy is kept as a free tag
-with a warning.
+with a warning, and so is text that looks garbled by a wrong encoding (mojibake such as "Ã©" or "¼¼Á¾"). Text
+is stored in Unicode NFC and cities under their canonical names (:func:`matcher.vocab.normalize_city`), so that
+"대전" is Daejeon.
 
 The column checks run as one pandera schema (``lazy=True`` collects every failing row); normalisation is plain
 pandas, applied once per distinct value.
@@ -43,8 +45,8 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import pycountry
 
+from .charsets import garbled
 from .errors import InputError
 from .readers import ROW_COLUMN, RowProblem
 from .schema import (
@@ -56,9 +58,11 @@ from .schema import (
     PROFILE_REQUIRED,
 )
 from .vocab import (
+    COUNTRY_CODES,
     ORG_TYPES,
     PARTNERSHIP_KINDS,
     STAGES,
+    normalize_city,
     normalize_country,
     normalize_org_type,
     normalize_partnership_kind,
@@ -154,8 +158,8 @@ PARTNERSHIP_ALIASES: dict[str, tuple[str, ...]] = {
 """Header spellings accepted for each partnership column, besides the column's own name."""
 
 _WHOLE_NUMBER = r"\+?\d+(?:\.0+)?"  # "12", "+12", and "12.0" as spreadsheets write whole numbers
-_ALPHA_2 = frozenset(str(country.alpha_2) for country in pycountry.countries)
 _TEXT_COLUMNS = ("description", "offers", "seeks")  # empty text is "" in the model, other missing values None
+_GARBLE_COLUMNS = ("name", "city", "description", "offers", "seeks", "sectors", "tags", "technologies")
 
 
 class MissingColumnsError(InputError):
@@ -235,16 +239,19 @@ def _resolve_columns(
 
 
 def cell_text(value: Any) -> str | None:
-    """Stripped text for a cell of any type; ``None`` for empty and missing values, tuples joined by ``; ``.
+    """Stripped text in Unicode NFC for a cell of any type; ``None`` for empty and missing values, tuples joined
+    by ``; ``. NFC makes Hangul typed on macOS (decomposed jamo) the same text as Hangul typed elsewhere.
 
     Example:
         >>> cell_text(" Daejeon "), cell_text(1998.0), cell_text(("ai", "robotics")), cell_text(float("nan"))
         ('Daejeon', '1998', 'ai; robotics', None)
+        >>> cell_text(unicodedata.normalize("NFD", "한빛")) == "한빛"
+        True
     """
     if value is None:
         return None
     if isinstance(value, str):
-        return value.strip() or None
+        return unicodedata.normalize("NFC", value.strip()) or None  # a quick check returns NFC text as it is
     if isinstance(value, tuple | list):
         return "; ".join(text for item in value if (text := cell_text(item))) or None
     if isinstance(value, bool):
@@ -300,6 +307,44 @@ def _canonical_or_raw(series: pd.Series, normalize: Callable[[str], str | None])
         return normalize(unicodedata.normalize("NFC", value)) or value
 
     return _per_value(series, lookup)
+
+
+def _text_problem(value: str) -> str | None:
+    """What is wrong with a text's characters (mojibake, characters lost before), completing "<column> ...", or
+    None."""
+    garble = garbled(value)
+    if garble is not None:
+        return (
+            f"looks garbled: {_quote(garble.text)} is {garble.cause} (it would say {_quote(garble.meant)}); fix the "
+            "text, or save the file as CSV UTF-8, and import it again"
+        )
+    if "\ufffd" in value:
+        return "holds '\ufffd', a character lost when the text was converted before; fix the text and import it again"
+    return None
+
+
+def _text_warnings(text: Mapping[str, pd.Series], columns: tuple[str, ...]) -> dict[Any, list[str]]:
+    """Per row, one warning for each of ``columns`` whose text looks garbled."""
+    warnings: dict[Any, list[str]] = {}
+    for column in columns:
+        for index, problem in _per_value(text[column], _text_problem).dropna().items():
+            warnings.setdefault(index, []).append(f"{column} {problem}")
+    return warnings
+
+
+def _cities(city: pd.Series, country: pd.Series) -> pd.Series:
+    """Canonical city names (:func:`matcher.vocab.normalize_city`), read with the row's country where it is known."""
+    memo: dict[tuple[str, str | None], str] = {}
+    names: list[str | None] = []
+    for name, code in zip(city.to_numpy(dtype=object), country.to_numpy(dtype=object), strict=True):
+        if name is None:
+            names.append(None)
+            continue
+        key = (name, code if code in COUNTRY_CODES else None)
+        if key not in memo:
+            memo[key] = normalize_city(*key)
+        names.append(memo[key])
+    return pd.Series(names, index=city.index, dtype=object)
 
 
 def _whole_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -415,6 +460,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
 
     org_type = _canonical_or_raw(text["org_type"], normalize_org_type)
     country = _canonical_or_raw(text["country"], normalize_country)
+    city = _cities(text["city"], country)
     stage = _canonical_or_raw(text["stage"], normalize_stage)
     employees, employees_bad = _whole_numbers(text["employees"])
     founded, founded_bad = _whole_numbers(text["founded"])
@@ -436,7 +482,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
     columns: dict[str, pa.Column] = {}
     for name in ("id", "name", "city", "description", "offers", "seeks", "website"):
         columns[name] = pa.Column(nullable=name not in PROFILE_REQUIRED, checks=_max_length(TEXT_LIMITS[name]))
-    for name, known in (("org_type", set(ORG_TYPES)), ("country", _ALPHA_2), ("stage", set(STAGES))):
+    for name, known in (("org_type", set(ORG_TYPES)), ("country", COUNTRY_CODES), ("stage", set(STAGES))):
         columns[name] = pa.Column(nullable=name not in PROFILE_REQUIRED, checks=_known(known))
     for name in ("employees", "founded"):
         columns[name] = pa.Column(checks=_check(lambda s: ~s, "whole_number"))
@@ -483,7 +529,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
     tags = [tuple(dict.fromkeys(given + extra)) for given, extra in zip(lists["tags"], free, strict=True)]
     public_folded = [tuple(_fold(f).replace(" ", "_") for f in fields) for fields in lists["public_fields"]]
 
-    warnings: dict[int, list[str]] = {}
+    warnings = _text_warnings(text, _GARBLE_COLUMNS)
     for index, extra in enumerate(free):
         if extra:
             many = len(extra) > 1
@@ -520,7 +566,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
             "id": text["id"],
             "name": text["name"],
             "org_type": org_type,
-            "city": text["city"],
+            "city": city,
             "country": country,
             "sectors": objects([pair[0] if pair else () for pair in sector_pairs]),
             **{name: text[name].where(text[name].notna(), "") for name in _TEXT_COLUMNS},
@@ -645,6 +691,6 @@ def validate_partnerships(frame: pd.DataFrame, known_ids: Collection[str]) -> Va
         },
         columns=list(PARTNERSHIP_COLUMNS),
     )
-    report = _report(values, rows, text["source_id"], reasons, {}, notes)
+    report = _report(values, rows, text["source_id"], reasons, _text_warnings(text, ("note",)), notes)
     logger.info("validated %d partnerships: %d kept, %d rejected", len(frame), len(report.valid), len(report.rejected))
     return report

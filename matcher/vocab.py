@@ -2,13 +2,18 @@
 
 Every value that enters the store passes through one of the ``normalize_*`` functions here, so the rest of the
 package can rely on canonical values. Each function accepts the common spellings people type in spreadsheets
-and returns ``None`` (or splits off free tags) for what it does not know, leaving the caller to report it.
+and returns ``None`` (or splits off free tags) for what it does not know, leaving the caller to report it. Places
+are read in Korean, German, Spanish, English (and, for the alliance, Japanese and Chinese) spellings: a city
+becomes its canonical name (:data:`CITY_ALIASES`), so that "대전" and "Taejon" are Daejeon for the filters and
+the other-city rule; a city the table does not know is kept as typed.
 
 Example:
     >>> normalize_org_type("Research Institute")
     'research_institute'
-    >>> normalize_country("UK")
-    'GB'
+    >>> normalize_country("UK"), normalize_country("대한민국"), normalize_country("XK")
+    ('GB', 'KR', 'XK')
+    >>> normalize_city("대전광역시"), normalize_city("München"), normalize_city("Springfield")
+    ('Daejeon', 'Munich', 'Springfield')
     >>> split_sectors("ADC; CDMO; space robotics")
     (('antibody_drug_conjugates', 'bioprocessing_cdmo'), ('space robotics',))
 """
@@ -16,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import pycountry
@@ -23,6 +29,8 @@ import pycountry
 __all__ = [
     "ALLIANCE_CITIES",
     "BIO_SECTORS",
+    "CITY_ALIASES",
+    "COUNTRY_CODES",
     "FIRM_TYPES",
     "ORG_TYPES",
     "PARTNERSHIP_KINDS",
@@ -30,6 +38,7 @@ __all__ = [
     "SECTOR_LABELS",
     "STAGES",
     "TECH_SECTORS",
+    "normalize_city",
     "normalize_country",
     "normalize_org_type",
     "normalize_partnership_kind",
@@ -40,8 +49,9 @@ __all__ = [
 
 
 def _key(text: str) -> str:
-    """Folds case, punctuation and spacing so that 'Bio-process / CDMO' and 'bioprocess cdmo' meet."""
-    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+    """Folds case, punctuation, spacing and Unicode forms, so that 'Bio-process / CDMO' and 'bioprocess cdmo' meet
+    (and Hangul typed on macOS, in decomposed jamo, meets Hangul typed elsewhere)."""
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def _alias_table(canonical: Iterable[str], aliases: Mapping[str, str]) -> dict[str, str]:
@@ -278,39 +288,167 @@ ALLIANCE_CITIES: dict[str, tuple[str, float, float]] = {
 }
 """The Global Innopolis Alliance places: city -> (country, latitude, longitude)."""
 
-# Codes and names that ISO 3166 lookups miss but spreadsheets (and CORDIS) use.
-_COUNTRY_ALIASES = {
-    "uk": "GB",
-    "u k": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "el": "GR",
-    "usa": "US",
-    "u s a": "US",
-    "u s": "US",
-    "america": "US",
-    "united states of america": "US",
-    "korea": "KR",
-    "south korea": "KR",
-    "republic of korea": "KR",
-    "korea republic of": "KR",
-    "korea south": "KR",
-    "rok": "KR",
-    "대한민국": "KR",
-    "한국": "KR",
-    "deutschland": "DE",
-    "germany": "DE",
-    "españa": "ES",
-    "espana": "ES",
-    "holland": "NL",
-    "the netherlands": "NL",
-    "russia": "RU",
-    "czech republic": "CZ",
-    "turkey": "TR",
+# One line per city: canonical name | country | the other spellings (Korean, German, Spanish, English, local).
+# English exonyms are canonical where English uses one (Munich, Cologne); the alliance's own spellings otherwise.
+_CITY_TABLE = """
+Daejeon | KR | 대전; 대전광역시; 대전시; 대전 광역시; Daejeon-si; Daejeon Metropolitan City; Daejeon City;
+    Taejon; Taejŏn; Daejon; Taejeon; 大田; 大田廣域市; 大田广域市; 大田市; テジョン
+Seattle | US | Seattle WA; Seattle Washington; 시애틀; シアトル; 西雅图
+Calgary | CA | Calgary AB; Calgary Alberta; 캘거리; カルガリー; 卡尔加里
+Dortmund | DE | 도르트문트; ドルトムント; 多特蒙德
+Málaga | ES | Malaga; 말라가; マラガ; 马拉加
+Montgomery County | US | Montgomery County MD; Montgomery County Maryland; Montgomery County (Maryland);
+    Montgomery Co MD; 몽고메리 카운티; 몽고메리카운티; 몽고메리 카운티 메릴랜드; Condado de Montgomery;
+    Condado de Montgomery Maryland; モンゴメリー郡
+Seoul | KR | 서울; 서울특별시; 서울시; Séoul; Seúl; ソウル; 首尔; 首爾
+Busan | KR | 부산; 부산광역시; 부산시; Pusan; 釜山
+Incheon | KR | 인천; 인천광역시; 인천시; Inchon; 仁川
+Daegu | KR | 대구; 대구광역시; 대구시; Taegu; 大邱
+Gwangju | KR | 광주; 광주광역시; Kwangju; 光州
+Ulsan | KR | 울산; 울산광역시; 蔚山
+Sejong | KR | 세종; 세종시; 세종특별자치시; Sejong City
+Suwon | KR | 수원; 수원시
+Seongnam | KR | 성남; 성남시
+Pohang | KR | 포항; 포항시
+Cheongju | KR | 청주; 청주시; Chongju
+Tokyo | JP | 東京; 東京都; 도쿄; Tokio
+Osaka | JP | 大阪; 大阪市; 오사카
+Kyoto | JP | 京都; 교토
+Tsukuba | JP | つくば; 筑波; 쓰쿠바
+Beijing | CN | 北京; 베이징; Peking; Pekín
+Shanghai | CN | 上海; 상하이; Schanghai
+Shenzhen | CN | 深圳; 선전
+Munich | DE | München; Muenchen; Munchen; 뮌헨; Múnich; ミュンヘン; 慕尼黑
+Garching | DE | Garching bei München; Garching b München; Garching bei Munchen; Garching b Munchen
+Cologne | DE | Köln; Koeln; Koln; 쾰른; Colonia
+Nuremberg | DE | Nürnberg; Nuernberg; Nurnberg; 뉘른베르크; Núremberg
+Düsseldorf | DE | Dusseldorf; Duesseldorf; 뒤셀도르프
+Frankfurt | DE | Frankfurt am Main; Frankfurt a M; Frankfurt Main; 프랑크푸르트; Fráncfort
+Hanover | DE | Hannover; 하노버; Hanóver
+Berlin | DE | 베를린; Berlín
+Hamburg | DE | 함부르크; Hamburgo
+Stuttgart | DE | 슈투트가르트
+Dresden | DE | 드레스덴; Dresde
+Aachen | DE | 아헨; Aquisgrán; Aix-la-Chapelle
+Jülich | DE | Juelich; Julich; 윌리히
+Bochum | DE | 보훔
+Essen | DE | 에센
+Madrid | ES | 마드리드
+Barcelona | ES | 바르셀로나
+Seville | ES | Sevilla; 세비야
+Valencia | ES | València; 발렌시아
+Zaragoza | ES | Saragossa; 사라고사
+Bilbao | ES | Bilbo; 빌바오
+San Sebastián | ES | San Sebastian; Donostia; Donostia-San Sebastián; Donostia-San Sebastian
+A Coruña | ES | La Coruña; A Coruna; La Coruna; Coruña; Corunna
+Granada | ES | 그라나다
+Córdoba | ES | Cordoba; 코르도바
+Alicante | ES | Alacant
+Washington, D.C. | US | Washington DC; Washington D C; 워싱턴 DC; Washington Distrito de Columbia
+New York | US | New York City; NYC; 뉴욕; Nueva York
+San Francisco | US | 샌프란시스코
+Boston | US | 보스턴
+Montreal | CA | Montréal; 몬트리올
+Quebec City | CA | Ville de Québec; Québec City
+Toronto | CA | 토론토
+Vancouver | CA | 밴쿠버
+London | GB | 런던; Londres
+Paris | FR | 파리; París
+Vienna | AT | Wien; 빈; Viena; Vienne
+Brussels | BE | Bruxelles; Brussel; Brüssel; Bruselas; 브뤼셀
+Antwerp | BE | Antwerpen; Anvers; Amberes
+Ghent | BE | Gent; Gand
+Leuven | BE | Louvain
+Liège | BE | Liege; Luik; Lüttich
+The Hague | NL | Den Haag; s-Gravenhage; 's-Gravenhage; La Haya
+Lisbon | PT | Lisboa; Lissabon; 리스본
+Rome | IT | Roma; Rom; 로마
+Milan | IT | Milano; Mailand; Milán; 밀라노
+Turin | IT | Torino; Turín
+Naples | IT | Napoli; Neapel; Nápoles
+Florence | IT | Firenze; Florenz; Florencia
+Venice | IT | Venezia; Venedig; Venecia
+Genoa | IT | Genova; Genua; Génova
+Athens | GR | Athina; Athína; Αθήνα; Athen; Atenas; 아테네
+Thessaloniki | GR | Thessaloníki; Θεσσαλονίκη; Saloniki; Salónica
+Warsaw | PL | Warszawa; Warschau; Varsovia; 바르샤바
+Krakow | PL | Kraków; Krakau; Cracovia; Cracow
+Prague | CZ | Praha; Prag; Praga; 프라하
+Copenhagen | DK | København; Kobenhavn; Koebenhavn; Kopenhagen; Copenhague; 코펜하겐
+Gothenburg | SE | Göteborg; Goteborg; Goeteborg
+Bucharest | RO | București; Bucuresti; Bukarest; Bucarest
+Belgrade | RS | Beograd; Belgrad; Belgrado
+Zurich | CH | Zürich; Zuerich; Zurigo; 취리히
+Geneva | CH | Genève; Geneve; Genf; Ginebra; Ginevra; 제네바
+Moscow | RU | Moskva; Moskau; Moscú; 모스크바
+Kyiv | UA | Kiev; Kyjiw; Kiew; 키이우
+Istanbul | TR | İstanbul; 이스탄불; Estambul
+"""
+
+
+def _city_table(text: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for entry in re.split(r"\n(?=\S)", text.strip()):
+        canonical, country, aliases = (part.strip() for part in entry.split("|"))
+        table[canonical] = (country, tuple(alias.strip() for alias in aliases.split(";") if alias.strip()))
+    return table
+
+
+CITY_ALIASES: dict[str, tuple[str, tuple[str, ...]]] = _city_table(_CITY_TABLE)
+"""Canonical city -> (country code, other spellings). The alliance's places in Korean, German, Spanish, English,
+Japanese and Chinese; other cities people and CORDIS spell several ways."""
+
+_CITY_KEYS: dict[str, tuple[str, str]] = {
+    _key(name): (canonical, country)
+    for canonical, (country, aliases) in CITY_ALIASES.items()
+    for name in (canonical, *aliases)
 }
+
+
+COUNTRY_CODES: frozenset[str] = frozenset({str(country.alpha_2) for country in pycountry.countries} | {"XK"})
+"""Country codes accepted: ISO 3166-1 alpha-2, plus XK, the code the EU (and CORDIS) gives Kosovo."""
+
+# Codes and names that ISO 3166 lookups miss but spreadsheets (and CORDIS) use, and the names in the alliance's
+# languages (Korean, German, Spanish; Japanese and Chinese for the neighbours) of the countries partners come from.
+_COUNTRY_NAMES = {
+    "GB": "uk; u k; england; scotland; wales; great britain; britain; 영국; Vereinigtes Königreich; Großbritannien; "
+    "Reino Unido; Gran Bretaña; イギリス; 英国",
+    "GR": "el; 그리스; Griechenland; Grecia",
+    "US": "usa; u s a; u s; america; united states of america; 미국; 미합중국; Vereinigte Staaten; "
+    "Vereinigte Staaten von Amerika; Estados Unidos; Estados Unidos de América; EE UU; EEUU; アメリカ; "
+    "アメリカ合衆国; 美国",
+    "KR": "korea; south korea; republic of korea; korea republic of; korea south; rok; 대한민국; 한국; 남한; "
+    "Südkorea; Republik Korea; Korea (Süd); Corea del Sur; República de Corea; Corea; 韓国; 韩国; 大韓民國; 大韩民国",
+    "DE": "deutschland; germany; brd; 독일; Bundesrepublik Deutschland; Alemania; República Federal de Alemania; "
+    "ドイツ; 德国",
+    "ES": "españa; espana; 스페인; Spanien; Reino de España; スペイン; 西班牙",
+    "CA": "캐나다; Kanada; Canadá; カナダ; 加拿大",
+    "JP": "일본; Japón; 日本",
+    "CN": "중국; 中国; 中國",
+    "FR": "프랑스; Frankreich; Francia; フランス; 法国",
+    "IT": "이탈리아; Italien; Italia; イタリア; 意大利",
+    "NL": "holland; the netherlands; 네덜란드; Niederlande; Países Bajos; Holanda; オランダ; 荷兰",
+    "AT": "오스트리아; Österreich; Oesterreich; Austria",
+    "CH": "스위스; Schweiz; Suiza; Suisse; Svizzera",
+    "BE": "벨기에; Belgien; Bélgica; Belgique; België",
+    "SE": "스웨덴; Schweden; Suecia",
+    "DK": "덴마크; Dänemark; Dinamarca",
+    "FI": "핀란드; Finnland; Finlandia",
+    "NO": "노르웨이; Norwegen; Noruega",
+    "PL": "폴란드; Polen; Polonia",
+    "PT": "포르투갈; Portugal",
+    "IE": "아일랜드; Irland; Irlanda",
+    "CZ": "czech republic; czechia; 체코; Tschechien; Chequia; República Checa",
+    "IL": "이스라엘; Israel",
+    "IN": "인도; Indien",
+    "SG": "싱가포르; Singapur",
+    "TW": "대만; Taiwan; Taiwán; 台湾; 臺灣",
+    "AU": "호주; Australien",
+    "RU": "russia; 러시아; Russland; Rusia",
+    "TR": "turkey; türkiye; 튀르키예; 터키; Türkei; Turquía",
+    "XK": "Kosovo; Kosova; Republic of Kosovo; 코소보",
+}
+_COUNTRY_ALIASES = {_key(name): code for code, names in _COUNTRY_NAMES.items() for name in names.split(";")}
 
 
 def normalize_org_type(value: str) -> str | None:
@@ -344,11 +482,15 @@ def normalize_partnership_kind(value: str) -> str | None:
 
 
 def normalize_country(value: str) -> str | None:
-    """Returns the ISO 3166-1 alpha-2 code for a country code, name or common alias, or ``None``.
+    """Returns the ISO 3166-1 alpha-2 code (or XK) for a country code, name or common alias, or ``None``.
+
+    Names are read in English (any ISO 3166 name), and the common ones in Korean, German and Spanish.
 
     Example:
         >>> normalize_country("Republic of Korea"), normalize_country("deu"), normalize_country("Spain")
         ('KR', 'DE', 'ES')
+        >>> normalize_country("Südkorea"), normalize_country("Estados Unidos"), normalize_country("Kosovo")
+        ('KR', 'US', 'XK')
     """
     text = value.strip()
     if not text:
@@ -356,6 +498,8 @@ def normalize_country(value: str) -> str | None:
     alias = _COUNTRY_ALIASES.get(_key(text))
     if alias:
         return alias
+    if text.upper() in COUNTRY_CODES:  # codes pycountry lacks (XK)
+        return text.upper()
     try:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:
@@ -365,6 +509,42 @@ def normalize_country(value: str) -> str | None:
     except LookupError:
         return None
     return str(matches[0].alpha_2) if len(matches) == 1 else None
+
+
+def _country_code(text: str) -> str | None:
+    """A country code, ISO name or listed alias, read exactly (no fuzzy search: 'Texas' is no country)."""
+    try:
+        return _COUNTRY_ALIASES.get(_key(text)) or str(pycountry.countries.lookup(text.strip()).alpha_2)
+    except LookupError:
+        return None
+
+
+def normalize_city(value: str, country: str | None = None) -> str:
+    """Returns the canonical name of a city in any spelling :data:`CITY_ALIASES` knows, else the text as typed.
+
+    The text is trimmed, its spaces collapsed and its Unicode composed (NFC) either way. A known spelling maps to
+    its city only when ``country`` (an ISO code, as stored) is missing or the city's own: "Valencia" in Venezuela
+    stays as typed. A country after a comma is read the same way ("Dortmund, Germany"); a US state is only read
+    where the table lists it ("Montgomery County, MD": other states have their own Montgomery County).
+
+    Example:
+        >>> normalize_city("대전"), normalize_city("Taejon"), normalize_city("MALAGA", "ES")
+        ('Daejeon', 'Daejeon', 'Málaga')
+        >>> normalize_city("Montgomery County, Maryland"), normalize_city("Dortmund, Deutschland")
+        ('Montgomery County', 'Dortmund')
+        >>> normalize_city("Valencia", "VE"), normalize_city("  Graz ")
+        ('Valencia', 'Graz')
+    """
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    found = _CITY_KEYS.get(_key(text))
+    if found is None and "," in text:
+        place, _, after = text.rpartition(",")
+        found = _CITY_KEYS.get(_key(place))
+        if found is not None and _country_code(after) != found[1]:
+            found = None
+    if found is None or (country is not None and country != found[1]):
+        return text
+    return found[0]
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

@@ -271,6 +271,23 @@ def test_activity_type_and_sme_flag_give_the_org_type(activity: str, sme: object
     assert frames.profiles["org_type"].tolist() == [org_type]
 
 
+def test_an_organisation_in_kosovo_is_imported_with_country_xk() -> None:
+    orgs = organizations((1, 10, "HES", ""), (2, 10, "PRC", "")).assign(
+        country=["XK", "AT"], city=["PRISHTINA", "GRAZ"]
+    )
+    frames = cordis_to_frames(orgs, projects(10))
+    report = validate_profiles(frames.profiles)
+    assert report.rejected == []
+    assert report.valid.set_index("id").loc["cordis-1", "country"] == "XK"
+
+
+def test_cities_spelled_in_several_ways_become_one_canonical_city() -> None:
+    orgs = organizations((1, 10, "HES", ""), (2, 10, "PRC", ""), (3, 10, "PRC", "")).assign(
+        city=["BRUXELLES", "Brussels", "MUNCHEN"], country=["BE", "BE", "DE"]
+    )
+    assert cordis_to_frames(orgs, projects(10)).profiles["city"].tolist() == ["Brussels", "Brussels", "Munich"]
+
+
 def test_column_names_may_be_in_any_case() -> None:
     orgs = organizations((1, 10, "PRC", ""), (2, 10, "HES", ""))
     camel = cordis_to_frames(orgs, projects(10))
@@ -309,8 +326,8 @@ def test_read_cordis_reads_the_semicolon_csv_exports(tmp_path: Path) -> None:
     organizations_table, projects_table = read_cordis(tmp_path / "organization.csv", tmp_path / "project.csv")
     frames = cordis_to_frames(organizations_table, projects_table)
     assert frames.profiles[["id", "name", "org_type", "city", "country", "sectors"]].values.tolist() == [
-        ["cordis-900001", "TÜV Nord ß GmbH", "sme", "MÜNCHEN", "DE", ("semiconductors",)],
-        ["cordis-900002", "Universidad de Málaga", "university", "MALAGA", "ES", ("semiconductors",)],
+        ["cordis-900001", "TÜV Nord ß GmbH", "sme", "Munich", "DE", ("semiconductors",)],
+        ["cordis-900002", "Universidad de Málaga", "university", "Málaga", "ES", ("semiconductors",)],
     ]
     assert frames.profiles["description"][0].endswith(
         'SiC4EV: Wide band gap devices.\r\nSecond paragraph on "SiC" wafers and GaN.'

@@ -13,6 +13,7 @@ def profiles() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": ["a", "b", "c", "d"],
+            "name": ["세종 바이오로직스", "Rainier Capital", "Stahlwerk Dortmund", "Málaga-Tech S.L."],
             "city": ["Daejeon", "Seattle", "Dortmund", "Málaga"],
             "country": ["KR", "US", "DE", "ES"],
             "org_type": ["startup", "investor", "research_institute", "startup"],
@@ -56,3 +57,35 @@ def test_city_is_case_insensitive(profiles: pd.DataFrame) -> None:
 
 def test_size_bands_use_head_count_and_skip_unknown_sizes(profiles: pd.DataFrame) -> None:
     assert ids(profiles, Filters(size=("micro", "large"))) == ["a", "c"]
+
+
+def test_a_city_filter_reads_any_spelling_of_the_city(profiles: pd.DataFrame) -> None:
+    assert Filters.from_user(city=["대전", "Malaga"]).city == ("Daejeon", "Málaga")
+    assert ids(profiles, Filters.from_user(city=["대전광역시"])) == ["a"]
+
+
+def test_a_city_stored_in_another_spelling_passes_the_filter_of_its_city(profiles: pd.DataFrame) -> None:
+    profiles.loc[0, "city"] = "대전"  # stored before places were canonical
+    assert ids(profiles, Filters(city=("Daejeon",))) == ["a"]
+
+
+def test_a_country_filter_reads_korean_german_and_spanish_names(profiles: pd.DataFrame) -> None:
+    assert ids(profiles, Filters.from_user(country=["대한민국", "Deutschland", "España"])) == ["a", "c", "d"]
+
+
+def test_part_of_a_hangul_name_finds_the_organisation(profiles: pd.DataFrame) -> None:
+    assert ids(profiles, Filters.from_user(name=["세종"])) == ["a"]
+
+
+def test_name_search_ignores_case_accents_and_spacing(profiles: pd.DataFrame) -> None:
+    assert ids(profiles, Filters.from_user(name=["malaga tech"])) == ["d"]
+    assert ids(profiles, Filters.from_user(name=["세종바이오"])) == ["a"]
+
+
+def test_name_parts_combine_with_or(profiles: pd.DataFrame) -> None:
+    assert ids(profiles, Filters.from_user(name=["rainier", "stahlwerk"])) == ["b", "c"]
+
+
+def test_a_name_part_without_letters_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot be searched: give letters or digits"):
+        Filters.from_user(name=["--"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -110,6 +111,38 @@ def test_decomposed_accents_are_recognised_in_vocabularies() -> None:
     assert one(country="Espan\u0303a")["country"] == "ES"
 
 
+def test_kosovo_as_eu_data_writes_it_is_accepted() -> None:
+    assert one(country="XK")["country"] == "XK"
+
+
+@pytest.mark.parametrize(("city", "country"), [("대전", "대한민국"), ("대전광역시", "KR"), ("Taejon", "South Korea")])
+def test_a_city_in_any_spelling_is_stored_under_its_canonical_name(city: str, country: str) -> None:
+    row = one(city=city, country=country)
+    assert (row["city"], row["country"]) == ("Daejeon", "KR")
+
+
+def test_a_city_the_vocabulary_does_not_know_is_kept_as_typed() -> None:
+    assert one(city="Yuseong-gu")["city"] == "Yuseong-gu"
+
+
+def test_text_typed_in_decomposed_hangul_is_stored_composed() -> None:
+    row = one(name=unicodedata.normalize("NFD", "세종 바이오로직스"))
+    assert row["name"] == "세종 바이오로직스" and unicodedata.is_normalized("NFC", row["name"])
+
+
+def test_garbled_text_is_kept_with_a_warning_that_says_what_it_meant() -> None:
+    report = validate_profiles(profiles({"description": "GaN chips made in MÃ¡laga"}))
+    assert len(report.valid) == 1
+    assert report.warnings == [
+        RowProblem(
+            1,
+            "description looks garbled: 'Ã¡' is UTF-8 text read as Windows-1252 (it would say 'á'); fix the text, "
+            "or save the file as CSV UTF-8, and import it again",
+            "p1",
+        )
+    ]
+
+
 def test_sectors_split_into_taxonomy_sectors_and_free_tags_with_a_warning() -> None:
     report = validate_profiles(profiles({"sectors": "ADC; space robotics; Machine learning", "tags": "GMP"}))
     row = report.valid.iloc[0]
@@ -159,17 +192,17 @@ def test_cells_are_stripped_but_otherwise_kept_verbatim() -> None:
     assert row["description"] == text.strip()
 
 
-def test_korean_german_and_spanish_names_round_trip_exactly() -> None:
+def test_korean_german_and_spanish_names_round_trip_exactly_without_warnings() -> None:
     names = ["한빛바이오 주식회사", "Großhändler Müßig GmbH", "Señora Peña Ibáñez S.L."]
     report = validate_profiles(profiles(*({"name": n} for n in names)))
-    assert report.valid["name"].tolist() == names
+    assert (report.valid["name"].tolist(), report.warnings) == (names, [])
 
 
 @settings(max_examples=15, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=TEXT_LIMITS["name"]).map(str.strip).filter(bool), min_size=1, max_size=30))
-def test_any_name_within_the_limit_round_trips(names: list[str]) -> None:
+def test_any_name_within_the_limit_round_trips_in_nfc(names: list[str]) -> None:
     report = validate_profiles(profiles(*({"name": name} for name in names)))
-    assert report.valid["name"].tolist() == names
+    assert report.valid["name"].tolist() == [unicodedata.normalize("NFC", name) for name in names]
 
 
 def test_already_typed_input_is_accepted() -> None:
@@ -382,3 +415,17 @@ def test_repeated_partnerships_keep_the_first_even_in_the_other_direction() -> N
     report = validate_partnerships(frame, KNOWN)
     assert report.valid["_row"].tolist() == [1, 3, 4]
     assert report.rejected == [RowProblem(2, "same partnership as row 1 (same pair, kind and year)", "b")]
+
+
+def test_reimporting_a_profile_stored_with_a_korean_city_stores_the_canonical_city(tmp_path: Path) -> None:
+    from matcher.api import Matcher
+
+    matcher = Matcher(tmp_path / "ws")
+    # Stored before places were canonical:
+    before = validate_profiles(profiles({"id": "dj-1"})).valid.assign(city="대전")
+    matcher.store.upsert_profiles(before)
+    assert matcher.profile("dj-1").city == "대전"
+    path = tmp_path / "profiles.csv"
+    path.write_text("id,name,org_type,city,country\ndj-1,Hanbit Bio,startup,대전,대한민국\n", encoding="utf-8")
+    matcher.import_profiles(path)
+    assert matcher.profile("dj-1").city == "Daejeon"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from matcher.vocab import (
+    ALLIANCE_CITIES,
+    CITY_ALIASES,
     ORG_TYPES,
     SECTORS,
+    normalize_city,
     normalize_country,
     normalize_org_type,
     normalize_partnership_kind,
@@ -62,9 +65,86 @@ def test_country_codes_names_and_aliases_become_iso_alpha2(typed: str, code: str
     assert normalize_country(typed) == code
 
 
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("대한민국", "KR"),
+        ("한국", "KR"),
+        ("Südkorea", "KR"),
+        ("Corea del Sur", "KR"),
+        ("Estados Unidos", "US"),
+        ("EE. UU.", "US"),
+        ("미국", "US"),
+        ("Vereinigte Staaten", "US"),
+        ("Alemania", "DE"),
+        ("독일", "DE"),
+        ("Spanien", "ES"),
+        ("스페인", "ES"),
+        ("Kanada", "CA"),
+        ("캐나다", "CA"),
+    ],
+)
+def test_country_names_in_korean_german_and_spanish_become_iso_alpha2(typed: str, code: str) -> None:
+    assert normalize_country(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["XK", "xk", "Kosovo", "코소보"])
+def test_kosovo_is_xk_as_eu_data_writes_it(typed: str) -> None:
+    assert normalize_country(typed) == "XK"
+
+
 @pytest.mark.parametrize("typed", ["Atlantis", "", "  "])
 def test_unknown_country_is_none(typed: str) -> None:
     assert normalize_country(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "city"),
+    [
+        ("대전", "Daejeon"),
+        ("대전광역시", "Daejeon"),
+        ("Taejon", "Daejeon"),
+        ("DAEJEON", "Daejeon"),
+        ("Malaga", "Málaga"),
+        ("MALAGA", "Málaga"),
+        ("マラガ", "Málaga"),
+        ("말라가", "Málaga"),
+        ("München", "Munich"),
+        ("MUNCHEN", "Munich"),
+        ("Köln", "Cologne"),
+        ("도르트문트", "Dortmund"),
+        ("시애틀", "Seattle"),
+        ("Seattle, WA", "Seattle"),
+        ("캘거리", "Calgary"),
+        ("Montgomery County, MD", "Montgomery County"),
+        ("Montgomery County, Maryland", "Montgomery County"),
+        ("몽고메리 카운티", "Montgomery County"),
+        ("Bruxelles", "Brussels"),
+    ],
+)
+def test_city_spellings_become_the_canonical_city(typed: str, city: str) -> None:
+    assert normalize_city(typed) == city
+
+
+def test_a_city_followed_by_its_country_is_the_city() -> None:
+    assert [normalize_city(t) for t in ("Dortmund, Germany", "대전, 대한민국")] == ["Dortmund", "Daejeon"]
+
+
+def test_a_place_named_like_a_known_city_elsewhere_is_kept_as_typed() -> None:
+    assert normalize_city("Valencia", "VE") == "Valencia"  # Venezuela's, not Spain's
+    assert normalize_city("Montgomery County, Texas") == "Montgomery County, Texas"  # not the alliance's county
+
+
+def test_an_unknown_city_is_kept_as_typed_with_tidy_spacing() -> None:
+    assert normalize_city("  Bad   Homburg ") == "Bad Homburg"
+
+
+def test_every_listed_spelling_maps_to_its_city_and_every_alliance_city_has_a_korean_one() -> None:
+    assert set(ALLIANCE_CITIES) <= set(CITY_ALIASES)
+    for city, (country, aliases) in CITY_ALIASES.items():
+        assert all(normalize_city(alias, country) == city for alias in aliases), city
+    for city in ALLIANCE_CITIES:
+        assert any("\uac00" <= char <= "\ud7a3" for alias in CITY_ALIASES[city][1] for char in alias), city
 
 
 def test_sectors_split_into_taxonomy_and_free_tags() -> None:

@@ -75,7 +75,7 @@ def _report(kind: str, source: str, read: ReadResult, checked: ValidationReport,
         rows=len(read.frame) + len(read.problems),
         imported=imported,
         rejected=rejected,
-        warnings=list(checked.warnings),
+        warnings=[*read.warnings, *checked.warnings],  # the file's own (a doubtful encoding) first
         notes=[*read.notes, *checked.notes],
     )
 

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from ..catalogue import facet_texts
 from ..embed import EmbeddingCache, embed_texts
 from ..errors import NotFoundError
 from ..index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
+from ..lexical import fold_name
 from ..rank import Recommender, Scorer
 from ..schema import FACETS
 from ..store import profile_set_checksum
@@ -76,6 +78,11 @@ class Served:
     profiles: pd.DataFrame
     indexes: dict[str, VectorIndex]
     recommender: Recommender
+
+    @cached_property
+    def folded_names(self) -> list[str]:
+        """Every profile's name as name search compares it (:func:`matcher.lexical.fold_name`), in row order."""
+        return [fold_name(str(name)) for name in self.profiles["name"]]
 
     def require(self, profile_id: str, where: object) -> None:
         """Raises :class:`NotFoundError` unless ``profile_id`` is in the catalogue."""

@@ -22,6 +22,7 @@ from ..bands import SEARCH_BANDS, Band
 from ..catalogue import CrossCity, dismissed
 from ..errors import InputError
 from ..filters import Filters
+from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
 from .context import Context
@@ -33,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 MAX_K = 10_000
 """The largest number of results one call returns."""
+
+NAME_SCORE = 1.0
+"""The score of a hit whose name contains the search text: above any text match, so names come first."""
+MIN_NAME_CHARS = 2
+"""The shortest search (letters and digits, as :func:`matcher.lexical.fold_name` keeps them) matched against names."""
 
 MAX_SEARCH_CHARS = 2_000
 """The longest search text: a paragraph, about two windows of the encoder (which chunks longer text rather than cut
@@ -56,7 +62,8 @@ class SearchHit:
         country: ISO country code.
         org_type: Organisation type.
         score: Cosine similarity of the query to the best-matching facet.
-        facet: Which text matched best: ``profile``, ``offers`` or ``seeks``.
+        facet: Which text matched best: ``profile``, ``offers`` or ``seeks``, or ``name`` when the organisation's
+            name contains the search text.
         band: ``strong``, ``possible`` or ``weak`` on :data:`matcher.bands.SEARCH_BANDS`; a search returns no hit
             below the weak floor.
     """
@@ -118,9 +125,10 @@ class Matching:
         self.context = context
         self.indexer = indexer
 
-    def dismissed(self, asker_id: str) -> set[str]:
-        """Candidates whose latest feedback from this asker is "not relevant"."""
-        return dismissed(self.context.store.feedback(asker_id))
+    def dismissed(self, asker_id: str, by: str | None = None) -> set[str]:
+        """Candidates whose latest feedback on this asker's suggestions is "not relevant": ``by`` one user only
+        (the person asking), or by anyone when None (:func:`matcher.catalogue.dismissed`)."""
+        return dismissed(self.context.store.feedback(asker_id), by=by)
 
     def search(
         self,
@@ -130,7 +138,8 @@ class Matching:
         filters: Filters | None = None,
         facets: Sequence[Facet] = ("profile", "offers"),
     ) -> list[SearchHit]:
-        """Free-text search: organisations whose profile (or offers, or seeks) text is closest to ``text``.
+        """Free-text search: organisations whose name contains ``text`` first (in any script, case and accents
+        ignored), then those whose profile (or offers, or seeks) text is closest to it.
 
         Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them and match
         at all: only hits at or above the weak floor of :data:`matcher.bands.SEARCH_BANDS` are returned, so text
@@ -160,14 +169,19 @@ class Matching:
         served = self.indexer.current()
         if k == 0 or served.profiles.empty:
             return []
-        query = self.context.encoder.encode([text])
-        if not query.any():  # only control characters or symbols the model has no tokens for
-            raise InputError("the search text is empty: it has no words to match")
-        allowed_ids = (
-            None if filters is None or filters.is_empty() else served.profiles["id"][filters.mask(served.profiles)]
-        )
+        passes = None if filters is None or filters.is_empty() else filters.mask(served.profiles)
+        allowed_ids = None if passes is None else served.profiles["id"][passes]
         best: dict[str, tuple[float, str]] = {}
-        for facet in facets:
+        # An organisation named by the text comes first, in any script ("세종" finds 세종 바이오로직스): the model
+        # reads names as words, not as the names people type.
+        key = fold_name(text)
+        if len(key) >= MIN_NAME_CHARS:
+            named = [i for i, name in enumerate(served.folded_names) if key in name and (passes is None or passes[i])]
+            best.update({served.profiles["id"].iat[i]: (NAME_SCORE, "name") for i in named[:k]})
+        query = self.context.encoder.encode([text])
+        if not query.any() and not best:  # only control characters or symbols the model has no tokens for
+            raise InputError("the search text is empty: it has no words to match")
+        for facet in facets if query.any() else ():
             index = served.indexes[facet]
             allowed = None if allowed_ids is None else index.mask(allowed_ids)
             found = index.search(query, k, allowed=allowed)
@@ -197,6 +211,7 @@ class Matching:
         include_partners: bool = False,
         include_competitors: bool = False,
         cross_city: CrossCity | None = None,
+        dismissed_by: str | None = None,
     ) -> Recommendations:
         """Partners in other cities that fit both ways, with the reasons.
 
@@ -207,9 +222,11 @@ class Matching:
             include_partners: Suggest existing partners too (otherwise they are listed apart).
             include_competitors: Keep likely competitors (same sector, nearly the same offers).
             cross_city: ``other_city`` (default), ``other_country`` or ``any``.
+            dismissed_by: Whose "not relevant" counts: a user's name (a person's dismissals are their own), or
+                None for anyone's.
 
-        Organisations this asker marked "not relevant" are not suggested again; a profile typed in speaks for the
-        asker whose id it carries.
+        Organisations dismissed for this asker are not suggested again; a profile typed in speaks for the asker
+        whose id it carries.
 
         Raises:
             NotFoundError: ``query`` is an id that is not in the store.
@@ -225,7 +242,7 @@ class Matching:
             k,
             filters,
             query_vectors=vectors,
-            exclude=self.dismissed(asker) if asker else (),
+            exclude=self.dismissed(asker, dismissed_by) if asker else (),
             cross_city=cross_city,
             include_partners=include_partners,
             include_competitors=include_competitors,
@@ -242,6 +259,7 @@ class Matching:
         cross_city: CrossCity | None = None,
         exposure_cap: float | Literal["default"] | None = "default",
         explain: bool = True,
+        dismissed_by: str | None = None,
     ) -> list[Recommendations]:
         """Recommendations for many organisations at once, with an exposure cap across the lists.
 
@@ -256,6 +274,7 @@ class Matching:
                 cap, None gives each asker the list :meth:`recommend` would.
             explain: Write the reasons; False leaves them empty and is much faster (quoting phrases encodes
                 them with the model).
+            dismissed_by: As for :meth:`recommend`.
 
         Raises:
             NotFoundError: An id is not in the store.
@@ -271,14 +290,16 @@ class Matching:
             include_partners=include_partners,
             include_competitors=include_competitors,
             cross_city=cross_city,
-            exclude={profile_id: self.dismissed(profile_id) for profile_id in ids},
+            exclude={profile_id: self.dismissed(profile_id, dismissed_by) for profile_id in ids},
             exposure_cap=exposure_cap,
             explain=explain,
         )
 
-    def pair_scores(self, askers: Sequence[str], candidates: Sequence[str]) -> PairScores:
+    def pair_scores(
+        self, askers: Sequence[str], candidates: Sequence[str], *, dismissed_by: str | None = None
+    ) -> PairScores:
         """Scores every asker with every candidate, both ways, as the ranking would; no filter applies, and a pair
-        the asker dismissed scores 0.
+        dismissed for the asker (``dismissed_by`` one user, or anyone: see :meth:`recommend`) scores 0.
 
         For planning meetings between chosen organisations, where the pairs are given rather than searched for.
 
@@ -295,7 +316,7 @@ class Matching:
         for i, asker in enumerate(askers if len(candidates) else ()):
             features = recommender.features_for(asker, list(candidates))
             fit_for_asker[i], fit_for_candidate[i] = recommender.scorer_.score(features)
-            dropped = self.dismissed(asker)
+            dropped = self.dismissed(asker, dismissed_by)
             gone[i] = [candidate in dropped for candidate in candidates]
         return PairScores(tuple(askers), tuple(candidates), fit_for_asker, fit_for_candidate, gone)
 

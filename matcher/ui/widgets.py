@@ -22,7 +22,7 @@ import streamlit as st
 from ..filters import Filters
 from ..rank import Match
 from ..schema import Profile
-from ..vocab import ORG_TYPES, SECTORS, STAGES, normalize_country
+from ..vocab import ORG_TYPES, SECTORS, STAGES, normalize_city, normalize_country
 from .i18n import language, t, vocab_label
 from .localise import band_label, localise_reasons, sector_label
 
@@ -293,7 +293,7 @@ def _typed_profile(profile_id: str, values: Mapping[str, Any]) -> tuple[Profile 
         id=profile_id,
         name=name,
         org_type=values["org_type"],
-        city=values["city"].strip(),
+        city=normalize_city(values["city"], str(country)),  # 대전 is Daejeon: the other-city rule holds
         country=str(country),
         sectors=tuple(values["sectors"]),
         description=values["description"].strip(),
