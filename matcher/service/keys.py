@@ -14,8 +14,9 @@ Example:
     >>> import tempfile
     >>> keys = KeyRing(Context(tempfile.mkdtemp()))
     >>> key, token = keys.create("crm-seattle", "officer")
-    >>> keys.authenticate(token)
-    User(name='crm-seattle', role='officer', org_id=None)
+    >>> user = keys.authenticate(token)
+    >>> user.name, user.role, user.org_id
+    ('crm-seattle', 'officer', None)
     >>> keys.revoke("crm-seattle").revoked
     True
     >>> keys.authenticate(token) is None
