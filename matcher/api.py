@@ -7,7 +7,8 @@ search, recommend, evaluate) are methods; the rest is reached through the servic
 ``m.curation`` (feedback, shortlists, notes), ``m.planning`` (delegation visits), ``m.admin`` (backups, accounts).
 
 Example:
-    >>> m = Matcher(home="/tmp/doc-workspace")
+    >>> import tempfile
+    >>> m = Matcher(home=tempfile.mkdtemp())
     >>> report = m.import_profiles("data/demo/profiles.csv")   # doctest: +SKIP
     >>> report.imported, len(report.rejected)                    # doctest: +SKIP
     (226, 0)
@@ -40,7 +41,9 @@ from .service.evaluation import Evaluation, EvaluationData
 from .service.importing import Importer, ImportReport
 from .service.indexing import BuildReport, Indexer
 from .service.matching import MAX_K, MAX_SEARCH_CHARS, Matching, PairScores, SearchHit
+from .service.meetings import Meetings
 from .service.planning import Planning
+from .service.profiles import Profiles
 from .store import Store
 
 __all__ = [
@@ -93,6 +96,8 @@ class Matcher:
         self.curation = Curation(self.context)
         self.planning = Planning(self.matching)
         self.admin = Admin(self.context)
+        self.profile_edits = Profiles(self.context)
+        self.meetings = Meetings(self.context)
 
     @property
     def settings(self) -> Settings:
@@ -146,6 +151,10 @@ class Matcher:
         )
         frame = frame[filters.mask(frame)].reset_index(drop=True)
         return frame if limit is None else frame.head(limit)
+
+    def profile_ids(self) -> set[str]:
+        """The ids of every stored profile."""
+        return self.store.profile_ids()
 
     def partnerships(self, profile_id: str | None = None) -> pd.DataFrame:
         """Known partnerships, all or one organisation's."""

@@ -11,9 +11,9 @@ Roles:
 Example:
     >>> path = Path(tempfile.mkdtemp()) / "users.toml"
     >>> add_user(path, "mina", "officer", "correct horse", iterations=1_000)
-    User(name='mina', role='officer', org_id=None)
+    User(name='mina', role='officer', org_id=None, language=None)
     >>> verify(load_users(path), "mina", "correct horse")
-    User(name='mina', role='officer', org_id=None)
+    User(name='mina', role='officer', org_id=None, language=None)
     >>> verify(load_users(path), "mina", "wrong") is None
     True
 """
@@ -375,8 +375,21 @@ class SignInLimiter:
     ``client_max_failures`` failures in the window, over all names, under the same rule. A success clears the
     account's count, not the client's. State lives in this process only: a restart forgets it.
 
+    Before the lock, failures can also meet a growing delay: with ``step_delay`` set, each failure after the first
+    ``free_failures`` of an account (``client_free_failures`` of a client) makes the next attempt wait
+    ``step_delay`` seconds, doubled with every further failure (at most ``base_backoff``), and once locked, every
+    further failure waits as long as the last lock: a typo costs nothing and a guesser never waits less than
+    before. :data:`LIMITER`, the app's, does so; by default there is no step.
+
     Args:
         clock: Seconds, monotonic (:func:`time.monotonic`; a fake in tests).
+
+    Example:
+        >>> limiter = SignInLimiter(step_delay=2, clock=lambda: 0.0)
+        >>> for _ in range(4):
+        ...     limiter.failed("mina", "10.0.0.1")
+        >>> limiter.wait("mina", "10.0.0.1")
+        (4.0, 'this account')
     """
 
     def __init__(
@@ -388,6 +401,9 @@ class SignInLimiter:
         base_backoff: float = 60,
         max_backoff: float = 15 * 60,
         max_keys: int = 100_000,
+        step_delay: float = 0,
+        free_failures: int = 2,
+        client_free_failures: int = 10,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_failures = max_failures
@@ -395,6 +411,9 @@ class SignInLimiter:
         self.window = window
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
+        self.step_delay = step_delay
+        self.free_failures = free_failures
+        self.client_free_failures = client_free_failures
         self.max_keys = max_keys
         self.clock = clock
         self._lock = threading.Lock()
@@ -424,7 +443,8 @@ class SignInLimiter:
         with self._lock:
             if len(self._failures) > self.max_keys:
                 self._forget_old(now)
-            for key, limit in zip(self._keys(name, client), (self.max_failures, self.client_max_failures), strict=True):
+            limits = ((self.max_failures, self.free_failures), (self.client_max_failures, self.client_free_failures))
+            for key, (limit, free) in zip(self._keys(name, client), limits, strict=True):
                 times = self._failures.setdefault(key, deque())
                 times.append(now)
                 while times and times[0] <= now - self.window:
@@ -434,6 +454,12 @@ class SignInLimiter:
                     self._locked_until[key] = now + min(self.max_backoff, self.base_backoff * 2**strikes)
                     self._strikes[key] = strikes + 1
                     times.clear()
+                elif self.step_delay > 0 and (len(times) > free or key in self._strikes):
+                    # After a lock no failure is free: each waits as long as the last lock did.
+                    strikes = self._strikes.get(key, 0)
+                    step = (min(self.base_backoff, self.step_delay * 2 ** (len(times) - free - 1)) if not strikes
+                            else min(self.max_backoff, self.base_backoff * 2 ** (strikes - 1)))
+                    self._locked_until[key] = max(self._locked_until.get(key, 0), now + step)
 
     def succeeded(self, name: str, client: str) -> None:
         """Clears the account's failures (the client's stay: one good account must not reset a guesser)."""
@@ -453,8 +479,9 @@ class SignInLimiter:
             del self._failures[next(iter(self._failures))]
 
 
-LIMITER = SignInLimiter()
-"""The limiter of this process, shared by every session of the app."""
+LIMITER = SignInLimiter(step_delay=2)
+"""The limiter of this process, shared by every session of the app: after two free failures an account waits
+2 s, then 4 s, then is locked for a minute (doubling with each lock); a client likewise after ten."""
 
 
 def attempt(
@@ -590,6 +617,45 @@ def add_user(
     _write(path, users)
     logger.info("%s user %r (%s) in %s", "reset" if existed else "added", name, role, path)
     return user
+
+
+def set_password(path: Path | str, name: str, password: str, *, iterations: int = ITERATIONS) -> User:
+    """Gives an existing user a new password, keeping their role, organisation and language.
+
+    Example:
+        >>> set_password(users_file, "kim", "a new long password").name               # doctest: +SKIP
+        'kim'
+
+    Raises:
+        NotFoundError: No user has this name.
+        InputError: The password is shorter than 8 characters.
+    """
+    path = Path(path)
+    users = _read(path, unchecked_hash=name)  # a broken hash of this user is what a new password repairs
+    if name not in users:
+        raise NotFoundError(f"no account {name!r} in {path}: see `matcher user list`")
+    user = users[name]
+    return add_user(path, name, user.role, password, user.org_id, iterations=iterations)
+
+
+def remove_user(path: Path | str, name: str) -> User:
+    """Removes a user: they can no longer sign in (what they entered stays, signed with their name).
+
+    Example:
+        >>> remove_user(users_file, "kim").role                                       # doctest: +SKIP
+        'officer'
+
+    Raises:
+        NotFoundError: No user has this name.
+    """
+    path = Path(path)
+    users = _read(path, unchecked_hash=name)
+    if name not in users:
+        raise NotFoundError(f"no account {name!r} in {path}: see `matcher user list`")
+    removed = users.pop(name)
+    _write(path, users)
+    logger.info("removed user %r (%s) from %s", name, removed.role, path)
+    return removed
 
 
 DEMO_OFFICER = "officer"

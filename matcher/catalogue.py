@@ -8,7 +8,8 @@ and evaluation, so each rule below is written once:
   is partners in *other* cities, so by default an organisation's own city is never suggested;
 - the place key two profiles are compared by (:func:`place_keys`: city names case-folded);
 - the text each facet embeds (:func:`facet_texts`), so evaluation embeds what serving embeds;
-- the dismissals read from feedback (:func:`dismissed`): a candidate whose latest label is "not relevant".
+- the dismissals read from feedback (:func:`dismissed`): a candidate whose latest label is "not relevant", counted
+  per person who gave it.
 
 Example:
     >>> frame = pd.DataFrame({"id": ["a", "b", "c"], "city": ["Daejeon", "daejeon", "Seattle"],
@@ -86,16 +87,25 @@ def facet_texts(profiles: pd.DataFrame, facet: str) -> list[str]:
     return [Profile.from_mapping(row).text(facet) for row in profiles.to_dict("records")]  # type: ignore[arg-type]
 
 
-def dismissed(feedback: pd.DataFrame) -> set[str]:
-    """Candidates whose latest feedback (rows oldest first, ``candidate_id`` and ``label``) is "not relevant".
+def dismissed(feedback: pd.DataFrame, by: str | None = None) -> set[str]:
+    """Candidates whose latest feedback (rows oldest first, ``candidate_id``, ``label``, ``user`` and
+    ``restored_at``) is "not relevant".
 
-    A later "relevant" (or any other label) restores a candidate.
+    Feedback belongs to the person who gave it: with ``by``, only that user's rows count, so a startup's dismissal
+    hides a suggestion for its own account and an officer's for that officer; None counts everyone's (the command
+    line, which acts for no one in particular). A later "relevant" (or any other label) restores a candidate, and
+    so does restoring the dismissal itself (a ``restored_at`` time): such rows no longer count.
 
     Example:
-        >>> fb = pd.DataFrame({"candidate_id": ["x", "y", "x"], "label": ["not_relevant", "not_relevant", "relevant"]})
-        >>> sorted(dismissed(fb))
-        ['y']
+        >>> fb = pd.DataFrame({"candidate_id": ["x", "y", "x", "z"], "user": ["kim", "kim", "kim", "lee"],
+        ...                    "label": ["not_relevant", "not_relevant", "relevant", "not_relevant"]})
+        >>> sorted(dismissed(fb)), sorted(dismissed(fb, by="kim"))
+        (['y', 'z'], ['y'])
     """
+    if by is not None and "user" in feedback.columns:
+        feedback = feedback[feedback["user"] == by]
+    if "restored_at" in feedback.columns:
+        feedback = feedback[feedback["restored_at"].isna()]
     if feedback.empty:
         return set()
     latest = feedback.groupby("candidate_id", sort=False)["label"].last()

@@ -17,21 +17,32 @@ import logging
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
+import typer.rich_utils
 
 from . import __version__
 from .api import ImportReport, Matcher
-from .config import Settings, resolve_home
-from .errors import USER_ERRORS, InputError, user_message
+from .config import STORE_NAME, Settings, is_workspace, resolve_home
+from .errors import USER_ERRORS, InputError, NotFoundError, user_message
 from .filters import Filters
 from .rank import VARIETY_NOTE, Recommendations
 from .service.admin import Admin
+from .service.curation import ShortlistSuggestion
+from .service.matching import check_k, check_search_text
 
 logger = logging.getLogger("matcher")
+
+HELP_WIDTH = 120
+"""The width of help printed to a pipe or file (``| less``, CI logs): rich would assume 80 columns there and
+shorten option names. In a terminal, help takes the terminal's width; ``$TERMINAL_WIDTH`` overrides both."""
+
+if not os.environ.get("TERMINAL_WIDTH") and not sys.stdout.isatty():
+    typer.rich_utils.MAX_WIDTH = HELP_WIDTH
 
 app = typer.Typer(
     name="matcher",
@@ -59,6 +70,21 @@ TypeOpt = Annotated[list[str] | None, typer.Option("--type", help="Only this org
 SectorOpt = Annotated[list[str] | None, typer.Option("--sector", help="Only this sector (repeatable).")]
 
 
+def _a_file(path: Path | None) -> Path | None:
+    """A path option's check: a folder where a file is wanted is named (the readers would say "unknown file type")."""
+    if path is not None and path.is_dir():
+        raise InputError(f"{path} is a folder, give a file")
+    return path
+
+
+def _k(k: int) -> int:
+    """A ``--k`` option's check, before any work: 0 would ask for nothing (the API allows it, a command does not)."""
+    if k == 0:
+        raise InputError("--k 0 asks for no results: give --k 1 or more")
+    check_k(k)
+    return k
+
+
 class _State:
     home: Path | None = None
     ranking: Path | None = None
@@ -66,20 +92,31 @@ class _State:
 
 
 class _Bars:
-    """tqdm bars on stderr, one per facet, for the texts a build encodes (none when nothing is encoded)."""
+    """tqdm bars on stderr, one per facet, for the texts a build encodes (none when nothing is encoded).
+
+    The encoder reports after each block of texts, so a facet's first report comes when its first block is done.
+    Each bar is dated from when its work began (the previous facet's end; for the first, when the command asked
+    for the bars, model loading included) rather than from that first report, which would show the block as done
+    in no time ("6319418 text/s").
+    """
 
     def __init__(self, disable: bool = False) -> None:
         self.disable = disable
         self.bars: dict[str, Any] = {}
+        self.since = time.time()  # tqdm's clock
 
     def __call__(self, facet: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
         if facet not in self.bars:
-            self.bars[facet] = tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=self.disable)
-        self.bars[facet].update(done - self.bars[facet].n)
+            bar = tqdm(total=total, desc=f"embedding {facet}", unit="text", disable=self.disable, smoothing=0)
+            bar.start_t = bar.last_print_t = self.since
+            self.bars[facet] = bar
+        bar = self.bars[facet]
+        bar.update(done - bar.n)
         if done >= total:  # ends the line before any result is printed
-            self.bars[facet].close()
+            bar.close()
+            self.since = time.time()
 
 
 def _settings() -> Settings:
@@ -88,8 +125,25 @@ def _settings() -> Settings:
 
 
 def _matcher(progress: _Bars | None = None) -> Matcher:
-    """The workspace's Matcher; ``progress`` shows the catch-up build a read starts after the store changed."""
+    """The workspace's Matcher, created if it is not there yet (imports); ``progress`` shows the catch-up build a
+    read starts after the store changed."""
     return Matcher(progress=progress, settings=_settings())
+
+
+def _existing(progress: _Bars | None = None) -> Matcher:
+    """The workspace's Matcher for a command that reads it: a folder that is no workspace (a mistyped ``--home``)
+    is refused rather than silently made into a new, empty one.
+
+    Raises:
+        NotFoundError: The workspace folder holds no store (and no database URL is set).
+    """
+    settings = _settings()
+    if settings.database_url is None and not is_workspace(settings.home):
+        raise NotFoundError(
+            f"{settings.home} is not a matcher workspace (it holds no {STORE_NAME}): check --home or $MATCHER_HOME, "
+            "or create the workspace with `matcher import profiles FILE`"
+        )
+    return Matcher(progress=progress, settings=settings)
 
 
 _TERMINAL_CONTROLS = re.compile(
@@ -169,7 +223,7 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
 
 @import_app.command("profiles")
 def import_profiles(
-    file: Annotated[Path, typer.Argument(help="CSV, TSV, JSON, JSONL or XLSX file of profiles.")],
+    file: Annotated[Path, typer.Argument(help="CSV, TSV, JSON, JSONL or XLSX file of profiles.", callback=_a_file)],
     as_json: JsonFlag = False,
 ) -> None:
     """Import organisation profiles (upsert by id). Exit 0: all imported; 1: some rejected; 2: unreadable."""
@@ -178,7 +232,10 @@ def import_profiles(
 
 @import_app.command("partnerships")
 def import_partnerships(
-    file: Annotated[Path, typer.Argument(help="CSV, TSV, JSON, JSONL or XLSX file: source_id,target_id,kind,year.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV, TSV, JSON, JSONL or XLSX file: source_id,target_id,kind,year.", callback=_a_file),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Import known partnerships between organisations already in the store."""
@@ -187,8 +244,10 @@ def import_partnerships(
 
 @import_app.command("cordis")
 def import_cordis(
-    organizations: Annotated[Path, typer.Argument(help="CORDIS organization table (JSON or semicolon CSV).")],
-    projects: Annotated[Path, typer.Argument(help="CORDIS project table (JSON or semicolon CSV).")],
+    organizations: Annotated[
+        Path, typer.Argument(help="CORDIS organization table (JSON or semicolon CSV).", callback=_a_file)
+    ],
+    projects: Annotated[Path, typer.Argument(help="CORDIS project table (JSON or semicolon CSV).", callback=_a_file)],
     as_json: JsonFlag = False,
 ) -> None:
     """Import EU research-programme exports: organisations become profiles, co-participations partnerships."""
@@ -206,7 +265,7 @@ def list_profiles(
 ) -> None:
     """List organisations, optionally filtered."""
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    frame = _matcher().profiles(filters, limit=limit)
+    frame = _existing().profiles(filters, limit=limit)
     columns = ["id", "name", "org_type", "city", "country", "sectors"]
     if as_json:
         _echo_json(frame[columns].to_dict("records"))
@@ -224,7 +283,7 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one organisation's profile and its known partners."""
-    m = _matcher()
+    m = _existing()
     profile = m.profile(profile_id)
     partners = m.partnerships(profile_id)
     if as_json:
@@ -242,7 +301,7 @@ def show(
 @app.command("stats")
 def stats(as_json: JsonFlag = False) -> None:
     """Counts of profiles, partnerships and what users entered."""
-    counts = _matcher().stats()
+    counts = _existing().stats()
     if as_json:
         _echo_json(counts)
         return
@@ -262,7 +321,7 @@ def build(
     as_json: JsonFlag = False,
 ) -> None:
     """Embed the profiles and bring the search indexes in step with the store (only changes are embedded)."""
-    report = _matcher(_Bars(disable=as_json)).build(full=full)
+    report = _existing(_Bars(disable=as_json)).build(full=full)
     if as_json:
         _echo_json(report.__dict__)
     else:
@@ -276,7 +335,7 @@ def build(
 @app.command("search")
 def search(
     text: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
-    k: Annotated[int, typer.Option("--k", help="How many results.")] = 10,
+    k: Annotated[int, typer.Option("--k", callback=_k, help="How many results.")] = 10,
     city: CityOpt = None,
     country: CountryOpt = None,
     org_type: TypeOpt = None,
@@ -285,8 +344,9 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Free-text search over profiles, with filters applied inside the search."""
+    check_search_text(text)  # before the workspace is opened: a text that cannot be searched is the first thing to say
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    hits = _matcher(_Bars()).search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
+    hits = _existing(_Bars()).search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
     if as_json:
         _echo_json({"query": text, "results": [hit.__dict__ for hit in hits]})
     elif not hits:
@@ -326,15 +386,20 @@ def recommend(
         str | None, typer.Argument(metavar="[ID]", help="Organisation id to find partners for.")
     ] = None,
     queries: Annotated[
-        Path | None, typer.Option("--queries", help="Batch: a file with one organisation id per line.")
+        Path | None,
+        typer.Option("--queries", help="Batch: a file with one organisation id per line.", callback=_a_file),
     ] = None,
-    k: Annotated[int, typer.Option("--k", help="How many partners per organisation.")] = 10,
+    k: Annotated[int, typer.Option("--k", callback=_k, help="How many partners per organisation.")] = 10,
     city: CityOpt = None,
     country: CountryOpt = None,
     org_type: TypeOpt = None,
     sector: SectorOpt = None,
-    include_partners: Annotated[bool, typer.Option(help="Suggest existing partners too.")] = False,
-    include_competitors: Annotated[bool, typer.Option(help="Keep likely competitors.")] = False,
+    include_partners: Annotated[
+        bool, typer.Option("--include-partners", help="Suggest existing partners too.")
+    ] = False,
+    include_competitors: Annotated[
+        bool, typer.Option("--include-competitors", help="Keep likely competitors.")
+    ] = False,
     same_city: Annotated[bool, typer.Option("--same-city", help="Allow partners in the same city.")] = False,
     exposure_cap: Annotated[
         float | None,
@@ -361,9 +426,16 @@ def recommend(
     if min_band not in ("weak", "possible", "strong"):
         raise InputError(f"unknown band {min_band!r}; use weak, possible or strong")
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    m = _matcher(_Bars())
     if profile_id is not None and queries is not None:
         raise InputError("give one organisation ID or --queries FILE, not both")
+    if profile_id is None and queries is None:
+        raise InputError("give an organisation ID, or --queries FILE with one id per line")
+    ids = (
+        [line.strip() for line in queries.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+        if queries is not None
+        else []
+    )
+    m = _existing(_Bars())
     # One set of options for a single asker and a batch: a batch gives each asker the list `recommend ID` gives.
     options: dict[str, Any] = {
         "k": k,
@@ -373,17 +445,22 @@ def recommend(
         "cross_city": "any" if same_city else None,
     }
     if queries is not None:
-        ids = [line.strip() for line in queries.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
-        lists = m.recommend_many(ids, exposure_cap=exposure_cap, **options)
+        # An unknown id (a typo, a profile deleted since) costs its own line, not the whole batch.
+        known = m.profile_ids()
+        unknown = list(dict.fromkeys(i for i in ids if i not in known))
+        lists = m.recommend_many([i for i in ids if i in known], exposure_cap=exposure_cap, **options)
         for recs in (found.at_least(min_band) for found in lists):
             if jsonl or as_json:
                 _echo_json(recs.to_dict(), indent=None)
             else:
                 _echo(f"== {recs.query}")
                 _print_recommendations(recs, show_partners=False)
+        if unknown:
+            shown = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+            _echo(f"error: {len(unknown)} unknown organisation id(s) in {queries}, skipped: {shown}", err=True)
+            raise typer.Exit(1)
         return
-    if profile_id is None:
-        raise InputError("give an organisation ID, or --queries FILE with one id per line")
+    assert profile_id is not None  # one of the two, checked above
     recs = m.recommend(profile_id, **options).at_least(min_band)
     if as_json or jsonl:
         _echo_json(recs.to_dict())
@@ -394,7 +471,7 @@ def recommend(
 @app.command("similar")
 def similar(
     profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")],
-    k: Annotated[int, typer.Option("--k", help="How many peers.")] = 10,
+    k: Annotated[int, typer.Option("--k", callback=_k, help="How many peers.")] = 10,
     city: CityOpt = None,
     country: CountryOpt = None,
     org_type: TypeOpt = None,
@@ -403,7 +480,7 @@ def similar(
 ) -> None:
     """Organisations like this one in other cities (peers)."""
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    recs = _matcher(_Bars()).similar(profile_id, k=k, filters=filters)
+    recs = _existing(_Bars()).similar(profile_id, k=k, filters=filters)
     if as_json:
         _echo_json(recs.to_dict())
     else:
@@ -427,7 +504,7 @@ def evaluate_cmd(
     """Measure match quality (recall, nDCG, MRR, hit rate, coverage) against five baselines."""
     if dataset not in ("store", "demo", "synthetic", "cordis"):
         raise InputError(f"unknown data set {dataset!r}; use store, demo, synthetic or cordis")
-    result = _matcher().evaluate(
+    result = (_existing() if dataset == "store" else _matcher()).evaluate(
         dataset,  # type: ignore[arg-type]
         year=year,
         max_queries=max_queries,
@@ -448,7 +525,7 @@ def train_cmd(
     scorer on a year it never saw."""
     if model not in ("logistic", "lambdarank"):
         raise InputError(f"unknown model {model!r}; use logistic or lambdarank")
-    result, paths = _matcher().train(year=year, model=model, name=name)  # type: ignore[arg-type]
+    result, paths = _existing().train(year=year, model=model, name=name)  # type: ignore[arg-type]
     _echo(result.evaluation.to_text())
     card = result.card
     gain = ", ".join(f"{metric} {value:+.3f}" for metric, value in card["gain"].items())
@@ -488,13 +565,13 @@ def backup_cmd(
     target: Annotated[Path, typer.Argument(help="A .zip file, or a folder to write a dated .zip into.")],
 ) -> None:
     """Back up the workspace (store, indexes, users) consistently, even while the app is running."""
-    m = _matcher()
+    m = _existing()
     _echo(f"Backed up {m.workspace.root} to {m.admin.backup(target)}.")
 
 
 @app.command("restore")
 def restore_cmd(
-    archive: Annotated[Path, typer.Argument(help="A backup made by matcher backup.")],
+    archive: Annotated[Path, typer.Argument(help="A backup made by matcher backup.", callback=_a_file)],
     force: Annotated[bool, typer.Option("--force", help="Replace a workspace that is not empty.")] = False,
 ) -> None:
     """Restore a workspace from a backup (checked first; the old workspace is swapped out only when complete)."""
@@ -509,7 +586,7 @@ def export_user_data_cmd(
     user: Annotated[str | None, typer.Option("--user", help="Only what this user entered.")] = None,
 ) -> None:
     """Export everything users entered (feedback, shortlists, notes) as JSON."""
-    text = json.dumps(_matcher().admin.export_user_data(user=user), ensure_ascii=False, indent=2, default=str)
+    text = json.dumps(_existing().admin.export_user_data(user=user), ensure_ascii=False, indent=2, default=str)
     if out is None:
         _echo(text)
     else:
@@ -541,7 +618,7 @@ def user_add(
 @user_app.command("list")
 def user_list(as_json: JsonFlag = False) -> None:
     """List the sign-in accounts (names, roles, organisations; never password hashes)."""
-    users = [{"name": u.name, "role": u.role, "org_id": u.org_id} for u in _matcher().admin.users()]
+    users = [{"name": u.name, "role": u.role, "org_id": u.org_id} for u in _existing().admin.users()]
     if as_json:
         _echo_json(users)
         return
@@ -550,6 +627,24 @@ def user_list(as_json: JsonFlag = False) -> None:
     for user in users:
         org = f" for {user['org_id']}" if user["org_id"] else ""
         _echo(terminal_safe(f"{user['name']}: {user['role']}{org}"))
+
+
+@user_app.command("passwd")
+def user_passwd(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> None:
+    """Set a new password for an account (role and organisation stay); the password is asked for, twice."""
+    m = _existing()
+    if name not in {user.name for user in m.admin.users()}:  # asked before the password is typed in vain
+        raise NotFoundError(f"no account {name!r}: see `matcher user list`")
+    password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    user = m.admin.set_password(name, password)
+    _echo(f"New password saved for {user.role} account {user.name!r}.")
+
+
+@user_app.command("remove")
+def user_remove(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> None:
+    """Remove an account: it can no longer sign in; what it entered (feedback, notes, shortlists) stays."""
+    user = _existing().admin.remove_user(name)
+    _echo(f"Removed {user.role} account {user.name!r}.")
 
 
 shortlist_app = typer.Typer(
@@ -577,7 +672,7 @@ def _write_export(out: Path, csv: Any, xlsx: Any, html: Any) -> None:
 @shortlist_app.command("list")
 def shortlist_list(as_json: JsonFlag = False) -> None:
     """List the shortlists, newest first."""
-    lists = _matcher().curation.shortlists()
+    lists = _existing().curation.shortlists()
     if as_json:
         _echo_json(lists.to_dict("records"))
     elif lists.empty:
@@ -592,13 +687,13 @@ def shortlist_create(
     owner: Annotated[str, typer.Option(help="Who owns it.")] = "",
 ) -> None:
     """Create a shortlist; prints its id as the last line."""
-    _echo(str(_matcher().curation.create_shortlist(name, owner=owner)))
+    _echo(str(_existing().curation.create_shortlist(name, owner=owner)))
 
 
 @shortlist_app.command("show")
 def shortlist_show(shortlist_id: ShortlistId, as_json: JsonFlag = False) -> None:
     """Show a shortlist's organisations with their stage and note."""
-    curation = _matcher().curation
+    curation = _existing().curation
     name, table = curation.shortlist_name(shortlist_id), curation.shortlist_table(shortlist_id)
     if as_json:
         _echo_json({"id": shortlist_id, "name": name, "entries": table.to_dict("records")})
@@ -614,12 +709,25 @@ def shortlist_add(
     profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")],
     stage: Annotated[str | None, typer.Option(help="new, contacted, meeting or agreement.")] = None,
     note: Annotated[str | None, typer.Option(help="A note on this organisation in this list.")] = None,
+    suggested_for: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="ASKER",
+            help="It was suggested for this organisation: its score and reasons go with it into the exports.",
+        ),
+    ] = None,
 ) -> None:
     """Add an organisation to a shortlist, or change its stage or note."""
-    m = _matcher()
+    m = _existing(_Bars())
     m.profile(profile_id)  # an unknown id is named, not stored
     m.curation.shortlist_name(shortlist_id)
-    m.curation.set_shortlist_entry(shortlist_id, profile_id, stage=stage, note=note)
+    suggestion = None
+    if suggested_for is not None:
+        score = float(m.pair_scores([suggested_for], [profile_id]).score[0, 0])
+        reasons = m.matching.explain_pairs(suggested_for, [profile_id]).get(profile_id, ())
+        suggestion = ShortlistSuggestion(suggested_for, score, tuple(reasons))
+    m.curation.set_shortlist_entry(shortlist_id, profile_id, stage=stage, note=note, suggestion=suggestion)
     _echo(f"{profile_id} is on shortlist {shortlist_id}.")
 
 
@@ -628,14 +736,14 @@ def shortlist_remove(
     shortlist_id: ShortlistId, profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")]
 ) -> None:
     """Take an organisation off a shortlist."""
-    _matcher().curation.remove_shortlist_entry(shortlist_id, profile_id)
+    _existing().curation.remove_shortlist_entry(shortlist_id, profile_id)
     _echo(f"{profile_id} is off shortlist {shortlist_id}.")
 
 
 @shortlist_app.command("delete")
 def shortlist_delete(shortlist_id: ShortlistId) -> None:
     """Delete a shortlist and its entries."""
-    _matcher().curation.delete_shortlist(shortlist_id)
+    _existing().curation.delete_shortlist(shortlist_id)
     _echo(f"Deleted shortlist {shortlist_id}.")
 
 
@@ -645,7 +753,7 @@ def shortlist_export(
     out: Annotated[Path, typer.Option("--out", help="A .csv, .xlsx or .html (printable brief) file.")],
 ) -> None:
     """Export a shortlist as CSV, Excel or a printable HTML brief."""
-    curation = _matcher().curation
+    curation = _existing().curation
     _write_export(
         out,
         lambda: curation.shortlist_csv(shortlist_id),
@@ -669,10 +777,10 @@ def plan_cmd(
 ) -> None:
     """Plan a delegation visit: who meets whom when, for the highest total reciprocal score, each meeting with its
     reason; pairs below the minimum score do not meet."""
-    from .export import brief_html, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
+    from .export import brief_html, prepared, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
     from .schedule import DEFAULT_MIN_SCORE
 
-    m = _matcher()
+    m = _existing()
     plan = m.planning.plan(
         visitor, host, slot, visitor_capacity=visitor_capacity, host_capacity=host_capacity,
         min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
@@ -691,7 +799,7 @@ def plan_cmd(
             out,
             lambda: to_csv(table),
             lambda: to_xlsx(table, sheet_name="Schedule"),
-            lambda: brief_html("Delegation plan", [schedule_section(plan, names)]),
+            lambda: brief_html("Delegation plan", [schedule_section(plan, names)], subtitle=prepared()),
         )
 
 

@@ -157,6 +157,7 @@ class Settings(BaseSettings):
             replaces its sections (``--ranking``, ``$MATCHER_RANKING``); a relative path is read from the workspace.
         app_address: Where the app listens (``matcher app --address``); 127.0.0.1 keeps it on this machine.
         app_port: The app's port.
+        session_hours: How long an app sign-in lasts, reloads included (``$MATCHER_SESSION_HOURS``, 0.1 to 720).
 
     Example:
         >>> Settings.load(home="/tmp/doc-settings").app_port
@@ -171,6 +172,7 @@ class Settings(BaseSettings):
     ranking: Path | None = None
     app_address: str = "127.0.0.1"
     app_port: int = Field(default=8501, ge=1, le=65535)
+    session_hours: float = Field(default=12.0, ge=0.1, le=720)
 
     @classmethod
     def settings_customise_sources(

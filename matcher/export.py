@@ -46,6 +46,8 @@ __all__ = [
     "brief_html",
     "entries_from_frame",
     "neutralise",
+    "prepared",
+    "readable",
     "schedule_section",
     "schedule_table",
     "shortfall_text",
@@ -214,7 +216,7 @@ class BriefEntry:
         name: Display name.
         city: City.
         country: Country code or name.
-        org_type: Organisation type (underscores show as spaces).
+        org_type: Organisation type, a code (shown in words: ``research_institute`` is "Research institute").
         stage: The company's stage, e.g. ``seed``.
         shortlist_stage: Where the contact stands: ``new``, ``contacted``, ``meeting``, ``agreement``.
         score: Match score, if any.
@@ -473,15 +475,38 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ")
+_ACRONYMS = {"sme": "SME", "cdmo": "CDMO", "ai": "AI"}
+
+
+def readable(code: Any) -> str:
+    """A vocabulary code as words for people: ``research_institute`` -> ``Research institute``; "" for none.
+
+    Example:
+        >>> readable("research_institute"), readable("sme"), readable("series_a"), readable(None)
+        ('Research institute', 'SME', 'Series A', '')
+    """
+    if not isinstance(code, str) or not code:
+        return ""
+    words = [_ACRONYMS.get(w, w.upper() if len(w) == 1 else w) for w in code.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
+
+
+def prepared(by: str = "", *, on: dt.date | None = None) -> str:
+    """The "prepared" line of an export: the local date (today by default) and who prepared it.
+
+    Example:
+        >>> prepared("kim", on=dt.date(2026, 12, 8)), prepared(on=dt.date(2026, 12, 8))
+        ('prepared on 2026-12-08 by kim', 'prepared on 2026-12-08')
+    """
+    day = (on or dt.date.today()).isoformat()  # date.today() is the local date, the reader's "today"
+    return f"prepared on {day}" + (f" by {by}" if by else "")
 
 
 def _entry_html(entry: BriefEntry) -> str:
     place = ", ".join(p for p in (entry.city, entry.country) if p)
-    meta = [_label(entry.org_type), place, _label(entry.stage)]
+    meta = [readable(entry.org_type), place, readable(entry.stage)]
     if entry.shortlist_stage:
-        meta.append(f"shortlist: {_label(entry.shortlist_stage)}")
+        meta.append(f"shortlist: {readable(entry.shortlist_stage).lower()}")
     parts = ['<article class="entry">']
     if entry.score is not None:
         parts.append(f'<span class="score">score {entry.score:.2f}</span>')

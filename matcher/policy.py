@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +37,8 @@ from .learn import TrainResult
 from .rank import Match, Recommendations
 from .schedule import DEFAULT_MIN_SCORE, Availability, Capacity, Schedule
 from .schema import FACETS, LIST_COLUMNS, PROFILE_REQUIRED, TEXT_COLUMNS, Facet, Profile
+from .service.curation import ShortlistSuggestion
+from .service.profiles import ProfileEdit
 from .vocab import ALLIANCE_CITIES, SECTOR_LABELS
 
 __all__ = ["FEEDBACK_REASONS", "Access", "facet_is_public", "redact_reasons"]
@@ -187,10 +190,23 @@ class Access:
             if limit is not None and len(rows) >= limit:
                 break
             profile = Profile.from_mapping(record)
-            shown = {name: getattr(profile, name) for name in self.visible_fields(profile)}
-            if self.user.is_officer or filters.mask(pd.DataFrame([Profile.from_mapping(shown).to_dict()]))[0]:
-                rows.append(shown)
+            if self._passes_as_shown(filters, profile):
+                rows.append({name: getattr(profile, name) for name in self.visible_fields(profile)})
         return rows
+
+    def _passes_as_shown(self, filters: Filters | None, profile: Profile) -> bool:
+        """Whether ``profile`` passes ``filters`` on the fields this user sees: a filter on a field the profile hides
+        from the user (sectors, stage, head count) must not tell its value by letting the profile through."""
+        if self.user.is_officer or filters is None or filters.is_empty():
+            return True
+        shown = Profile.from_mapping({name: getattr(profile, name) for name in self.visible_fields(profile)})
+        return bool(filters.mask(pd.DataFrame([shown.to_dict()]))[0])
+
+    def _shown(self, matches: Sequence[Match], filters: Filters | None) -> list[Match]:
+        """``matches`` that pass ``filters`` on what this user sees (see :meth:`_passes_as_shown`)."""
+        if self.user.is_officer or filters is None or filters.is_empty():
+            return list(matches)
+        return [match for match in matches if self._passes_as_shown(filters, self.matcher.profile(match.id))]
 
     def upsert_profile(self, record: Mapping[str, Any]) -> ImportReport:
         """Creates or replaces one profile, validated as an import's rows are
@@ -252,24 +268,29 @@ class Access:
         filters: Filters | None = None,
         other_city_only: bool = True,
     ) -> Recommendations:
-        """Suggested partners for an organisation (an id, or a profile typed in), existing partners apart; what the
-        asker dismissed stays out (:meth:`matcher.service.matching.Matching.recommend`).
+        """Suggested partners for an organisation (an id, or a profile typed in), existing partners apart; what this
+        user marked "not relevant" for it stays out, what others did does not
+        (:meth:`matcher.service.matching.Matching.recommend`). A startup user's filters
+        apply to what it sees, so a list filtered on a field some profiles hide may hold fewer than ``k``.
 
         Raises:
             AccessDenied: A startup user asked for another organisation.
         """
         self._check_asker(query)
         cross_city: CrossCity = "other_city" if other_city_only else "any"
-        found = self.matcher.recommend(query, k=k, filters=filters, cross_city=cross_city)
+        found = self.matcher.matching.recommend(
+            query, k=k, filters=filters, cross_city=cross_city, dismissed_by=self.user.name
+        )
         return replace(
             found,
-            results=self._redacted(found.results, query),
-            existing_partners=self._redacted(found.existing_partners, query),
+            results=self._redacted(self._shown(found.results, filters), query),
+            existing_partners=self._redacted(self._shown(found.existing_partners, filters), query),
         )
 
     def similar(self, profile_id: str, *, k: int = 10, filters: Filters | None = None) -> list[Match]:
-        """Organisations like this one in other cities."""
-        return self._redacted(self.matcher.similar(profile_id, k=k, filters=filters).results, profile_id)
+        """Organisations like this one in other cities (a startup user's filters apply to what it sees)."""
+        found = self.matcher.similar(profile_id, k=k, filters=filters).results
+        return self._redacted(self._shown(found, filters), profile_id)
 
     def search(
         self, text: str, *, k: int = 20, filters: Filters | None = None, facets: Sequence[Facet] = ("profile", "offers")
@@ -278,8 +299,8 @@ class Access:
 
         A startup user's search matches each organisation only on the facets whose text it may see
         (:func:`facet_is_public`): otherwise the ranking would tell how close a hidden text is to the query. Each
-        facet is searched apart, hits on a hidden facet are dropped, and the search asks again, deeper, until
-        ``k`` organisations come back or no more match.
+        facet is searched apart, hits on a hidden facet (or passing ``filters`` only on a hidden field) are dropped,
+        and the search asks again, deeper, until ``k`` organisations come back or no more match.
         """
         if self.user.is_officer or k == 0 or not facets or set(facets) - set(FACETS):
             return self.matcher.search(text, k=k, filters=filters, facets=facets)  # raises on bad arguments
@@ -293,7 +314,9 @@ class Access:
                 for hit in hits:
                     if (hit.id, facet) not in public:
                         profile = self.matcher.profile(hit.id)
-                        public[hit.id, facet] = facet_is_public(profile, facet, self.visible_fields(profile))
+                        public[hit.id, facet] = facet_is_public(
+                            profile, facet, self.visible_fields(profile)
+                        ) and self._passes_as_shown(filters, profile)
                     if public[hit.id, facet]:
                         kept.append(hit)
                 if len(kept) >= k or len(hits) < ask or ask >= MAX_K:
@@ -315,23 +338,139 @@ class Access:
         self.matcher.curation.add_feedback(asker_id, candidate_id, label, reason=reason, user=self.user.name)
 
     def feedback(self, asker_id: str) -> pd.DataFrame:
-        """Feedback given on this asker's suggestions, oldest first.
+        """Feedback given on this asker's suggestions, oldest first: everyone's for officers, a startup's own.
 
         Raises:
             AccessDenied: A startup user asked about another organisation.
         """
         self._check_asker(asker_id)
-        return self.matcher.curation.feedback(asker_id)
+        rows = self.matcher.curation.feedback(asker_id)
+        return rows if self.user.is_officer else rows[rows["user"] == self.user.name].reset_index(drop=True)
+
+    def dismissals(self, asker_id: str) -> pd.DataFrame:
+        """Suggestions for this asker hidden now (``candidate_id, name, user, reason, created_at``, newest first):
+        everyone's, with who and when, for officers; a startup's own.
+
+        Raises:
+            AccessDenied: A startup user asked about another organisation.
+        """
+        self._check_asker(asker_id)
+        by = None if self.user.is_officer else self.user.name
+        return self.matcher.curation.dismissals(asker_id, by=by)
+
+    def restore(self, asker_id: str, candidate_id: str) -> bool:
+        """Shows again a suggestion this user hid (what others hid stays theirs); whether anything was hidden.
+
+        Raises:
+            AccessDenied: A startup user asked about another organisation.
+        """
+        self._check_asker(asker_id)
+        return self.matcher.curation.restore(asker_id, candidate_id, user=self.user.name)
+
+    # Self-service: profile edits and meetings --------------------------------------------------------------
+
+    def _check_own(self, profile_id: str, what: str) -> None:
+        if not self.user.is_officer and profile_id != self.user.org_id:
+            raise AccessDenied(f"{self.user.name} may change {what} of its own organisation ({self.user.org_id}) only")
+
+    def edit_profile(self, profile_id: str, changes: Mapping[str, Any]) -> ProfileEdit:
+        """Saves changes to a profile, validated as an import row, with this user in its history
+        (:meth:`matcher.service.profiles.Profiles.edit`); a startup edits its own profile only.
+
+        Raises:
+            AccessDenied: A startup user edited another organisation.
+            InputError: A field that may not be edited, or a value validation rejects.
+        """
+        self._check_own(profile_id, "the profile")
+        return self.matcher.profile_edits.edit(profile_id, changes, user=self.user.name)
+
+    def profile_history(self, profile_id: str) -> pd.DataFrame:
+        """Who changed which field of a profile, when, from what to what, newest first: officers see every
+        profile's, a startup its own.
+
+        Raises:
+            AccessDenied: A startup user asked about another organisation.
+        """
+        self._check_own(profile_id, "the history")
+        return self.matcher.profile_edits.history(profile_id)
+
+    def request_meeting(self, partner_id: str, message: str, starts_at: datetime) -> int:
+        """Asks a partner for a meeting with this startup's organisation; returns the request's id
+        (:meth:`matcher.service.meetings.Meetings.request`: a bounded message, at most 10 open requests).
+
+        Raises:
+            AccessDenied: The user speaks for no organisation (officers do not ask for meetings here).
+        """
+        if self.user.org_id is None:
+            raise AccessDenied(f"{self.user.name} speaks for no organisation: meeting requests are for startups")
+        return self.matcher.meetings.request(
+            self.user.org_id, partner_id, requested_by=self.user.name, message=message, starts_at=starts_at
+        )
+
+    def may_answer(self, partner_id: str) -> bool:
+        """Whether this user answers requests made to ``partner_id``: its own startup account does, and officers do
+        for organisations that have no account."""
+        if not self.user.is_officer:
+            return partner_id == self.user.org_id
+        return all(user.org_id != partner_id for user in self.matcher.admin.users())
+
+    def answer_meeting(self, meeting_id: int, *, accept: bool) -> None:
+        """Accepts or declines a request made to an organisation this user answers for (:meth:`may_answer`).
+
+        Raises:
+            AccessDenied: The user may not answer for the organisation asked.
+            NotFoundError: No request has this id.
+            StoreError: The request is not open any more.
+        """
+        request = self.matcher.meetings.get(meeting_id)
+        if not self.may_answer(str(request["partner_id"])):
+            raise AccessDenied(
+                f"{self.user.name} may not answer for {request['partner_id']}: its own account answers requests "
+                "made to it (officers answer for organisations without an account)"
+            )
+        self.matcher.meetings.answer(meeting_id, accept=accept, user=self.user.name)
+
+    def withdraw_meeting(self, meeting_id: int) -> None:
+        """Withdraws an open request this user made.
+
+        Raises:
+            AccessDenied: Someone else made the request.
+            NotFoundError: No request has this id.
+            StoreError: The request is not open any more.
+        """
+        request = self.matcher.meetings.get(meeting_id)
+        if request["requested_by"] != self.user.name:
+            raise AccessDenied(f"{self.user.name} may withdraw its own meeting requests only")
+        self.matcher.meetings.withdraw(meeting_id, user=self.user.name)
+
+    def meeting_requests(self) -> pd.DataFrame:
+        """Meeting requests, newest first, with both names and local times
+        (:meth:`matcher.service.meetings.Meetings.requests`): every one for officers, a startup's own
+        organisation's (asked or asking) otherwise."""
+        return self.matcher.meetings.requests(None if self.user.is_officer else self.user.org_id or "")
+
+    def agenda(self, profile_id: str | None = None) -> pd.DataFrame:
+        """Accepted meetings of an organisation (a startup's own when None), soonest first, at both local times.
+
+        Raises:
+            AccessDenied: A startup user asked about another organisation.
+        """
+        own = profile_id or self.user.org_id or ""
+        self._check_own(own, "the agenda")
+        return self.matcher.meetings.agenda(own)
 
     def feedback_version(self, asker_id: str) -> int:
-        """How many feedback rows this asker has: changes whenever feedback that may change its list is given."""
-        return len(self.feedback(asker_id))
+        """Changes whenever feedback that may change this asker's list is given or taken back: how many feedback
+        rows it has and how many of them were restored."""
+        rows = self.feedback(asker_id)
+        return len(rows) + int(rows["restored_at"].notna().sum())
 
     # Officers only -------------------------------------------------------------------------------------------
 
     def pair_scores(self, visitors: Sequence[str], hosts: Sequence[str]) -> np.ndarray:
         """Reciprocal scores of every visitor with every host, ``(len(visitors), len(hosts))``: the harmonic mean
-        of the two fits, as the ranking scores them; 0 where the visitor marked the host not relevant.
+        of the two fits, as the ranking scores them; 0 where anyone (the visitor's account, or an officer) marked
+        the host not relevant for the visitor, as in the plan itself.
 
         Raises:
             AccessDenied: The user is not an officer (planning delegations is an officers' task).
@@ -427,12 +566,14 @@ class Access:
         stage: str | None = None,
         note: str | None = None,
         expected_note: str | None = None,
+        suggestion: ShortlistSuggestion | None = None,
     ) -> None:
         """Adds an organisation to a shortlist, or changes its stage or note; with ``expected_note``, the note is
-        saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`)."""
+        saved only if the stored one is still that; with ``suggestion``, the score and reasons it was suggested
+        with go into the exports (:meth:`matcher.service.curation.Curation.set_shortlist_entry`)."""
         require_officer(self.user, "shortlists")
         self.matcher.curation.set_shortlist_entry(
-            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note
+            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note, suggestion=suggestion
         )
 
     def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
@@ -446,14 +587,14 @@ class Access:
         return self.matcher.curation.shortlist_table(shortlist_id)
 
     def shortlist_csv(self, shortlist_id: int) -> bytes:
-        """The shortlist as CSV (formula-like text neutralised, see :func:`matcher.export.to_csv`)."""
+        """The shortlist as CSV, prepared by this officer (formula-like text neutralised)."""
         require_officer(self.user, "shortlists")
-        return self.matcher.curation.shortlist_csv(shortlist_id)
+        return self.matcher.curation.shortlist_csv(shortlist_id, prepared_by=self.user.name)
 
     def shortlist_xlsx(self, shortlist_id: int) -> bytes:
-        """The shortlist as an Excel workbook (no cell is ever a formula)."""
+        """The shortlist as an Excel workbook, prepared by this officer (no cell is ever a formula)."""
         require_officer(self.user, "shortlists")
-        return self.matcher.curation.shortlist_xlsx(shortlist_id)
+        return self.matcher.curation.shortlist_xlsx(shortlist_id, prepared_by=self.user.name)
 
     def shortlist_brief(self, shortlist_id: int) -> str:
         """A printable HTML brief of the shortlist, prepared by this officer."""

@@ -26,6 +26,7 @@ import random
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ __all__ = [
     "LEGACY_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "SHORTLIST_STAGES",
+    "ShortlistSuggestion",
     "Store",
     "StoreError",
     "profile_set_checksum",
@@ -199,6 +201,40 @@ feedback_table = sa.Table(
     sa.Column("created_at", _Text(), nullable=False),
 )
 
+feedback_restored_table = sa.Table(  # revision 0003: dismissals their authors took back (the rows stay, as said)
+    "feedback_restored",
+    metadata,
+    sa.Column("feedback_id", sa.Integer, primary_key=True),
+    sa.Column("restored_at", _Text(), nullable=False),
+)
+
+profile_changes_table = sa.Table(  # revision 0003: who changed which field of a profile, when, from what to what
+    "profile_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("profile_id", _Text(), nullable=False, index=True),
+    sa.Column("user", _Text(), nullable=False),
+    sa.Column("field", _Text(), nullable=False),
+    sa.Column("old", _LongText(), nullable=False),
+    sa.Column("new", _LongText(), nullable=False),
+    sa.Column("changed_at", _Text(), nullable=False),
+)
+
+meetings_table = sa.Table(  # revision 0003: meeting requests between two organisations (double opt-in)
+    "meetings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asker_id", _Text(), nullable=False, index=True),
+    sa.Column("partner_id", _Text(), nullable=False, index=True),
+    sa.Column("requested_by", _Text(), nullable=False, index=True),
+    sa.Column("message", _LongText(), nullable=False),
+    sa.Column("starts_at", _Text(), nullable=False),
+    sa.Column("status", _Text(), nullable=False),
+    sa.Column("created_at", _Text(), nullable=False),
+    sa.Column("answered_by", _Text()),
+    sa.Column("answered_at", _Text()),
+)
+
 shortlists_table = sa.Table(
     "shortlists",
     metadata,
@@ -217,6 +253,10 @@ shortlist_entries_table = sa.Table(
     sa.Column("stage", _Text(), nullable=False, server_default="new"),
     sa.Column("note", _LongText(), nullable=False, server_default=""),
     sa.Column("added_at", _Text(), nullable=False),
+    # Where the entry came from (revision 0003): the organisation it was suggested for, its score and reasons then.
+    sa.Column("suggested_for", _Text()),
+    sa.Column("score", sa.Float),
+    sa.Column("reasons", _LongText(), nullable=False, server_default="[]"),
 )
 
 notes_table = sa.Table(
@@ -248,6 +288,25 @@ def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> s
     for profile_id, content_hash in sorted(zip(ids, content_hashes, strict=True)):
         digest.update(f"{profile_id}\t{content_hash}\n".encode())
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ShortlistSuggestion:
+    """The suggestion a shortlist entry came from, kept so that exports can say why it is on the list.
+
+    Example:
+        >>> ShortlistSuggestion("dj-bio-001", 0.61, ("Both work on antibody-drug conjugates",)).for_id
+        'dj-bio-001'
+
+    Attributes:
+        for_id: The organisation it was suggested for.
+        score: Its score then.
+        reasons: Its reasons then, strongest first.
+    """
+
+    for_id: str
+    score: float
+    reasons: tuple[str, ...] = ()
 
 
 class StoreError(StateError):
@@ -813,12 +872,123 @@ class Store:
             )
 
     def feedback(self, asker_id: str | None = None) -> pd.DataFrame:
-        """Feedback rows (all, or one asker's), oldest first."""
-        query = sa.select(feedback_table).order_by(feedback_table.c.id)
+        """Feedback rows (all, or one asker's), oldest first, with ``restored_at`` where its author took a dismissal
+        back (:meth:`restore_feedback`)."""
+        f, r = feedback_table, feedback_restored_table
+        query = sa.select(f, r.c.restored_at).select_from(f.outerjoin(r, r.c.feedback_id == f.c.id)).order_by(f.c.id)
         if asker_id is not None:
-            query = query.where(feedback_table.c.asker_id == asker_id)
+            query = query.where(f.c.asker_id == asker_id)
         with self._engine.connect() as conn:
-            return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(feedback_table.c.keys()))
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[*f.c.keys(), "restored_at"])
+
+    def restore_feedback(self, asker_id: str, candidate_id: str, *, user: str) -> int:
+        """Takes back ``user``'s dismissals of ``candidate_id`` for ``asker_id``: the rows stay, marked restored.
+
+        Returns:
+            How many rows were marked (0 when there was nothing to restore).
+        """
+        f, r = feedback_table, feedback_restored_table
+        mine = (
+            sa.select(f.c.id)
+            .where(
+                (f.c.asker_id == asker_id)
+                & (f.c.candidate_id == candidate_id)
+                & (f.c.user == user)
+                & (f.c.label == "not_relevant")
+            )
+            .where(~sa.exists().where(r.c.feedback_id == f.c.id))
+        )
+        with self.transaction() as conn:
+            ids = list(conn.execute(mine).scalars())
+            if ids:
+                conn.execute(r.insert(), [{"feedback_id": i, "restored_at": _now()} for i in ids])
+            return len(ids)
+
+    # Profile edits and meetings -----------------------------------------------------------------------------
+
+    def edit_profile(self, row: Mapping[str, Any], changes: Sequence[tuple[str, str, str]], *, user: str) -> None:
+        """Replaces one stored profile with ``row`` (validated and canonical) and records its ``changes``
+        (``field, old, new`` as text) under ``user``, in one transaction."""
+        now = _now()
+        with self.transaction() as conn:
+            self.upsert_profiles(pd.DataFrame([dict(row)]), source=f"edit:{user}", conn=conn)
+            conn.execute(
+                profile_changes_table.insert(),
+                [
+                    {"profile_id": row["id"], "user": user, "field": name, "old": old, "new": new, "changed_at": now}
+                    for name, old, new in changes
+                ],
+            )
+
+    def profile_changes(self, profile_id: str) -> pd.DataFrame:
+        """The change history of one profile (``id, profile_id, user, field, old, new, changed_at``), newest
+        first."""
+        t = profile_changes_table
+        query = sa.select(t).where(t.c.profile_id == profile_id).order_by(t.c.id.desc())
+        with self._engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(t.c.keys()))
+
+    def add_meeting(
+        self, asker_id: str, partner_id: str, *, requested_by: str, message: str, starts_at: str, max_open: int
+    ) -> int:
+        """Records an open meeting request and returns its id, unless ``requested_by`` has ``max_open`` open
+        requests already or one open between the two organisations exists (checked in the same transaction).
+
+        Raises:
+            StoreError: Too many open requests, or a request between the two is open already.
+        """
+        m = meetings_table
+        with self.transaction() as conn:
+            open_ = conn.execute(
+                sa.select(sa.func.count()).where((m.c.requested_by == requested_by) & (m.c.status == "open"))
+            ).scalar_one()
+            if open_ >= max_open:
+                raise StoreError(
+                    f"{requested_by} has {open_} open meeting requests, the most allowed: wait for answers, or "
+                    "withdraw one, before asking again"
+                )
+            pair = ((m.c.asker_id == asker_id) & (m.c.partner_id == partner_id)) | (
+                (m.c.asker_id == partner_id) & (m.c.partner_id == asker_id)
+            )
+            if conn.execute(sa.select(m.c.id).where(pair & (m.c.status == "open"))).first() is not None:
+                raise StoreError(f"a meeting request between {asker_id} and {partner_id} is open already")
+            result = conn.execute(
+                m.insert().values(
+                    asker_id=asker_id,
+                    partner_id=partner_id,
+                    requested_by=requested_by,
+                    message=message,
+                    starts_at=starts_at,
+                    status="open",
+                    created_at=_now(),
+                )
+            )
+            return _inserted_key(result)
+
+    def meetings(self, profile_id: str | None = None) -> pd.DataFrame:
+        """Meeting requests (all, or those one organisation asked for or was asked for), newest first."""
+        m = meetings_table
+        query = sa.select(m).order_by(m.c.id.desc())
+        if profile_id is not None:
+            query = query.where((m.c.asker_id == profile_id) | (m.c.partner_id == profile_id))
+        with self._engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(m.c.keys()))
+
+    def answer_meeting(self, meeting_id: int, status: str, *, user: str) -> None:
+        """Sets an open request's status (``accepted``, ``declined`` or ``withdrawn``), answered by ``user``.
+
+        Raises:
+            StoreError: No open request has this id (it may have been answered meanwhile).
+        """
+        m = meetings_table
+        with self.transaction() as conn:
+            changed = conn.execute(
+                m.update()
+                .where((m.c.id == meeting_id) & (m.c.status == "open"))
+                .values(status=status, answered_by=user, answered_at=_now())
+            ).rowcount
+        if not changed:
+            raise StoreError(f"meeting request {meeting_id} is not open any more: reload to see its answer")
 
     def create_shortlist(self, name: str, owner: str = "") -> int:
         """Creates a named shortlist and returns its id.
@@ -870,6 +1040,7 @@ class Store:
         stage: str | None = None,
         note: str | None = None,
         expected_note: str | None = None,
+        suggestion: ShortlistSuggestion | None = None,
     ) -> None:
         """Adds an organisation to a shortlist, or changes its stage or note if it is there already.
 
@@ -881,6 +1052,8 @@ class Store:
             expected_note: The note the editor saw when they started editing (compare-and-set): the change is
                 made only if the stored note is still that one, so that one officer never silently overwrites
                 what another saved meanwhile. None changes the entry whatever its note.
+            suggestion: The suggestion it was shortlisted from (for whom, score, reasons), kept for the exports;
+                None keeps what the entry has.
 
         Raises:
             StoreError: The shortlist or stage does not exist, or (with ``expected_note``) the entry's note was
@@ -895,7 +1068,13 @@ class Store:
             ):
                 raise StoreError(f"no shortlist with id {shortlist_id}")
             values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now()}
-            changes = {k: v for k, v in (("stage", stage), ("note", note)) if v is not None}
+            changes: dict[str, Any] = {k: v for k, v in (("stage", stage), ("note", note)) if v is not None}
+            if suggestion is not None:
+                changes |= {
+                    "suggested_for": suggestion.for_id,
+                    "score": float(suggestion.score),
+                    "reasons": json.dumps(list(suggestion.reasons), ensure_ascii=False),
+                }
             if expected_note is not None and changes:
                 # One UPDATE that compares and sets: no other writer can slip in between the check and the write.
                 e = shortlist_entries_table
@@ -921,19 +1100,25 @@ class Store:
             conn.execute(e.delete().where((e.c.shortlist_id == shortlist_id) & (e.c.profile_id == profile_id)))
 
     def shortlist_entries(self, shortlist_id: int) -> pd.DataFrame:
-        """A shortlist's entries with each organisation's name, type, city and country, in the order added."""
+        """A shortlist's entries with each organisation's name, type, city and country, in the order added, and
+        the suggestion each came from (``suggested_for``, ``score``: None, ``reasons``: a tuple, empty, when it
+        was added by hand)."""
         e, p = shortlist_entries_table, profiles_table
+        columns = [
+            e.c.profile_id, p.c.name, p.c.org_type, p.c.city, p.c.country, e.c.stage, e.c.note, e.c.added_at,
+            e.c.suggested_for, e.c.score, e.c.reasons,
+        ]
         query = (
-            sa.select(e.c.profile_id, p.c.name, p.c.org_type, p.c.city, p.c.country, e.c.stage, e.c.note, e.c.added_at)
+            sa.select(*columns)
             .select_from(e.outerjoin(p, p.c.id == e.c.profile_id))
             .where(e.c.shortlist_id == shortlist_id)
             .order_by(e.c.added_at, e.c.profile_id)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return pd.DataFrame(
-            rows, columns=["profile_id", "name", "org_type", "city", "country", "stage", "note", "added_at"]
-        )
+        frame = pd.DataFrame(rows, columns=[column.name for column in columns])
+        frame["reasons"] = [tuple(json.loads(text)) for text in frame["reasons"]]
+        return frame
 
     def add_note(self, profile_id: str, text: str, *, author: str = "") -> int:
         """Adds a note about an organisation and returns its id."""

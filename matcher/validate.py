@@ -332,6 +332,22 @@ def _text_warnings(text: Mapping[str, pd.Series], columns: tuple[str, ...]) -> d
     return warnings
 
 
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+
+
+def _unsafe_website(value: str) -> bool:
+    """Whether a website names a scheme other than http(s) (``javascript:``, ``data:``, ``file:``...), which a link
+    would run or open; an address without a scheme (``www.example.org``) is not. Browsers ignore blanks and
+    control characters inside a scheme ("java\tscript:"), so this does too.
+
+    Example:
+        >>> _unsafe_website("JavaScript:alert(1)"), _unsafe_website("https://x.org"), _unsafe_website("x.org/a")
+        (True, False, False)
+    """
+    scheme = _SCHEME.match(re.sub(r"[\x00-\x20\x7f]+", "", value).casefold())
+    return scheme is not None and scheme.group(1) not in ("http", "https")
+
+
 def _cities(city: pd.Series, country: pd.Series) -> pd.Series:
     """Canonical city names (:func:`matcher.vocab.normalize_city`), read with the row's country where it is known."""
     memo: dict[tuple[str, str | None], str] = {}
@@ -530,6 +546,19 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
     public_folded = [tuple(_fold(f).replace(" ", "_") for f in fields) for fields in lists["public_fields"]]
 
     warnings = _text_warnings(text, _GARBLE_COLUMNS)
+    # Profiles with nothing to match on are kept (the names and places are still worth having), with a warning.
+    textless = text["sectors"].isna() & text["description"].isna() & text["offers"].isna() & text["seeks"].isna()
+    for index in [i for i, empty in enumerate(textless) if empty]:
+        warnings.setdefault(index, []).append(
+            "has no sectors, description, offers or seeks: it cannot be matched well until they are filled in"
+        )
+    # An unsafe website is left out rather than the row rejected: it is optional, and never becomes a link.
+    unsafe = _per_value(text["website"], _unsafe_website).eq(True)
+    for index in [i for i, bad in enumerate(unsafe) if bad]:
+        warnings.setdefault(index, []).append(
+            f"website {_quote(text['website'].iloc[index])} is not an http or https address; left out"
+        )
+    website = text["website"].where(~unsafe, None)
     for index, extra in enumerate(free):
         if extra:
             many = len(extra) > 1
@@ -571,7 +600,7 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
             "sectors": objects([pair[0] if pair else () for pair in sector_pairs]),
             **{name: text[name].where(text[name].notna(), "") for name in _TEXT_COLUMNS},
             "tags": objects(tags),
-            "website": text["website"],
+            "website": website,
             "employees": employees,
             "founded": founded,
             "stage": stage,

@@ -11,6 +11,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -675,3 +676,270 @@ def test_the_organisation_page_in_korean_shows_notes_with_local_times(app_home: 
     assert [t.label for t in at.tabs] == ["파트너", "다른 도시의 유사 기관", "메모와 관심 목록"]
     stamp = next(c.value for c in at.caption if c.value.startswith(OFFICER.name))
     assert re.search(r"\d{4}\\?\. \d{1,2}\\?\. \d{1,2}\\?\. (오전|오후) \d{1,2}\\?:\d{2}", stamp), stamp
+
+
+# --------------------------------------------------------- self-service: feedback per person, profile, meetings
+# Each test speaks for an account of its own (users need not be in users.toml: the session holds the user), so that
+# what one person hides or asks never changes the lists the other tests read.
+
+
+def account(home: Path, name: str, org_id: str) -> User:
+    """A startup account of the session workspace, for this test alone."""
+    add_user(users_path(home), name, "startup", f"{name}-secret", org_id=org_id, iterations=FAST)
+    return User(name, "startup", org_id=org_id)
+
+
+@pytest.mark.slow
+def test_a_startups_not_relevant_hides_it_for_that_account_only_and_can_be_restored(
+    app_home: Path, officer_access: Access
+) -> None:
+    startup = account(app_home, "calgary-hide", "ca-bio-004")
+    at = app(startup)
+    first = frames(at)[0]["id"].iloc[0]
+    assert at.selectbox(key=f"reason_{first}").value is None  # no reason chosen beforehand
+    at.button(key=f"nrel_{first}").click().run()
+    assert first not in set(frames(at)[0]["id"])
+    said = officer_access.matcher.store.feedback("ca-bio-004").iloc[-1]
+    assert (said["user"], said["label"], said["reason"]) == (startup.name, "not_relevant", None)
+    assert first in {m.id for m in officer_access.recommend("ca-bio-004").results}  # the officer's list keeps it
+    at.button(key=f"restore_{first}").click().run()
+    assert first in set(frames(at)[0]["id"])
+
+
+@pytest.mark.slow
+def test_officers_see_who_hid_which_suggestion_on_the_organisation_page(app_home: Path, officer_access: Access) -> None:
+    Access(officer_access.matcher, account(app_home, "seattle-hide", "se-bio-004")).add_feedback(
+        "se-bio-004", "dj-bio-003", "not_relevant", "too big"
+    )
+    at = app(OFFICER, "organisation.py")
+    at.selectbox(key="org_pick").select("se-bio-004").run()
+    hidden = next(frame for frame in frames(at) if "Who" in frame.columns)
+    assert hidden[["Who", "Reason"]].values.tolist() == [["seattle-hide", "too big"]]
+
+
+@pytest.mark.slow
+def test_a_startup_saves_its_profile_and_sees_the_change_in_its_history(
+    app_home: Path, officer_access: Access
+) -> None:
+    at = app(account(app_home, "montgomery-edit", "mc-bio-005"), "my_profile.py")
+    at.text_input(key="me_languages").input("English; Korean")
+    at.button(key="FormSubmitter:me_form-Save my profile").click().run()
+    assert not at.exception, at.exception
+    assert "Saved: languages" in texts(at)
+    assert officer_access.matcher.profile("mc-bio-005").languages == ("English", "Korean")
+    assert frames(at)[-1]["Field"].tolist() == ["languages"]
+
+
+@pytest.mark.slow
+def test_an_invalid_profile_edit_is_refused_with_its_reason(app_home: Path, officer_access: Access) -> None:
+    at = app(account(app_home, "montgomery-typo", "mc-bio-004"), "my_profile.py")
+    at.text_input(key="me_employees").input("twelve")
+    at.button(key="FormSubmitter:me_form-Save my profile").click().run()
+    assert "employees 'twelve' is not a whole number" in at.error[0].value.replace("\\", "")
+    assert officer_access.matcher.profile("mc-bio-004").employees != "twelve"
+
+
+@pytest.mark.slow
+def test_a_startup_requests_a_meeting_from_a_suggestion(app_home: Path, officer_access: Access) -> None:
+    startup = account(app_home, "dortmund-meet", "do-bio-004")
+    at = app(startup)
+    first = frames(at)[0]["id"].iloc[0]
+    at.text_area(key=f"meet_msg_{first}").input("Hello from Dortmund")
+    at.date_input(key=f"meet_day_{first}").set_value(date.today() + timedelta(days=10))
+    at.time_input(key=f"meet_time_{first}").set_value(time(10, 0))
+    at.button(key=f"meet_send_{first}").click().run()
+    assert not at.exception, at.exception
+    sent = officer_access.matcher.meetings.requests("do-bio-004")
+    assert sent[["partner_id", "requested_by", "message", "status"]].values.tolist() == [
+        [first, startup.name, "Hello from Dortmund", "open"]
+    ]
+    assert sent["asker_time"].iloc[0].endswith("T10:00+01:00") or sent["asker_time"].iloc[0].endswith("T10:00+02:00")
+
+
+@pytest.mark.slow
+def test_an_officer_accepts_for_an_organisation_without_an_account_and_both_agendas_show_it(
+    app_home: Path, officer_access: Access
+) -> None:
+    startup = account(app_home, "malaga-meet", "ma-bio-004")
+    when = datetime.now(UTC).replace(microsecond=0, second=0) + timedelta(days=5)
+    meeting = Access(officer_access.matcher, startup).request_meeting("se-bio-005", "Hola", when)
+    at = app(OFFICER, "meetings.py")
+    at.button(key=f"meet_acc_{meeting}").click().run()
+    assert not at.exception, at.exception
+    agenda = Access(officer_access.matcher, startup).agenda()
+    assert agenda["with_id"].tolist() == ["se-bio-005"]
+    mine = app(startup, "meetings.py")
+    assert frames(mine)[0]["With"].tolist() == [officer_access.matcher.profile("se-bio-005").name]
+
+
+# ---------------------------------------------------------------------------------- sessions, links (issue 16)
+
+
+def signed_in(at: AppTest, name: str = OFFICER.name, password: str = PASSWORD) -> AppTest:
+    """Fills in and submits the sign-in form."""
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty workspace of this test with the officer account (sign-in needs no model)."""
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    add_user(users_path(tmp_path), OFFICER.name, "officer", PASSWORD, iterations=FAST)
+    return tmp_path
+
+
+def reloaded(token: str, **params: str) -> AppTest:
+    """A new session (what F5 starts) on a URL holding ``token`` and ``params``."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["session"] = token
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_reload_keeps_the_user_signed_in(own_home: Path) -> None:
+    at = signed_in(app())
+    token = at.query_params["session"]
+    again = reloaded(token)
+    assert again.session_state["user"] == OFFICER and not again.text_input
+    assert PASSWORD not in str(dict(again.query_params))
+
+
+def test_after_sign_out_the_token_no_longer_signs_in(own_home: Path) -> None:
+    at = signed_in(app())
+    token = at.query_params["session"]
+    at.button(key="sign_out").click().run()
+    assert "session" not in at.query_params
+    again = reloaded(token)
+    assert "user" not in again.session_state
+    assert "session has ended" in again.warning[0].value
+
+
+def test_a_token_of_an_account_whose_role_changed_is_refused(own_home: Path) -> None:
+    token = signed_in(app()).query_params["session"]
+    add_user(users_path(own_home), OFFICER.name, "startup", PASSWORD, org_id="dj-bio-001", iterations=FAST)
+    again = reloaded(token)
+    assert "user" not in again.session_state and "session" not in again.query_params
+    assert again.warning[0].value == "Your account was changed; please sign in again."
+
+
+def test_a_forged_token_in_the_url_signs_nobody_in(own_home: Path) -> None:
+    again = reloaded("eyJuYW1lIjoib2xnYSJ9.AAAA")
+    assert "user" not in again.session_state and [w.label for w in again.text_input] == ["Name", "Password"]
+
+
+def test_a_link_to_an_unknown_organisation_says_so_after_sign_in(own_home: Path) -> None:
+    at = app()
+    at.query_params["org"] = "<b>no-such-org</b>"
+    at.run()
+    signed_in(at)
+    assert "not in this workspace" in at.warning[0].value and "\\<b\\>" in at.warning[0].value
+    assert "org" not in at.query_params
+
+
+def test_eight_wrong_passwords_meet_a_growing_delay(own_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matcher.auth as auth
+
+    now = [0.0]
+    monkeypatch.setattr(auth, "LIMITER", auth.SignInLimiter(step_delay=2, clock=lambda: now[0]))
+    at = app()
+    refusals = []
+    for _ in range(8):
+        assert signed_in(at, password="wrong").error[0].value == "Unknown name or wrong password."
+        refusals.append(signed_in(at, password="wrong again at once").error[0].value)
+        now[0] += auth.LIMITER.wait(OFFICER.name, "unknown")[0]  # then waits as long as asked, and tries again
+    assert refusals[0] == "Unknown name or wrong password."  # two quick failures cost nothing
+    assert refusals[1:5] == [f"Too many failed sign-ins for this account: try again in {w}." for w in
+                             ("2 s", "4 s", "1 min", "1 min")]  # then each waits longer; the fifth locks
+    assert signed_in(at).session_state["user"] == OFFICER  # once the wait is over, the right password works
+
+
+@pytest.mark.slow
+def test_a_deep_link_opens_the_organisation_page_after_sign_in(app_home: Path) -> None:
+    at = app()
+    at.query_params["org"] = "dj-bio-002"
+    at.run()
+    signed_in(at)
+    assert [t.value for t in at.title] == ["Organisation"] and at.selectbox(key="org_pick").value == "dj-bio-002"
+    assert "org" not in at.query_params and "session" in at.query_params
+
+
+@pytest.mark.slow
+def test_a_deep_link_to_find_partners_opens_it_for_that_organisation(app_home: Path) -> None:
+    at = reloaded(signed_in(app()).query_params["session"], page="find", org="dj-bio-001")
+    assert [t.value for t in at.title] == ["Find partners"] and at.selectbox(key="find_org").value == "dj-bio-001"
+    assert {"ma-bio-001", "ca-bio-002"} & set(frames(at)[0]["id"].head(3))
+
+
+# ---------------------------------------------------------------------------------- insights and small UI things
+
+
+def test_the_map_draws_land_from_the_package_and_fetches_nothing() -> None:
+    from matcher.ui.charts import LAND_FILE, land_outlines
+
+    assert (REPO / "matcher" / "data" / LAND_FILE).is_file()
+    assert land_outlines()["objects"]["land"]["type"] == "GeometryCollection"
+    spec = json.dumps(flow_map(city_points(pd.DataFrame({"city": ["Daejeon"]})), city_flows(pd.DataFrame(
+        {"source_city": ["Daejeon"], "target_city": ["Seattle"]}))).to_dict() | {"$schema": None})
+    assert '"feature": "land"' in spec and '"url"' not in spec and "http" not in spec  # all inline, nothing fetched
+
+
+def test_every_flow_between_alliance_places_is_whole_on_the_polar_map() -> None:
+    """The map clips at 90° - clipAngle north: a great circle that never goes further south is drawn whole."""
+    import numpy as np
+
+    from matcher.ui.charts import _PROJECTION
+    from matcher.vocab import ALLIANCE_CITIES
+
+    def unit(lat: float, lon: float) -> np.ndarray:
+        la, lo = np.radians(lat), np.radians(lon)
+        return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    edge = 90 - _PROJECTION["clipAngle"]
+    places = list(ALLIANCE_CITIES.values())
+    for _, lat1, lon1 in places:
+        for _, lat2, lon2 in places:
+            a, b = unit(lat1, lon1), unit(lat2, lon2)
+            omega = np.arccos(np.clip(a @ b, -1, 1))
+            if omega < 1e-9:
+                continue
+            steps = np.linspace(0, 1, 200)
+            path = [(np.sin((1 - f) * omega) * a + np.sin(f * omega) * b) / np.sin(omega) for f in steps]
+            assert min(np.degrees(np.arcsin(p[2])) for p in path) > edge
+
+
+@pytest.mark.slow
+def test_insights_show_which_view_is_selected_and_switch_to_the_matrix(app_home: Path) -> None:
+    at = app(OFFICER, "insights.py")
+    assert at.segmented_control(key="ins_view").value == "Map"
+    assert at.segmented_control(key="ins_flows").value == "Known partnerships"
+    at.segmented_control(key="ins_view").set_value("Matrix").run()
+    assert at.segmented_control(key="ins_view").value == "Matrix" and not at.exception
+    assert any("matrix is symmetric" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_a_startups_sidebar_names_its_organisation(app_home: Path) -> None:
+    at = app(STARTUP)
+    assert any("Hanbit Bioworks" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.slow
+def test_the_why_column_wraps_instead_of_being_cut_off(app_home: Path) -> None:
+    from matcher.ui.widgets import ROW_HEIGHT
+
+    at = pick_organisation(app(OFFICER), "dj-bio-001")
+    assert at.dataframe[0].proto.row_height == ROW_HEIGHT > 64  # Streamlit wraps text in rows above 4rem
+
+
+@pytest.mark.slow
+def test_a_note_keeps_its_line_breaks_and_shows_markup_as_text(app_home: Path) -> None:
+    at = app(OFFICER, "organisation.py")
+    at.selectbox(key="org_pick").select("dj-bio-003").run()
+    at.text_area(key="note_text").input("first line\nsecond <b>line</b>").run()
+    at.button(key="note_add").click().run()
+    assert any(m.value == "first line  \nsecond \\<b\\>line\\</b\\>" for m in at.markdown)

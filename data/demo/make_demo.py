@@ -30,6 +30,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))  # run as a plain script from any directory
 
+import pandas as pd  # noqa: E402
+
+from matcher.validate import validate_profiles  # noqa: E402
 from matcher.vocab import (  # noqa: E402
     ALLIANCE_CITIES,
     ORG_TYPES,
@@ -50,7 +53,7 @@ README = ROOT / "data" / "README.md"
 
 PROFILE_HEADER = (
     "id,name,org_type,city,country,sectors,description,offers,seeks,website,employees,founded,stage,"
-    "technologies,languages"
+    "technologies,languages,tags"
 ).split(",")
 PARTNERSHIP_HEADER = ["source_id", "target_id", "kind", "year", "note"]
 CITY_CODES = {
@@ -549,6 +552,8 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
         aliases = [item for item in items if item not in SECTORS and split_sectors(item)[0]]
         if aliases:
             problems.append(f"{pid}: sectors {aliases} are aliases; write the canonical value")
+        if free := [item for item in items if not split_sectors(item)[0]]:
+            problems.append(f"{pid}: {free} are not in the sector taxonomy; write them in the tags column")
         if row["stage"] and row["stage"] not in STAGES:
             problems.append(f"{pid}: stage {row['stage']!r} is not canonical")
         if row["stage"] and row["org_type"] not in FIRMS:
@@ -599,6 +604,10 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
     missing_types = set(ORG_TYPES) - {row["org_type"] for row in profiles}
     if missing_types:
         problems.append(f"organisation types missing: {sorted(missing_types)}")
+    # The demo is what a new user imports first: it must import without a single warning.
+    report = validate_profiles(pd.DataFrame(profiles, dtype=object).replace("", None))
+    problems += [f"row {w.row} ({w.id}): import warning: {w.reason}" for w in report.warnings]
+    problems += [f"row {r.row} ({r.id}): rejected on import: {r.reason}" for r in report.rejected]
     return problems
 
 
@@ -704,7 +713,7 @@ def verify_with_encoders(profiles: Sequence[dict[str, str]]) -> list[str]:
             {
                 **{column: value for column, value in row.items() if value},
                 "sectors": split_sectors(row["sectors"])[0],
-                "tags": split_sectors(row["sectors"])[1],
+                "tags": split_list(row["tags"]),
                 "technologies": split_list(row["technologies"]),
                 "languages": split_list(row["languages"]),
             }

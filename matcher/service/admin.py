@@ -2,7 +2,8 @@
 data.
 
 Example:
-    >>> admin = Admin(Context("/tmp/doc-admin"))
+    >>> import tempfile
+    >>> admin = Admin(Context(tempfile.mkdtemp()))
     >>> [user.name for user in admin.users()]
     []
 """
@@ -13,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..auth import User, add_user, load_users, set_language, users_path
+from ..auth import User, add_user, load_users, remove_user, set_language, set_password, users_path
 from ..backup import backup, export_user_data, restore
 from .context import Context
 from .keys import ApiKey, KeyRing
@@ -65,6 +66,25 @@ class Admin:
         user = add_user(users_path(self.context.workspace.root), name, role, password, org_id)
         logger.info("saved %s account %r", user.role, user.name)
         return user
+
+    def set_password(self, name: str, password: str) -> User:
+        """Gives an account a new password, keeping its role and organisation.
+
+        Raises:
+            NotFoundError: No account has this name.
+            InputError: The password is too short.
+        """
+        user = set_password(users_path(self.context.workspace.root), name, password)
+        logger.info("new password for %s account %r", user.role, user.name)
+        return user
+
+    def remove_user(self, name: str) -> User:
+        """Removes an account: it can no longer sign in; what it entered (feedback, notes) stays.
+
+        Raises:
+            NotFoundError: No account has this name.
+        """
+        return remove_user(users_path(self.context.workspace.root), name)
 
     def api_keys(self) -> list[ApiKey]:
         """The REST API's keys, working and revoked, by name (never the keys themselves)."""

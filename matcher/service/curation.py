@@ -4,7 +4,8 @@ organisations, and the exports of shortlists.
 Who may do which is not decided here but in :mod:`matcher.policy`; this layer does it, once, for every front end.
 
 Example:
-    >>> curation = Curation(Context("/tmp/doc-curation"))
+    >>> import tempfile
+    >>> curation = Curation(Context(tempfile.mkdtemp()))
     >>> list_id = curation.create_shortlist("Seattle visit", owner="kim")
     >>> curation.shortlist_name(list_id)
     'Seattle visit'
@@ -12,29 +13,47 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Sequence
 
 import pandas as pd
 
+from ..catalogue import dismissed
 from ..errors import MatcherError, NotFoundError
-from ..export import BriefEntry, BriefSection, brief_html, to_csv, to_xlsx
+from ..export import BriefEntry, BriefSection, brief_html, prepared, readable, to_csv, to_xlsx
+from ..store import ShortlistSuggestion
 from .context import Context
 
-__all__ = ["SHORTLIST_EXPORT_COLUMNS", "Curation"]
+__all__ = ["CONTEXT_COLUMNS", "SHORTLIST_EXPORT_COLUMNS", "Curation", "ShortlistSuggestion"]
 
 logger = logging.getLogger(__name__)
 
-SHORTLIST_EXPORT_COLUMNS = {
-    "profile_id": "id",
-    "name": "organisation",
-    "org_type": "type",
-    "city": "city",
-    "country": "country",
-    "stage": "stage",
-    "note": "note",
-    "added_at": "added",
-}
-"""The columns of a shortlist export, from the store's name to the export's."""
+SHORTLIST_EXPORT_COLUMNS = (
+    "organisation",
+    "id",
+    "type",
+    "city",
+    "country",
+    "stage",
+    "score",
+    "suggested for",
+    "reasons",
+    "note",
+    "added",
+)
+"""The columns of a shortlist table; the CSV and XLSX exports add the list's context (:data:`CONTEXT_COLUMNS`)."""
+
+CONTEXT_COLUMNS = ("shortlist", "owner", "prepared by", "prepared on")
+"""Whose list an exported row belongs to and when it was prepared: on every row, so it survives sorting and
+copying rows into another sheet."""
+
+
+def _local_date(stamp: object) -> str:
+    """A stored UTC time stamp as the local calendar date (ISO), "" for none."""
+    if not isinstance(stamp, str) or not stamp:
+        return ""
+    return dt.datetime.fromisoformat(stamp).astimezone().date().isoformat()
 
 
 class Curation:
@@ -62,6 +81,30 @@ class Curation:
     def feedback(self, asker_id: str | None = None) -> pd.DataFrame:
         """Feedback given on this asker's suggestions (or everyone's), oldest first."""
         return self.context.store.feedback(asker_id)
+
+    def dismissals(self, asker_id: str, *, by: str | None = None) -> pd.DataFrame:
+        """The suggestions for ``asker_id`` hidden now, one row per person who hid each (``by``: one user only):
+        ``candidate_id, name, user, reason, created_at``, newest first, each the dismissal that counts
+        (:func:`matcher.catalogue.dismissed`, per person)."""
+        feedback = self.context.store.feedback(asker_id)
+        users = [by] if by is not None else list(dict.fromkeys(feedback["user"]))
+        rows = []
+        for user in users:
+            live = feedback[(feedback["user"] == user) & feedback["restored_at"].isna()]
+            for candidate in dismissed(live, by=user):
+                rows.append(live[live["candidate_id"] == candidate].iloc[-1])
+        columns = ["candidate_id", "name", "user", "reason", "created_at"]
+        if not rows:
+            return pd.DataFrame(columns=columns)
+        names = self.context.store.profiles().set_index("id")["name"]
+        frame = pd.DataFrame(rows).sort_values("id", ascending=False)
+        frame["name"] = names.reindex(frame["candidate_id"]).fillna(frame["candidate_id"]).to_numpy()
+        return frame[columns].reset_index(drop=True)
+
+    def restore(self, asker_id: str, candidate_id: str, *, user: str) -> bool:
+        """Takes back what ``user`` hid: ``candidate_id`` is suggested to ``asker_id`` again for that user. The
+        dismissal stays on record, marked restored. Returns whether there was anything to restore."""
+        return self.context.store.restore_feedback(asker_id, candidate_id, user=user) > 0
 
     # Partnerships --------------------------------------------------------------------------------------------
 
@@ -114,49 +157,106 @@ class Curation:
         stage: str | None = None,
         note: str | None = None,
         expected_note: str | None = None,
+        suggestion: ShortlistSuggestion | None = None,
     ) -> None:
         """Adds an organisation to a shortlist, or changes its stage or note; with ``expected_note``, the note is
-        saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`)."""
+        saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`). With
+        ``suggestion`` (the organisation was shortlisted from a suggestion), its score and reasons go with it
+        into the exports."""
         self.context.store.set_shortlist_entry(
-            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note
+            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note, suggestion=suggestion
         )
 
     def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
         """Takes an organisation off a shortlist."""
         self.context.store.remove_shortlist_entry(shortlist_id, profile_id)
 
+    def shortlist_owner(self, shortlist_id: int) -> str:
+        """Who keeps a shortlist ("" for a list made without an owner).
+
+        Raises:
+            NotFoundError: No shortlist has this id.
+        """
+        self.shortlist_name(shortlist_id)
+        lists = self.shortlists()
+        return str(lists.loc[lists["id"] == shortlist_id, "owner"].iloc[0] or "")
+
+    def _names(self, ids: Sequence[str]) -> dict[str, str]:
+        """Display names of organisations; an id no longer in the store shows as itself."""
+        names: dict[str, str] = {}
+        for profile_id in dict.fromkeys(ids):
+            try:
+                names[profile_id] = self.context.profile(profile_id).name
+            except MatcherError:
+                names[profile_id] = profile_id
+        return names
+
     def shortlist_table(self, shortlist_id: int) -> pd.DataFrame:
-        """A shortlist as an export table: organisation, place, type, stage, note, date added."""
+        """A shortlist as a table (:data:`SHORTLIST_EXPORT_COLUMNS`): organisation, readable type, place, stage,
+        and, for entries shortlisted from a suggestion, whom it was suggested for, its score (2 decimals) and
+        reasons; the note and the local date it was added.
+
+        Example:
+            >>> curation.shortlist_table(list_id).columns[:3].tolist()                 # doctest: +SKIP
+            ['organisation', 'id', 'type']
+        """
         entries = self.shortlist_entries(shortlist_id)
-        return entries.rename(columns=SHORTLIST_EXPORT_COLUMNS)[list(SHORTLIST_EXPORT_COLUMNS.values())]
+        suggested = [i for i in entries["suggested_for"] if isinstance(i, str)]
+        names = self._names(suggested)
+        table = pd.DataFrame(
+            {
+                "organisation": [n if isinstance(n, str) else i for n, i in zip(entries["name"], entries["profile_id"],
+                                                                                 strict=True)],
+                "id": entries["profile_id"],
+                "type": [readable(t) for t in entries["org_type"]],
+                "city": entries["city"],
+                "country": entries["country"],
+                "stage": entries["stage"],
+                "score": [None if pd.isna(score) else round(float(score), 2) for score in entries["score"]],
+                "suggested for": [names.get(i, "") if isinstance(i, str) else "" for i in entries["suggested_for"]],
+                "reasons": entries["reasons"],
+                "note": entries["note"],
+                "added": [_local_date(stamp) for stamp in entries["added_at"]],
+            },
+            columns=list(SHORTLIST_EXPORT_COLUMNS),
+        )
+        return table.astype({"score": "Float64"})
 
-    def shortlist_csv(self, shortlist_id: int) -> bytes:
-        """The shortlist as CSV (formula-like text neutralised, see :func:`matcher.export.to_csv`)."""
-        return to_csv(self.shortlist_table(shortlist_id))
+    def _export_table(self, shortlist_id: int, prepared_by: str) -> pd.DataFrame:
+        """The shortlist table with its context on every row (:data:`CONTEXT_COLUMNS`)."""
+        context = (
+            self.shortlist_name(shortlist_id),
+            self.shortlist_owner(shortlist_id),
+            prepared_by,
+            dt.date.today().isoformat(),  # the local date: the reader's "today", not UTC's
+        )
+        table = self.shortlist_table(shortlist_id)
+        return table.assign(**dict(zip(CONTEXT_COLUMNS, context, strict=True)))
 
-    def shortlist_xlsx(self, shortlist_id: int) -> bytes:
-        """The shortlist as an Excel workbook (no cell is ever a formula)."""
-        return to_xlsx(self.shortlist_table(shortlist_id), sheet_name=self.shortlist_name(shortlist_id))
+    def shortlist_csv(self, shortlist_id: int, *, prepared_by: str = "") -> bytes:
+        """The shortlist as CSV with its context (formula-like text neutralised, see :func:`matcher.export.to_csv`)."""
+        return to_csv(self._export_table(shortlist_id, prepared_by))
+
+    def shortlist_xlsx(self, shortlist_id: int, *, prepared_by: str = "") -> bytes:
+        """The shortlist as an Excel workbook with its context (no cell is ever a formula)."""
+        return to_xlsx(self._export_table(shortlist_id, prepared_by), sheet_name=self.shortlist_name(shortlist_id))
 
     def shortlist_brief(self, shortlist_id: int, *, prepared_by: str = "") -> str:
-        """A printable HTML brief of the shortlist: each organisation's place, offers and needs, stage and note."""
+        """A printable HTML brief of the shortlist: whose list it is, for whom its suggestions were made, the local
+        date; each organisation's readable type, place, offers and needs, stage, score, reasons and note."""
         entries = self.shortlist_entries(shortlist_id)
+        for_names = self._names([i for i in entries["suggested_for"] if isinstance(i, str)])
         cards = []
         for entry in entries.itertuples():
             try:
                 profile = self.context.profile(entry.profile_id)
             except MatcherError:  # deleted since it was shortlisted: list what the shortlist still knows
                 profile = None
-            details = (
-                tuple(
-                    (title, text)
-                    for title, text in (("Offers", profile.offers), ("Seeks", profile.seeks),
-                                        ("Website", profile.website or ""))
-                    if text
-                )
-                if profile is not None
-                else ()
-            )
+            facts = [("Offers", profile.offers), ("Seeks", profile.seeks), ("Website", profile.website or "")] if (
+                profile is not None
+            ) else []
+            if isinstance(entry.suggested_for, str):
+                facts.insert(0, ("Suggested for", for_names[entry.suggested_for]))
             cards.append(
                 BriefEntry(
                     name=str(entry.name if isinstance(entry.name, str) else entry.profile_id),
@@ -165,14 +265,23 @@ class Curation:
                     org_type=str(entry.org_type or ""),
                     stage=(profile.stage or "") if profile is not None else "",
                     shortlist_stage=str(entry.stage),
+                    score=None if pd.isna(entry.score) else round(float(entry.score), 2),
+                    reasons=tuple(entry.reasons),
                     notes=(entry.note,) if entry.note else (),
-                    details=details,
+                    details=tuple((title, text) for title, text in facts if text),
                 )
             )
         name = self.shortlist_name(shortlist_id)
+        owner = self.shortlist_owner(shortlist_id)
+        count = len(cards)
+        subtitle = [f"{count} organisation{'' if count == 1 else 's'}"]
+        if for_names:
+            subtitle.append("suggested for " + ", ".join(for_names.values()))
+        if owner:
+            subtitle.append(f"list kept by {owner}")
+        subtitle.append(prepared(prepared_by))
         section = BriefSection(f"Shortlist: {name}", entries=tuple(cards))
-        by = f" · prepared by {prepared_by}" if prepared_by else ""
-        return brief_html(name, [section], subtitle=f"{len(cards)} organisations{by}")
+        return brief_html(name, [section], subtitle=" · ".join(subtitle))
 
     # Notes ---------------------------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from ..schema import FACETS, Facet, Profile
 from .context import Context
 from .indexing import Indexer
 
-__all__ = ["MAX_K", "MAX_SEARCH_CHARS", "Matching", "PairScores", "SearchHit", "check_k"]
+__all__ = ["MAX_K", "MAX_SEARCH_CHARS", "Matching", "PairScores", "SearchHit", "check_k", "check_search_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,21 @@ def check_k(k: int) -> None:
     """Raises :class:`~matcher.errors.InputError` unless ``0 <= k <= MAX_K``."""
     if isinstance(k, bool) or not 0 <= k <= MAX_K:
         raise InputError(f"k must be between 0 and {MAX_K}, got {k}")
+
+
+def check_search_text(text: str) -> None:
+    """Raises :class:`~matcher.errors.InputError` for an empty search text or one over :data:`MAX_SEARCH_CHARS`.
+
+    Example:
+        >>> check_search_text("GMP fill-finish")
+    """
+    if not text.strip():
+        raise InputError("the search text is empty")
+    if len(text) > MAX_SEARCH_CHARS:
+        raise InputError(
+            f"the search text has {len(text):,} characters, above the limit of {MAX_SEARCH_CHARS:,} characters; "
+            "search with a few sentences, or find partners for a profile instead"
+        )
 
 
 @dataclass(frozen=True)
@@ -155,13 +170,7 @@ class Matching:
         Raises:
             InputError: Empty text, text over 2,000 characters, k out of range, or an unknown facet.
         """
-        if not text.strip():
-            raise InputError("the search text is empty")
-        if len(text) > MAX_SEARCH_CHARS:
-            raise InputError(
-                f"the search text has {len(text):,} characters, above the limit of {MAX_SEARCH_CHARS:,} characters; "
-                "search with a few sentences, or find partners for a profile instead"
-            )
+        check_search_text(text)
         check_k(k)
         unknown = set(facets) - set(FACETS)
         if unknown or not facets:

@@ -13,7 +13,16 @@ from pathlib import Path
 import streamlit as st
 
 from matcher.ui.i18n import language_selector, t
-from matcher.ui.state import current_user, keep_widget_state, remember_language, sign_out
+from matcher.ui.links import follow_link, remember_link
+from matcher.ui.state import (
+    current_user,
+    keep_session_in_url,
+    keep_widget_state,
+    org_name,
+    remember_language,
+    restore_session,
+    sign_out,
+)
 from matcher.ui.widgets import safe
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -21,6 +30,8 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="Innopolis Matcher", page_icon=":material/hub:", layout="wide")
 keep_widget_state()
+restore_session()  # a reload or a new tab: the URL's session token signs the user in again
+remember_link()  # a deep link (?org=ID) waits through the sign-in form
 # Before and after sign-in; every label below is in the language chosen, and a signed-in user's choice is kept.
 language_selector(on_change=remember_language)
 
@@ -33,10 +44,13 @@ else:
     find = st.Page(f"{PAGES}/find.py", title=t("nav.find"), icon=":material/handshake:", default=True)
     search = st.Page(f"{PAGES}/search.py", title=t("nav.search"), icon=":material/search:")
     organisation = st.Page(f"{PAGES}/organisation.py", title=t("nav.organisation"), icon=":material/apartment:")
+    my_profile = st.Page(f"{PAGES}/my_profile.py", title=t("profile.title"), icon=":material/badge:")
+    meetings = st.Page(f"{PAGES}/meetings.py", title=t("meetings.title"), icon=":material/event:")
     if user.is_officer:
         pages = {
             t("nav.section_match"): [find, search, organisation],
             t("nav.section_plan"): [
+                meetings,
                 st.Page(f"{PAGES}/shortlists.py", title=t("nav.shortlists"), icon=":material/checklist:"),
                 st.Page(f"{PAGES}/planner.py", title=t("nav.planner"), icon=":material/event:"),
             ],
@@ -47,9 +61,11 @@ else:
         }
         page = st.navigation(pages)
     else:
-        page = st.navigation([find, search, organisation])
+        page = st.navigation([find, search, organisation, my_profile, meetings])
+    keep_session_in_url()
+    follow_link(user, {"find": find, "organisation": organisation})
     with st.sidebar:
-        who = t("nav.officer") if user.is_officer else t("nav.startup", org=user.org_id)
+        who = t("nav.officer") if user.is_officer else t("nav.startup", org=org_name(str(user.org_id)))
         st.caption(t("nav.signed_in", name=safe(user.name), who=safe(who)))
         if st.button(t("nav.sign_out"), key="sign_out", icon=":material/logout:"):
             sign_out()

@@ -1,8 +1,11 @@
 """Insights as frames and Altair charts, built offline: no map tiles and no map files are fetched.
 
-The alliance map draws the globe outline and a graticule that Vega generates itself (``sphere`` and
-``graticule`` data), the six alliance places at their coordinates, and flow lines between them, in an Equal
-Earth projection: a picture of where matches go that works on an air-gapped machine.
+The alliance map draws the land (Natural Earth's 1:110m outlines, shipped in ``matcher/data/land-110m.json`` and
+sent inline with the chart), a graticule that Vega generates itself, the six alliance places and the flows
+between them as great circles, in a polar azimuthal projection centred on the North Pole. The alliance circles the
+northern hemisphere (Daejeon, the American places and Europe are each crossed by some flow), so any map with an
+edge would cut some flows there; seen from above the pole, every flow, trans-Pacific ones included, is whole.
+The matrix view counts the same flows city by city.
 
 Titles, tooltips and sector labels are in the session's language (English outside a running app); place names
 are the data's own.
@@ -15,14 +18,31 @@ Example:
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
+from ..resources import data_text
 from ..vocab import ALLIANCE_CITIES, SECTORS
 from .i18n import t
 from .localise import sector_label
 
-__all__ = ["city_flows", "city_points", "flow_map", "sector_city_counts", "sector_heatmap"]
+__all__ = [
+    "LAND_FILE",
+    "city_flows",
+    "city_points",
+    "flow_map",
+    "flow_matrix",
+    "land_outlines",
+    "sector_city_counts",
+    "sector_heatmap",
+]
+
+LAND_FILE = "land-110m.json"
+"""Natural Earth 1:110m land as TopoJSON (from the world-atlas package; licence beside it in matcher/data/)."""
 
 ELSEWHERE = "Elsewhere"
 """Where organisations outside the six alliance places are counted."""
@@ -31,16 +51,21 @@ _LABEL_LEFT = frozenset({"Seattle"})
 """Places labelled left of their dot: Seattle sits just south-west of Calgary."""
 
 _BAND = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {},
-            "geometry": {"type": "MultiPoint", "coordinates": [[-175, 18], [175, 18], [-175, 66], [175, 66], [0, 70]]},
-        }
-    ],
+    "type": "Feature",
+    "properties": {},
+    "geometry": {"type": "MultiPoint", "coordinates": [[lon, 22] for lon in range(-180, 180, 30)]},
 }
-"""The map shows this band of the northern hemisphere, where the alliance places are."""
+"""The map shows the world north of 22° N, where the alliance places are (the southernmost, Málaga, is at 36.7° N)."""
+_PROJECTION: dict[str, Any] = {"type": "azimuthalEquidistant", "rotate": [0, -90, 0], "clipAngle": 75}
+"""Centred on the North Pole with Greenwich pointing down: Europe at the bottom, Asia right, America left and the
+Pacific at the top; nothing south of 15° N is drawn."""
+
+
+@cache
+def land_outlines() -> dict[str, Any]:
+    """The land outlines as a TopoJSON object (read once from the package; never fetched)."""
+    topology: dict[str, Any] = json.loads(data_text(LAND_FILE))
+    return topology
 
 
 def _place(city: pd.Series) -> pd.Series:
@@ -103,8 +128,12 @@ def flow_map(points: pd.DataFrame, flows: pd.DataFrame, *, what: str = "matches"
         what: What the flows count, for the tooltips.
     """
     sphere = alt.Chart(alt.sphere()).mark_geoshape(fill="#eef3f8", stroke="#9fb3c8", strokeWidth=0.5, clip=True)
-    graticule = alt.Chart(alt.graticule(step=[30, 15])).mark_geoshape(stroke="#d5dee8", strokeWidth=0.5, clip=True)
-    # Flows as GeoJSON lines: the projection draws them as great circles, clipped at the map's edge.
+    land = (
+        alt.Chart(alt.Data(values=land_outlines(), format=alt.DataFormat(type="topojson", feature="land")))
+        .mark_geoshape(fill="#dde3d5", stroke="#9aa78c", strokeWidth=0.5, clip=True)
+    )
+    graticule = alt.Chart(alt.graticule(step=[30, 15])).mark_geoshape(stroke="#c9d4e0", strokeWidth=0.5, clip=True)
+    # Flows as GeoJSON lines: the projection draws them as great circles, none crossing the map's edge.
     features = [
         {
             "type": "Feature",
@@ -145,11 +174,43 @@ def flow_map(points: pd.DataFrame, flows: pd.DataFrame, *, what: str = "matches"
         for side in ("left", "right")
     ]
     return (
-        alt.layer(sphere, graticule, lines, dots, *labels)
-        .project(type="equalEarth", fit=_BAND)
-        .properties(height=340)
+        alt.layer(sphere, land, graticule, lines, dots, *labels)
+        .project(**_PROJECTION, fit=_BAND)
+        .properties(height=520)
         .configure_view(stroke=None)
     )
+
+
+def flow_matrix(flows: pd.DataFrame, *, what: str = "matches") -> alt.LayerChart:
+    """The flows of :func:`city_flows` as a place x place matrix (symmetric: a flow has no direction), the count
+    written in each cell.
+
+    Args:
+        flows: From :func:`city_flows`.
+        what: What the flows count, for the legend and tooltips.
+    """
+    cities = list(ALLIANCE_CITIES)
+    counts = {(r.source, r.target): int(r.count) for r in flows.itertuples()}
+    cells = pd.DataFrame(
+        [{"from": a, "to": b, "count": counts.get((a, b), counts.get((b, a), 0))} for a in cities for b in cities
+         if a != b]
+    )
+    title = what[:1].upper() + what[1:]
+    base = alt.Chart(cells).encode(
+        x=alt.X("to:N", title=None, sort=cities, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=220)),
+        y=alt.Y("from:N", title=None, sort=cities, axis=alt.Axis(labelLimit=220)),
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="oranges"), title=title),
+        tooltip=[alt.Tooltip("from:N", title=t("charts.from")), alt.Tooltip("to:N", title=t("charts.to")),
+                 alt.Tooltip("count:Q", title=title)],
+    )
+    high = max(1, int(cells["count"].max())) / 2
+    text = base.mark_text(fontSize=13).encode(
+        text="count:Q",
+        color=alt.condition(alt.datum["count"] > high, alt.value("white"), alt.value("#1f2d3d")),
+    )
+    return (rect + text).properties(height=60 * len(cities))
 
 
 def sector_city_counts(profiles: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,8 @@ from ..auth import User, UsersFileError, load_users, users_path
 from ..config import resolve_home
 from ..errors import USER_ERRORS, user_message
 from ..policy import Access
-from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, language, t, translate
+from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, language, t, translate, use_language_next_run
+from .sessions import SessionTokens
 from .widgets import label_of
 
 __all__ = [
@@ -33,9 +34,12 @@ __all__ = [
     "current_user",
     "get_matcher",
     "home",
+    "keep_session_in_url",
     "keep_widget_state",
     "labels",
+    "org_name",
     "require_user",
+    "restore_session",
     "sign_in",
     "sign_out",
 ]
@@ -43,6 +47,9 @@ __all__ = [
 logger = logging.getLogger("matcher.auth")
 
 USER_KEY = "user"
+TOKEN_KEY = "session_token"
+"""This session's token (see :mod:`matcher.ui.sessions`); the URL carries it as ``?session=``."""
+TOKEN_PARAM = "session"
 SIGNED_OUT_KEY = "signed_out_because"
 """Why the session was ended by the app (shown on the sign-in page)."""
 KEPT_KEYS: tuple[str, ...] = (
@@ -158,16 +165,88 @@ def remember_language(language: str) -> None:
         logger.warning("could not remember the language of %r: %s", user.name, user_message(error))
 
 
+def _tokens() -> SessionTokens:
+    return SessionTokens(home(), lifetime=get_matcher(str(home())).settings.session_hours * 3600)
+
+
 def sign_in(user: User) -> None:
-    """Starts a signed-in session."""
+    """Starts a signed-in session, with a token in the URL that signs the user in again after a reload."""
     st.session_state[USER_KEY] = user
+    try:
+        token = _tokens().issue(user)
+    except USER_ERRORS as error:
+        # Signed in all the same: only a reload will ask for the password again.
+        logger.warning("no session token for %r, a reload will sign them out: %s", user.name, error)
+        return
+    st.session_state[TOKEN_KEY] = token
+    st.query_params[TOKEN_PARAM] = token
+
+
+def keep_session_in_url() -> None:
+    """Puts the session's token back in the URL when a change of page took it away (Streamlit clears the query
+    parameters when the user follows a page link)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if isinstance(token, str) and st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
+
+
+def restore_session() -> None:
+    """Signs the user in again from the URL's token when this is a new session (a reload, a new tab).
+
+    The account is checked against the users file as :func:`current_user` does: a token of a user since removed,
+    or whose role or organisation changed, is refused, and so is one that expired, was signed out or forged.
+    """
+    if isinstance(st.session_state.get(USER_KEY), User):
+        return
+    token = st.query_params.get(TOKEN_PARAM)
+    if not token:
+        return
+    del st.query_params[TOKEN_PARAM]  # used or refused, it leaves the URL unless a session takes it up
+    try:
+        claimed = _tokens().verify(token)
+        users = _accounts(users_path(home())) or {}
+    except USER_ERRORS as error:
+        logger.warning("could not check a session token: %s", error)
+        st.session_state[SIGNED_OUT_KEY] = t("state.session_unchecked")
+        return
+    if claimed is None:
+        logger.info("refused a session token that was expired, signed out or not ours")
+        st.session_state[SIGNED_OUT_KEY] = t("state.session_ended")
+        return
+    stored = users.get(claimed.name)
+    if stored is None or (stored.role, stored.org_id) != (claimed.role, claimed.org_id):
+        problem = "state.account_gone" if stored is None else "state.account_changed"
+        logger.warning("refused the session of %r: %s", claimed.name, translate(DEFAULT_LANGUAGE, problem))
+        st.session_state[SIGNED_OUT_KEY] = t(problem)
+        return
+    st.session_state[USER_KEY] = User(stored.name, stored.role, stored.org_id, language=stored.language)
+    st.session_state[TOKEN_KEY] = token
+    st.query_params[TOKEN_PARAM] = token
+    if LANGUAGE_KEY not in st.session_state:  # a new tab starts in the user's language; a choice made here stays
+        use_language_next_run(stored.language)
+    logger.info("signed in again from a session token: %r (%s)", stored.name, stored.role)
 
 
 def sign_out() -> None:
-    """Ends the session: forgets the user and everything this session held but the language they read."""
+    """Ends the session: forgets the user and everything this session held but the language they read, and ends
+    every session token of the user (their other tabs and devices ask for the password again)."""
+    user = st.session_state.get(USER_KEY)
+    if isinstance(user, User):
+        try:
+            _tokens().revoke(user.name)
+        except USER_ERRORS as error:
+            logger.warning("could not end the session tokens of %r: %s", user.name, error)
     for key in list(st.session_state.keys()):
         if key != LANGUAGE_KEY:
             del st.session_state[key]
+    st.query_params.clear()
+
+
+def org_name(org_id: str) -> str:
+    """The name of organisation ``org_id`` (the id itself when the catalogue has no such organisation)."""
+    cat = catalog(get_matcher(str(home())))
+    names = cat.loc[cat["id"] == org_id, "name"]
+    return str(names.iloc[0]) if len(names) else org_id
 
 
 def require_user() -> Access:

@@ -200,13 +200,19 @@ def _fit_column(label: str, help: str) -> Any:
     return st.column_config.NumberColumn(label, help=help, format="%.2f", width=85)
 
 
+ROW_HEIGHT = 72
+"""Pixels per row of the results table: three lines, so a long "Why" wraps instead of being cut off (Streamlit's
+table wraps text only in rows taller than 4rem, 64 px)."""
+
+
 def show_matches(matches: Sequence[Match], *, key: str) -> None:
-    """The matches as a table with score bars (text is shown as text)."""
+    """The matches as a table with score bars (text is shown as text; the reason wraps over three lines)."""
     st.dataframe(
         matches_frame(matches),
         key=key,
         hide_index=True,
         width="stretch",
+        row_height=ROW_HEIGHT,
         column_order=("#", "Organisation", "City", "Type", "Score", "Match", "Fit for you", "Fit for them", "Why"),
         column_config={
             "#": st.column_config.NumberColumn(t("table.rank"), width=40),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 import streamlit as st
 
 from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import FEEDBACK_REASONS, Access
 from matcher.rank import Match, Recommendations
 from matcher.schema import Profile
-from matcher.ui.i18n import format_score, language, t, tn, vocab_label
+from matcher.service.curation import ShortlistSuggestion
+from matcher.service.meetings import MAX_MESSAGE_CHARS, local_time
+from matcher.ui.i18n import format_datetime, format_score, language, t, tn, vocab_label
 from matcher.ui.localise import band_label, band_note, describe_filters, localise_reasons
 from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import (
@@ -69,12 +73,14 @@ def _give_feedback(access: Access, asker: str, match: Match, label: str) -> None
     st.toast(feedback_toast(match.name, label), icon=":material/check:")
 
 
-def _add_to_shortlist(access: Access, match: Match) -> None:
+def _add_to_shortlist(access: Access, asker: str, match: Match) -> None:
     shortlist = st.session_state.get(f"sl_{match.id}")
     if shortlist is None:
         st.session_state["find_error"] = t("find.create_shortlist_first")
         return
-    access.set_shortlist_entry(int(shortlist), match.id)
+    # The score and reasons it was suggested with go into the shortlist's exports.
+    suggestion = ShortlistSuggestion(asker, match.score, tuple(match.reasons))
+    access.set_shortlist_entry(int(shortlist), match.id, suggestion=suggestion)
     st.toast(shortlist_toast(match.name), icon=":material/playlist_add_check:")
 
 
@@ -93,7 +99,9 @@ def _result_panel(
                     on_click=_give_feedback, args=(access, asker, match, "relevant"))
         middle.button(t("find.contacted"), key=f"con_{match.id}", icon=":material/mail:",
                       on_click=_give_feedback, args=(access, asker, match, "contacted"))
-        right.selectbox(t("find.not_relevant_because"), FEEDBACK_REASONS, key=f"reason_{match.id}",
+        # No reason chosen beforehand: a quick "not relevant" records none rather than the first in the list.
+        right.selectbox(t("find.not_relevant_because"), FEEDBACK_REASONS, key=f"reason_{match.id}", index=None,
+                        placeholder=t("find.hidden.reason_placeholder"),
                         format_func=lambda reason: vocab_label("feedback", reason, str, lang))
         last.button(t("find.not_relevant"), key=f"nrel_{match.id}", icon=":material/thumb_down:",
                     help=t("find.not_relevant_help"),
@@ -105,11 +113,64 @@ def _result_panel(
                                format_func=shortlists.__getitem__)
             add.button(t("common.add_to_shortlist"), key=f"add_{match.id}", icon=":material/playlist_add:",
                        disabled=not shortlists, help=None if shortlists else t("find.shortlist_help"),
-                       on_click=_add_to_shortlist, args=(access, match))
+                       on_click=_add_to_shortlist, args=(access, asker, match))
             if open_.button(t("common.open_profile"), key=f"open_{match.id}", icon=":material/apartment:"):
                 open_organisation(match.id)
-        elif st.button(t("common.open_profile"), key=f"open_{match.id}", icon=":material/apartment:"):
-            open_organisation(match.id)
+        else:
+            meet, open_ = st.columns([2, 1], vertical_alignment="bottom")
+            with meet.popover(t("find.hidden.request_meeting"), icon=":material/event:"):
+                _meeting_form(access, match)
+            if open_.button(t("common.open_profile"), key=f"open_{match.id}", icon=":material/apartment:"):
+                open_organisation(match.id)
+
+
+def _request_meeting(access: Access, match: Match) -> None:
+    state = st.session_state
+    day, hour = state[f"meet_day_{match.id}"], state[f"meet_time_{match.id}"]
+    own = access.matcher.profile(str(access.user.org_id))
+    # The time is typed at the asker's own local time, and stored in UTC.
+    starts = datetime.combine(day, hour, tzinfo=local_time(datetime.now(UTC), own.city).tzinfo)
+    try:
+        access.request_meeting(match.id, state.get(f"meet_msg_{match.id}", ""), starts)
+    except USER_ERRORS as error:
+        state["find_error"] = user_message(error)
+        return
+    st.toast(t("find.hidden.meeting_sent", name=safe(match.name)), icon=":material/send:")
+
+
+def _meeting_form(access: Access, match: Match) -> None:
+    st.text_area(t("meetings.message"), key=f"meet_msg_{match.id}", max_chars=MAX_MESSAGE_CHARS, height=100,
+                 placeholder=t("find.hidden.message_placeholder"))
+    day, hour = st.columns(2)
+    # A week ahead at ten by default: a proposal the partner can accept as it is.
+    day.date_input(t("find.hidden.meeting_day"), key=f"meet_day_{match.id}", value=date.today() + timedelta(days=7),
+                   min_value=date.today() + timedelta(days=1))
+    hour.time_input(t("find.hidden.meeting_time"), key=f"meet_time_{match.id}", value=time(10, 0), step=900)
+    st.caption(t("find.hidden.meeting_time_help"))
+    st.button(t("find.hidden.send"), key=f"meet_send_{match.id}", icon=":material/send:", type="primary",
+              on_click=_request_meeting, args=(access, match))
+
+
+def _restore(access: Access, asker: str, candidate: str, name: str) -> None:
+    access.restore(asker, candidate)
+    st.toast(t("find.hidden.restored", name=safe(name)), icon=":material/visibility:")
+
+
+def _hidden(access: Access, asker: str) -> None:
+    """What was hidden from this asker's suggestions: one's own, to restore; officers also see who hid what, when."""
+    hidden = access.dismissals(asker)
+    if hidden.empty:
+        return
+    with st.expander(t("find.hidden.title", n=len(hidden)), icon=":material/visibility_off:"):
+        for row in hidden.itertuples():
+            reason = vocab_label("feedback", str(row.reason), str) if isinstance(row.reason, str) else ""
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.markdown(t("find.hidden.row", name=safe(row.name), who=safe(row.user),
+                            when=format_datetime(str(row.created_at)))
+                          + (f" · {safe(reason)}" if reason else ""))
+            if row.user == access.user.name:
+                right.button(t("find.hidden.restore"), key=f"restore_{row.candidate_id}", icon=":material/undo:",
+                             on_click=_restore, args=(access, asker, str(row.candidate_id), str(row.name)))
 
 
 def _query(access: Access) -> str | Profile | None:
@@ -189,6 +250,8 @@ def render() -> None:
         st.markdown(t("find.why_heading"))
         for rank, match in enumerate(found.results, start=1):
             _result_panel(access, asker, rank, match, said.get(match.id), shortlists)
+    if isinstance(query, str):
+        _hidden(access, asker)
     if found.existing_partners:
         st.subheader(t("find.partners", n=len(found.existing_partners)), anchor=False)
         st.caption(t("find.partners_caption"))
@@ -196,8 +259,9 @@ def render() -> None:
 
 
 def _feedback_said(access: Access, asker: str) -> dict[str, str]:
-    """The latest thing said of each candidate for this asker."""
+    """The latest thing this user said of each candidate for this asker (what others said is theirs)."""
     rows = access.feedback(asker)
+    rows = rows[rows["user"] == access.user.name]
     return {
         c: t(f"find.said.{label}") if label in _FEEDBACK_LABELS else label
         for c, label in zip(rows["candidate_id"], rows["label"], strict=True)

@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from matcher.policy import Access
-from matcher.ui.charts import ELSEWHERE, city_flows, city_points, flow_map, sector_city_counts, sector_heatmap
+from matcher.ui.charts import (
+    ELSEWHERE,
+    city_flows,
+    city_points,
+    flow_map,
+    flow_matrix,
+    sector_city_counts,
+    sector_heatmap,
+)
 from matcher.ui.i18n import format_number, language, t
 from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import type_label
@@ -16,6 +24,7 @@ SAMPLE = 300  # askers whose suggestions make the "suggested matches" flows (all
 TOP = 5
 # The flow choices are kept by their English words; shown translated.
 FLOWS = {"Known partnerships": "insights.flows_partnerships", "Suggested matches": "insights.flows_suggested"}
+VIEWS = {"Map": "insights.view_map", "Matrix": "insights.view_matrix"}
 
 
 @st.cache_data(max_entries=4, show_spinner=t("insights.ranking"))
@@ -51,9 +60,16 @@ def render() -> None:
     columns[4].metric(t("insights.shortlists"), format_number(stats["shortlists"], lang))
 
     st.header(t("insights.alliance"), anchor=False)
-    flows_of = st.segmented_control(
+    # Both choices always show one option selected: the session starts them, and required keeps one chosen.
+    st.session_state.setdefault("ins_view", "Map")
+    st.session_state.setdefault("ins_flows", "Known partnerships")
+    left, right = st.columns(2)
+    view = left.segmented_control(
+        t("insights.view"), list(VIEWS), key="ins_view", format_func=lambda v: t(VIEWS[v]), required=True
+    )
+    flows_of = right.segmented_control(
         t("insights.flows"), list(FLOWS), key="ins_flows", format_func=lambda f: t(FLOWS[f]),
-        help=t("insights.flows_help", top=TOP, sample=SAMPLE),
+        help=t("insights.flows_help", top=TOP, sample=SAMPLE), required=True,
     )
     if flows_of == "Suggested matches":
         pairs = suggested_pairs(access, str(m.workspace.root), m.version())
@@ -64,8 +80,12 @@ def render() -> None:
         what, count_title = "partnerships", t("insights.count_partnerships")
         what_shown = t("insights.what_partnerships")
     flows = city_flows(pairs)
-    st.altair_chart(flow_map(city_points(cat), flows, what=count_title), width="stretch")
-    st.caption(t("insights.map_caption", what=what_shown))
+    if view == "Matrix":
+        st.altair_chart(flow_matrix(flows, what=count_title), width="stretch", key="ins_matrix")
+        st.caption(t("insights.matrix_caption", what=what_shown))
+    else:
+        st.altair_chart(flow_map(city_points(cat), flows, what=count_title), width="stretch", key="ins_map")
+        st.caption(t("insights.map_caption", what=what_shown))
     if not flows.empty:
         with st.expander(t("insights.flows_table")):
             # Columns keep their English names; the headings shown are translated.

@@ -9,6 +9,7 @@ from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import Access
 from matcher.ui.i18n import format_datetime, language, t, vocab_label
 from matcher.ui.localise import localise_reasons
+from matcher.ui.pages.my_profile import show_history
 from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import FIND_PAGE, headline, org_picker, profile_card, safe, type_label
 
@@ -138,6 +139,32 @@ def render() -> None:
         with tabs[2]:
             _shortlist(access, org_id)
             _notes(access, org_id)
+            _history(access, org_id)
+
+
+def _history(access: Access, org_id: str) -> None:
+    """For officers: every change to the profile (who, when, which field, old and new), and every suggestion
+    hidden from it, with who hid it and when."""
+    st.subheader(t("org.history.tab"), anchor=False)
+    st.caption(t("org.history.caption"))
+    history = access.profile_history(org_id)
+    if history.empty:
+        st.info(t("profile.no_history"))
+    else:
+        show_history(history)
+    st.subheader(t("org.history.hidden"), anchor=False)
+    hidden = access.dismissals(org_id)
+    if hidden.empty:
+        st.info(t("org.history.nothing_hidden"))
+        return
+    frame = hidden.assign(created_at=[format_datetime(str(s)) for s in hidden["created_at"]]).drop(
+        columns="candidate_id"
+    )
+    st.dataframe(
+        frame.rename(columns={"name": t("table.organisation"), "user": t("profile.who"),
+                              "reason": t("org.history.reason"), "created_at": t("profile.when")}),
+        hide_index=True, width="stretch", key="org_hidden",
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import streamlit as st
 
 from matcher.bands import RANKING_BANDS
 from matcher.errors import USER_ERRORS, user_message
-from matcher.export import brief_html, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
+from matcher.export import brief_html, prepared, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
 from matcher.policy import Access
 from matcher.schedule import DEFAULT_MIN_SCORE, Schedule
 from matcher.ui.i18n import format_score, language, t
@@ -56,7 +56,7 @@ def no_meeting_markdown(ids: Sequence[str], labels: Mapping[str, str]) -> str:
     )
 
 
-def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: str) -> None:
+def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: str, by: str) -> None:
     shortfall = shortfall_markdown(plan, labels)
     if not plan.meetings:
         st.warning(t("planner.no_pair") + (shortfall + " " if shortfall else "") + t("planner.add_more"))
@@ -94,7 +94,8 @@ def _show(plan: Schedule, labels: dict[str, str], names: dict[str, str], title: 
     xlsx.download_button(t("common.xlsx"), data=lambda: to_xlsx(export, sheet_name="Schedule"),
                          file_name="schedule.xlsx", on_click="ignore", icon=":material/table_view:", key="plan_xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    brief.download_button(t("common.brief"), data=lambda: brief_html(title, [schedule_section(plan, names)]),
+    brief.download_button(t("common.brief"), data=lambda: brief_html(title, [schedule_section(plan, names)],
+                                                                 subtitle=prepared(by)),
                           file_name="schedule-brief.html", mime="text/html", on_click="ignore",
                           icon=":material/print:", key="plan_brief")
 
@@ -148,7 +149,7 @@ def render() -> None:
     plan = st.session_state.get("plan")
     if plan is not None and set(plan.visitors) == set(visitors) and set(plan.hosts) == set(hosts):
         names = dict(zip(cat["id"], cat["name"], strict=True))
-        _show(plan, shown, names, f"Delegation from {visiting} to {host}")
+        _show(plan, shown, names, f"Delegation from {visiting} to {host}", access.user.name)
     elif plan is not None:
         st.caption(t("planner.changed"))
 
