@@ -282,10 +282,11 @@ class TrainingData:
 
 
 def _feedback_labels(feedback: pd.DataFrame | None) -> pd.DataFrame:
-    """The latest label per (asker, candidate), as 1/0; unknown labels are left out."""
+    """The latest label per (asker, candidate), as 1/0; unknown labels, and dismissals their author took back
+    (``restored_at`` set), are left out."""
     if feedback is None or feedback.empty:
         return pd.DataFrame(columns=["asker_id", "candidate_id", "label"])
-    frame = feedback.copy()
+    frame = feedback[feedback["restored_at"].isna()] if "restored_at" in feedback else feedback.copy()
     if "created_at" in frame:
         frame = frame.sort_values("created_at", kind="stable")
     frame = frame.drop_duplicates(["asker_id", "candidate_id"], keep="last")

@@ -330,3 +330,17 @@ def test_cold_start_a_new_organisation_with_a_short_text_gets_providers_of_its_n
 
 
 CATALOGUE_BY_KEY = {cap.key: cap for cap in CATALOGUE}
+
+
+def test_a_dismissal_its_author_took_back_teaches_nothing() -> None:
+    from matcher.learn import _feedback_labels
+
+    feedback = pd.DataFrame(
+        {
+            "asker_id": ["a", "a"],
+            "candidate_id": ["x", "y"],
+            "label": ["not_relevant", "not_relevant"],
+            "restored_at": [None, "2026-12-07T10:00:00+00:00"],
+        }
+    )
+    assert _feedback_labels(feedback)[["candidate_id", "label"]].values.tolist() == [["x", 0]]
