@@ -487,27 +487,31 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]:
-    """Everything users entered: feedback, shortlists with their entries, and notes, as JSON-ready data.
+    """Everything users entered: feedback, shortlists with their entries, notes, profile edits and meeting requests,
+    as JSON-ready data.
 
     Args:
         store: The workspace's store.
-        user: Only what this user entered (feedback they gave, shortlists they own, notes they wrote);
-            default everyone's.
+        user: Only what this user entered (feedback they gave, shortlists they own, notes they wrote, profile
+            edits they made, meetings they requested or answered); default everyone's.
 
     Returns:
         ``{"format", "exported_at", "user", "feedback": [...], "shortlists": [{..., "entries": [...]}],
-        "notes": [...]}``.
+        "notes": [...], "profile_changes": [...], "meetings": [...]}``.
 
     Example:
         >>> data = export_user_data(Store(Path("/tmp/doc-store.sqlite")))  # doctest: +SKIP
         >>> sorted(data)                                                   # doctest: +SKIP
-        ['exported_at', 'feedback', 'format', 'notes', 'shortlists', 'user']
+        ['exported_at', 'feedback', 'format', 'meetings', 'notes', 'profile_changes', 'shortlists', 'user']
     """
     feedback, shortlists, notes = store.feedback(), store.shortlists(), store.notes()
+    changes, meetings = store.profile_changes(), store.meetings()
     if user is not None:
         feedback = feedback[feedback["user"] == user]
         shortlists = shortlists[shortlists["owner"] == user]
         notes = notes[notes["author"] == user]
+        changes = changes[changes["user"] == user]
+        meetings = meetings[(meetings["requested_by"] == user) | (meetings["answered_by"] == user)]
     lists = _records(shortlists.sort_values("id").drop(columns="entries"))
     for entry in lists:
         entry["entries"] = _records(store.shortlist_entries(int(entry["id"])))
@@ -518,4 +522,6 @@ def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]
         "feedback": _records(feedback),
         "shortlists": lists,
         "notes": _records(notes.sort_values("id")),
+        "profile_changes": _records(changes.sort_values("id")),
+        "meetings": _records(meetings.sort_values("id")),
     }

@@ -920,11 +920,13 @@ class Store:
                 ],
             )
 
-    def profile_changes(self, profile_id: str) -> pd.DataFrame:
-        """The change history of one profile (``id, profile_id, user, field, old, new, changed_at``), newest
-        first."""
+    def profile_changes(self, profile_id: str | None = None) -> pd.DataFrame:
+        """The change history of one profile, or of all (``id, profile_id, user, field, old, new, changed_at``),
+        newest first."""
         t = profile_changes_table
-        query = sa.select(t).where(t.c.profile_id == profile_id).order_by(t.c.id.desc())
+        query = sa.select(t).order_by(t.c.id.desc())
+        if profile_id is not None:
+            query = query.where(t.c.profile_id == profile_id)
         with self._engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=list(t.c.keys()))
 

@@ -322,3 +322,16 @@ def test_user_data_export_of_an_empty_store_has_empty_lists(tmp_path: Path) -> N
 def test_the_restored_index_manifest_is_the_backed_up_one(ws: Path, tmp_path: Path) -> None:
     restored = restore(backup(ws, tmp_path / "b.zip"), tmp_path / "new-ws")
     assert read_manifest(restored / "index" / "profile") == read_manifest(ws / "index" / "profile")
+
+
+def test_user_data_export_holds_a_users_profile_edits_and_meeting_requests(ws: Path) -> None:
+    store = Store(ws / "matcher.sqlite")
+    row = store.get_profile("dj-1").to_dict()  # type: ignore[union-attr]
+    store.edit_profile({**row, "offers": "Linker chemistry"}, [("offers", row["offers"], "Linker chemistry")],
+                       user="startup")
+    store.add_meeting("dj-1", "ma-1", requested_by="startup", message="Coffee at BIO?",
+                      starts_at="2027-06-01T10:00:00+09:00", max_open=10)
+    data = export_user_data(store, user="startup")
+    assert [(c["field"], c["new"]) for c in data["profile_changes"]] == [("offers", "Linker chemistry")]
+    assert [m["message"] for m in data["meetings"]] == ["Coffee at BIO?"]
+    assert export_user_data(store, user="mina")["meetings"] == []
