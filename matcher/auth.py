@@ -27,7 +27,6 @@ import os
 import re
 import secrets
 import sys
-import tempfile
 import threading
 import time
 import tomllib
@@ -39,6 +38,7 @@ from typing import Literal
 
 import tomli_w
 
+from .config import write_private
 from .errors import AccessError, InputError, NotFoundError
 
 __all__ = [
@@ -556,17 +556,7 @@ def _write(path: Path, users: Mapping[str, User]) -> None:
     text = _HEADER + "\n" + tomli_w.dumps({"users": expected})
     if tomllib.loads(text).get("users", []) != expected:
         raise UsersFileError(f"{path}: refusing to write a users file that would not read back as written")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside and rename: a crash never leaves a half-written users file that locks everyone out.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".users-", suffix=".toml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, text)  # beside and renamed: a crash never leaves a users file that locks everyone out
 
 
 def add_user(

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "WorkspaceError",
     "is_workspace",
     "resolve_home",
+    "write_private",
 ]
 
 DEFAULT_HOME = Path(".matcher")
@@ -49,6 +51,28 @@ class WorkspaceError(InputError):
 
 class SettingsError(InputError):
     """A setting has a value that cannot be used (in ``config.toml``, a ``MATCHER_*`` variable or a flag)."""
+
+
+def write_private(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path`` owner-only (mode 600), beside and renamed, so a reader never sees half a file and
+    a crash never leaves one (users, session secrets).
+
+    Example:
+        >>> target = Path(tempfile.mkdtemp()) / "secret.txt"
+        >>> write_private(target, "s3cret")
+        >>> oct(target.stat().st_mode & 0o777), target.read_text()
+        ('0o600', 's3cret')
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def is_workspace(path: Path | str) -> bool:

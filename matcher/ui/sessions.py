@@ -31,13 +31,13 @@ import json
 import logging
 import os
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ..auth import ROLES, User
+from ..config import write_private
 
 __all__ = [
     "DEFAULT_LIFETIME_HOURS",
@@ -66,19 +66,6 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Writes ``text`` beside and renames, owner-only, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class SessionTokens:
@@ -126,7 +113,7 @@ class SessionTokens:
         """Replaces the secret: every token issued so far stops working."""
         self.home.mkdir(parents=True, exist_ok=True)
         with _lock:
-            _write_private(self.home / SECRET_NAME, secrets.token_hex(32))
+            write_private(self.home / SECRET_NAME, secrets.token_hex(32))
         logger.info("rotated the session secret of %s", self.home)
 
     def _not_before(self) -> dict[str, int]:
@@ -146,7 +133,7 @@ class SessionTokens:
         with _lock:
             stamps = self._not_before()
             stamps[name] = self._now_ms()
-            _write_private(self.home / REVOKED_NAME, json.dumps(stamps, sort_keys=True))
+            write_private(self.home / REVOKED_NAME, json.dumps(stamps, sort_keys=True))
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._secret(), _CONTEXT + payload, hashlib.sha256).digest()
