@@ -1,6 +1,6 @@
 """Score bands "strong / possible / weak": where the demo's planted truth sits on the ranking and search scales.
 
-The thresholds in :mod:`matcher.bands` come from this measurement on the bundled demo (data/demo, MiniLM):
+The thresholds in :mod:`matcher.bands` come from this measurement on the bundled demo (matcher/data/demo, MiniLM):
 
 - **Ranking** (the reciprocal ``score`` of :class:`matcher.rank.Match`, the harmonic mean of the two fits). For
   each of the 32 planted seekers of data/README.md, ``Matcher.recommend(seeker, k=10)``: a suggestion is *true*
@@ -21,6 +21,7 @@ Run from the repository root (about a minute on 2 cores: the demo is embedded wi
 
     python3 bench/bench_bands.py            # writes the "Score bands" section of bench/RESULTS.md
     python3 bench/bench_bands.py --no-write # prints only
+    MATCHER_ENCODER=minilm+use-m3 python3 bench/bench_bands.py --no-write   # the same for another encoder
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from matcher.api import Matcher
 
 REPO = Path(__file__).resolve().parents[1]
 CARD = REPO / "data" / "README.md"
-DEMO = REPO / "data" / "demo"
+DEMO = REPO / "matcher" / "data" / "demo"
 SECTION = "## Score bands"
 
 ALTERNATIVES = {"dj-bio-001": {"ca-bio-002"}}
@@ -130,7 +131,7 @@ def measure_search(m: Matcher) -> tuple[Scores, np.ndarray, np.ndarray]:
 
 def _raw_search(m: Matcher, text: str, k: int) -> list[tuple[str, float]]:
     """The search ranking without the weak floor (index cosines, best facet per organisation)."""
-    catalog = m._current()
+    catalog = m.indexer.current()
     query = m.encoder.encode([text])
     best: dict[str, float] = {}
     for facet in ("profile", "offers"):
@@ -195,12 +196,14 @@ def table_rows(scores: Scores, cuts: Sequence[float]) -> list[str]:
     return rows
 
 
-def report(suggested: Scores, everything: Scores, hits: Scores, nonsense: np.ndarray, top: np.ndarray) -> str:
+def report(
+    suggested: Scores, everything: Scores, hits: Scores, nonsense: np.ndarray, top: np.ndarray, model: str = "MiniLM"
+) -> str:
     ranking, search = choose_ranking(suggested), choose_search(hits, top)
     lines = [
         SECTION,
         "",
-        "`python3 bench/bench_bands.py` on the bundled demo (226 profiles, MiniLM). Thresholds are the constants of",
+        f"`python3 bench/bench_bands.py` on the bundled demo (226 profiles, {model}). Thresholds are the constants of",
         "`matcher/bands.py`; a score at or above a band's floor is in that band.",
         "",
         "### Ranking score (harmonic mean of the two fits)",
@@ -283,8 +286,9 @@ def main() -> None:
         m.build()
         suggested, everything = measure_ranking(m)
         hits, nonsense, top = measure_search(m)
+        model = m.encoder.name
         m.store.close()
-    text = report(suggested, everything, hits, nonsense, top)
+    text = report(suggested, everything, hits, nonsense, top, model)
     print(text)
     if not args.no_write:
         write_section(SECTION, text, RESULTS)

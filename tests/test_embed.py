@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from matcher.embed import (
+    BlendEncoder,
     EmbeddingCache,
     Encoder,
     ModelNotFoundError,
@@ -66,11 +67,21 @@ def cache(tmp_path: Path) -> EmbeddingCache:
     return EmbeddingCache(tmp_path / "ws" / "embeddings.sqlite")
 
 
-@pytest.fixture(params=["tfidf", pytest.param("minilm", marks=pytest.mark.slow)])
+@pytest.fixture(
+    params=[
+        "tfidf",
+        pytest.param("minilm", marks=pytest.mark.slow),
+        pytest.param("use-m3", marks=pytest.mark.slow),
+        pytest.param("e5-small", marks=pytest.mark.slow),
+        pytest.param("minilm+use-m3", marks=pytest.mark.slow),
+    ]
+)
 def any_encoder(request: pytest.FixtureRequest) -> Encoder:
-    if request.param == "minilm":
-        return request.getfixturevalue("minilm")
-    return TfidfEncoder(n_components=4).fit(CORPUS)
+    if request.param == "tfidf":
+        return TfidfEncoder(n_components=4).fit(CORPUS)
+    if "+" in request.param:
+        return BlendEncoder([request.getfixturevalue(part.replace("-", "_")) for part in request.param.split("+")])
+    return request.getfixturevalue(request.param.replace("-", "_"))
 
 
 # ------------------------------------------------------------------------------ the contract, every encoder

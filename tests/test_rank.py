@@ -367,12 +367,12 @@ def planted_pairs() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def demo(minilm: Encoder) -> Recommender:
+def demo(minilm: Encoder, demo_dir: Path) -> Recommender:
     from matcher.readers import read_table
     from matcher.validate import validate_partnerships, validate_profiles
 
-    profiles = validate_profiles(read_table(DEMO / "demo" / "profiles.csv").frame).valid.drop(columns="_row")
-    edges = read_table(DEMO / "demo" / "partnerships.csv").frame
+    profiles = validate_profiles(read_table(demo_dir / "profiles.csv").frame).valid.drop(columns="_row")
+    edges = read_table(demo_dir / "partnerships.csv").frame
     edges = validate_partnerships(edges, set(profiles["id"])).valid.drop(columns="_row")
     texts = facet_texts(profiles)
     vectors = {facet: minilm.encode(texts[facet]) for facet in FACETS}

@@ -15,7 +15,7 @@ from matcher.explain import explain_pair
 from matcher.schema import Profile
 
 LABELS = Path(__file__).resolve().parent / "data" / "reason_labels.csv"
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "profiles.csv"
+DEMO = Path(__file__).resolve().parents[1] / "matcher" / "data" / "demo" / "profiles.csv"
 
 MEETS_PRECISION = 0.8
 """What "meets" reaches on the labels at the shipped threshold (8 of 10 labelled; every demo quote that high is
