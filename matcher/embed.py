@@ -91,8 +91,9 @@ _UNKNOWN_PIECE = "<unk>"
 _ONNX_RECIPE = "r1"
 """Version of the ONNX export and quantisation settings; bump it when they change, so names and files do too."""
 
-_BLOCK_BATCHES = 8
-"""Pieces go to the model in blocks of this many batches, so progress is reported between blocks."""
+_BLOCK_BATCHES = 2
+"""Pieces go to the model in blocks of this many batches, so progress is reported between blocks (often enough
+that a bar moves through a demo-sized build, not from 0 to 100% at once)."""
 
 
 class ModelNotFoundError(StateError, FileNotFoundError):
@@ -363,6 +364,8 @@ class _ChunkingEncoder:
             order = np.argsort(-lengths, kind="stable")
             vectors = np.empty((len(pieces), self.dim_), dtype=np.float32)
             block = self.batch_size * _BLOCK_BATCHES
+            if progress is not None:
+                progress(0, total)  # the bar starts when the work does, so its rate is the encoder's
             for lo in range(0, len(order), block):
                 chosen = order[lo : lo + block]
                 vectors[chosen] = self._encode_pieces([pieces[j] for j in chosen])

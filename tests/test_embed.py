@@ -387,13 +387,13 @@ def test_minilm_pools_chunks_by_their_length(minilm: SentenceTransformerEncoder)
 
 
 @pytest.mark.slow
-def test_minilm_reports_progress_after_each_block_of_batches(
+def test_minilm_reports_progress_at_the_start_and_after_each_block_of_batches(
     minilm: SentenceTransformerEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(minilm, "batch_size", 1)  # blocks of eight texts
+    monkeypatch.setattr(minilm, "batch_size", 4)  # blocks of eight texts
     calls: list[tuple[int, int]] = []
     minilm.encode([f"text number {i}" for i in range(20)], progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(8, 20), (16, 20), (20, 20)]
+    assert calls == [(0, 20), (8, 20), (16, 20), (20, 20)]
 
 
 @pytest.mark.slow
