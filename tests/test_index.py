@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher import index as index_module
+from matcher import hnsw
 from matcher.index import (
     IdMap,
     IndexMismatchError,
@@ -22,6 +22,7 @@ from matcher.index import (
     check_manifest,
     read_manifest,
 )
+from matcher.scan import top_rows
 
 N, DIM = 2000, 32
 IDS = [f"p{i:04d}" for i in range(N)]
@@ -121,6 +122,14 @@ def test_queries_of_the_wrong_dimension_or_not_normalised_are_refused(vectors):
         index.search(unit(np.ones(DIM + 1)), k=1)
     with pytest.raises(ValueError, match="normalised"):
         index.search(np.ones(DIM, dtype=np.float32), k=1)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_single_query_holding_nan_or_infinity_is_refused(bad, vectors):
+    query = vectors[0].copy()
+    query[3] = bad
+    with pytest.raises(ValueError, match="finite"):
+        make("exact", vectors).search(query, k=1)
 
 
 # ------------------------------------------------------------------------------------------------- filters
@@ -234,6 +243,12 @@ def test_removals_past_the_rebuild_fraction_compact_the_index(vectors, queries):
     assert recall(index.search(queries, k=10).ids, truth) >= 0.95
 
 
+def test_an_exact_update_keeps_the_order_of_ids(vectors):
+    index = make("exact", vectors)
+    index.update(["p0005"], vectors[900:901])
+    assert index.ids_ == tuple(IDS)
+
+
 def test_an_exact_index_grown_past_the_threshold_becomes_hnsw(vectors):
     index = VectorIndex(exact_threshold=1000).build(IDS[:1000], vectors[:1000])
     assert index.index_type_ == "exact"
@@ -313,6 +328,49 @@ def test_id_map_refuses_repeated_ids_and_non_strings_without_changing():
     assert idmap.ids == ("a",) and "b" not in idmap
 
 
+def test_a_copy_of_an_id_map_changes_independently_of_the_original():
+    original = IdMap(["a", "b"])
+    copy = original.copy()
+    copy.discard(["a"])
+    copy.append(["c"])
+    assert original.ids == ("a", "b") and original.n_dead == 0 and "c" not in original
+    assert copy.ids == ("b", "c") and copy.slots_of(["c"]).tolist() == [2]
+
+
+# ------------------------------------------------------------------------------------------------- exact scan
+
+
+def test_top_rows_answers_one_query_as_it_answers_it_in_a_batch(vectors, queries):
+    rows, scores = top_rows(vectors, queries, 10)
+    one_rows, one_scores = top_rows(vectors, queries[7:8], 10)
+    np.testing.assert_array_equal(one_rows, rows[7:8])
+    np.testing.assert_allclose(one_scores, scores[7:8], rtol=1e-6)  # another kernel: rounding may differ
+    assert [IDS[r] for r in rows[7]] == brute_force(vectors, IDS, queries[7], 10)
+
+
+@pytest.mark.parametrize("n_queries", [1, 5])  # one query and a batch take different paths
+@pytest.mark.parametrize("share", [0.5, 0.05])  # above and below the share at which the allowed rows are copied out
+def test_top_rows_returns_the_best_allowed_rows_whether_it_copies_them_out_or_masks_the_rest(
+    share, n_queries, vectors, queries
+):
+    mask = np.random.default_rng(3).random(N) < share
+    allowed = np.flatnonzero(mask)
+    rows, _ = top_rows(vectors, queries[:n_queries], 10, mask)
+    for q, found in zip(queries[:n_queries], rows, strict=True):
+        assert [IDS[r] for r in found] == brute_force(vectors[allowed], [IDS[i] for i in allowed], q, 10)
+
+
+# ------------------------------------------------------------------------------------------------- HNSW graph
+
+
+def test_extending_a_graph_leaves_the_original_as_it_was(vectors):
+    graph = hnsw.build_graph(vectors[:500], m=16, ef_construction=40, ef_search=64)
+    bigger = hnsw.extended(graph, vectors[500:501])
+    assert (graph.ntotal, bigger.ntotal) == (500, 501)
+    assert hnsw.search(bigger, vectors[500:501], 1, ef=64)[1].tolist() == [[500]]
+    assert hnsw.search(graph, vectors[500:501], 1, ef=64)[1].tolist() != [[500]]
+
+
 # ------------------------------------------------------------------------------------------------- files
 
 
@@ -353,7 +411,7 @@ def test_a_save_that_fails_at_the_rename_leaves_the_previous_index(vectors, tmp_
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(index_module.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)  # the one os.replace every module calls
     bigger = VectorIndex().build(["x", *IDS], np.vstack([vectors[:1], vectors]))
     with pytest.raises(OSError, match="disk full"):
         bigger.save(tmp_path, {"checksum": "new"})
@@ -375,7 +433,7 @@ def test_a_save_killed_before_the_switch_leaves_the_previous_index(vectors, tmp_
         v = rng.normal(size=(500, {DIM})).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         idx = m.VectorIndex().build([str(i) for i in range(500)], v)
-        m.os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
+        os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
         idx.save({str(tmp_path)!r}, {{"checksum": "new"}})
         """
     )
@@ -407,6 +465,20 @@ def test_manifest_keys_the_index_writes_itself_are_refused(vectors, tmp_path):
         make("exact", vectors).save(tmp_path, {"dimension": 3})
 
 
+def test_a_manifest_that_is_not_json_is_refused_before_anything_is_written(vectors, tmp_path):
+    with pytest.raises(ValueError, match="JSON"):
+        make("exact", vectors).save(tmp_path, {"when": object()})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_index_whose_vectors_do_not_match_its_manifest_is_refused(vectors, tmp_path):
+    make("exact", vectors).save(tmp_path, {})
+    version = tmp_path / (tmp_path / "CURRENT").read_text().strip()
+    np.save(version / "vectors.npy", vectors[:-1].astype(np.float64))
+    with pytest.raises(ValueError, match="manifest says"):
+        VectorIndex.load(tmp_path)
+
+
 def test_loading_from_a_folder_without_an_index_fails_clearly(tmp_path):
     with pytest.raises(FileNotFoundError, match="no saved index"):
         VectorIndex.load(tmp_path)
@@ -422,6 +494,26 @@ def test_check_manifest_names_every_field_that_differs():
 
 
 # ------------------------------------------------------------------------------------------------- threads
+
+
+def test_a_change_made_during_a_search_neither_waits_for_it_nor_disturbs_it(vectors, monkeypatch):
+    index = make("exact", vectors)
+    changed: list[bool] = []
+
+    def scan_then_remove(*args: object, **kwargs: object) -> object:
+        found = top_rows(*args, **kwargs)  # type: ignore[arg-type]
+        # Halfway through the search, another thread removes the very profile this search has just found.
+        remover = threading.Thread(target=index.remove, args=(["p0123"],))
+        remover.start()
+        remover.join(timeout=30)
+        changed.append(not remover.is_alive())
+        return found
+
+    monkeypatch.setattr("matcher.index.top_rows", scan_then_remove)
+    result = index.search(vectors[123], k=1)
+    assert changed == [True]  # the removal did not wait for the search to end ...
+    assert result.ids == [["p0123"]]  # ... and the search answered from the contents it started with
+    assert "p0123" not in index
 
 
 def test_searches_run_safely_while_profiles_change(vectors, queries):
