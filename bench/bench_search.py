@@ -248,7 +248,7 @@ def bench_size(n: int, gen: Generator, report: Report, args: argparse.Namespace,
         ),
     }
     if kind == "hnsw":
-        graph = index._state.hnsw  # the same graph, called without the wrapper
+        graph = index._snapshot.graph  # the same graph object, called without the wrapper
         methods["faiss IndexHNSWFlat.search (same graph)"] = lambda q: graph.search(q[None], K)
     times = latencies(methods, queries)
     raw = [name for name in methods if name not in ("VectorIndex.search", "semantic_search (dot_score)")]
@@ -493,8 +493,6 @@ def environment() -> list[str]:
         + "; ".join(blas)
         + ".",
     ]
-
-
 
 
 def main() -> None:
