@@ -9,6 +9,7 @@ Roles:
     ``startup``: one organisation; sees suggestions for its own profile and the public fields of others.
 
 Example:
+    >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "users.toml"
     >>> add_user(path, "mina", "officer", "correct horse", iterations=1_000)
     User(name='mina', role='officer', org_id=None, language=None)
