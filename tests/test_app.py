@@ -654,8 +654,18 @@ def test_find_partners_in_korean_translates_the_page_but_quotes_the_profiles_as_
     assert re.search(r'귀사의 수요 "[A-Za-z][^"]*"에 부합', reasons)  # the English need, quoted as written
 
 
+@pytest.fixture
+def users_file_kept(app_home: Path) -> Iterator[Path]:
+    """The shared workspace's users file, put back after the test: a signed-in user's language choice is stored
+    there, and later tests sign in expecting English."""
+    path = users_path(app_home)
+    saved = path.read_bytes()
+    yield path
+    path.write_bytes(saved)
+
+
 @pytest.mark.slow
-def test_the_language_choice_persists_across_pages_reruns_and_sign_out(app_home: Path) -> None:
+def test_the_language_choice_persists_across_pages_reruns_and_sign_out(app_home: Path, users_file_kept: Path) -> None:
     at = app(OFFICER)
     at.selectbox(key="lang").select("es").run()
     assert [t.value for t in at.title] == ["Buscar socios"]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from matcher.api import Matcher
-from matcher.auth import add_user, users_path
+from matcher.auth import add_user, load_users, remove_user, users_path
 from matcher.ui.launch import REPO, streamlit_command
 
 if TYPE_CHECKING:
@@ -72,6 +72,8 @@ def server(demo_matcher: Matcher, tmp_path: Path) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does)")
     home = demo_matcher.workspace.root
+    if NAME in load_users(users_path(home)):  # a fresh account: no language kept from an earlier test's choice
+        remove_user(users_path(home), NAME)
     add_user(users_path(home), NAME, "officer", PASSWORD, iterations=1_000)
     port = free_port()
     log = tmp_path / "streamlit.log"
