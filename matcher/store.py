@@ -201,6 +201,21 @@ feedback_table = sa.Table(
     sa.Column("created_at", _Text(), nullable=False),
 )
 
+api_keys_table = sa.Table(  # revision 0002: the REST API's keys, only their SHA-256 kept
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("key_id", sa.String(12), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("org_id", sa.String),
+    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("revoked_at", sa.String),
+    sa.UniqueConstraint("name", name="uq_api_keys_name"),
+    sa.UniqueConstraint("key_id", name="uq_api_keys_key_id"),
+)
+
 feedback_restored_table = sa.Table(  # revision 0003: dismissals their authors took back (the rows stay, as said)
     "feedback_restored",
     metadata,
@@ -903,6 +918,54 @@ class Store:
             if ids:
                 conn.execute(r.insert(), [{"feedback_id": i, "restored_at": _now()} for i in ids])
             return len(ids)
+
+    # API keys -----------------------------------------------------------------------------------------------
+
+    def add_api_key(self, values: Mapping[str, Any]) -> None:
+        """Stores a new API key (``name, key_id, key_hash, role, org_id, created_at``), taking the place of a revoked
+        key of that name.
+
+        Raises:
+            StoreError: A working key has this name (or another process took the name meanwhile).
+        """
+        t = api_keys_table
+        name = values["name"]
+        with self.transaction() as conn:
+            old = conn.execute(sa.select(t.c.revoked_at).where(t.c.name == name)).first()
+            if old is not None and old.revoked_at is None:
+                raise StoreError(
+                    f"there is already a working API key named {name!r}: revoke it first "
+                    f"(`matcher api-key revoke {name}`) or choose another name"
+                )
+            row = {**values, "revoked_at": None}
+            try:
+                if old is None:
+                    conn.execute(t.insert().values(**row))
+                else:
+                    conn.execute(t.update().where(t.c.name == name).values(**row))
+            except sa.exc.IntegrityError as clash:  # another process took the name between the check and the write
+                raise StoreError(f"there is already an API key named {name!r}; choose another name") from clash
+
+    def api_keys(self) -> list[dict[str, Any]]:
+        """Every API key, working and revoked, by name."""
+        t = api_keys_table
+        with self._engine.connect() as conn:
+            return [dict(row) for row in conn.execute(sa.select(t).order_by(t.c.name)).mappings()]
+
+    def api_key(self, key_id: str) -> dict[str, Any] | None:
+        """The API key with this public id, if any."""
+        t = api_keys_table
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.key_id == key_id)).mappings().first()
+        return None if row is None else dict(row)
+
+    def revoke_api_key(self, name: str) -> dict[str, Any] | None:
+        """Marks the key ``name`` revoked (if it is not already) and returns it; None when no key has the name."""
+        t = api_keys_table
+        with self.transaction() as conn:
+            conn.execute(t.update().where((t.c.name == name) & t.c.revoked_at.is_(None)).values(revoked_at=_now()))
+            row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().first()
+        return None if row is None else dict(row)
 
     # Profile edits and meetings -----------------------------------------------------------------------------
 

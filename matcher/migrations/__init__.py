@@ -4,7 +4,7 @@
 no ``alembic`` command. The revisions are in ``versions/``; the first one creates the schema of the last release
 before Alembic (hand-written schema version 2), and a store written by that release is adopted without change.
 
-To add a revision, change the tables (all on :data:`matcher.store.metadata`, also those defined in other modules),
+To add a revision, change the tables (all in matcher/store.py, on :data:`matcher.store.metadata`),
 then let Alembic compare them with a store at the current head and write the script (check it by hand:
 autogenerate misses expression indexes and renames, and keeps the "C" collation of PostgreSQL text columns only
 where the types say so)::

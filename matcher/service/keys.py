@@ -31,17 +31,17 @@ import hmac
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import sqlalchemy as sa
+from typing import Any
 
 from ..auth import ROLES, User, _check_name
 from ..errors import InputError, NotFoundError, StateError
-from ..store import metadata
+from ..store import StoreError
 from .context import Context
 
-__all__ = ["KEY_PREFIX", "ApiKey", "KeyRing", "api_keys_table"]
+__all__ = ["KEY_PREFIX", "ApiKey", "KeyRing"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,22 +51,6 @@ KEY_PREFIX = "mk_"
 _TOKEN = re.compile(r"^mk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 """A well-formed key: the prefix, the 12-digit public id, and 32 bytes of URL-safe base64 without padding."""
 
-# The table of migration 0002 (matcher/migrations/versions/v0002_api_keys.py); on the store's metadata, so that
-# comparing the migrations with the tables the code uses covers it.
-api_keys_table = sa.Table(
-    "api_keys",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String, nullable=False),
-    sa.Column("key_id", sa.String(12), nullable=False),
-    sa.Column("key_hash", sa.String(64), nullable=False),
-    sa.Column("role", sa.String, nullable=False),
-    sa.Column("org_id", sa.String),
-    sa.Column("created_at", sa.String, nullable=False),
-    sa.Column("revoked_at", sa.String),
-    sa.UniqueConstraint("name", name="uq_api_keys_name"),
-    sa.UniqueConstraint("key_id", name="uq_api_keys_key_id"),
-)
 
 
 @dataclass(frozen=True)
@@ -103,7 +87,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _listed(row: sa.RowMapping) -> ApiKey:
+def _listed(row: Mapping[str, Any]) -> ApiKey:
     return ApiKey(row["name"], row["role"], row["org_id"], row["key_id"], row["created_at"], row["revoked_at"])
 
 
@@ -148,39 +132,19 @@ class KeyRing:
         key_id = secrets.token_hex(6)
         token = f"{KEY_PREFIX}{key_id}_{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip('=')}"
         key = ApiKey(name, role, org_id or None, key_id, _now())
-        t = api_keys_table
-        values = {
-            "name": name,
-            "key_id": key_id,
-            "key_hash": _hash(token),
-            "role": role,
-            "org_id": key.org_id,
-            "created_at": key.created_at,
-            "revoked_at": None,
-        }
-        with self.context.store.transaction() as conn:
-            old = conn.execute(sa.select(t.c.revoked_at).where(t.c.name == name)).first()
-            if old is not None and old.revoked_at is None:
-                raise StateError(
-                    f"there is already a working API key named {name!r}: revoke it first "
-                    f"(`matcher api-key revoke {name}`) or choose another name"
-                )
-            try:
-                if old is None:
-                    conn.execute(t.insert().values(**values))
-                else:
-                    conn.execute(t.update().where(t.c.name == name).values(**values))
-            except sa.exc.IntegrityError as clash:  # another process took the name between the check and the write
-                raise StateError(f"there is already an API key named {name!r}; choose another name") from clash
+        try:
+            self.context.store.add_api_key(
+                {"name": name, "key_id": key_id, "key_hash": _hash(token), "role": role, "org_id": key.org_id,
+                 "created_at": key.created_at}
+            )
+        except StoreError as clash:
+            raise StateError(str(clash)) from None
         logger.info("created %s API key %r (id %s)", role, name, key_id)
         return key, token
 
     def list(self) -> list[ApiKey]:
         """Every key, working and revoked, by name."""
-        t = api_keys_table
-        query = sa.select(t).order_by(t.c.name)
-        with self.context.store.transaction() as conn:
-            return [_listed(row) for row in conn.execute(query).mappings()]
+        return [_listed(row) for row in self.context.store.api_keys()]
 
     def revoke(self, name: str) -> ApiKey:
         """Revokes a key: every request with it is refused from now on, in every process sharing the store.
@@ -188,10 +152,7 @@ class KeyRing:
         Raises:
             NotFoundError: No key has this name.
         """
-        t = api_keys_table
-        with self.context.store.transaction() as conn:
-            conn.execute(t.update().where((t.c.name == name) & t.c.revoked_at.is_(None)).values(revoked_at=_now()))
-            row = conn.execute(sa.select(t).where(t.c.name == name)).mappings().first()
+        row = self.context.store.revoke_api_key(name)
         if row is None:
             raise NotFoundError(f"no API key named {name!r}; `matcher api-key list` shows them")
         logger.info("revoked API key %r (id %s)", name, row["key_id"])
@@ -206,12 +167,7 @@ class KeyRing:
             True
         """
         found = _TOKEN.fullmatch(token)
-        row = None
-        if found is not None:
-            t = api_keys_table
-            query = sa.select(t).where(t.c.key_id == found.group(1))
-            with self.context.store.transaction() as conn:
-                row = conn.execute(query).mappings().first()
+        row = self.context.store.api_key(found.group(1)) if found is not None else None
         stored = row["key_hash"] if row is not None else _DUMMY_HASH
         matches = hmac.compare_digest(_hash(token), stored)
         if row is None or not matches or row["revoked_at"] is not None:
