@@ -190,7 +190,8 @@ def _main(
         typer.Option("--ranking", help="A ranking TOML (weights, type fit) replacing the packaged one's sections."),
     ] = None,
     encoder: Annotated[
-        str | None, typer.Option("--encoder", help="Text encoder: minilm (default), minilm-onnx or a model folder.")
+        str | None,
+        typer.Option("--encoder", help="Text encoder: minilm (default), minilm-onnx, use-m3, minilm+use-m3, a folder."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
@@ -521,8 +522,9 @@ def train_cmd(
     model: Annotated[str, typer.Option(help="logistic (default) or lambdarank (LightGBM).")] = "logistic",
     name: Annotated[str, typer.Option(help="File name of the model in the workspace's models/ folder.")] = "reranker",
 ) -> None:
-    """Learn a re-ranker from dated partnerships and feedback, by time; it serves only if it beats the weighted
-    scorer on a year it never saw."""
+    """Learn a re-ranker from dated partnerships and feedback; it serves if it beats the weighted scorer.
+
+    It is trained by time and measured on a year it never saw."""
     if model not in ("logistic", "lambdarank"):
         raise InputError(f"unknown model {model!r}; use logistic or lambdarank")
     result, paths = _existing().train(year=year, model=model, name=name)  # type: ignore[arg-type]
@@ -585,7 +587,7 @@ def export_user_data_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of printing it.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Only what this user entered.")] = None,
 ) -> None:
-    """Export everything users entered (feedback, shortlists, notes) as JSON."""
+    """Export everything users entered (feedback, shortlists, notes, profile edits, meetings) as JSON."""
     text = json.dumps(_existing().admin.export_user_data(user=user), ensure_ascii=False, indent=2, default=str)
     if out is None:
         _echo(text)
@@ -775,8 +777,9 @@ def plan_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the plan: .csv, .xlsx or .html brief.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Plan a delegation visit: who meets whom when, for the highest total reciprocal score, each meeting with its
-    reason; pairs below the minimum score do not meet."""
+    """Plan a delegation visit: who meets whom when, for the highest total reciprocal score.
+
+    Each meeting comes with its reason; pairs below the minimum score do not meet."""
     from .export import brief_html, prepared, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
     from .schedule import DEFAULT_MIN_SCORE
 
