@@ -37,8 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..auth import ROLES, User, _check_name
-from ..errors import InputError, NotFoundError, StateError
-from ..store import StoreError
+from ..errors import InputError, NotFoundError
 from .context import Context
 
 __all__ = ["KEY_PREFIX", "ApiKey", "KeyRing"]
@@ -132,13 +131,11 @@ class KeyRing:
         key_id = secrets.token_hex(6)
         token = f"{KEY_PREFIX}{key_id}_{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip('=')}"
         key = ApiKey(name, role, org_id or None, key_id, _now())
-        try:
-            self.context.store.add_api_key(
-                {"name": name, "key_id": key_id, "key_hash": _hash(token), "role": role, "org_id": key.org_id,
-                 "created_at": key.created_at}
-            )
-        except StoreError as clash:
-            raise StateError(str(clash)) from None
+        # A name taken by a working key is refused by the store (StoreError, a StateError).
+        self.context.store.add_api_key(
+            {"name": name, "key_id": key_id, "key_hash": _hash(token), "role": role, "org_id": key.org_id,
+             "created_at": key.created_at}
+        )
         logger.info("created %s API key %r (id %s)", role, name, key_id)
         return key, token
 
