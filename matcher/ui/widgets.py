@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ..export import readable
 from ..filters import Filters
 from ..rank import Match
 from ..schema import Profile
@@ -51,13 +52,9 @@ def safe(text: Any) -> str:
     return escaped.replace("\n", "  \n")
 
 
-def _english_type(org_type: str) -> str:
-    return org_type.replace("_", " ").capitalize() if org_type != "sme" else "SME"
-
-
 def type_label(org_type: str, lang: str | None = None) -> str:
     """``research_institute`` -> ``Research institute`` (``연구기관`` in Korean; default: the session's language)."""
-    return vocab_label("type", org_type, _english_type, lang)
+    return vocab_label("type", org_type, readable, lang)  # English words as exports write them
 
 
 def _english_stage(stage: str) -> str:
