@@ -25,6 +25,7 @@ __all__ = [
     "FACETS",
     "FEEDBACK_LABELS",
     "IDENTITY_FIELDS",
+    "INVESTMENT_STAGES",
     "LIST_COLUMNS",
     "NUMBER_COLUMNS",
     "PARTNERSHIP_COLUMNS",
@@ -32,6 +33,7 @@ __all__ = [
     "PROFILE_COLUMNS",
     "PROFILE_REQUIRED",
     "PUBLIC_BY_DEFAULT",
+    "SHORTLIST_PURPOSES",
     "SHORTLIST_STAGES",
     "TEXT_COLUMNS",
     "Facet",
@@ -98,7 +100,13 @@ PARTNERSHIP_COLUMNS: tuple[str, ...] = ("source_id", "target_id", "kind", "year"
 FEEDBACK_LABELS: tuple[str, ...] = ("relevant", "not_relevant", "contacted", "meeting", "agreement")
 """What a person can say of a suggestion; the latest "not_relevant" dismisses it (see matcher.catalogue)."""
 SHORTLIST_STAGES: tuple[str, ...] = ("new", "contacted", "meeting", "agreement")
-"""The stages of an organisation on a shortlist, in order."""
+"""The stages of an organisation on a shortlist of partners, in order."""
+
+INVESTMENT_STAGES: tuple[str, ...] = ("identified", "contacted", "site_visit", "mou", "investment")
+"""The stages of a lead on an investment shortlist (a city's pipeline), in order."""
+
+SHORTLIST_PURPOSES: tuple[str, ...] = ("partners", "investment")
+"""What a shortlist collects: organisations to partner with, or investment leads for a city."""
 
 Facet = Literal["profile", "offers", "seeks"]
 FACETS: tuple[Facet, ...] = ("profile", "offers", "seeks")

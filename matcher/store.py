@@ -257,6 +257,8 @@ shortlists_table = sa.Table(
     sa.Column("name", _Text(), nullable=False),
     sa.Column("owner", _Text(), nullable=False, server_default=""),
     sa.Column("created_at", _Text(), nullable=False),
+    # revision 0005: "partners" (organisations to meet) or "investment" (leads, with INVESTMENT_STAGES)
+    sa.Column("purpose", _Text(), nullable=False, server_default="partners"),
     sa.UniqueConstraint("owner", "name"),
 )
 
@@ -272,6 +274,17 @@ shortlist_entries_table = sa.Table(
     sa.Column("suggested_for", _Text()),
     sa.Column("score", sa.Float),
     sa.Column("reasons", _LongText(), nullable=False, server_default="[]"),
+    sa.Column("owner", _Text()),  # revision 0005: the officer who follows the entry up
+)
+
+city_strategies_table = sa.Table(  # revision 0005: what each city wants to attract, as its officers wrote it
+    "city_strategies",
+    metadata,
+    sa.Column("city", _Text(), primary_key=True),
+    sa.Column("sectors", _LongText(), nullable=False, server_default="[]"),
+    sa.Column("text", _LongText(), nullable=False, server_default=""),
+    sa.Column("updated_by", _Text(), nullable=False, server_default=""),
+    sa.Column("updated_at", _Text(), nullable=False),
 )
 
 notes_table = sa.Table(
