@@ -39,8 +39,10 @@ __all__ = ["BadRequest", "RateLimited", "Rejected", "Unauthorised", "body", "ins
 
 logger = logging.getLogger(__name__)
 
-RETRY_UNAVAILABLE = 5
-"""Seconds a client is told to wait when the database cannot be reached (a restart takes about that long)."""
+RETRY_UNAVAILABLE = 2
+"""Seconds a client is told to wait when the database cannot be reached. A restart took 0.3 to 0.6 s under load
+(bench/RESULTS.md, "Serving a team: load and faults"), so a longer wait only idles every client; a longer outage
+costs a few cheap 503s more."""
 
 
 class BadRequest(InputError):
@@ -150,7 +152,7 @@ def _database_down(request: Request, error: Exception) -> JSONResponse:
     logger.warning("the database did not answer %s %s: %s", request.method, request.url.path, error)
     return body(
         "unavailable",
-        "the database is not reachable just now; try again in a few seconds",
+        "the database is busy or not reachable just now; try again in a few seconds",
         (),
         503,
         **{"Retry-After": str(RETRY_UNAVAILABLE)},
@@ -171,4 +173,6 @@ def install(app: FastAPI) -> None:
     # A server restarted, a network cut: the pool's pre-ping reconnects on the next request.
     app.add_exception_handler(sqlalchemy.exc.OperationalError, _database_down)
     app.add_exception_handler(sqlalchemy.exc.InterfaceError, _database_down)
+    # Every pooled connection busy past the pool's timeout: overload, which a retry a little later resolves.
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, _database_down)
     app.add_exception_handler(Exception, _internal_error)

@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import os
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..api import Matcher
 from ..config import Settings
 from .app import ServerConfig, create_app
 
-__all__ = ["app_from_environment", "is_loopback", "prepare", "serve"]
+__all__ = ["app_from_environment", "is_loopback", "prepare", "serve", "warm"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +67,31 @@ def prepare(settings: Settings) -> dict[str, Any]:
         matcher.close()
 
 
+def warm(matcher: Matcher) -> None:
+    """Loads what a worker's first search or match would otherwise wait for: the served index and ranking, and
+    the text model (seconds, longer on a busy machine, while every search and match on that worker queues).
+
+    uvicorn makes a worker's application before that worker accepts a connection, and with ``--workers N`` it
+    replaces a worker that died with a new process: warmed here, the replacement takes its first request ready.
+
+    Example:
+        >>> warm(Matcher(".matcher"))  # doctest: +SKIP
+    """
+    if matcher.stats()["profiles"]:
+        started = time.perf_counter()
+        matcher.indexer.current()
+        matcher.encoder.encode(["warm-up"])
+        logger.info("worker %d warm in %.1f s", os.getpid(), time.perf_counter() - started)
+
+
 def app_from_environment() -> FastAPI:
-    """The application of one worker, from the options :func:`serve` left in the environment."""
+    """The application of one worker, from the options :func:`serve` left in the environment, warm
+    (:func:`warm`)."""
     options = json.loads(os.environ[_ENVIRONMENT])
-    settings = Settings.load(**options["settings"])
-    return create_app(Matcher(settings=settings), ServerConfig(**options["config"]))
+    matcher = Matcher(settings=Settings.load(**options["settings"]))
+    app = create_app(matcher, ServerConfig(**options["config"]))
+    warm(matcher)
+    return app
 
 
 def serve(
@@ -88,7 +109,10 @@ def serve(
         settings: The workspace and its settings.
         host: The address to listen on; 127.0.0.1 (the default) keeps the API on this machine.
         port: The TCP port.
-        workers: Worker processes; each has its own rate-limit buckets and runs its own jobs.
+        workers: Worker processes; each has its own rate-limit buckets and runs its own jobs. With two or more,
+            uvicorn's parent process checks them every half second and starts a new one in place of one that
+            died (killed, out of memory); its clients' open connections fail and their retries reach the other
+            workers. With one, the worker is the server: a supervisor (systemd's ``Restart=always``) restarts it.
         config: Limits (:class:`~matcher.server.app.ServerConfig`).
         log_level: uvicorn's log level.
     """
