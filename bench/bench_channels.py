@@ -57,7 +57,7 @@ def main() -> None:
         return
     matcher = Matcher(args.workspace)
     profiles = matcher.store.profiles()
-    vectors = matcher._vectors(profiles)  # the workspace's cached embeddings: nothing is encoded again
+    vectors = matcher.context.vectors(profiles)  # the workspace's cached embeddings: nothing is encoded again
     truth = load_truth(args.data / "truth.csv")
     queries = [q for q in (args.data / "queries.txt").read_text().split() if q in set(profiles["id"])]
     print("| k | " + " | ".join(CHANNELS) + " | union |")

@@ -445,7 +445,9 @@ def workspace_has_data(home: Path) -> bool:
         return False
     step = run_step("stats", home, ["stats", "--json"])
     stats = _json_or_none(step.stdout) if step.returncode == 0 else None
-    return bool(stats) and stats.get("profiles", 0) > 0 and stats.get("partnerships", 0) > 0
+    if not isinstance(stats, dict):
+        return False
+    return stats.get("profiles", 0) > 0 and stats.get("partnerships", 0) > 0
 
 
 def workspace_is_built(home: Path) -> bool:
@@ -535,7 +537,7 @@ def run_product(args: argparse.Namespace, data: Path, home: Path, queries: Seque
 
 def published_anchors(source_md: Path) -> list[dict[str, Any]]:
     """The anchor table of SOURCE.md (rows of a ``| ranker | recall@10 | nDCG@10 | MRR@10 | hit@10 |`` table)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     if not source_md.exists():
         return rows
     for line in source_md.read_text(encoding="utf-8").splitlines():

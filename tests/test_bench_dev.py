@@ -124,3 +124,46 @@ def test_adamic_adar_breaks_zero_ties_by_degree() -> None:
     edges = [("q", "p"), ("p", "x"), ("z", "w1"), ("z", "w2"), ("z", "w3"), ("y", "w1")]
     history = bench_dev.History.from_frames(profiles, pd.DataFrame(edges, columns=["source_id", "target_id"]))
     assert bench_dev.anchor_lists(history, ["q"], k=3)["adamic_adar"]["q"] == ["x", "z", "w1"]
+
+
+def _load_variants() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_dev_variants", REPO / "bench" / "bench_dev_variants.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_dev_variants"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def variants() -> ModuleType:
+    return _load_variants()
+
+
+def _project(members: str, year: int) -> list[tuple[str, str, int]]:
+    """Every pair of one project's members (one letter each), dated ``year``."""
+    return [(a, b, year) for i, a in enumerate(members) for b in members[i + 1 :]]
+
+
+def test_same_year_common_counts_partners_shared_within_the_year(variants: ModuleType) -> None:
+    # A 2016 project of four (a, b, c, d) and, in 2015, a and e: the 2015 link is no shared partner in 2016.
+    edges = pd.DataFrame([*_project("abcd", 2016), ("a", "e", 2015)], columns=["source_id", "target_id", "year"])
+    common = variants.same_year_common(edges, {pid: i for i, pid in enumerate("abcde")})
+    assert common.tolist() == [2, 2, 2, 2, 2, 2, 0]  # s - 2 = 2 inside a project of four
+
+
+def test_validation_window_splits_by_year_and_keeps_small_projects_when_asked(variants: ModuleType) -> None:
+    # 2015: the history. 2016: a project of twelve (k..v: each pair shares ten) and a pair x-a from a small one.
+    big = "klmnopqrstuv"
+    rows = [("a", "k", 2015), ("x", "y", 2015), *_project(big, 2016), ("x", "a", 2016)]
+    edges = pd.DataFrame(rows, columns=["source_id", "target_id", "year"])
+    ids = ["a", "x", "y", *big]
+
+    window = variants.validation_window(edges, ids, 2016)
+    assert len(window.history) == 2  # only what was known before 2016
+    assert window.truth["x"] == {"a"} and len(window.truth["m"]) == 11
+    assert window.queries == ["a", "k", "x"]  # a 2016 pair and a partner before 2016
+
+    small = variants.validation_window(edges, ids, 2016, small_only=True)
+    assert small.truth == {"x": {"a"}, "a": {"x"}}  # the twelve-partner project's pairs are left out
+    assert small.queries == ["a", "x"]
