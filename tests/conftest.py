@@ -82,7 +82,7 @@ def bio_subset() -> BioSubset:
     def write(folder: Path, edit: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> tuple[Path, Path]:
         profiles = pd.read_csv(DEMO / "profiles.csv", dtype=str, keep_default_na=False)
         number = profiles["id"].str.extract(r"-bio-(\d+)$")[0].astype(float)
-        profiles = profiles[number <= 5].copy()
+        profiles = profiles[(number <= 5) & ~profiles["id"].str.startswith("gl-")].copy()  # gl: outside the alliance
         if edit is not None:
             profiles = edit(profiles)
         edges = pd.read_csv(DEMO / "partnerships.csv", dtype=str, keep_default_na=False)

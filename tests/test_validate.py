@@ -466,4 +466,4 @@ def test_the_bundled_demo_imports_without_a_warning() -> None:
     from conftest import DEMO
 
     report = validate_profiles(read_table(DEMO / "profiles.csv").frame)
-    assert (len(report.valid), report.rejected, report.warnings) == (226, [], [])
+    assert (len(report.valid), report.rejected, report.warnings) == (260, [], [])

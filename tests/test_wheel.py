@@ -150,7 +150,7 @@ def test_matcher_app_demo_serves_until_stopped(install: Install, tmp_path: Path)
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)
     text = log.read_text()
-    assert "Imported 226 of 226 profiles" in text, text
+    assert "Imported 260 of 260 profiles" in text, text
     assert not healthy(f"http://127.0.0.1:{port}"), "the server outlived its launcher"
 
 

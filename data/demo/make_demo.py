@@ -5,7 +5,9 @@ script, like every data-making script, lives in ``data/``. The organisation prof
 written by hand and are the source of truth. This script derives ``partnerships.csv`` from them
 (deterministically, from a fixed seed), checks both files against the vocabularies of :mod:`matcher.vocab`, and
 rewrites the generated sections of ``data/README.md`` (counts and the planted facts) so the data card never
-drifts from the data.
+drifts from the data. Organisations outside the six alliance places (id code ``gl``) get the partnerships listed
+in :data:`OUTSIDE_LINKS` instead of generated ones, and the planted investment leads (:data:`PLANTED_LEADS`) are
+also written to ``tests/data/planted_leads.csv`` for the tests.
 
 Example:
     $ python3 data/demo/make_demo.py            # rewrite partnerships.csv and the README sections, then check
@@ -50,6 +52,7 @@ DEMO = ROOT / "matcher" / "data" / "demo"
 PROFILES_CSV = DEMO / "profiles.csv"
 PARTNERSHIPS_CSV = DEMO / "partnerships.csv"
 README = ROOT / "data" / "README.md"
+PLANTED_LEADS_CSV = ROOT / "tests" / "data" / "planted_leads.csv"
 
 PROFILE_HEADER = (
     "id,name,org_type,city,country,sectors,description,offers,seeks,website,employees,founded,stage,"
@@ -64,7 +67,26 @@ CITY_CODES = {
     "ma": "Málaga",
     "mc": "Montgomery County",
 }
-ID_PATTERN = re.compile(r"^(dj|se|ca|do|ma|mc)-(bio|tech)-\d{3}$")
+OUTSIDE_CODE = "gl"
+OUTSIDE_PLACES: dict[str, str] = {
+    "Basel": "CH",
+    "Boston": "US",
+    "Cambridge": "GB",
+    "Copenhagen": "DK",
+    "Darmstadt": "DE",
+    "Eindhoven": "NL",
+    "Hamburg": "DE",
+    "Hsinchu": "TW",
+    "Lyon": "FR",
+    "Munich": "DE",
+    "Shanghai": "CN",
+    "Shenzhen": "CN",
+    "Singapore": "SG",
+    "Tokyo": "JP",
+    "Toronto": "CA",
+}
+"""Cities outside the alliance where the ``gl`` (global) organisations are, with their ISO country codes."""
+ID_PATTERN = re.compile(r"^(dj|se|ca|do|ma|mc|gl)-(bio|tech)-\d{3}$")
 FIRST_YEAR, LAST_YEAR = 2012, 2025
 SPLIT_YEAR = 2021  # history up to this year, test links after it
 SEED = 20251128
@@ -299,6 +321,192 @@ SEARCH_QUERIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """Free-text queries and the organisations that must appear among the top 5 results."""
 
+PLANTED_LEADS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    # (lead, alliance city, gap sector it fills, local beneficiaries, why)
+    (
+        "gl-bio-001",
+        "Daejeon",
+        "antibody_drug_conjugates",
+        ("dj-bio-001", "dj-bio-002", "dj-bio-003", "dj-bio-015"),
+        "CDMO group planning a Korean bioprocessing centre: ADC conjugation and fill for dj-bio-001, a CHO clone "
+        "and fed-batch process for dj-bio-002, release testing for dj-bio-003's mRNA-LNP lots; buys payload-linkers "
+        "from dj-bio-015",
+    ),
+    (
+        "gl-bio-002",
+        "Daejeon",
+        "antibody_drug_conjugates",
+        ("dj-bio-010", "dj-bio-004", "dj-bio-015", "dj-bio-002"),
+        "ADC pharma out-licensing Korean rights that dj-bio-010 wants to in-license (and needing the development "
+        "and sales it offers), oncology trials and co-investigators for dj-bio-004's lung cancer cohorts, orders "
+        "for a second payload-linker source (dj-bio-015), and a need for dj-bio-002's gastric cancer organoids",
+    ),
+    (
+        "gl-bio-014",
+        "Seattle",
+        "bioprocessing_cdmo",
+        ("se-bio-013", "se-bio-005", "se-bio-012", "se-bio-015"),
+        "CRDMO: medicinal chemistry and first GMP batches for se-bio-013, cell therapy production for se-bio-005, "
+        "low-cost test manufacturing for se-bio-012 (whose field-trial networks it wants); licenses se-bio-015's "
+        "nanoparticle scaffolds",
+    ),
+    (
+        "gl-bio-005",
+        "Seattle",
+        "bioprocessing_cdmo",
+        ("se-bio-005", "se-bio-004", "se-bio-018"),
+        "cell therapy CDMO: GMP capacity for se-bio-005's engineered cell products (whose trial know-how it wants); "
+        "buys plasmid DNA from se-bio-004 and licenses perfusion know-how from se-bio-018",
+    ),
+    (
+        "gl-tech-003",
+        "Calgary",
+        "semiconductors",
+        ("ca-tech-012", "ca-tech-013", "ca-tech-010"),
+        "MEMS gas sensors for ca-tech-012's drone payloads, low-nitrogen CVD diamond for ca-tech-013, emissions "
+        "monitors for ca-tech-010, whose field sites and ca-tech-012's long-range flights it needs",
+    ),
+    (
+        "gl-tech-001",
+        "Calgary",
+        "semiconductors",
+        ("ca-tech-017", "ca-tech-003", "ca-tech-010", "ca-tech-019"),
+        "SiC power modules and inverter designs for ca-tech-017's community solar and storage; wants a North "
+        "American plant site (ca-tech-003's soft landing), ca-tech-010's oil and gas sites to pilot SiC drives, "
+        "and drilling-equipment makers such as ca-tech-019 as customers",
+    ),
+    (
+        "gl-tech-010",
+        "Calgary",
+        "semiconductors",
+        ("ca-tech-012", "ca-tech-013", "ca-tech-015"),
+        "MEMS and readout-chip prototyping for ca-tech-012's gas sensors and ca-tech-013's magnetometers; seeks a "
+        "university partner for sensors in energy and mining (ca-tech-015) and field users for its prototypes",
+    ),
+    (
+        "gl-bio-003",
+        "Dortmund",
+        "antibody_drug_conjugates",
+        ("do-bio-017", "do-bio-003", "do-bio-018", "do-bio-007"),
+        "pharma with an ADC pipeline: the pilot customer do-bio-017 wants for its liver chips, licences for "
+        "do-bio-003's lead series, late-phase filling of conjugates for do-bio-018 and 2,000-litre antibody batches "
+        "from do-bio-007",
+    ),
+    (
+        "gl-bio-015",
+        "Dortmund",
+        "antibody_drug_conjugates",
+        ("do-bio-001", "do-bio-007", "do-bio-018", "do-bio-015", "do-bio-008"),
+        "ADC developer opening a German subsidiary: a cell line from do-bio-001 (which wants ADC partners), "
+        "antibody drug substance from do-bio-007, contained fill-finish from do-bio-018, trial supply "
+        "logistics from do-bio-015, and a German operation for the investor do-bio-008",
+    ),
+    (
+        "gl-bio-016",
+        "Málaga",
+        "antibody_drug_conjugates",
+        ("ma-bio-001", "ma-bio-007", "ma-bio-006"),
+        "ADC developer needing a European contract manufacturer (ma-bio-001, which seeks ADC clients), a phase I site "
+        "with a biobank (ma-bio-007, which seeks ADC trials) and nanoparticle formulation (ma-bio-006)",
+    ),
+    (
+        "gl-tech-014",
+        "Montgomery County",
+        "robotics",
+        ("mc-bio-013", "mc-bio-016", "mc-bio-012"),
+        "lab robots: liquid handling for mc-bio-013's serology lab, isolator robots for mc-bio-016's BSL-3 suites "
+        "(whose testing it needs to validate them), automated cell processing for mc-bio-012",
+    ),
+    (
+        "gl-bio-006",
+        "Montgomery County",
+        "bioprocessing_cdmo",
+        ("mc-bio-011", "mc-bio-016", "mc-tech-016", "mc-bio-017", "mc-tech-008"),
+        "pharma with a CDMO arm: Asian co-development and GMP antibody batches for mc-bio-011, surge capacity for "
+        "mc-bio-016, medicinal chemistry for mc-tech-016 (whose AI design it wants), rare disease licences for "
+        "mc-bio-017, literature mining from mc-tech-008",
+    ),
+)
+"""Organisations outside a city whose offers meet several local needs (and the reverse) and fill a gap of its
+cluster (a sector its organisations seek much more than they offer); never partners of their beneficiaries."""
+
+LEAD_TYPES = frozenset({"multinational", "large_company", "company", "research_institute", "investor"})
+"""The organisation types a city's leads are drawn from by default (``matcher.attract.LEAD_TYPES``)."""
+
+LEAD_DECOYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "gl-bio-007": (("Daejeon",), "plasma fractionation: bioprocessing, but no Daejeon organisation needs it"),
+    "gl-tech-007": (("Calgary",), "display driver chips for televisions: semiconductors, but nothing Calgary needs"),
+    "gl-tech-008": (("Calgary", "Málaga"), "nuclear fuel: energy, but no local organisation runs a reactor"),
+    "gl-bio-008": (("Dortmund",), "generic dermatology creams: therapeutics, but no Dortmund need"),
+    "gl-bio-009": (("Dortmund",), "hearing aids: medical devices, but no Dortmund need"),
+    "gl-tech-009": (("Montgomery County",), "airliner cabin interiors: aerospace, but no local need"),
+}
+"""Outside organisations of a lead type and a city's sectors whose offers meet no local need: not leads there."""
+
+OUTSIDE_LINKS: tuple[tuple[str, str, str, int, str], ...] = (
+    # (source, target, kind, year, note): the outside organisations' known partnerships, roles as in the card
+    ("se-bio-011", "gl-bio-001", "co_research", 2019, "Joint project on chemically defined media"),
+    ("gl-bio-001", "mc-bio-006", "supply", 2016, "Supply agreement: single-use bioreactors"),
+    ("gl-bio-001", "do-bio-007", "supply", 2018, "Supply agreement: chemically defined media"),
+    ("mc-bio-014", "gl-bio-002", "co_research", 2020, "Joint project on antibody-drug conjugates"),
+    ("mc-bio-009", "gl-bio-002", "licensing", 2017, "Licence: rare diseases"),
+    ("gl-bio-014", "do-bio-013", "other", 2019, "Corporate partner of the programme"),
+    ("gl-bio-014", "do-bio-014", "supply", 2021, "Supply agreement: medicinal chemistry"),
+    ("ma-bio-002", "gl-bio-005", "co_research", 2018, "Joint project on cell therapy manufacturing"),
+    ("gl-bio-005", "ma-bio-018", "supply", 2021, "Supply agreement: closed automated cell processing"),
+    ("se-tech-015", "gl-tech-003", "co_research", 2019, "Joint project on methane sensing"),
+    ("mc-tech-003", "gl-tech-003", "co_research", 2017, "Joint project on CVD diamond"),
+    ("do-tech-007", "gl-tech-001", "co_research", 2017, "Joint project on silicon carbide MOSFETs"),
+    ("gl-tech-001", "dj-tech-016", "supply", 2015, "Supply agreement: silicon carbide MOSFETs"),
+    ("dj-tech-011", "gl-tech-001", "visit", 2021, "Delegation visit to Munich"),
+    ("dj-tech-001", "gl-tech-010", "co_research", 2018, "Joint project on fan-out wafer-level packaging"),
+    ("do-tech-005", "gl-tech-010", "co_research", 2019, "Joint project on MEMS"),
+    ("ma-tech-007", "gl-tech-010", "co_research", 2020, "Joint project on MEMS"),
+    ("mc-bio-009", "gl-bio-003", "licensing", 2018, "Licence: vaccine research"),
+    ("ma-bio-007", "gl-bio-003", "co_research", 2019, "Joint project on predictive toxicology"),
+    ("se-bio-011", "gl-bio-003", "co_research", 2016, "Joint project on monoclonal antibodies"),
+    ("gl-bio-010", "gl-bio-015", "investment", 2014, "Series B round"),
+    ("gl-bio-015", "gl-bio-013", "customer", 2019, "Customer for mass spectrometry"),
+    ("gl-bio-015", "se-bio-014", "other", 2022, "Corporate partner of the programme"),
+    ("dj-bio-015", "gl-bio-016", "supply", 2020, "Supply agreement: payload-linkers"),
+    ("se-bio-005", "gl-bio-016", "co_research", 2019, "Joint project on translational oncology"),
+    ("gl-tech-014", "dj-tech-018", "supply", 2015, "Supply agreement: robot controllers"),
+    ("do-tech-010", "gl-tech-014", "co_research", 2018, "Joint project on laboratory robots"),
+    ("gl-tech-014", "se-tech-010", "other", 2020, "Corporate partner of the programme"),
+    ("gl-bio-006", "dj-bio-010", "licensing", 2020, "Licence: monoclonal antibodies"),
+    ("dj-bio-006", "gl-bio-006", "licensing", 2019, "Licence: antibody discovery"),
+    ("ca-bio-006", "gl-bio-006", "co_research", 2021, "Joint project on rare diseases"),
+    ("se-tech-008", "gl-tech-002", "co_research", 2018, "Joint project on ceramic matrix composites"),
+    ("ca-tech-015", "gl-tech-004", "co_research", 2020, "Joint project on deep geothermal doublets"),
+    ("do-tech-015", "gl-tech-004", "visit", 2022, "Delegation visit to Munich"),
+    ("ma-bio-002", "gl-bio-004", "co_research", 2017, "Joint project on cardiac rhythm devices"),
+    ("mc-bio-014", "gl-bio-004", "co_research", 2016, "Joint project on surgical robotics"),
+    ("gl-tech-005", "mc-tech-010", "supply", 2021, "Supply agreement: LFP cells"),
+    ("gl-tech-005", "se-tech-011", "customer", 2020, "Customer for degradation models"),
+    ("dj-tech-003", "gl-tech-006", "co_research", 2019, "Joint project on thermal infrared imaging"),
+    ("gl-bio-010", "se-bio-013", "investment", 2021, "Seed round"),
+    ("gl-bio-010", "mc-bio-005", "investment", 2021, "Series A round"),
+    ("gl-bio-011", "dj-bio-008", "investment", 2020, "Growth round"),
+    ("gl-bio-011", "ca-bio-011", "investment", 2021, "Growth round"),
+    ("mc-bio-009", "gl-bio-012", "co_research", 2015, "Joint project on adjuvants"),
+    ("dj-bio-003", "gl-bio-012", "supply", 2021, "Supply agreement: mRNA IVT manufacturing"),
+    ("do-bio-009", "gl-bio-013", "co_research", 2018, "Joint project on mass spectrometry"),
+    ("gl-tech-011", "dj-tech-005", "supply", 2021, "Supply agreement: multi-project wafers"),
+    ("se-tech-016", "gl-tech-011", "supply", 2016, "Supply agreement: test services"),
+    ("gl-tech-010", "gl-tech-011", "co_research", 2017, "Joint project on fan-out wafer-level packaging"),
+    ("do-tech-005", "gl-tech-012", "co_research", 2016, "Joint project on precision optics"),
+    ("ca-tech-008", "gl-tech-013", "co_research", 2019, "Joint project on reinforcement learning"),
+    ("se-tech-008", "gl-tech-013", "co_research", 2020, "Joint project on deep learning"),
+    ("gl-tech-015", "se-tech-006", "investment", 2022, "Seed round"),
+    ("gl-tech-015", "mc-tech-001", "investment", 2023, "Seed round"),
+    ("gl-tech-016", "dj-tech-014", "supply", 2021, "Supply agreement: OLED emitter materials"),
+    ("dj-tech-003", "gl-tech-017", "co_research", 2016, "Joint project on synthetic aperture radar"),
+    ("gl-tech-017", "ca-tech-018", "co_research", 2019, "Joint project on ground segment"),
+    ("gl-tech-018", "dj-tech-008", "supply", 2019, "Supply agreement: nickel sulphate"),
+)
+"""The partnerships of the organisations outside the alliance, written by hand (the generator draws only among
+the alliance's organisations, so adding outside organisations leaves the generated history as it was)."""
+
 # How many partnerships each kind of organisation tends to have: hubs (universities, accelerators) many.
 DEGREE_RANGE: dict[str, tuple[int, int]] = {
     "university": (12, 20),
@@ -526,6 +734,80 @@ def generate_partnerships(orgs: Sequence[Org], seed: int = SEED) -> list[dict[st
     return rows
 
 
+def outside_links() -> list[dict[str, str]]:
+    """The partnership rows of :data:`OUTSIDE_LINKS`."""
+    return [
+        {"source_id": source, "target_id": target, "kind": kind, "year": str(year), "note": note}
+        for source, target, kind, year, note in OUTSIDE_LINKS
+    ]
+
+
+def all_partnerships(profiles: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+    """The whole partnership table: generated among the alliance's organisations, plus :data:`OUTSIDE_LINKS`."""
+    alliance = [row for row in profiles if row["city"] in ALLIANCE_CITIES]
+    rows = generate_partnerships(to_orgs(alliance)) + outside_links()
+    rows.sort(key=lambda row: (row["year"], row["source_id"], row["target_id"]))
+    return rows
+
+
+def planted_lead_rows() -> list[dict[str, str]]:
+    """The rows of ``tests/data/planted_leads.csv``: one per planted lead."""
+    return [
+        {"lead_id": lead, "city": city, "gap": gap, "beneficiaries": ";".join(beneficiaries), "why": why}
+        for lead, city, gap, beneficiaries, why in PLANTED_LEADS
+    ]
+
+
+def check_place(row: dict[str, str]) -> list[str]:
+    """Problems with a profile's id, city and country: an alliance code and its place, or ``gl`` and a listed
+    outside city with its country."""
+    pid = row["id"]
+    match = ID_PATTERN.match(pid)
+    if not match:
+        return [f"{pid}: id does not look like dj-bio-001 or gl-tech-001"]
+    if match.group(1) == OUTSIDE_CODE:
+        if OUTSIDE_PLACES.get(row["city"]) != row["country"]:
+            return [f"{pid}: city/country {row['city']}/{row['country']} is not a listed outside place"]
+        return []
+    problems = []
+    if CITY_CODES[match.group(1)] != row["city"]:
+        problems.append(f"{pid}: city {row['city']!r} does not match the id")
+    if row["city"] not in ALLIANCE_CITIES or ALLIANCE_CITIES[row["city"]][0] != row["country"]:
+        problems.append(f"{pid}: city/country {row['city']}/{row['country']} is not an alliance place")
+    return problems
+
+
+def check_leads(profiles: Sequence[dict[str, str]], pairs: set[tuple[str, str]]) -> list[str]:
+    """Problems with the planted leads and their decoys (``pairs``: the partnerships as unordered pairs)."""
+    by_id = {row["id"]: row for row in profiles}
+    problems: list[str] = []
+    for lead, city, gap, beneficiaries, _ in PLANTED_LEADS:
+        if lead not in by_id:
+            problems.append(f"planted lead {lead}: unknown id")
+            continue
+        where = f"planted lead {lead} for {city}"
+        if city not in ALLIANCE_CITIES or by_id[lead]["city"] == city:
+            problems.append(f"{where}: the city must be an alliance city other than the lead's own")
+        if by_id[lead]["org_type"] not in LEAD_TYPES:
+            problems.append(f"{where}: a {by_id[lead]['org_type']} is not of a lead type")
+        if gap not in SECTORS:
+            problems.append(f"{where}: gap {gap!r} is not a sector")
+        if len(set(beneficiaries)) < 3:
+            problems.append(f"{where}: needs at least 3 distinct beneficiaries")
+        for local in beneficiaries:
+            if by_id.get(local, {}).get("city") != city:
+                problems.append(f"{where}: beneficiary {local} is not an organisation of {city}")
+            elif pair_key(lead, local) in pairs:
+                problems.append(f"{where}: already a partner of its beneficiary {local}")
+    problems += [
+        f"no planted lead for {city}" for city in ALLIANCE_CITIES if all(c != city for _, c, *_ in PLANTED_LEADS)
+    ]
+    for decoy, (cities, _) in LEAD_DECOYS.items():
+        if decoy not in by_id or by_id[decoy]["city"] in cities or by_id[decoy]["org_type"] not in LEAD_TYPES:
+            problems.append(f"lead decoy {decoy}: unknown, in its own city, or not of a lead type")
+    return problems
+
+
 def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, str]]) -> list[str]:
     """Returns every problem found in the two tables (empty when the data set is consistent)."""
     problems: list[str] = []
@@ -537,13 +819,7 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
     seen_sentences: dict[str, str] = {}
     for row in profiles:
         pid = row["id"]
-        match = ID_PATTERN.match(pid)
-        if not match:
-            problems.append(f"{pid}: id does not look like dj-bio-001")
-        elif CITY_CODES[match.group(1)] != row["city"]:
-            problems.append(f"{pid}: city {row['city']!r} does not match the id")
-        if row["city"] not in ALLIANCE_CITIES or ALLIANCE_CITIES[row["city"]][0] != row["country"]:
-            problems.append(f"{pid}: city/country {row['city']}/{row['country']} is not an alliance place")
+        problems += check_place(row)
         if row["org_type"] not in ORG_TYPES:
             problems.append(f"{pid}: org_type {row['org_type']!r} is not canonical")
         items = split_list(row["sectors"])
@@ -574,6 +850,7 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
                     if other != pid:
                         problems.append(f"{pid}: sentence reused from {other}: {sentence[:50]}")
     pairs: set[tuple[str, str]] = set()
+    founded = {row["id"]: int(row["founded"]) for row in profiles if row["founded"].isdigit()}
     for number, row in enumerate(partnerships, start=2):
         where = f"partnerships.csv line {number}"
         for column in ("source_id", "target_id"):
@@ -585,6 +862,8 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
             problems.append(f"{where}: kind {row['kind']!r} is not canonical")
         if not row["year"].isdigit() or not FIRST_YEAR <= int(row["year"]) <= LAST_YEAR:
             problems.append(f"{where}: year {row['year']!r} outside {FIRST_YEAR}-{LAST_YEAR}")
+        elif int(row["year"]) < max(founded.get(row["source_id"], 0), founded.get(row["target_id"], 0)):
+            problems.append(f"{where}: year {row['year']} before one side was founded")
         key = pair_key(row["source_id"], row["target_id"])
         if key in pairs:
             problems.append(f"{where}: duplicate partnership {key}")
@@ -598,6 +877,9 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
             problems.append(f"planted pair {seeker}->{provider}: same city")
         if pair_key(seeker, provider) in pairs:
             problems.append(f"planted pair {seeker}->{provider} is already a partnership")
+    problems += check_leads(profiles, pairs)
+    if not PLANTED_LEADS_CSV.exists() or read_csv(PLANTED_LEADS_CSV) != planted_lead_rows():
+        problems.append(f"{PLANTED_LEADS_CSV.name} differs from PLANTED_LEADS: rerun make_demo.py")
     referenced = [pid for _, expected in SEARCH_QUERIES for pid in expected]
     referenced += list(DECOYS) + [pid for alts in ACCEPTABLE_ALTERNATIVES.values() for pid in alts]
     problems += [f"unknown id {pid} in the planted facts" for pid in referenced if pid not in known]
@@ -613,9 +895,10 @@ def check(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, s
 
 def markdown_counts(profiles: Sequence[dict[str, str]], partnerships: Sequence[dict[str, str]]) -> str:
     """The counts section of the data card."""
-    cities = list(ALLIANCE_CITIES)
+    elsewhere = "elsewhere"
+    cities = [*ALLIANCE_CITIES, elsewhere]
     types = [t for t in ORG_TYPES if any(row["org_type"] == t for row in profiles)]
-    by = Counter((row["org_type"], row["city"]) for row in profiles)
+    by = Counter((row["org_type"], row["city"] if row["city"] in ALLIANCE_CITIES else elsewhere) for row in profiles)
     lines = [
         "| org_type | " + " | ".join(cities) + " | total |",
         "|---" * (len(cities) + 2) + "|",
@@ -623,8 +906,11 @@ def markdown_counts(profiles: Sequence[dict[str, str]], partnerships: Sequence[d
     for t in types:
         cells = [str(by[(t, c)]) for c in cities]
         lines.append(f"| {t} | " + " | ".join(cells) + f" | {sum(by[(t, c)] for c in cities)} |")
-    totals = [str(sum(1 for row in profiles if row["city"] == c)) for c in cities]
+    totals = [str(sum(n for (_, c), n in by.items() if c == city)) for city in cities]
     lines.append("| **total** | " + " | ".join(totals) + f" | {len(profiles)} |")
+    outside = Counter(row["city"] for row in profiles if row["city"] not in ALLIANCE_CITIES)
+    outside_ids = {row["id"] for row in profiles if row["city"] not in ALLIANCE_CITIES}
+    linked_in = sum(1 for row in partnerships if (row["source_id"] in outside_ids) != (row["target_id"] in outside_ids))
     domains = Counter(row["id"].split("-")[1] for row in profiles)
     city = {row["id"]: row["city"] for row in profiles}
     kinds = Counter(row["kind"] for row in partnerships)
@@ -641,6 +927,10 @@ def markdown_counts(profiles: Sequence[dict[str, str]], partnerships: Sequence[d
         f"{len(degree)} organisations have at least one partnership; the largest hubs are {hubs}.",
         "",
         "Partnership kinds: " + ", ".join(f"{k} {kinds[k]}" for k in PARTNERSHIP_KINDS if kinds[k]) + ".",
+        "",
+        f"Outside the alliance ({elsewhere}): {len(outside_ids)} organisations in {len(outside)} cities ("
+        + ", ".join(f"{city} {n}" for city, n in sorted(outside.items()))
+        + f"), with {linked_in} partnerships into the alliance.",
     ]
     return "\n".join(lines)
 
@@ -664,6 +954,23 @@ def markdown_planted() -> str:
         lines.append(f"- for `{seeker}`: " + ", ".join(f"`{pid}`" for pid in alternatives))
     lines += ["", "Decoys (use the words of a planted need, but seek rather than offer):", ""]
     lines += [f"- `{pid}`: {why}" for pid, why in DECOYS.items()]
+    lines += [
+        "",
+        "### Planted investment leads",
+        "",
+        "Each lead is an organisation outside the city whose offers meet the stated needs of several of the",
+        "city's organisations (and whose needs several of them meet), and which fills a gap of the city's",
+        "cluster: a sector its organisations seek much more than they offer (`matcher.attract.find_gaps`). A lead",
+        "is never a partner of its listed beneficiaries. `tests/data/planted_leads.csv` holds the same table.",
+        "",
+        "| # | lead | city | gap filled | local beneficiaries | why |",
+        "|---|---|---|---|---|---|",
+    ]
+    for number, (lead, city, gap, beneficiaries, why) in enumerate(PLANTED_LEADS, start=1):
+        listed = ", ".join(f"`{pid}`" for pid in beneficiaries)
+        lines.append(f"| {number} | `{lead}` | {city} | {SECTOR_LABELS[gap]} | {listed} | {why} |")
+    lines += ["", "Lead decoys (a lead type and the city's sectors, but their offers meet no local need):", ""]
+    lines += [f"- `{pid}` ({', '.join(cities)}): {why}" for pid, (cities, why) in LEAD_DECOYS.items()]
     lines += [
         "",
         "### Search queries",
@@ -694,6 +1001,16 @@ def write_partnerships(rows: Sequence[dict[str, str]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=PARTNERSHIP_HEADER, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_planted_leads() -> None:
+    """Writes ``tests/data/planted_leads.csv`` from :data:`PLANTED_LEADS`."""
+    with PLANTED_LEADS_CSV.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=["lead_id", "city", "gap", "beneficiaries", "why"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(planted_lead_rows())
 
 
 def verify_with_encoders(profiles: Sequence[dict[str, str]]) -> list[str]:
@@ -768,7 +1085,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("profiles.csv header differs from %s", ",".join(PROFILE_HEADER))
         return 1
     if not args.check:
-        write_partnerships(generate_partnerships(to_orgs(profiles)))
+        write_partnerships(all_partnerships(profiles))
+        write_planted_leads()
         text = README.read_text(encoding="utf-8")
         partnerships = read_csv(PARTNERSHIPS_CSV)
         text = replace_section(text, "counts", markdown_counts(profiles, partnerships))

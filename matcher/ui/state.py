@@ -7,7 +7,7 @@ call). Frames derived from the store are cached per store version, so an import 
 Example:
     >>> access = require_user()          # doctest: +SKIP
     >>> catalog(access.matcher).shape    # doctest: +SKIP
-    (226, 18)
+    (260, 18)
 """
 
 from __future__ import annotations
