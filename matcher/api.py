@@ -11,7 +11,7 @@ Example:
     >>> m = Matcher(home=tempfile.mkdtemp())
     >>> report = m.import_profiles("data/demo/profiles.csv")   # doctest: +SKIP
     >>> report.imported, len(report.rejected)                    # doctest: +SKIP
-    (226, 0)
+    (260, 0)
     >>> m.curation.shortlists().empty
     True
 """
@@ -35,6 +35,8 @@ from .learn import LearnedScorer, TrainResult
 from .rank import Recommendations
 from .schema import Facet, Profile
 from .service.admin import Admin
+from .service.alerts import Alerts
+from .service.attraction import Attraction
 from .service.context import BuildProgress, Context
 from .service.curation import Curation
 from .service.evaluation import Evaluation, EvaluationData
@@ -78,6 +80,9 @@ class Matcher:
         context: The workspace's shared parts.
         importer, indexer, matching, curation, planning, evaluation, admin: The services
             (:mod:`matcher.service`).
+        alerts: Saved searches, their alerts and deliveries (:class:`~matcher.service.alerts.Alerts`).
+        attraction: Investment attraction for a city: cluster, leads, gaps, fit with each alliance city,
+            strategy (:class:`~matcher.service.attraction.Attraction`).
     """
 
     def __init__(
@@ -98,6 +103,8 @@ class Matcher:
         self.admin = Admin(self.context)
         self.profile_edits = Profiles(self.context)
         self.meetings = Meetings(self.context)
+        self.alerts = Alerts(self.context, self.matching)
+        self.attraction = Attraction(self.context, self.matching)
 
     @property
     def settings(self) -> Settings:

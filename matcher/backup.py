@@ -92,6 +92,13 @@ _COUNTS = {
 }
 
 
+_ALL_ALERTS = 2**31 - 1
+"""No limit: the export holds every alert."""
+_NAMED_BY = (("feedback", "user"), ("shortlists", "owner"), ("notes", "author"), ("profile_changes", "user"),
+             ("meetings", "requested_by"), ("meetings", "answered_by"))  # fmt: skip
+"""Where the export's other sections name a user: (section, field)."""
+
+
 class BackupError(InputError):
     """A backup or restore cannot be done as asked; the message says why and what to do."""
 
@@ -487,22 +494,27 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]:
-    """Everything users entered: feedback, shortlists with their entries, notes, profile edits and meeting requests,
-    as JSON-ready data.
+    """Everything users entered: feedback, shortlists with their entries, notes, profile edits, meeting requests,
+    saved searches with the alerts they raised, and where alerts go (webhook URL and e-mail address, never the
+    webhook's signing secret), as JSON-ready data.
 
     Args:
         store: The workspace's store.
         user: Only what this user entered (feedback they gave, shortlists they own, notes they wrote, profile
-            edits they made, meetings they requested or answered); default everyone's.
+            edits they made, meetings they requested or answered, their saved searches, alerts and alert channels);
+            default everyone's. Everyone's alert channels are those of the names that appear anywhere else in the
+            export or hold an API key: the store lists channels by owner.
 
     Returns:
         ``{"format", "exported_at", "user", "feedback": [...], "shortlists": [{..., "entries": [...]}],
-        "notes": [...], "profile_changes": [...], "meetings": [...]}``.
+        "notes": [...], "profile_changes": [...], "meetings": [...], "saved_searches": [...], "alerts": [...],
+        "alert_channels": [...]}``.
 
     Example:
         >>> data = export_user_data(Store(Path("/tmp/doc-store.sqlite")))  # doctest: +SKIP
         >>> sorted(data)                                                   # doctest: +SKIP
-        ['exported_at', 'feedback', 'format', 'meetings', 'notes', 'profile_changes', 'shortlists', 'user']
+        ['alert_channels', 'alerts', 'exported_at', 'feedback', 'format', 'meetings', 'notes', 'profile_changes',
+         'saved_searches', 'shortlists', 'user']
     """
     feedback, shortlists, notes = store.feedback(), store.shortlists(), store.notes()
     changes, meetings = store.profile_changes(), store.meetings()
@@ -515,7 +527,7 @@ def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]
     lists = _records(shortlists.sort_values("id").drop(columns="entries"))
     for entry in lists:
         entry["entries"] = _records(store.shortlist_entries(int(entry["id"])))
-    return {
+    data: dict[str, Any] = {
         "format": USER_DATA_FORMAT,
         "exported_at": _now(),
         "user": user,
@@ -524,4 +536,29 @@ def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]
         "notes": _records(notes.sort_values("id")),
         "profile_changes": _records(changes.sort_values("id")),
         "meetings": _records(meetings.sort_values("id")),
+    }
+    return {**data, **_alert_data(store, user, data)}
+
+
+def _alert_data(store: Store, user: str | None, entered: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The saved searches, alerts and alert channels of ``user`` (or everyone's) for :func:`export_user_data`;
+    ``entered`` is the rest of the export, whose names are everyone's candidates for a channel."""
+    saved = store.saved_searches(user)
+    # An alert belongs to its saved search's owner (deleting the search deletes its alerts).
+    owners = sorted({row["owner"] for row in saved})
+    alerts = sorted((row for owner in owners for row in store.alerts(owner, limit=_ALL_ALERTS)), key=lambda r: r["id"])
+    if user is not None:
+        named = {user}
+    else:
+        named = {*owners, *(key["name"] for key in store.api_keys())}
+        named |= {row[field] for section, field in _NAMED_BY for row in entered[section] if row.get(field)}
+    channels = [found for name in sorted(named) if (found := store.alert_channel(name)) is not None]
+    return {
+        "saved_searches": [{**row, "filters": json.loads(row["filters"] or "{}")} for row in saved],
+        "alerts": [{**row, "reasons": list(row["reasons"])} for row in alerts],
+        "alert_channels": [
+            {"owner": c["owner"], "webhook_url": c["webhook_url"], "email": c["email"], "updated_at": c["updated_at"]}
+            for c in channels
+            if c["webhook_url"] or c["email"]
+        ],
     }

@@ -27,13 +27,16 @@ import typer.rich_utils
 
 from . import __version__
 from .api import ImportReport, Matcher
+from .attract import Leads
 from .config import STORE_NAME, Settings, is_workspace, resolve_home
 from .errors import USER_ERRORS, InputError, NotFoundError, user_message
+from .export import readable
 from .filters import Filters
 from .rank import VARIETY_NOTE, Recommendations
 from .service.admin import Admin
 from .service.curation import ShortlistSuggestion
 from .service.matching import check_k, check_search_text
+from .vocab import SECTOR_LABELS
 
 logger = logging.getLogger("matcher")
 
@@ -488,6 +491,143 @@ def similar(
         _print_recommendations(recs, show_partners=False)
 
 
+# Investment attraction ------------------------------------------------------------------------------------------
+
+CityArg = Annotated[str, typer.Argument(metavar="CITY", help="The city, in any spelling (Daejeon, 대전, Taejon).")]
+
+
+def _print_leads(found: Leads) -> None:
+    if not found.results:
+        _echo(found.message or f"No leads for {found.city}.")
+        return
+    _echo(f"Leads for {found.city}, best first (score: fit to the cluster, see `matcher leads --help`):")
+    for n, lead in enumerate(found.results, 1):
+        where = f"{readable(lead.org_type)}, {lead.city}, {lead.country}"
+        _echo(f"{n:>3}. {lead.score:.3f}  {lead.name} ({where})  [{lead.id}]")
+        for reason in lead.reasons:
+            _echo(f"       - {reason}")
+        for gainer in lead.local_beneficiaries:
+            _echo(f"       + {gainer.name} ({gainer.score:.2f}): {gainer.reason}")
+    if found.message:
+        _echo(found.message)
+
+
+@app.command("leads")
+def leads_cmd(
+    city: CityArg,
+    sector: Annotated[str | None, typer.Option("--sector", help="Only leads working in this sector.")] = None,
+    org_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            help="Only this organisation type (repeatable; default multinational, large_company, company, "
+            "research_institute, investor).",
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", callback=_k, help="How many leads.")] = 10,
+    as_json: JsonFlag = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the leads to a .csv, .xlsx or .html (printable, one page per lead)."),
+    ] = None,
+) -> None:
+    """Organisations outside a city (anywhere) that fit its cluster, with the local organisations that would gain.
+
+    A lead's score adds up how well it fits the city's organisations both ways (the best few distinct ones, so
+    one local hub cannot carry it), the city's strategy (`matcher strategy`), the gaps it fills (`matcher gaps`),
+    its likeness to organisations already working with the city, and its partnership links there.
+    """
+    if as_json and out is not None:
+        raise InputError("--json prints the leads for scripts; --out writes a file: choose one")
+    m = _existing(_Bars())
+    found = m.attraction.leads(city, k=k, sector=sector, org_types=org_type)
+    if as_json:
+        _echo_json(found.to_dict())
+        return
+    _print_leads(found)
+    if out is not None:
+        attraction = m.attraction
+        _write_export(
+            out,
+            lambda: attraction.leads_csv(found),
+            lambda: attraction.leads_xlsx(found),
+            lambda: attraction.leads_brief(found),
+        )
+
+
+@app.command("gaps")
+def gaps_cmd(city: CityArg, as_json: JsonFlag = False) -> None:
+    """What a city's organisations seek much more than they offer (to attract), and the reverse (to export).
+
+    Sectors are read from the offers and needs texts by keyword (English); an organisation whose offers name no
+    sector offers its declared sectors.
+    """
+    found = _existing().attraction.gaps(city)
+    if as_json:
+        _echo_json(found.to_dict())
+        return
+    if found.table.empty:
+        _echo(f"No sector is named in the offers or needs of {found.city}'s organisations.")
+        return
+    for title, gaps in (("Attract", found.attract), ("Export", found.export)):
+        named = "; ".join(f"{SECTOR_LABELS[g.sector]} (sought by {g.seeking}, offered by {g.offering})" for g in gaps)
+        _echo(f"{title}: {named or 'no clear gap'}")
+    _echo("")
+    _echo(terminal_safe(found.table.drop(columns="sector").round({"balance": 2}).to_string(index=False)))
+
+
+@app.command("fit-cities")
+def fit_cities_cmd(
+    profile_id: Annotated[str, typer.Argument(metavar="ID", help="The organisation (a lead).")],
+    city: Annotated[
+        str | None, typer.Option("--city", help="Your city: the summary compares it with the best.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """One organisation's fit with each alliance city, side by side, best first."""
+    found = _existing(_Bars()).attraction.fit_cities(profile_id, city=city)
+    if as_json:
+        _echo_json(found.to_dict())
+        return
+    _echo(found.summary)
+    for fit in found.fits:
+        gainers = ", ".join(f"{b.name} ({b.score:.2f})" for b in fit.beneficiaries) or "nobody clearly"
+        _echo(f"  {fit.score:.3f}  {fit.city}: {gainers}")
+
+
+@app.command("strategy")
+def strategy_cmd(
+    city: CityArg,
+    sectors: Annotated[
+        str | None, typer.Option("--sectors", help="Set the target sectors, comma-separated (e.g. 'CDMO, AI').")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Set the strategy text.")] = None,
+    user: Annotated[str, typer.Option("--user", help="Who writes it (kept with it).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a city's investment strategy, or set it (--sectors, --text); leads are scored against it."""
+    attraction = _existing().attraction
+    if sectors is None and text is None:
+        found = attraction.strategy(city)
+    else:
+        current = attraction.strategy(city)
+        found = attraction.set_strategy(
+            city,
+            sectors=current.sectors if sectors is None else [s for s in sectors.split(",") if s.strip()],
+            text=current.text if text is None else text,
+            user=user or os.environ.get("USER", ""),
+        )
+    if as_json:
+        _echo_json(found.to_dict())
+    elif found.is_empty:
+        _echo(f"{found.city} has no strategy yet: set one with `matcher strategy {found.city} --sectors ... --text`")
+    else:
+        _echo(f"{found.city}: {', '.join(SECTOR_LABELS[s] for s in found.sectors) or 'no target sectors'}")
+        if found.text:
+            _echo(found.text)
+        _echo(f"(written by {found.updated_by or 'unknown'} on {found.updated_at})")
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     dataset: Annotated[
@@ -587,7 +727,8 @@ def export_user_data_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of printing it.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Only what this user entered.")] = None,
 ) -> None:
-    """Export everything users entered (feedback, shortlists, notes, profile edits, meetings) as JSON."""
+    """Export everything users entered (feedback, shortlists, notes, profile edits, meetings, saved searches, alerts)
+    as JSON; webhook secrets are left out."""
     text = json.dumps(_existing().admin.export_user_data(user=user), ensure_ascii=False, indent=2, default=str)
     if out is None:
         _echo(text)
@@ -680,16 +821,23 @@ def shortlist_list(as_json: JsonFlag = False) -> None:
     elif lists.empty:
         _echo("No shortlists yet: create one with `matcher shortlist create NAME`.")
     else:
-        _echo(terminal_safe(lists[["id", "name", "owner", "entries"]].to_string(index=False)))
+        _echo(terminal_safe(lists[["id", "name", "owner", "purpose", "entries"]].to_string(index=False)))
 
 
 @shortlist_app.command("create")
 def shortlist_create(
     name: Annotated[str, typer.Argument(help="The shortlist's name.")],
     owner: Annotated[str, typer.Option(help="Who owns it.")] = "",
+    purpose: Annotated[
+        str,
+        typer.Option(
+            help="partners (stages new, contacted, meeting, agreement) or investment (a city's pipeline of leads: "
+            "identified, contacted, site_visit, mou, investment)."
+        ),
+    ] = "partners",
 ) -> None:
     """Create a shortlist; prints its id as the last line."""
-    _echo(str(_existing().curation.create_shortlist(name, owner=owner)))
+    _echo(str(_existing().curation.create_shortlist(name, owner=owner, purpose=purpose)))
 
 
 @shortlist_app.command("show")
@@ -709,8 +857,17 @@ def shortlist_show(shortlist_id: ShortlistId, as_json: JsonFlag = False) -> None
 def shortlist_add(
     shortlist_id: ShortlistId,
     profile_id: Annotated[str, typer.Argument(metavar="ID", help="Organisation id.")],
-    stage: Annotated[str | None, typer.Option(help="new, contacted, meeting or agreement.")] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            help="new, contacted, meeting or agreement; on an investment list identified, contacted, site_visit, "
+            "mou or investment."
+        ),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note on this organisation in this list.")] = None,
+    entry_owner: Annotated[
+        str | None, typer.Option("--owner", help="The officer who follows this organisation up.")
+    ] = None,
     suggested_for: Annotated[
         str | None,
         typer.Option(
@@ -729,7 +886,9 @@ def shortlist_add(
         score = float(m.pair_scores([suggested_for], [profile_id]).score[0, 0])
         reasons = m.matching.explain_pairs(suggested_for, [profile_id]).get(profile_id, ())
         suggestion = ShortlistSuggestion(suggested_for, score, tuple(reasons))
-    m.curation.set_shortlist_entry(shortlist_id, profile_id, stage=stage, note=note, suggestion=suggestion)
+    m.curation.set_shortlist_entry(
+        shortlist_id, profile_id, stage=stage, note=note, suggestion=suggestion, owner=entry_owner
+    )
     _echo(f"{profile_id} is on shortlist {shortlist_id}.")
 
 
@@ -839,7 +998,12 @@ def serve_cmd(
         _echo("No API key works yet: create one with `matcher api-key create NAME --role officer`.", err=True)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     _echo(f"Serving {counts['profiles']} organisations on http://{shown}:{port} (docs: /docs; Ctrl+C stops).")
-    config = ServerConfig(rate=rate, burst=burst, max_upload_bytes=max_upload_mb * 1024 * 1024)
+    config = ServerConfig(
+        rate=rate,
+        burst=burst,
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        alert_check_seconds=settings.alert_check_seconds,  # saved searches checked, alerts delivered (README)
+    )
     serve(settings, host=host, port=port, workers=workers, config=config)
 
 
@@ -882,6 +1046,129 @@ def api_key_revoke(name: Annotated[str, typer.Argument(help="The key's name.")])
     """Revoke an API key: it is refused at once, by every server process sharing the store."""
     key = _matcher().admin.revoke_api_key(name)
     _echo(f"Revoked API key {key.name!r} ({key.revoked_at}).")
+
+
+saved_app = typer.Typer(
+    help="Saved searches and recommendations: an alert lands in the owner's inbox when a new profile matches strongly.",
+    no_args_is_help=True,
+)
+app.add_typer(saved_app, name="saved")
+OwnerOpt = Annotated[
+    str, typer.Option("--owner", help="Whose: an app account (`matcher user list`) or an API key's name.")
+]
+
+
+def _as_owner(m: Matcher, name: str) -> Any:
+    """The policy for the app account or API key called ``name`` (the command line acts for it).
+
+    Raises:
+        NotFoundError: No account or API key has this name.
+    """
+    from .auth import User
+    from .policy import Access
+
+    users = {user.name: user for user in m.admin.users()}
+    keys = {key.name: User(key.name, "startup" if key.role == "startup" else "officer", org_id=key.org_id)
+            for key in m.admin.api_keys() if key.revoked_at is None}  # fmt: skip
+    user = users.get(name) or keys.get(name)
+    if user is None:
+        raise NotFoundError(f"no app account or working API key named {name!r}: see `matcher user list`")
+    return Access(m, user)
+
+
+@saved_app.command("add")
+def saved_add(
+    name: Annotated[str, typer.Argument(help="What to call it.")],
+    owner: OwnerOpt,
+    text: Annotated[str | None, typer.Option("--text", help="Save this search text.")] = None,
+    for_org: Annotated[
+        str | None, typer.Option("--for", metavar="ID", help="Save the partner suggestions for this organisation.")
+    ] = None,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    org_type: TypeOpt = None,
+    sector: SectorOpt = None,
+) -> None:
+    """Save a search (--text) or a recommendation (--for ID) with filters; prints its id as the last line."""
+    m = _existing()
+    filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
+    saved = _as_owner(m, owner).save_search(name, text=text, org_id=for_org, filters=filters)
+    _echo(f"Saved {saved.kind} {saved.name!r} for {owner}; new strong matches will be alerted.")
+    _echo(str(saved.id))
+
+
+@saved_app.command("list")
+def saved_list(owner: OwnerOpt, as_json: JsonFlag = False) -> None:
+    """List one owner's saved searches."""
+    saved = [item.to_dict() for item in _as_owner(_existing(), owner).saved_searches()]
+    if as_json:
+        _echo_json(saved)
+    elif not saved:
+        _echo(f"{owner} has no saved searches: add one with `matcher saved add NAME --owner {owner} --text ...`.")
+    for item in [] if as_json else saved:
+        what = f"search {item['text']!r}" if item["kind"] == "search" else f"partners for {item['org_id']}"
+        where = "; ".join(f"{key}: {', '.join(values)}" for key, values in item["filters"].items())
+        _echo(f"{item['id']}: {item['name']} ({what}{f'; {where}' if where else ''})")
+
+
+@saved_app.command("remove")
+def saved_remove(
+    saved_id: Annotated[int, typer.Argument(metavar="ID", help="The saved search's id.")], owner: OwnerOpt
+) -> None:
+    """Remove a saved search and its alerts."""
+    _as_owner(_existing(), owner).remove_saved_search(saved_id)
+    _echo(f"Removed saved search {saved_id}.")
+
+
+@app.command("alerts")
+def alerts_cmd(
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="List this account's or API key's alerts (unread first).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Match the profiles changed since the last check against saved searches.")
+    ] = False,
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="Send the webhook and e-mail deliveries that are due.")
+    ] = False,
+    mark_read: Annotated[
+        bool, typer.Option("--mark-read", help="Mark the owner's alerts read after listing them.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check saved searches, deliver alerts, or list an owner's alerts (e.g. `matcher alerts --check --deliver` from
+    cron or after an import)."""
+    from .policy import check_alerts
+
+    if not (owner or check or deliver):
+        raise InputError("say what to do: --check, --deliver, or --owner NAME to list that owner's alerts")
+    m = _existing(_Bars())
+    if check:
+        report = check_alerts(m)
+        _echo(f"Checked {report.changed} changed profiles against {report.searches} saved searches: "
+              f"{report.alerts} new alerts.")  # fmt: skip
+    if deliver:
+        sent = m.alerts.deliver()
+        _echo(f"Deliveries: {sent.delivered} delivered, {sent.retrying} to retry, {sent.failed} given up.")
+        for error in dict.fromkeys(sent.errors):
+            _echo(f"  {error}", err=True)
+    if owner is None:
+        return
+    access = _as_owner(m, owner)
+    found = [alert.to_dict() for alert in access.alerts()]
+    if as_json:
+        _echo_json(found)
+    elif not found:
+        _echo(f"No alerts for {owner}.")
+    for alert in [] if as_json else sorted(found, key=lambda a: a["read_at"] is not None):
+        state = "read" if alert["read_at"] else "NEW"
+        who = alert["profile_name"] or alert["profile_id"]
+        _echo(f"[{state}] {alert['created_at']} {alert['saved_search']}: {who} ({alert['city']}), {alert['band']} "
+              f"{alert['score']:.2f}")  # fmt: skip
+        for reason in alert["reasons"][:3]:
+            _echo(f"    {reason}")
+    if mark_read:
+        access.mark_alerts_read()
 
 
 @app.command("app")

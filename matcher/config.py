@@ -182,6 +182,14 @@ class Settings(BaseSettings):
         app_address: Where the app listens (``matcher app --address``); 127.0.0.1 keeps it on this machine.
         app_port: The app's port.
         session_hours: How long an app sign-in lasts, reloads included (``$MATCHER_SESSION_HOURS``, 0.1 to 720).
+        smtp_host: The SMTP server that e-mails alerts (``$MATCHER_SMTP_HOST``); None sends no e-mail. Its login,
+            if it needs one, comes from ``$MATCHER_SMTP_USER`` and ``$MATCHER_SMTP_PASSWORD`` only (never the
+            file): :func:`smtp_login`.
+        smtp_port: Its port (587, the submission port, by default).
+        smtp_sender: The From address of alert e-mails (needed with ``smtp_host``).
+        smtp_starttls: Upgrade the SMTP connection with STARTTLS before sending (and before the login).
+        webhook_timeout: Seconds one webhook or SMTP attempt may take.
+        alert_check_seconds: How often ``matcher serve`` checks saved searches and delivers alerts (0: never).
 
     Example:
         >>> Settings.load(home="/tmp/doc-settings").app_port
@@ -197,6 +205,12 @@ class Settings(BaseSettings):
     app_address: str = "127.0.0.1"
     app_port: int = Field(default=8501, ge=1, le=65535)
     session_hours: float = Field(default=12.0, ge=0.1, le=720)
+    smtp_host: str | None = Field(default=None, min_length=1, max_length=253)
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_sender: str | None = Field(default=None, min_length=3, max_length=254)
+    smtp_starttls: bool = True
+    webhook_timeout: float = Field(default=5.0, gt=0, le=60)
+    alert_check_seconds: float = Field(default=60.0, ge=0, le=86_400)
 
     @classmethod
     def settings_customise_sources(
@@ -240,6 +254,19 @@ class Settings(BaseSettings):
         if settings.ranking is not None and not settings.ranking.is_absolute():
             settings.ranking = root / settings.ranking
         return settings
+
+    def smtp_login(self) -> tuple[str, str] | None:
+        """The SMTP login, from ``$MATCHER_SMTP_USER`` and ``$MATCHER_SMTP_PASSWORD`` (the environment only: a
+        password is never read from ``config.toml``, which backups copy); None when no user is set.
+
+        Example:
+            >>> os.environ.update(MATCHER_SMTP_USER="matcher", MATCHER_SMTP_PASSWORD="s3cret")
+            >>> Settings.load(home="/tmp/doc-settings").smtp_login()
+            ('matcher', 's3cret')
+            >>> del os.environ["MATCHER_SMTP_USER"], os.environ["MATCHER_SMTP_PASSWORD"]
+        """
+        user = os.environ.get("MATCHER_SMTP_USER", "").strip()
+        return (user, os.environ.get("MATCHER_SMTP_PASSWORD", "")) if user else None
 
     def store_url(self) -> str | Path:
         """What the store opens: the database URL when one is set, else the workspace's SQLite file."""

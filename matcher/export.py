@@ -35,8 +35,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .attract import Lead
 from .bands import RANKING_BANDS
 from .schedule import Schedule
+from .vocab import SECTOR_LABELS
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -45,6 +47,8 @@ __all__ = [
     "BriefSection",
     "brief_html",
     "entries_from_frame",
+    "lead_brief_html",
+    "leads_table",
     "neutralise",
     "prepared",
     "readable",
@@ -475,7 +479,7 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-_ACRONYMS = {"sme": "SME", "cdmo": "CDMO", "ai": "AI"}
+_ACRONYMS = {"sme": "SME", "cdmo": "CDMO", "ai": "AI", "mou": "MoU"}
 
 
 def readable(code: Any) -> str:
@@ -506,7 +510,10 @@ def _entry_html(entry: BriefEntry) -> str:
     place = ", ".join(p for p in (entry.city, entry.country) if p)
     meta = [readable(entry.org_type), place, readable(entry.stage)]
     if entry.shortlist_stage:
-        meta.append(f"shortlist: {readable(entry.shortlist_stage).lower()}")
+        stage = readable(entry.shortlist_stage)
+        # Mid-sentence: "site visit", but an investment lead's "MoU" stays as written.
+        acronym = entry.shortlist_stage.split("_")[0] in _ACRONYMS
+        meta.append(f"shortlist: {stage if acronym else stage[:1].lower() + stage[1:]}")
     parts = ['<article class="entry">']
     if entry.score is not None:
         parts.append(f'<span class="score">score {entry.score:.2f}</span>')
@@ -540,7 +547,9 @@ def _meetings_html(meetings: Sequence[BriefMeeting]) -> str:
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
 
 
-def brief_html(title: str, sections: Sequence[BriefSection], *, subtitle: str = "") -> str:
+def brief_html(
+    title: str, sections: Sequence[BriefSection], *, subtitle: str = "", page_per_section: bool = False
+) -> str:
     """A self-contained, printable HTML brief: a title, then each section's organisations and meetings.
 
     Every piece of text is escaped, so profile text containing HTML shows as text, and the page's content
@@ -551,6 +560,7 @@ def brief_html(title: str, sections: Sequence[BriefSection], *, subtitle: str = 
         title: The brief's title.
         sections: Its sections, in order (see :func:`entries_from_frame` and :func:`schedule_section`).
         subtitle: A line under the title, e.g. the date and who prepared it.
+        page_per_section: Print each section on a page of its own.
 
     Example:
         >>> page = brief_html("Delegation <Daejeon>", [BriefSection("Hosts", entries=(BriefEntry("A&B"),))])
@@ -574,8 +584,102 @@ def brief_html(title: str, sections: Sequence[BriefSection], *, subtitle: str = 
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{_e(title)}</title>\n<style>{_CSS}{_PAGE_PER_SECTION if page_per_section else ''}</style>\n"
+        "</head>\n<body>\n"
         f"<header>\n<h1>{_e(title)}</h1>\n{subtitle_html}</header>\n<main>\n"
         + "\n".join(body)
         + "\n</main>\n</body>\n</html>\n"
     )
+
+
+# ------------------------------------------------------------------------------------------------------ leads
+
+_PAGE_PER_SECTION = "@media print { section + section { break-before: page; } }\n"
+
+LEADS_COLUMNS = (
+    "rank",
+    "organisation",
+    "id",
+    "type",
+    "city",
+    "country",
+    "score",
+    "gaps filled",
+    "local beneficiaries",
+    "evidence",
+    "reasons",
+)
+"""The columns of a leads table (:func:`leads_table`)."""
+
+
+def leads_table(leads: Sequence[Lead], *, city: str = "") -> pd.DataFrame:
+    """Leads as a table for CSV and XLSX (:data:`LEADS_COLUMNS`, plus ``for city`` when ``city`` is given): the
+    beneficiaries with their scores, their evidence one per line, the reasons one per line.
+
+    Example:
+        >>> from matcher.attract import Beneficiary
+        >>> lead = Lead("x", "Acme", "Basel", "CH", "multinational", 0.71,
+        ...             (Beneficiary("a", "Hanbit", 0.5, 'Their offer "GMP" meets your need "a CMO".'),), ("Fits 1.",))
+        >>> leads_table([lead]).loc[0, ["organisation", "type", "local beneficiaries"]].tolist()
+        ['Acme', 'Multinational', 'Hanbit (0.50)']
+    """
+    rows = [
+        {
+            "rank": rank,
+            "organisation": lead.name,
+            "id": lead.id,
+            "type": readable(lead.org_type),
+            "city": lead.city,
+            "country": lead.country,
+            "score": round(lead.score, 3),
+            "gaps filled": "; ".join(SECTOR_LABELS.get(s, s) for s in lead.gaps_filled),
+            "local beneficiaries": "; ".join(f"{b.name} ({b.score:.2f})" for b in lead.local_beneficiaries),
+            "evidence": "\n".join(f"{b.name}: {b.reason}" for b in lead.local_beneficiaries),
+            "reasons": "\n".join(lead.reasons),
+        }
+        for rank, lead in enumerate(leads, start=1)
+    ]
+    table = pd.DataFrame(rows, columns=list(LEADS_COLUMNS))
+    return table.assign(**{"for city": city}) if city else table
+
+
+def lead_brief_html(
+    leads: Sequence[Lead],
+    *,
+    city: str,
+    details: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    prepared_by: str = "",
+) -> str:
+    """A printable brief with one page per lead: who it is, its score and reasons, the gaps it fills, the
+    facts given in ``details`` (per lead id, e.g. its public offers and website), and each local organisation
+    that would gain, with the evidence. Every text is escaped (:func:`brief_html`).
+
+    Example:
+        >>> lead = Lead("x", "<b>Acme</b>", "Basel", "CH", "multinational", 0.71, (), ("Fits 3 organisations.",))
+        >>> page = lead_brief_html([lead], city="Daejeon")
+        >>> "&lt;b&gt;Acme&lt;/b&gt;" in page, "<b>Acme" in page, "break-before: page" in page
+        (True, False, True)
+    """
+    sections = []
+    for lead in leads:
+        facts = list((details or {}).get(lead.id, ()))
+        if lead.gaps_filled:
+            facts.append(("Gaps it fills", "; ".join(SECTOR_LABELS.get(s, s) for s in lead.gaps_filled)))
+        card = BriefEntry(
+            name=lead.name,
+            city=lead.city,
+            country=lead.country,
+            org_type=lead.org_type,
+            score=round(lead.score, 2),
+            reasons=lead.reasons,
+            details=tuple((title, text) for title, text in facts if text),
+        )
+        gainers = tuple(
+            BriefEntry(name=b.name, city=city, score=round(b.score, 2), reasons=(b.reason,) if b.reason else ())
+            for b in lead.local_beneficiaries
+        )
+        intro = f"Who in {city} would gain, and why:" if gainers else f"No organisation in {city} fits it clearly."
+        sections.append(BriefSection(f"Lead: {lead.name}", intro=intro, entries=(card, *gainers)))
+    count = len(sections)
+    subtitle = f"{count} lead{'' if count == 1 else 's'} for {city} · {prepared(prepared_by)}"
+    return brief_html(f"Investment leads for {city}", sections, subtitle=subtitle, page_per_section=True)

@@ -28,7 +28,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .alerts import AlertCandidate
 from .api import MAX_K, BuildProgress, BuildReport, ImportReport, Matcher, SearchHit
+from .attract import Beneficiary, CityFits, ClusterView, Gaps, Lead, Leads, Strategy
 from .auth import AccessDenied, User, require_officer
 from .catalogue import CrossCity
 from .errors import InputError
@@ -37,11 +39,12 @@ from .learn import TrainResult
 from .rank import Match, Recommendations
 from .schedule import DEFAULT_MIN_SCORE, Availability, Capacity, Schedule
 from .schema import FACETS, LIST_COLUMNS, PROFILE_REQUIRED, TEXT_COLUMNS, Facet, Profile
+from .service.alerts import Alert, CheckReport, SavedSearch
 from .service.curation import ShortlistSuggestion
 from .service.profiles import ProfileEdit
 from .vocab import ALLIANCE_CITIES, SECTOR_LABELS
 
-__all__ = ["FEEDBACK_REASONS", "Access", "facet_is_public", "redact_reasons"]
+__all__ = ["FEEDBACK_REASONS", "Access", "alert_view", "check_alerts", "facet_is_public", "redact_reasons"]
 
 FEEDBACK_REASONS: tuple[str, ...] = ("wrong sector", "too early", "too big", "competitor", "already known", "other")
 """Why a suggestion is not relevant, as offered in the app."""
@@ -543,10 +546,11 @@ class Access:
         require_officer(self.user, "shortlists")
         return self.matcher.curation.shortlists()
 
-    def create_shortlist(self, name: str) -> int:
-        """Creates a shortlist owned by this officer and returns its id."""
+    def create_shortlist(self, name: str, *, purpose: str = "partners") -> int:
+        """Creates a shortlist owned by this officer and returns its id (``purpose``: ``partners`` or
+        ``investment``, a city's pipeline of leads)."""
         require_officer(self.user, "shortlists")
-        return self.matcher.curation.create_shortlist(name, owner=self.user.name)
+        return self.matcher.curation.create_shortlist(name, owner=self.user.name, purpose=purpose)
 
     def delete_shortlist(self, shortlist_id: int) -> None:
         """Deletes a shortlist and its entries."""
@@ -567,13 +571,21 @@ class Access:
         note: str | None = None,
         expected_note: str | None = None,
         suggestion: ShortlistSuggestion | None = None,
+        owner: str | None = None,
     ) -> None:
-        """Adds an organisation to a shortlist, or changes its stage or note; with ``expected_note``, the note is
-        saved only if the stored one is still that; with ``suggestion``, the score and reasons it was suggested
-        with go into the exports (:meth:`matcher.service.curation.Curation.set_shortlist_entry`)."""
+        """Adds an organisation to a shortlist, or changes its stage, note or owner (the officer who follows it
+        up); with ``expected_note``, the note is saved only if the stored one is still that; with ``suggestion``,
+        the score and reasons it was suggested with go into the exports
+        (:meth:`matcher.service.curation.Curation.set_shortlist_entry`)."""
         require_officer(self.user, "shortlists")
         self.matcher.curation.set_shortlist_entry(
-            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note, suggestion=suggestion
+            shortlist_id,
+            profile_id,
+            stage=stage,
+            note=note,
+            expected_note=expected_note,
+            suggestion=suggestion,
+            owner=owner,
         )
 
     def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
@@ -646,3 +658,192 @@ class Access:
         """
         require_officer(self.user, "training")
         return self.matcher.train(year=year, model=model)[0]
+
+    # Investment attraction: officers only ----------------------------------------------------------------------
+
+    def _public_evidence(self, beneficiaries: Sequence[Beneficiary], lead_id: str) -> tuple[Beneficiary, ...]:
+        """Beneficiaries whose reason quotes only public fields of both sides (:meth:`Profile.visible_fields`):
+        a lead's evidence goes into briefs that leave the agency. A reason that would quote a hidden field gives
+        way to the pair's score."""
+        lead = self.matcher.profile(lead_id)
+        out = []
+        for beneficiary in beneficiaries:
+            local = self.matcher.profile(beneficiary.id)
+            kept = redact_reasons(
+                [beneficiary.reason],
+                lead,
+                (*PROFILE_REQUIRED, *lead.visible_fields()),
+                asker=local,
+                asker_visible=(*PROFILE_REQUIRED, *local.visible_fields()),
+            )
+            reason = kept[0] if kept else f"Fits both ways (score {beneficiary.score:.2f}); the details are not public."
+            out.append(replace(beneficiary, reason=reason))
+        return tuple(out)
+
+    def leads(
+        self, city: str, *, k: int = 10, sector: str | None = None, org_types: Sequence[str] | None = None
+    ) -> Leads:
+        """Organisations elsewhere ranked by their fit to a city's cluster, with public evidence
+        (:meth:`matcher.service.attraction.Attraction.leads`).
+
+        Raises:
+            AccessDenied: The user is not an officer.
+        """
+        require_officer(self.user, "investment leads")
+        found = self.matcher.attraction.leads(city, k=k, sector=sector, org_types=org_types)
+        results = tuple(
+            replace(lead, local_beneficiaries=self._public_evidence(lead.local_beneficiaries, lead.id))
+            for lead in found.results
+        )
+        return replace(found, results=results)
+
+    def leads_csv(self, leads: Leads) -> bytes:
+        """Leads (as :meth:`leads` returned them) as CSV."""
+        require_officer(self.user, "investment leads")
+        return self.matcher.attraction.leads_csv(leads)
+
+    def leads_xlsx(self, leads: Leads) -> bytes:
+        """Leads (as :meth:`leads` returned them) as an Excel workbook."""
+        require_officer(self.user, "investment leads")
+        return self.matcher.attraction.leads_xlsx(leads)
+
+    def leads_brief(self, leads: Leads) -> str:
+        """A printable brief, one page per lead, prepared by this officer."""
+        require_officer(self.user, "investment leads")
+        return self.matcher.attraction.leads_brief(leads, prepared_by=self.user.name)
+
+    def lead_brief(self, city: str, lead: Lead) -> str:
+        """A printable one-page brief of one lead for ``city``, prepared by this officer."""
+        return self.leads_brief(Leads(city, (lead,)))
+
+    def gaps(self, city: str) -> Gaps:
+        """A city's gaps: what it seeks much more than it offers, and the reverse."""
+        require_officer(self.user, "investment gaps")
+        return self.matcher.attraction.gaps(city)
+
+    def cluster(self, city: str) -> ClusterView:
+        """A city's cluster: its organisations by type and sector, what they offer and seek, its partnerships."""
+        require_officer(self.user, "cluster views")
+        return self.matcher.attraction.cluster(city)
+
+    def fit_cities(self, profile_id: str, *, city: str | None = None) -> CityFits:
+        """One organisation's fit with each alliance city, with public evidence; ``city`` is the officer's own,
+        which the summary compares with the best."""
+        require_officer(self.user, "city benchmarks")
+        found = self.matcher.attraction.fit_cities(profile_id, city=city)
+        fits = tuple(
+            replace(fit, beneficiaries=self._public_evidence(fit.beneficiaries, profile_id)) for fit in found.fits
+        )
+        return replace(found, fits=fits)
+
+    def strategy(self, city: str) -> Strategy:
+        """A city's stated strategy."""
+        require_officer(self.user, "city strategies")
+        return self.matcher.attraction.strategy(city)
+
+    def set_strategy(self, city: str, *, sectors: Sequence[str], text: str) -> Strategy:
+        """Writes a city's strategy, signed by this officer."""
+        require_officer(self.user, "city strategies")
+        return self.matcher.attraction.set_strategy(city, sectors=sectors, text=text, user=self.user.name)
+
+    # Saved searches and alerts: each user sees and changes only their own ---------------------------------------
+
+    def save_search(
+        self, name: str, *, text: str | None = None, org_id: str | None = None, filters: Filters | None = None
+    ) -> SavedSearch:
+        """Saves a search (``text``) or a recommendation (for ``org_id``) for this user, alerted on new strong
+        matches (:meth:`matcher.service.alerts.Alerts.save`); a startup saves recommendations for its own
+        organisation only.
+
+        Raises:
+            AccessDenied: A startup user saved a recommendation for another organisation.
+        """
+        if org_id is not None:
+            self._check_asker(org_id)
+        return self.matcher.alerts.save(self.user, name, text=text, org_id=org_id, filters=filters)
+
+    def saved_searches(self) -> list[SavedSearch]:
+        """This user's saved searches, oldest first."""
+        return self.matcher.alerts.saved(self.user.name)
+
+    def remove_saved_search(self, saved_id: int) -> None:
+        """Removes one of this user's saved searches and its alerts.
+
+        Raises:
+            NotFoundError: This user has no saved search of this id (another user's is not theirs to see).
+        """
+        self.matcher.alerts.remove(self.user.name, saved_id)
+
+    def alerts(self, *, unread_only: bool = False, limit: int = 200) -> list[Alert]:
+        """This user's alerts, newest first, redacted for the user's role when they were found (:func:`alert_view`)."""
+        return self.matcher.alerts.alerts(self.user.name, unread_only=unread_only, limit=limit)
+
+    def unread_alerts(self) -> int:
+        """How many of this user's alerts are unread."""
+        return self.matcher.alerts.unread(self.user.name)
+
+    def mark_alerts_read(self, ids: Sequence[int] | None = None) -> int:
+        """Marks this user's alerts read (those of ``ids``, or all); others' ids change nothing."""
+        return self.matcher.alerts.mark_read(self.user.name, ids)
+
+    def set_webhook(self, url: str) -> str:
+        """Sends this user's alerts to ``url``, signed with a new secret, which is returned to be shown once."""
+        return self.matcher.alerts.set_webhook(self.user.name, url)
+
+    def remove_webhook(self) -> None:
+        """Stops sending this user's alerts to a webhook."""
+        self.matcher.alerts.remove_webhook(self.user.name)
+
+    def set_alert_email(self, address: str | None) -> None:
+        """E-mails this user's alerts to ``address`` (None stops it)."""
+        self.matcher.alerts.set_email(self.user.name, address)
+
+    def alert_channels(self) -> dict[str, Any]:
+        """Where this user's alerts go besides the inbox (never the webhook's secret)."""
+        return self.matcher.alerts.channels(self.user.name)
+
+    def alert_deliveries(self) -> list[dict[str, Any]]:
+        """This user's webhook and e-mail deliveries, newest first, failures with their reason."""
+        return self.matcher.alerts.deliveries(self.user.name)
+
+    def check_alerts(self) -> int:
+        """Checks every saved search against the profiles changed since the last check (:func:`check_alerts`);
+        returns how many of this user's alerts are unread now."""
+        check_alerts(self.matcher)
+        return self.unread_alerts()
+
+
+def alert_view(matcher: Matcher, saved: SavedSearch, candidate: AlertCandidate) -> AlertCandidate | None:
+    """An alert as its owner may see it, by the rules of lists: officers see it whole; a startup owner only when the
+    profile passes the saved filters on what it shows the startup, a search only when it matched a text the startup
+    may see, and a recommendation (for the startup's own organisation) with the reasons that quote hidden fields
+    left out.
+
+    Example:
+        >>> check_alerts(matcher)  # doctest: +SKIP
+        CheckReport(changed=1, searches=2, alerts=1)
+    """
+    owner = saved.user
+    if owner.is_officer:
+        return candidate
+    access = Access(matcher, owner)
+    profile = matcher.profile(candidate.profile_id)
+    shown = access.visible_fields(profile)
+    if not access._passes_as_shown(saved.filters, profile):
+        return None
+    if saved.kind == "search":
+        public = candidate.facet == "name" or facet_is_public(profile, str(candidate.facet), shown)
+        return candidate if public else None
+    if saved.org_id != owner.org_id:
+        return None
+    asking = matcher.profile(str(saved.org_id))
+    asker_shown = access.visible_fields(asking)
+    return replace(
+        candidate, reasons=redact_reasons(candidate.reasons, profile, shown, asker=asking, asker_visible=asker_shown)
+    )
+
+
+def check_alerts(matcher: Matcher) -> CheckReport:
+    """Checks every saved search against the profiles changed since the last check, each alert redacted for its
+    owner (:func:`alert_view`): what ``matcher serve``, ``matcher alerts --check`` and the app's inbox run."""
+    return matcher.alerts.check(lambda saved, candidate: alert_view(matcher, saved, candidate))

@@ -44,10 +44,12 @@ from . import migrations
 from .errors import InputError, StateError
 from .schema import (
     FEEDBACK_LABELS,
+    INVESTMENT_STAGES,
     LIST_COLUMNS,
     NUMBER_COLUMNS,
     PARTNERSHIP_COLUMNS,
     PROFILE_COLUMNS,
+    SHORTLIST_PURPOSES,
     SHORTLIST_STAGES,
     Profile,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "LEGACY_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "SHORTLIST_STAGES",
+    "SHORTLIST_STAGES_BY_PURPOSE",
     "ShortlistSuggestion",
     "Store",
     "StoreError",
@@ -308,6 +311,72 @@ imports_table = sa.Table(
     sa.Column("created_at", _Text(), nullable=False),
 )
 
+saved_searches_table = sa.Table(  # revision 0006: a user's saved search (text) or recommendation (org_id)
+    "saved_searches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", _Text(), nullable=False),
+    # The owner's role and organisation when it saved the search: its alerts are redacted for them.
+    sa.Column("owner_role", _Text(), nullable=False),
+    sa.Column("owner_org_id", _Text()),
+    sa.Column("name", _Text(), nullable=False),
+    sa.Column("kind", _Text(), nullable=False),
+    sa.Column("text", _LongText(), nullable=False, server_default=""),
+    sa.Column("org_id", _Text()),
+    sa.Column("filters", _LongText(), nullable=False, server_default="{}"),
+    sa.Column("created_at", _Text(), nullable=False),
+    sa.UniqueConstraint("owner", "name", name="uq_saved_searches_owner_name"),
+)
+
+alerts_table = sa.Table(  # revision 0006: a profile that newly matched a saved search, once per search and profile
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "saved_search_id", sa.Integer, sa.ForeignKey("saved_searches.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("owner", _Text(), nullable=False, index=True),
+    sa.Column("profile_id", _Text(), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("band", _Text(), nullable=False),
+    sa.Column("reasons", _LongText(), nullable=False, server_default="[]"),
+    sa.Column("created_at", _Text(), nullable=False),
+    sa.Column("read_at", _Text()),
+    sa.UniqueConstraint("saved_search_id", "profile_id", name="uq_alerts_search_profile"),
+)
+
+alert_channels_table = sa.Table(  # revision 0006: where a user's alerts go besides the inbox
+    "alert_channels",
+    metadata,
+    sa.Column("owner", _Text(), primary_key=True),
+    sa.Column("webhook_url", _LongText()),
+    sa.Column("webhook_secret", _Text()),  # kept as it is: signing needs it (SECURITY.md)
+    sa.Column("email", _Text()),
+    sa.Column("updated_at", _Text(), nullable=False),
+)
+
+alert_deliveries_table = sa.Table(  # revision 0006: one per alert and channel; the retry state survives restarts
+    "alert_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", sa.Integer, sa.ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("channel", _Text(), nullable=False),
+    sa.Column("target", _LongText(), nullable=False),
+    sa.Column("status", _Text(), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", _Text(), nullable=False),
+    sa.Column("last_error", _LongText()),
+    sa.Column("delivered_at", _Text()),
+    sa.UniqueConstraint("alert_id", "channel", name="uq_alert_deliveries_alert_channel"),
+)
+
+alert_checkpoint_table = sa.Table(  # revision 0006: each profile's content hash when alerts were last checked
+    "alert_checkpoint",
+    metadata,
+    sa.Column("profile_id", _Text(), primary_key=True),
+    sa.Column("content_hash", _Text(16), nullable=False),
+)
+
 
 def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> str:
     """A hash of every profile's id and content hash, in id order: it changes with any added, edited or removed
@@ -316,6 +385,13 @@ def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> s
     for profile_id, content_hash in sorted(zip(ids, content_hashes, strict=True)):
         digest.update(f"{profile_id}\t{content_hash}\n".encode())
     return digest.hexdigest()[:16]
+
+
+SHORTLIST_STAGES_BY_PURPOSE: dict[str, tuple[str, ...]] = {
+    "partners": SHORTLIST_STAGES,
+    "investment": INVESTMENT_STAGES,
+}
+"""The stages of a shortlist's entries, by the list's purpose (:data:`~matcher.schema.SHORTLIST_PURPOSES`)."""
 
 
 @dataclass(frozen=True)
@@ -1068,14 +1144,22 @@ class Store:
         if not changed:
             raise StoreError(f"meeting request {meeting_id} is not open any more: reload to see its answer")
 
-    def create_shortlist(self, name: str, owner: str = "") -> int:
+    def create_shortlist(self, name: str, owner: str = "", purpose: str = "partners") -> int:
         """Creates a named shortlist and returns its id.
 
+        Args:
+            name: Its name, unique per owner.
+            owner: Who keeps it.
+            purpose: ``partners`` (stages :data:`SHORTLIST_STAGES`) or ``investment`` (a city's pipeline of leads,
+                stages :data:`~matcher.schema.INVESTMENT_STAGES`).
+
         Raises:
-            StoreError: The name is empty or the owner already has a shortlist of that name.
+            StoreError: The name is empty, the purpose unknown, or the owner already has a shortlist of that name.
         """
         if not name.strip():
             raise StoreError("a shortlist needs a name")
+        if purpose not in SHORTLIST_PURPOSES:
+            raise StoreError(f"unknown shortlist purpose {purpose!r}; use one of {', '.join(SHORTLIST_PURPOSES)}")
         with self.transaction() as conn:
             taken = conn.execute(
                 sa.select(shortlists_table.c.id).where(
@@ -1086,7 +1170,9 @@ class Store:
                 raise StoreError(f"there is already a shortlist named {name.strip()!r}")
             try:
                 result = conn.execute(
-                    shortlists_table.insert().values(name=name.strip(), owner=owner, created_at=_now())
+                    shortlists_table.insert().values(
+                        name=name.strip(), owner=owner, created_at=_now(), purpose=purpose
+                    )
                 )
             except sa.exc.IntegrityError as clash:  # another process created it between the check and the insert
                 raise StoreError(f"there is already a shortlist named {name.strip()!r}") from clash
@@ -1119,8 +1205,9 @@ class Store:
         note: str | None = None,
         expected_note: str | None = None,
         suggestion: ShortlistSuggestion | None = None,
+        owner: str | None = None,
     ) -> None:
-        """Adds an organisation to a shortlist, or changes its stage or note if it is there already.
+        """Adds an organisation to a shortlist, or changes its stage, note or owner if it is there already.
 
         Args:
             shortlist_id: The shortlist.
@@ -1132,21 +1219,27 @@ class Store:
                 what another saved meanwhile. None changes the entry whatever its note.
             suggestion: The suggestion it was shortlisted from (for whom, score, reasons), kept for the exports;
                 None keeps what the entry has.
+            owner: The officer who follows the entry up, or None to keep it.
 
         Raises:
-            StoreError: The shortlist or stage does not exist, or (with ``expected_note``) the entry's note was
-                changed or the entry removed since the editor opened it.
+            StoreError: The shortlist or stage does not exist (the stages are the list's purpose's:
+                :data:`SHORTLIST_STAGES` or :data:`~matcher.schema.INVESTMENT_STAGES`), or (with ``expected_note``)
+                the entry's note was changed or the entry removed since the editor opened it.
         """
-        if stage is not None and stage not in SHORTLIST_STAGES:
-            raise StoreError(f"unknown stage {stage!r}; use one of {', '.join(SHORTLIST_STAGES)}")
         with self.transaction() as conn:
-            if (
-                conn.execute(sa.select(shortlists_table.c.id).where(shortlists_table.c.id == shortlist_id)).first()
-                is None
-            ):
+            purpose = conn.execute(
+                sa.select(shortlists_table.c.purpose).where(shortlists_table.c.id == shortlist_id)
+            ).scalar()
+            if purpose is None:
                 raise StoreError(f"no shortlist with id {shortlist_id}")
-            values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now()}
-            changes: dict[str, Any] = {k: v for k, v in (("stage", stage), ("note", note)) if v is not None}
+            stages = SHORTLIST_STAGES_BY_PURPOSE.get(purpose, SHORTLIST_STAGES)
+            if stage is not None and stage not in stages:
+                raise StoreError(f"unknown stage {stage!r} on a {purpose} shortlist; use one of {', '.join(stages)}")
+            # A new entry starts at its list's first stage ("new", or "identified" for an investment lead).
+            values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now(), "stage": stages[0]}
+            changes: dict[str, Any] = {
+                k: v for k, v in (("stage", stage), ("note", note), ("owner", owner)) if v is not None
+            }
             if suggestion is not None:
                 changes |= {
                     "suggested_for": suggestion.for_id,
@@ -1163,7 +1256,7 @@ class Store:
                         "the current note, then make your change again"
                     )
                 return
-            stmt = self._insert(shortlist_entries_table).values(**values, **changes)
+            stmt = self._insert(shortlist_entries_table).values(**(values | changes))
             index = [shortlist_entries_table.c.shortlist_id, shortlist_entries_table.c.profile_id]
             conn.execute(
                 stmt.on_conflict_do_update(index_elements=index, set_=changes)
@@ -1178,13 +1271,13 @@ class Store:
             conn.execute(e.delete().where((e.c.shortlist_id == shortlist_id) & (e.c.profile_id == profile_id)))
 
     def shortlist_entries(self, shortlist_id: int) -> pd.DataFrame:
-        """A shortlist's entries with each organisation's name, type, city and country, in the order added, and
-        the suggestion each came from (``suggested_for``, ``score``: None, ``reasons``: a tuple, empty, when it
-        was added by hand)."""
+        """A shortlist's entries with each organisation's name, type, city and country, in the order added, the
+        suggestion each came from (``suggested_for``, ``score``: None, ``reasons``: a tuple, empty, when it
+        was added by hand) and the entry's ``owner`` (None when nobody follows it up)."""
         e, p = shortlist_entries_table, profiles_table
         columns = [
             e.c.profile_id, p.c.name, p.c.org_type, p.c.city, p.c.country, e.c.stage, e.c.note, e.c.added_at,
-            e.c.suggested_for, e.c.score, e.c.reasons,
+            e.c.suggested_for, e.c.score, e.c.reasons, e.c.owner,
         ]
         query = (
             sa.select(*columns)
@@ -1197,6 +1290,38 @@ class Store:
         frame = pd.DataFrame(rows, columns=[column.name for column in columns])
         frame["reasons"] = [tuple(json.loads(text)) for text in frame["reasons"]]
         return frame
+
+    def city_strategy(self, city: str) -> dict[str, Any] | None:
+        """A city's stored strategy (``city, sectors`` (a tuple), ``text, updated_by, updated_at``), None if none."""
+        t = city_strategies_table
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.city == city)).mappings().first()
+        return None if row is None else {**row, "sectors": tuple(json.loads(row["sectors"]))}
+
+    def city_strategies(self) -> pd.DataFrame:
+        """Every stored city strategy, by city (``sectors`` as tuples)."""
+        t = city_strategies_table
+        with self._engine.connect() as conn:
+            frame = pd.DataFrame(
+                conn.execute(sa.select(t).order_by(t.c.city)).mappings().all(), columns=list(t.c.keys())
+            )
+        frame["sectors"] = [tuple(json.loads(text)) for text in frame["sectors"]]
+        return frame
+
+    def set_city_strategy(self, city: str, *, sectors: Sequence[str], text: str, updated_by: str) -> dict[str, Any]:
+        """Stores (or replaces) a city's strategy, stamped with who and when; returns it as
+        :meth:`city_strategy` reads it. The service validates the values (:mod:`matcher.service.attraction`)."""
+        t = city_strategies_table
+        values = {
+            "sectors": json.dumps(list(sectors), ensure_ascii=False),
+            "text": text,
+            "updated_by": updated_by,
+            "updated_at": _now(),
+        }
+        with self.transaction() as conn:
+            stmt = self._insert(t).values(city=city, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.city], set_=values))
+        return {"city": city, **values, "sectors": tuple(sectors)}
 
     def add_note(self, profile_id: str, text: str, *, author: str = "") -> int:
         """Adds a note about an organisation and returns its id."""
@@ -1221,6 +1346,223 @@ class Store:
         with self.transaction() as conn:
             conn.execute(notes_table.delete().where(notes_table.c.id == note_id))
 
+    # Saved searches and alerts (revision 0006) ---------------------------------------------------------------
+
+    def add_saved_search(self, values: Mapping[str, Any], *, max_per_owner: int) -> int:
+        """Stores a saved search (the columns of ``saved_searches`` but ``id`` and ``created_at``) and returns its
+        id, unless its owner has ``max_per_owner`` already or one of that name (checked in the same transaction).
+
+        Raises:
+            StoreError: Too many saved searches, or the owner has one of that name.
+        """
+        t = saved_searches_table
+        owner, name = values["owner"], values["name"]
+        taken = StoreError(f"there is already a saved search named {name!r}: choose another name")
+        with self.transaction() as conn:
+            count = conn.execute(sa.select(sa.func.count()).where(t.c.owner == owner)).scalar_one()
+            if count >= max_per_owner:
+                raise StoreError(
+                    f"{owner} has {count} saved searches, the most allowed: remove one before saving another"
+                )
+            if conn.execute(sa.select(t.c.id).where((t.c.owner == owner) & (t.c.name == name))).first():
+                raise taken
+            try:
+                return _inserted_key(conn.execute(t.insert().values(**values, created_at=_now())))
+            except sa.exc.IntegrityError as clash:  # another process saved the name between the check and the insert
+                raise taken from clash
+
+    def saved_searches(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Saved searches (all, or one owner's), oldest first."""
+        t = saved_searches_table
+        query = sa.select(t).order_by(t.c.id)
+        if owner is not None:
+            query = query.where(t.c.owner == owner)
+        with self._engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def delete_saved_search(self, saved_id: int, owner: str) -> bool:
+        """Deletes ``owner``'s saved search with its alerts and their deliveries; whether there was one."""
+        t, a, d = saved_searches_table, alerts_table, alert_deliveries_table
+        with self.transaction() as conn:
+            alert_ids = sa.select(a.c.id).where(a.c.saved_search_id == saved_id)
+            mine = (t.c.id == saved_id) & (t.c.owner == owner)
+            if conn.execute(sa.select(t.c.id).where(mine)).first() is None:
+                return False
+            conn.execute(d.delete().where(d.c.alert_id.in_(alert_ids)))
+            conn.execute(a.delete().where(a.c.saved_search_id == saved_id))
+            conn.execute(t.delete().where(mine))
+            return True
+
+    def changed_since_alert_check(self) -> list[dict[str, Any]]:
+        """The profiles (``id, content_hash, updated_at``) whose content differs from the alert checkpoint: new, or
+        changed since the last check (:meth:`advance_alert_checkpoint`)."""
+        p, c = profiles_table, alert_checkpoint_table
+        query = (
+            sa.select(p.c.id, p.c.content_hash, p.c.updated_at)
+            .select_from(p.outerjoin(c, c.c.profile_id == p.c.id))
+            .where(c.c.content_hash.is_(None) | (c.c.content_hash != p.c.content_hash))
+            .order_by(p.c.id)
+        )
+        with self._engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def advance_alert_checkpoint(self, hashes: Mapping[str, str]) -> None:
+        """Records ``hashes`` (profile id to the content hash that was checked) and forgets deleted profiles."""
+        c = alert_checkpoint_table
+        stmt = self._insert(c)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.c.profile_id], set_={"content_hash": stmt.excluded.content_hash}
+        )
+        with self.transaction() as conn:
+            if hashes:
+                conn.execute(stmt, [{"profile_id": pid, "content_hash": value} for pid, value in hashes.items()])
+            conn.execute(c.delete().where(c.c.profile_id.not_in(sa.select(profiles_table.c.id))))
+
+    def add_alerts(self, rows: Sequence[Mapping[str, Any]], *, email: bool) -> list[int]:
+        """Stores alerts (``saved_search_id, owner, profile_id, score, band, reasons``: reasons a sequence) that are
+        not there yet, each with a pending delivery per channel its owner has (``email``: e-mail too), in one
+        transaction. An alert already stored for the same saved search and profile is left as it is (insert or
+        ignore), so processes checking at once never store one twice; so is one whose saved search is gone.
+
+        Returns:
+            The ids of the alerts stored now.
+        """
+        a, t, ch, d = alerts_table, saved_searches_table, alert_channels_table, alert_deliveries_table
+        now = _now()
+        added: list[int] = []
+        with self.transaction() as conn:
+            for row in rows:
+                if conn.execute(sa.select(t.c.id).where(t.c.id == row["saved_search_id"])).first() is None:
+                    continue
+                values = {**row, "reasons": json.dumps(list(row["reasons"]), ensure_ascii=False), "created_at": now}
+                stmt = self._insert(a).values(**values).on_conflict_do_nothing(
+                    index_elements=[a.c.saved_search_id, a.c.profile_id]
+                )
+                found = conn.execute(stmt.returning(a.c.id)).first()
+                if found is None:
+                    continue
+                added.append(int(found[0]))
+                found_channel = conn.execute(sa.select(ch).where(ch.c.owner == row["owner"])).mappings().first()
+                channel = dict(found_channel or {})
+                targets = {"webhook": channel.get("webhook_url"), "email": channel.get("email") if email else None}
+                deliveries = [
+                    {"alert_id": found[0], "channel": kind, "target": target, "status": "pending",
+                     "next_attempt_at": now}
+                    for kind, target in targets.items()
+                    if target
+                ]  # fmt: skip
+                if deliveries:
+                    conn.execute(d.insert(), deliveries)
+        return added
+
+    def _alert_query(self) -> sa.Select[Any]:
+        a, t, p = alerts_table, saved_searches_table, profiles_table
+        return (
+            sa.select(
+                a, t.c.name.label("saved_search"), t.c.kind, p.c.name.label("profile_name"), p.c.city, p.c.country
+            )
+            .select_from(a.join(t, t.c.id == a.c.saved_search_id).outerjoin(p, p.c.id == a.c.profile_id))
+            .order_by(a.c.id.desc())
+        )
+
+    @staticmethod
+    def _alert_row(row: sa.RowMapping) -> dict[str, Any]:
+        return {**row, "reasons": tuple(json.loads(row["reasons"]))}
+
+    def alerts(self, owner: str, *, unread_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        """``owner``'s alerts, newest first, with the saved search's name and kind and the profile's name, city and
+        country (None once the profile was deleted); reasons as a tuple."""
+        a = alerts_table
+        query = self._alert_query().where(a.c.owner == owner).limit(limit)
+        if unread_only:
+            query = query.where(a.c.read_at.is_(None))
+        with self._engine.connect() as conn:
+            return [self._alert_row(row) for row in conn.execute(query).mappings()]
+
+    def alert(self, alert_id: int) -> dict[str, Any] | None:
+        """One alert as :meth:`alerts` lists it, if it exists."""
+        with self._engine.connect() as conn:
+            row = conn.execute(self._alert_query().where(alerts_table.c.id == alert_id)).mappings().first()
+        return None if row is None else self._alert_row(row)
+
+    def unread_alerts(self, owner: str) -> int:
+        """How many of ``owner``'s alerts are unread."""
+        a = alerts_table
+        with self._engine.connect() as conn:
+            query = sa.select(sa.func.count()).where((a.c.owner == owner) & a.c.read_at.is_(None))
+            return int(conn.execute(query).scalar_one())
+
+    def mark_alerts_read(self, owner: str, ids: Collection[int] | None = None) -> int:
+        """Marks ``owner``'s unread alerts read (those of ``ids``, or all); returns how many were marked."""
+        a = alerts_table
+        unread = (a.c.owner == owner) & a.c.read_at.is_(None)
+        chosen = unread if ids is None else unread & a.c.id.in_(list(ids))
+        with self.transaction() as conn:
+            return int(conn.execute(a.update().where(chosen).values(read_at=_now())).rowcount)
+
+    def set_alert_channel(self, owner: str, values: Mapping[str, str | None]) -> None:
+        """Sets some of ``owner``'s channels (``webhook_url``, ``webhook_secret``, ``email``; None clears one)."""
+        ch = alert_channels_table
+        stmt = self._insert(ch).values(owner=owner, updated_at=_now(), **values)
+        changes = {name: stmt.excluded[name] for name in [*values, "updated_at"]}
+        with self.transaction() as conn:
+            conn.execute(stmt.on_conflict_do_update(index_elements=[ch.c.owner], set_=changes))
+
+    def alert_channel(self, owner: str) -> dict[str, Any] | None:
+        """``owner``'s channels (``webhook_url, webhook_secret, email, updated_at``), if any were set."""
+        ch = alert_channels_table
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(ch).where(ch.c.owner == owner)).mappings().first()
+        return None if row is None else dict(row)
+
+    def due_deliveries(self, now: str, limit: int) -> list[dict[str, Any]]:
+        """Pending deliveries whose next attempt is due at ``now`` (ISO, UTC), earliest first, with their alert's
+        owner."""
+        d, a = alert_deliveries_table, alerts_table
+        query = (
+            sa.select(d, a.c.owner)
+            .select_from(d.join(a, a.c.id == d.c.alert_id))
+            .where((d.c.status == "pending") & (d.c.next_attempt_at <= now))
+            .order_by(d.c.next_attempt_at, d.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def claim_delivery(self, delivery_id: int, seen_next: str, until: str) -> bool:
+        """Takes a due delivery for one attempt (compare and set: its next attempt is still ``seen_next``), moving
+        its next attempt to ``until`` in case this process dies meanwhile; False when another process took it."""
+        d = alert_deliveries_table
+        same = (d.c.id == delivery_id) & (d.c.status == "pending") & (d.c.next_attempt_at == seen_next)
+        with self.transaction() as conn:
+            return bool(conn.execute(d.update().where(same).values(next_attempt_at=until)).rowcount)
+
+    def finish_delivery(
+        self, delivery_id: int, *, status: str, attempts: int, next_attempt_at: str, error: str | None
+    ) -> None:
+        """Records an attempt's outcome: ``delivered``, ``pending`` (retried at ``next_attempt_at``) or ``failed``
+        (given up)."""
+        d = alert_deliveries_table
+        values = {"status": status, "attempts": attempts, "next_attempt_at": next_attempt_at, "last_error": error}
+        if status == "delivered":
+            values["delivered_at"] = _now()
+        with self.transaction() as conn:
+            conn.execute(d.update().where(d.c.id == delivery_id).values(**values))
+
+    def alert_deliveries(self, owner: str, *, limit: int = 200) -> list[dict[str, Any]]:
+        """``owner``'s deliveries, newest first (``id, alert_id, channel, target, status, attempts,
+        next_attempt_at, last_error, delivered_at, profile_id``)."""
+        d, a = alert_deliveries_table, alerts_table
+        query = (
+            sa.select(d, a.c.profile_id)
+            .select_from(d.join(a, a.c.id == d.c.alert_id))
+            .where(a.c.owner == owner)
+            .order_by(d.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
+
     def stats(self) -> dict[str, Any]:
         """Counts for dashboards and ``matcher stats``."""
         with self._engine.connect() as conn:
@@ -1244,6 +1586,8 @@ class Store:
                 "feedback": count(feedback_table),
                 "shortlists": count(shortlists_table),
                 "notes": count(notes_table),
+                "saved_searches": count(saved_searches_table),
+                "alerts": count(alerts_table),
                 "by_country": by["country"],
                 "by_org_type": by["org_type"],
                 "by_city": by["city"],

@@ -3,8 +3,9 @@
 Signs in as an officer, opens Find partners, picks an organisation of the demo data and checks that ranked
 partners and their reasons render, in English and then in Korean (which needs a font with Hangul: Debian's
 fonts-noto-cjk, installed by .ci/run). A startup then walks issue #16's path: it edits its profile, sees its
-suggestions, requests a meeting, and the partner's own account accepts it. Screenshots go to tests/artifacts/ and
-the test's tmp folder (not committed) to look at.
+suggestions, requests a meeting, and the partner's own account accepts it. An officer opens Attract investment
+(issue #13) and sees Daejeon's leads with the local organisations that would gain; a startup finds no such page,
+not even by its address. Screenshots go to tests/artifacts/ and the test's tmp folder (not committed) to look at.
 """
 
 from __future__ import annotations
@@ -284,5 +285,44 @@ def test_a_reload_keeps_the_session_and_a_deep_link_lands_after_sign_in(server: 
             expect(other.get_by_role("heading", name="Hanbit Bioworks")).to_be_visible(timeout=RANK_TIMEOUT_MS)
             other.screenshot(path=tmp_path / "deep-link.png")
             assert "Traceback" not in page.content() + other.content()
+        finally:
+            browser.close()
+
+
+def test_an_officer_opens_attract_investment_and_a_startup_cannot_in_chromium(
+    server: str, demo_matcher: Matcher, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    home = demo_matcher.workspace.root
+    add_user(users_path(home), "browser-attract-startup", "startup", PASSWORD, org_id="dj-bio-002", iterations=1_000)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            sign_in(page, server, NAME, PASSWORD)
+            page.get_by_test_id("stSidebarNav").get_by_text("Attract investment").click()
+            expect(page.get_by_role("heading", name="Attract investment")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            page.get_by_role("tab", name="Leads").click()
+            expect(page.get_by_text("The evidence for each lead")).to_be_visible(timeout=RANK_TIMEOUT_MS)
+            first = page.get_by_test_id("stExpander").filter(has_text="score").first
+            first.scroll_into_view_if_needed()
+            first.click()
+            expect(first).to_contain_text("Who in Daejeon would gain", timeout=60_000)
+            page.wait_for_timeout(1_500)  # let the table's canvas paint before the screenshot
+            page.screenshot(path=ARTIFACTS / "04-attract-investment.png", full_page=True)
+            assert "Traceback" not in page.content()
+
+            # A startup: not in its navigation, and its address leads to the startup's own pages instead.
+            other = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
+            sign_in(other, server, "browser-attract-startup", PASSWORD)
+            expect(other.get_by_test_id("stSidebarNav")).not_to_contain_text("Attract investment")
+            token = other.url.split("session=", 1)[1].split("&", 1)[0]
+            other.goto(f"{server}/attract?session={token}")
+            expect(other.get_by_role("heading", name="Find partners")).to_be_visible(timeout=60_000)
+            expect(other.get_by_role("heading", name="Attract investment")).to_have_count(0)
+            other.screenshot(path=tmp_path / "startup-attract-refused.png")
+            assert "Traceback" not in other.content()
         finally:
             browser.close()

@@ -17,8 +17,10 @@ import base64
 import binascii
 import json
 import logging
+import random
 import re
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,14 +32,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 
 from .. import __version__
+from ..alerts import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..api import Matcher
 from ..auth import require_officer
 from ..errors import InputError, NotFoundError
 from ..export import schedule_table
 from ..filters import Filters
-from ..policy import Access
+from ..policy import Access, check_alerts
 from ..schedule import DEFAULT_MIN_SCORE
 from ..schema import PROFILE_COLUMNS
+from ..service.curation import SHORTLIST_STAGES_BY_PURPOSE
 from . import errors
 from .errors import BadRequest, RateLimited, Rejected, Unauthorised
 from .jobs import Jobs, Progress
@@ -45,12 +49,20 @@ from .limits import BodyLimit, RateLimiter
 from .models import (
     MAX_API_K,
     MAX_PAGE,
+    AlertOut,
+    AlertsOut,
+    CityFitsOut,
+    DeliveryOut,
     ErrorBody,
     FeedbackRequest,
+    GapsOut,
     Health,
     ImportResult,
     JobRequest,
     JobStatus,
+    LeadsOut,
+    MarkReadRequest,
+    MarkReadResult,
     Note,
     NoteRequest,
     Organisation,
@@ -60,6 +72,8 @@ from .models import (
     PlanResult,
     ProfileIn,
     RecommendationsOut,
+    SavedSearchOut,
+    SavedSearchRequest,
     SearchRequest,
     SearchResult,
     Shortlist,
@@ -67,7 +81,11 @@ from .models import (
     ShortlistEntryRequest,
     ShortlistRequest,
     SimilarOut,
+    StrategyIn,
+    StrategyOut,
     UpsertResult,
+    WebhookOut,
+    WebhookRequest,
 )
 
 __all__ = ["Caller", "ServerConfig", "caller", "create_app"]
@@ -93,12 +111,15 @@ class ServerConfig:
         max_upload_bytes: The largest file ``POST /v1/imports`` takes.
         rate: Requests per second each key may make, on average (per server process).
         burst: Requests a key may make at once after a pause.
+        alert_check_seconds: How often a background thread checks saved searches and delivers alerts (0: never;
+            ``matcher serve`` gives the ``alert_check_seconds`` setting).
     """
 
     max_body_bytes: int = 1 * _MiB
     max_upload_bytes: int = 25 * _MiB
     rate: float = 10.0
     burst: int = 60
+    alert_check_seconds: float = 0.0
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -121,6 +142,9 @@ ProfileId = Annotated[
 ]
 ListId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="A shortlist's id.")]
 K = Annotated[int, Query(ge=0, le=MAX_API_K, description="How many results.")]
+City = Annotated[
+    str, PathParam(min_length=1, max_length=100, description="A city, as imports spell it.", examples=["Daejeon"])
+]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -196,6 +220,38 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
 
 
 Caller = Annotated[Access, Depends(caller)]
+
+
+class _AlertChecker:
+    """Checks saved searches and delivers due alerts every ``seconds`` in a background thread of the server process
+    (each worker runs one: the store keeps them from duplicating alerts or deliveries).
+
+    Args:
+        matcher: The workspace's matcher.
+        seconds: The pause between two rounds.
+    """
+
+    def __init__(self, matcher: Matcher, seconds: float) -> None:
+        self.matcher = matcher
+        self.seconds = seconds
+        self.stop_ = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="matcher-alerts", daemon=True).start()
+
+    def stop(self) -> None:
+        self.stop_.set()
+
+    def _run(self) -> None:
+        # The first round waits a random part of the pause, so that workers started together do not check together.
+        pause = self.seconds * random.uniform(0.2, 1.0)
+        while not self.stop_.wait(pause):
+            pause = self.seconds
+            try:
+                check_alerts(self.matcher)
+                self.matcher.alerts.deliver()
+            except Exception:  # a bad round (the database away, say) is logged; the next one tries again
+                logger.exception("the alert check failed; retrying in %.0f s", self.seconds)
 
 
 def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
@@ -386,8 +442,9 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         responses={**_ERRORS, **_CONFLICT},
     )
     def post_shortlist(access: Caller, request: ShortlistRequest) -> dict[str, Any]:
-        """Creates a shortlist owned by the key (officers)."""
-        return shortlist(access, access.create_shortlist(request.name))
+        """Creates a shortlist owned by the key (officers): of partners, or (`purpose: investment`) a city's
+        pipeline of leads."""
+        return shortlist(access, access.create_shortlist(request.name, purpose=request.purpose))
 
     @app.get(
         "/v1/shortlists/{shortlist_id}",
@@ -396,10 +453,13 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         responses={**_ERRORS, **_NOT_FOUND},
     )
     def get_shortlist(access: Caller, shortlist_id: ListId) -> ShortlistDetail:
-        """A shortlist with its organisations, their stages and notes (officers)."""
-        name = shortlist(access, shortlist_id)["name"]
+        """A shortlist with its organisations, their stages, notes and owners, and the stages its purpose has
+        (officers)."""
+        found = shortlist(access, shortlist_id)
         entries = _records(access.shortlist_entries(shortlist_id))
-        return ShortlistDetail.model_validate({"id": shortlist_id, "name": name, "entries": entries})
+        stages = SHORTLIST_STAGES_BY_PURPOSE[found["purpose"]]
+        detail = {"id": shortlist_id, "name": found["name"], "purpose": found["purpose"], "stages": stages}
+        return ShortlistDetail.model_validate({**detail, "entries": entries})
 
     @app.delete(
         "/v1/shortlists/{shortlist_id}", tags=["curation"], status_code=204, responses={**_ERRORS, **_NOT_FOUND}
@@ -419,12 +479,24 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
     def put_shortlist_entry(
         access: Caller, shortlist_id: ListId, profile_id: ProfileId, entry: ShortlistEntryRequest
     ) -> ShortlistDetail:
-        """Adds an organisation to a shortlist, or changes its stage or note (officers); with `expected_note`, 409
-        when someone else changed the note meanwhile."""
-        shortlist(access, shortlist_id)
+        """Adds an organisation to a shortlist, or changes its stage, note or owner (officers). The stage must be
+        one of the list's purpose (422 names them); with `expected_note`, 409 when someone else changed the note
+        meanwhile."""
+        purpose = shortlist(access, shortlist_id)["purpose"]
+        stages = SHORTLIST_STAGES_BY_PURPOSE[purpose]
+        if entry.stage is not None and entry.stage not in stages:
+            raise InputError(
+                f"{entry.stage!r} is not a stage of shortlist {shortlist_id} (purpose {purpose}): use one of "
+                + ", ".join(stages)
+            )
         access.profile(profile_id)
         access.set_shortlist_entry(
-            shortlist_id, profile_id, stage=entry.stage, note=entry.note, expected_note=entry.expected_note
+            shortlist_id,
+            profile_id,
+            stage=entry.stage,
+            note=entry.note,
+            expected_note=entry.expected_note,
+            owner=entry.owner,
         )
         return get_shortlist(access, shortlist_id)
 
@@ -529,5 +601,148 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         """A job's state and progress (officers)."""
         require_officer(access.user, "jobs")
         return asdict(jobs.get(job_id))
+
+    # Investment attraction (officers) --------------------------------------------------------------------------
+
+    @app.get(
+        "/v1/cities/{city}/leads",
+        tags=["attraction"],
+        response_model=LeadsOut,
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    def get_leads(
+        access: Caller,
+        city: City,
+        k: K = 10,
+        sector: Annotated[str | None, Query(max_length=_MAX_FILTER_CHARS, description="Only this sector.")] = None,
+        org_type: Annotated[
+            list[str] | None,
+            Query(alias="type", max_length=_MAX_FILTER_VALUES,
+                  description="Only this type (repeatable; default: multinationals, large companies, research "
+                              "institutes and investors)."),
+        ] = None,
+    ) -> LeadsOut:
+        """Organisations outside the city that fit its cluster, best first, each with the local organisations that
+        would gain and why (the fields of `matcher leads --json`; officers)."""
+        if org_type and any(len(value) > _MAX_FILTER_CHARS for value in org_type):
+            raise InputError(f"each type is at most {_MAX_FILTER_CHARS} characters")
+        found = access.leads(city, k=k, sector=sector, org_types=org_type or None)
+        return LeadsOut.model_validate(found.to_dict())
+
+    @app.get("/v1/cities/{city}/gaps", tags=["attraction"], response_model=GapsOut, responses={**_ERRORS, **_NOT_FOUND})
+    def get_gaps(access: Caller, city: City) -> GapsOut:
+        """Sectors the city's organisations seek much more than they offer (to attract), and the reverse (to
+        export): the fields of `matcher gaps --json` (officers)."""
+        return GapsOut.model_validate(access.gaps(city).to_dict())
+
+    @app.get(
+        "/v1/organisations/{profile_id}/fit-cities",
+        tags=["attraction"],
+        response_model=CityFitsOut,
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    def get_fit_cities(
+        access: Caller,
+        profile_id: ProfileId,
+        city: Annotated[
+            str | None,
+            Query(max_length=100, description="The asking officer's city: the summary says how it compares."),
+        ] = None,
+    ) -> CityFitsOut:
+        """An organisation's fit with each alliance city but its own, side by side, best first, with a summary that
+        says honestly which fits best (the fields of `matcher fit-cities --json`; officers)."""
+        return CityFitsOut.model_validate(access.fit_cities(profile_id, city=city).to_dict())
+
+    @app.get(
+        "/v1/cities/{city}/strategy",
+        tags=["attraction"],
+        response_model=StrategyOut,
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    def get_strategy(access: Caller, city: City) -> StrategyOut:
+        """The city's strategy: target sectors and text, with who saved it last (officers)."""
+        return StrategyOut.model_validate(access.strategy(city).to_dict())
+
+    @app.put(
+        "/v1/cities/{city}/strategy",
+        tags=["attraction"],
+        response_model=StrategyOut,
+        responses={**_ERRORS, **_NOT_FOUND},
+    )
+    def put_strategy(access: Caller, city: City, strategy: StrategyIn) -> StrategyOut:
+        """Replaces the city's strategy, signed with the key's name (officers); unknown sectors are refused (422)."""
+        return StrategyOut.model_validate(
+            access.set_strategy(city, sectors=strategy.sectors, text=strategy.text).to_dict()
+        )
+
+    # Saved searches and alerts: each key sees and changes its own ------------------------------------------------
+
+    @app.get("/v1/saved-searches", tags=["alerts"], response_model=list[SavedSearchOut], responses=_ERRORS)
+    def get_saved_searches(access: Caller) -> list[dict[str, Any]]:
+        """The key's saved searches and recommendations, oldest first."""
+        return [saved.to_dict() for saved in access.saved_searches()]
+
+    @app.post(
+        "/v1/saved-searches",
+        tags=["alerts"],
+        status_code=201,
+        response_model=SavedSearchOut,
+        responses={**_ERRORS, **_NOT_FOUND, **_CONFLICT},
+    )
+    def post_saved_search(access: Caller, request: SavedSearchRequest) -> dict[str, Any]:
+        """Saves a search (`text`) or a recommendation (`org_id`; a startup key's own organisation only) with its
+        filters: profiles that later match it in the strong band raise alerts. 409 when the name is taken or the key
+        has 20 saved searches already."""
+        filters = _to_filters(request.city, request.country, request.type, request.sector)
+        saved = access.save_search(request.name, text=request.text, org_id=request.org_id, filters=filters)
+        return saved.to_dict()
+
+    @app.delete(
+        "/v1/saved-searches/{saved_id}", tags=["alerts"], status_code=204, responses={**_ERRORS, **_NOT_FOUND}
+    )
+    def delete_saved_search(access: Caller, saved_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> Response:
+        """Removes one of the key's saved searches and its alerts (404 for another key's)."""
+        access.remove_saved_search(saved_id)
+        return Response(status_code=204)
+
+    @app.get("/v1/alerts", tags=["alerts"], response_model=AlertsOut, responses=_ERRORS)
+    def get_alerts(
+        access: Caller,
+        unread: Annotated[bool, Query(description="Only unread alerts.")] = False,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="At most this many, newest first.")] = 50,
+    ) -> AlertsOut:
+        """The key's alerts, newest first: each profile that newly matched one of its saved searches in the strong
+        band, with its score and the reasons the key may see."""
+        items = [AlertOut.model_validate(alert.to_dict()) for alert in access.alerts(unread_only=unread, limit=limit)]
+        return AlertsOut(unread=access.unread_alerts(), items=items)
+
+    @app.post("/v1/alerts/read", tags=["alerts"], response_model=MarkReadResult, responses=_ERRORS)
+    def post_alerts_read(access: Caller, request: MarkReadRequest) -> MarkReadResult:
+        """Marks the key's alerts read: those of `ids`, or every unread one (others' ids change nothing)."""
+        return MarkReadResult(marked=access.mark_alerts_read(request.ids))
+
+    @app.put("/v1/alerts/webhook", tags=["alerts"], response_model=WebhookOut, responses=_ERRORS)
+    def put_webhook(access: Caller, request: WebhookRequest) -> WebhookOut:
+        """POSTs the key's alerts to `url` from now on, signed (`X-Matcher-Signature: sha256=<HMAC of the body>`,
+        `X-Matcher-Timestamp`) with a new secret, shown this once; retried with backoff when the URL fails."""
+        secret = access.set_webhook(request.url)
+        url = access.alert_channels()["webhook_url"]
+        return WebhookOut(url=url, secret=secret, signature_header=SIGNATURE_HEADER, timestamp_header=TIMESTAMP_HEADER)
+
+    @app.delete("/v1/alerts/webhook", tags=["alerts"], status_code=204, responses=_ERRORS)
+    def delete_webhook(access: Caller) -> Response:
+        """Stops POSTing the key's alerts."""
+        access.remove_webhook()
+        return Response(status_code=204)
+
+    @app.get("/v1/alerts/deliveries", tags=["alerts"], response_model=list[DeliveryOut], responses=_ERRORS)
+    def get_deliveries(access: Caller) -> list[dict[str, Any]]:
+        """The key's webhook and e-mail deliveries, newest first, failures with their reason."""
+        return access.alert_deliveries()
+
+    if config.alert_check_seconds > 0:
+        checker = _AlertChecker(matcher, config.alert_check_seconds)
+        app.router.on_startup.append(checker.start)
+        app.router.on_shutdown.append(checker.stop)
 
     return app

@@ -15,15 +15,32 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..alerts import MAX_NAME_CHARS, MAX_URL_CHARS
+from ..service.attraction import MAX_STRATEGY_CHARS
+from ..service.matching import MAX_SEARCH_CHARS
+
 __all__ = [
     "MAX_API_K",
+    "MAX_OWNER_CHARS",
     "MAX_PAGE",
+    "AlertOut",
+    "AlertsOut",
+    "BeneficiaryOut",
+    "CityFitOut",
+    "CityFitsOut",
+    "DeliveryOut",
     "ErrorBody",
     "FeedbackRequest",
+    "GapOut",
+    "GapsOut",
     "Health",
     "ImportResult",
     "JobRequest",
     "JobStatus",
+    "LeadOut",
+    "LeadsOut",
+    "MarkReadRequest",
+    "MarkReadResult",
     "MatchOut",
     "Meeting",
     "Note",
@@ -36,6 +53,8 @@ __all__ = [
     "PlanResult",
     "ProfileIn",
     "RecommendationsOut",
+    "SavedSearchOut",
+    "SavedSearchRequest",
     "SearchHitOut",
     "SearchRequest",
     "SearchResult",
@@ -45,7 +64,11 @@ __all__ = [
     "ShortlistEntryRequest",
     "ShortlistRequest",
     "SimilarOut",
+    "StrategyIn",
+    "StrategyOut",
     "UpsertResult",
+    "WebhookOut",
+    "WebhookRequest",
 ]
 
 MAX_API_K = 100
@@ -57,11 +80,15 @@ _ID = Field(min_length=1, max_length=200)
 _IDS = 200
 """The most organisation ids one request names (a delegation's visitors, its hosts)."""
 
-# matcher.schema's FACETS, FEEDBACK_LABELS and SHORTLIST_STAGES, spelt out for the type checker
-# (tests/test_server.py checks that they agree).
+# matcher.schema's FACETS, FEEDBACK_LABELS, SHORTLIST_STAGES, INVESTMENT_STAGES and SHORTLIST_PURPOSES, spelt out
+# for the type checker (tests/test_server.py and tests/test_pipeline_shortlists.py check that they agree).
 FacetName = Literal["profile", "offers", "seeks"]
 FeedbackLabel = Literal["relevant", "not_relevant", "contacted", "meeting", "agreement"]
 ShortlistStage = Literal["new", "contacted", "meeting", "agreement"]
+InvestmentStage = Literal["identified", "contacted", "site_visit", "mou", "investment"]
+ShortlistPurpose = Literal["partners", "investment"]
+MAX_OWNER_CHARS = 100
+"""The longest name of the officer who follows a shortlist entry up."""
 
 
 class _Request(BaseModel):
@@ -305,9 +332,11 @@ class FeedbackRequest(_Request):
 
 
 class ShortlistRequest(_Request):
-    """A new shortlist, owned by the key that creates it."""
+    """A new shortlist, owned by the key that creates it: of partners (stages new, contacted, meeting, agreement)
+    or a city's investment pipeline of leads (identified, contacted, site_visit, mou, investment)."""
 
     name: str = Field(min_length=1, max_length=200)
+    purpose: ShortlistPurpose = "partners"
 
 
 class Shortlist(BaseModel):
@@ -316,12 +345,13 @@ class Shortlist(BaseModel):
     id: int
     name: str
     owner: str
+    purpose: ShortlistPurpose
     created_at: str
     entries: int
 
 
 class ShortlistEntry(BaseModel):
-    """An organisation on a shortlist, with its stage and note."""
+    """An organisation on a shortlist, with its stage, note and the officer who follows it up (None: nobody)."""
 
     profile_id: str
     name: str | None
@@ -330,24 +360,33 @@ class ShortlistEntry(BaseModel):
     country: str | None
     stage: str
     note: str
+    owner: str | None = None
     added_at: str
 
 
 class ShortlistDetail(BaseModel):
-    """A shortlist and its entries."""
+    """A shortlist and its entries; ``stages`` are the ones its entries may be at, in order (by its purpose)."""
 
     id: int
     name: str
+    purpose: ShortlistPurpose
+    stages: list[str]
     entries: list[ShortlistEntry]
 
 
 class ShortlistEntryRequest(_Request):
-    """Adds an organisation to a shortlist or changes its stage or note; with ``expected_note`` the note is saved
-    only if the stored one is still that (409 otherwise: someone else changed it meanwhile)."""
+    """Adds an organisation to a shortlist or changes its stage, note or owner (the officer who follows it up).
+    The stage must be one of the list's purpose (422 otherwise, naming them); with ``expected_note`` the note is
+    saved only if the stored one is still that (409 otherwise: someone else changed it meanwhile)."""
 
-    stage: ShortlistStage | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"stage": "site_visit", "owner": "kim", "note": "Visit in May"}]}
+    )
+
+    stage: ShortlistStage | InvestmentStage | None = None
     note: str | None = Field(None, max_length=10_000)
     expected_note: str | None = Field(None, max_length=10_000)
+    owner: str | None = Field(None, max_length=MAX_OWNER_CHARS)
 
 
 class NoteRequest(_Request):
@@ -445,3 +484,214 @@ class JobStatus(BaseModel):
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
+
+
+# Investment attraction -------------------------------------------------------------------------------------------
+
+class BeneficiaryOut(BaseModel):
+    """A local organisation that would gain from a lead, and why: what one offers that the other seeks, quoted from
+    both profiles as written (text a startup could not see is never quoted; the calls are for officers anyway)."""
+
+    id: str
+    name: str
+    reason: str
+    score: float
+
+
+class LeadOut(BaseModel):
+    """An organisation outside the city that fits its cluster (the fields of ``matcher leads --json``): its score,
+    the local organisations that would gain, the reasons and the gaps of the cluster it would fill."""
+
+    id: str
+    name: str
+    city: str
+    country: str
+    org_type: str
+    score: float
+    local_beneficiaries: list[BeneficiaryOut]
+    reasons: list[str]
+    gaps_filled: list[str]
+    parts: dict[str, float]
+
+
+class LeadsOut(BaseModel):
+    """Leads for a city, best first (the shape of ``matcher leads --json``); ``message`` says why there are fewer
+    than asked, when there are."""
+
+    city: str
+    results: list[LeadOut]
+    message: str | None
+
+
+class GapOut(BaseModel):
+    """A sector (its code and label), how many of the city's organisations seek it and offer it, and the balance
+    ``(seeking - offering) / (seeking + offering + 1)``: near 1 sought and not offered, near -1 the reverse."""
+
+    sector: str
+    label: str
+    seeking: int
+    offering: int
+    balance: float
+
+
+class GapsOut(BaseModel):
+    """A city's gaps (the shape of ``matcher gaps --json``): sectors sought much more than offered (to attract),
+    the reverse (to export), and every sector."""
+
+    city: str
+    attract: list[GapOut]
+    export: list[GapOut]
+    table: list[GapOut]
+
+
+class CityFitOut(BaseModel):
+    """How one alliance city fits an organisation: the score, the local organisations that would gain, why."""
+
+    city: str
+    score: float
+    beneficiaries: list[BeneficiaryOut]
+    reasons: list[str]
+
+
+class CityFitsOut(BaseModel):
+    """An organisation's fit with every alliance city but its own, best first (``matcher fit-cities --json``), and
+    a summary that names the best city."""
+
+    id: str
+    name: str
+    home_city: str
+    fits: list[CityFitOut]
+    summary: str
+
+
+class StrategyIn(_Request):
+    """A city's strategy: the sectors it wants to attract (taxonomy codes, as ``matcher list --sector``) and free
+    text. Replaces the stored one; signed with the key's name."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"sectors": ["bioprocessing_cdmo", "antibody_drug_conjugates"],
+                          "text": "Attract a multinational bioprocessing site and global firms' R&D centres."}]
+        }
+    )
+
+    sectors: list[str] = Field([], max_length=20)
+    text: str = Field("", max_length=MAX_STRATEGY_CHARS)
+
+
+class StrategyOut(BaseModel):
+    """A city's strategy as stored, with who saved it last and when ("" and None before anyone did)."""
+
+    city: str
+    sectors: list[str]
+    text: str
+    updated_by: str
+    updated_at: str | None
+
+
+# Saved searches and alerts ----------------------------------------------------------------------------------------
+
+
+class SavedSearchRequest(_Request):
+    """A search (``text``) or a recommendation (``org_id``: a startup key's own organisation only) to save under
+    ``name``, with the filters of ``matcher search``; new strong matches raise alerts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "ADC manufacturing in Europe", "text": "GMP manufacturing of antibody-drug conjugates",
+                 "country": ["ES", "DE"]},
+                {"name": "Partners for Hanbit", "org_id": "dj-bio-001", "city": ["Seattle"]},
+            ]
+        }
+    )  # fmt: skip
+
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    text: str | None = Field(None, min_length=1, max_length=MAX_SEARCH_CHARS)
+    org_id: str | None = Field(None, min_length=1, max_length=200)
+    city: list[str] = Field([], max_length=20)
+    country: list[str] = Field([], max_length=20)
+    type: list[str] = Field([], max_length=20)
+    sector: list[str] = Field([], max_length=20)
+
+
+class SavedSearchOut(BaseModel):
+    """A saved search: ``kind`` ``search`` (``text``) or ``recommend`` (``org_id``), its filters by field."""
+
+    id: int
+    name: str
+    kind: Literal["search", "recommend"]
+    text: str
+    org_id: str | None
+    filters: dict[str, list[str]]
+    created_at: str
+
+
+class AlertOut(BaseModel):
+    """A profile that newly matched a saved search in the strong band, with the reasons the key may see."""
+
+    id: int
+    saved_search_id: int
+    saved_search: str
+    kind: str
+    profile_id: str
+    profile_name: str | None
+    city: str | None
+    country: str | None
+    score: float
+    band: str
+    reasons: list[str]
+    created_at: str
+    read_at: str | None
+
+
+class AlertsOut(BaseModel):
+    """The key's alerts, newest first, and how many are unread."""
+
+    unread: int
+    items: list[AlertOut]
+
+
+class MarkReadRequest(_Request):
+    """Which alerts to mark read: ``ids``, or every unread one when left out."""
+
+    ids: list[int] | None = Field(None, max_length=500)
+
+
+class MarkReadResult(BaseModel):
+    """How many alerts were marked read."""
+
+    marked: int
+
+
+class WebhookRequest(_Request):
+    """Where to POST the key's alerts: an ``http`` or ``https`` URL."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"url": "https://crm.example/hooks/matcher"}]})
+
+    url: str = Field(min_length=1, max_length=MAX_URL_CHARS)
+
+
+class WebhookOut(BaseModel):
+    """The webhook registered, with its signing secret: shown this once (register again for a new one)."""
+
+    url: str
+    secret: str
+    signature_header: str
+    timestamp_header: str
+
+
+class DeliveryOut(BaseModel):
+    """One webhook or e-mail delivery of an alert: ``pending`` (retried at ``next_attempt_at``), ``delivered`` or
+    ``failed`` (given up), with the last failure."""
+
+    id: int
+    alert_id: int
+    profile_id: str
+    channel: str
+    target: str
+    status: str
+    attempts: int
+    next_attempt_at: str
+    last_error: str | None
+    delivered_at: str | None

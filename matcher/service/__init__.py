@@ -6,9 +6,11 @@ import-linter contracts of ``pyproject.toml`` that hold them)::
     front ends      matcher.cli · matcher.ui (Streamlit) · matcher.server (REST)
     policy          matcher.policy: who may do what, and what each role sees (redaction)
     facade          matcher.api.Matcher: one object per workspace, composed of the services below
-    application     matcher.service: importing · indexing · matching · curation · planning · evaluation · admin
+    application     matcher.service: importing · indexing · matching · curation · planning · evaluation · admin ·
+                    attraction · alerts
     stages          readers · validate · store · embed · index · catalogue · candidates · features · rank ·
-                    diversify · explain · bands · schedule · export · learn · evaluate · synthetic · cordis
+                    diversify · explain · bands · schedule · export · learn · evaluate · synthetic · cordis ·
+                    attract · alerts
     foundation      matcher.schema · matcher.vocab · matcher.errors · matcher.config
 
 A service is a small class over a :class:`~matcher.service.context.Context` (the workspace's folder, store,

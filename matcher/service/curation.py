@@ -22,7 +22,7 @@ import pandas as pd
 from ..catalogue import dismissed
 from ..errors import MatcherError, NotFoundError
 from ..export import BriefEntry, BriefSection, brief_html, prepared, readable, to_csv, to_xlsx
-from ..store import ShortlistSuggestion
+from ..store import SHORTLIST_STAGES_BY_PURPOSE, ShortlistSuggestion
 from .context import Context
 
 __all__ = ["CONTEXT_COLUMNS", "SHORTLIST_EXPORT_COLUMNS", "Curation", "ShortlistSuggestion"]
@@ -41,6 +41,7 @@ SHORTLIST_EXPORT_COLUMNS = (
     "reasons",
     "note",
     "added",
+    "followed up by",
 )
 """The columns of a shortlist table; the CSV and XLSX exports add the list's context (:data:`CONTEXT_COLUMNS`)."""
 
@@ -124,9 +125,33 @@ class Curation:
         """Every shortlist (``id, name, owner, created_at, entries``), newest first."""
         return self.context.store.shortlists()
 
-    def create_shortlist(self, name: str, *, owner: str = "") -> int:
-        """Creates a shortlist and returns its id."""
-        return self.context.store.create_shortlist(name, owner=owner)
+    def create_shortlist(self, name: str, *, owner: str = "", purpose: str = "partners") -> int:
+        """Creates a shortlist and returns its id: ``purpose`` ``partners`` (stages new ... agreement) or
+        ``investment``, a city's pipeline of leads (stages :data:`~matcher.schema.INVESTMENT_STAGES`: identified,
+        contacted, site visit, MoU, investment).
+
+        Raises:
+            StoreError: An empty or taken name, or an unknown purpose.
+        """
+        return self.context.store.create_shortlist(name, owner=owner, purpose=purpose)
+
+    def shortlist_purpose(self, shortlist_id: int) -> str:
+        """What a shortlist collects: ``partners`` or ``investment``.
+
+        Raises:
+            NotFoundError: No shortlist has this id.
+        """
+        self.shortlist_name(shortlist_id)
+        lists = self.shortlists()
+        return str(lists.loc[lists["id"] == shortlist_id, "purpose"].iloc[0])
+
+    def shortlist_stages(self, shortlist_id: int) -> tuple[str, ...]:
+        """The stages an entry of this shortlist may be at, in order (by its purpose).
+
+        Raises:
+            NotFoundError: No shortlist has this id.
+        """
+        return SHORTLIST_STAGES_BY_PURPOSE[self.shortlist_purpose(shortlist_id)]
 
     def delete_shortlist(self, shortlist_id: int) -> None:
         """Deletes a shortlist and its entries."""
@@ -158,13 +183,25 @@ class Curation:
         note: str | None = None,
         expected_note: str | None = None,
         suggestion: ShortlistSuggestion | None = None,
+        owner: str | None = None,
     ) -> None:
-        """Adds an organisation to a shortlist, or changes its stage or note; with ``expected_note``, the note is
-        saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`). With
-        ``suggestion`` (the organisation was shortlisted from a suggestion), its score and reasons go with it
-        into the exports."""
+        """Adds an organisation to a shortlist, or changes its stage, note or owner; with ``expected_note``, the
+        note is saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`).
+        With ``suggestion`` (the organisation was shortlisted from a suggestion or a lead), its score and reasons
+        go with it into the exports. The stage must be one of the list's (:meth:`shortlist_stages`); ``owner`` is
+        the officer who follows the entry up.
+
+        Raises:
+            StoreError: An unknown shortlist, or a stage its purpose does not have.
+        """
         self.context.store.set_shortlist_entry(
-            shortlist_id, profile_id, stage=stage, note=note, expected_note=expected_note, suggestion=suggestion
+            shortlist_id,
+            profile_id,
+            stage=stage,
+            note=note,
+            expected_note=expected_note,
+            suggestion=suggestion,
+            owner=owner,
         )
 
     def remove_shortlist_entry(self, shortlist_id: int, profile_id: str) -> None:
@@ -194,7 +231,7 @@ class Curation:
     def shortlist_table(self, shortlist_id: int) -> pd.DataFrame:
         """A shortlist as a table (:data:`SHORTLIST_EXPORT_COLUMNS`): organisation, readable type, place, stage,
         and, for entries shortlisted from a suggestion, whom it was suggested for, its score (2 decimals) and
-        reasons; the note and the local date it was added.
+        reasons; the note, the local date it was added, and the officer who follows it up.
 
         Example:
             >>> curation.shortlist_table(list_id).columns[:3].tolist()                 # doctest: +SKIP
@@ -217,6 +254,7 @@ class Curation:
                 "reasons": entries["reasons"],
                 "note": entries["note"],
                 "added": [_local_date(stamp) for stamp in entries["added_at"]],
+                "followed up by": [o if isinstance(o, str) else "" for o in entries["owner"]],
             },
             columns=list(SHORTLIST_EXPORT_COLUMNS),
         )

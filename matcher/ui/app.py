@@ -12,10 +12,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from matcher.policy import Access
 from matcher.ui.i18n import language_selector, t
 from matcher.ui.links import follow_link, remember_link
 from matcher.ui.state import (
     current_user,
+    get_matcher,
+    home,
     keep_session_in_url,
     keep_widget_state,
     org_name,
@@ -46,22 +49,26 @@ else:
     organisation = st.Page(f"{PAGES}/organisation.py", title=t("nav.organisation"), icon=":material/apartment:")
     my_profile = st.Page(f"{PAGES}/my_profile.py", title=t("profile.title"), icon=":material/badge:")
     meetings = st.Page(f"{PAGES}/meetings.py", title=t("meetings.title"), icon=":material/event:")
+    unread = Access(get_matcher(str(home())), user).unread_alerts()  # one count per run: cheap
+    inbox = st.Page(f"{PAGES}/inbox.py", title=t("inbox.nav", n=unread) if unread else t("inbox.title"),
+                    icon=":material/notifications:")  # fmt: skip
     if user.is_officer:
         pages = {
-            t("nav.section_match"): [find, search, organisation],
+            t("nav.section_match"): [find, search, organisation, inbox],
             t("nav.section_plan"): [
                 meetings,
                 st.Page(f"{PAGES}/shortlists.py", title=t("nav.shortlists"), icon=":material/checklist:"),
                 st.Page(f"{PAGES}/planner.py", title=t("nav.planner"), icon=":material/event:"),
             ],
             t("nav.section_overview"): [
+                st.Page(f"{PAGES}/attract.py", title=t("nav.attract"), icon=":material/factory:"),
                 st.Page(f"{PAGES}/insights.py", title=t("nav.insights"), icon=":material/public:"),
                 st.Page(f"{PAGES}/data.py", title=t("nav.data"), icon=":material/upload_file:"),
             ],
         }
         page = st.navigation(pages)
     else:
-        page = st.navigation([find, search, organisation, my_profile, meetings])
+        page = st.navigation([find, search, organisation, my_profile, meetings, inbox])
     keep_session_in_url()
     follow_link(user, {"find": find, "organisation": organisation})
     with st.sidebar:

@@ -14,6 +14,7 @@ from matcher.service.curation import ShortlistSuggestion
 from matcher.service.meetings import MAX_MESSAGE_CHARS, local_time
 from matcher.ui.i18n import format_datetime, format_score, language, t, tn, vocab_label
 from matcher.ui.localise import band_label, band_note, describe_filters, localise_reasons
+from matcher.ui.saving import default_name, save_panel
 from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import (
     FilterChoice,
@@ -201,6 +202,18 @@ def _query(access: Access) -> str | Profile | None:
     return own
 
 
+def _offer_save(access: Access, org_id: str, choice: FilterChoice) -> None:
+    """Offers to save the suggestions for ``org_id`` with the sidebar's filters, alerted in the Inbox. A profile typed
+    in is not offered: a saved recommendation is for an organisation of the store."""
+    cat = catalog(access.matcher)
+    name = str(cat.loc[cat["id"] == org_id, "name"].iloc[0])
+    # A saved recommendation suggests partners in other cities only, as the ranking does by default.
+    notes = [] if choice.other_city_only else [t("saving.other_city_note", switch=t("filters.other_city"))]
+    save_panel(access, key="find_saving", label=t("saving.find_button"),
+               caption=t("saving.find_caption", org=safe(name)), name=default_name(t("saving.find_name", org=name)),
+               filters=choice.filters, org_id=org_id, notes=notes)  # fmt: skip
+
+
 def render() -> None:
     """Draws the page."""
     access = require_user()
@@ -224,6 +237,8 @@ def render() -> None:
         st.error(t("find.no_suggestions", error=safe(user_message(error))))
         return
     asker = query if isinstance(query, str) else query.id
+    if isinstance(query, str):
+        _offer_save(access, query, choice)
     # Off by default: the bands are measured on the demo, and a thin profile (one sentence typed in) scores "weak"
     # against the very organisations it needs.
     strong_only = st.toggle(t("find.strong_only"), key="find_hide_weak", help=t("find.strong_only_help"))
@@ -269,9 +284,11 @@ def _feedback_said(access: Access, asker: str) -> dict[str, str]:
 
 
 def _shortlist_names(access: Access) -> dict[int, str]:
+    """The shortlists of partners a suggestion may go on (investment pipelines take leads, not partners)."""
     if not access.user.is_officer:
         return {}
     lists = access.shortlists()
+    lists = lists[lists["purpose"] == "partners"]
     return {int(i): str(n) for i, n in zip(lists["id"], lists["name"], strict=True)}
 
 

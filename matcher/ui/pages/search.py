@@ -12,6 +12,7 @@ from matcher.policy import Access
 from matcher.schema import Facet
 from matcher.ui.i18n import format_score, language, t, vocab_label
 from matcher.ui.localise import band_label
+from matcher.ui.saving import default_name, save_panel
 from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import FilterChoice, filter_sidebar, open_organisation, safe, type_label
 
@@ -21,6 +22,8 @@ _FACETS: dict[str, tuple[Facet, ...]] = {
     "What they seek": ("seeks",),
 }
 _FACET_TITLES = {"Who they are and what they offer": "search.facet_offers", "What they seek": "search.facet_seeks"}
+_SAVED_FACET = "Who they are and what they offer"
+"""What a saved search matches: the search's default facets (a saved search keeps no facet choice)."""
 
 
 def _search(access: Access, text: str, facets: tuple[Facet, ...], choice: FilterChoice) -> list[SearchHit]:
@@ -32,6 +35,14 @@ def _search(access: Access, text: str, facets: tuple[Facet, ...], choice: Filter
         hits = access.search(text, k=choice.k, filters=choice.filters, facets=facets)
     st.session_state["search_cache"] = (key, hits)
     return hits
+
+
+def _offer_save(access: Access, text: str, where: str, choice: FilterChoice) -> None:
+    """Offers to save the search: its text and the sidebar's filters, alerted in the Inbox."""
+    saved, chosen = t(_FACET_TITLES[_SAVED_FACET]), t(_FACET_TITLES[where])
+    notes = [] if where == _SAVED_FACET else [t("saving.facet_note", saved=saved, chosen=chosen)]
+    save_panel(access, key="search_saving", label=t("saving.search_button"), caption=t("saving.search_caption"),
+               name=default_name(text), filters=choice.filters, text=text, notes=notes)  # fmt: skip
 
 
 def render() -> None:
@@ -54,11 +65,13 @@ def render() -> None:
     if not text.strip():
         st.info(t("search.type_prompt"))
         return
+    where = where or next(iter(_FACETS))
     try:
-        hits = _search(access, text.strip(), _FACETS[where or next(iter(_FACETS))], choice)
+        hits = _search(access, text.strip(), _FACETS[where], choice)
     except USER_ERRORS as error:
         st.error(t("search.failed", error=safe(user_message(error))))
         return
+    _offer_save(access, text.strip(), where, choice)
     if not hits:
         filtered = not choice.filters.is_empty()
         st.info(t("search.nothing_filtered" if filtered else "search.nothing", text=safe(text.strip())))
