@@ -501,6 +501,8 @@ def _print_leads(found: Leads) -> None:
         _echo(found.message or f"No leads for {found.city}.")
         return
     _echo(f"Leads for {found.city}, best first (score: fit to the cluster, see `matcher leads --help`):")
+    _echo("  (- the lead's reasons; + the local organisations that would gain, each reason as they would read it:")
+    _echo("   'your' is the local organisation's, 'their' the lead's)")
     for n, lead in enumerate(found.results, 1):
         where = f"{readable(lead.org_type)}, {lead.city}, {lead.country}"
         _echo(f"{n:>3}. {lead.score:.3f}  {lead.name} ({where})  [{lead.id}]")
