@@ -220,7 +220,11 @@ def test_a_startup_edits_its_profile_requests_a_meeting_and_the_partner_accepts_
             first = page.get_by_test_id("stExpander").first
             first.scroll_into_view_if_needed()
             first.click()
-            first.get_by_role("button", name="Request a meeting").click()
+            # The request form opens in a popover below its button, fixed to the window: with the button low on the
+            # screen its "Send" button would lie beyond the window's edge, where no scrolling reaches it.
+            request = first.get_by_role("button", name="Request a meeting")
+            request.evaluate("button => button.scrollIntoView({block: 'start'})")
+            request.click()
             page.get_by_role("textbox", name="Message").fill("Hello from Daejeon: shall we talk about photonics?")
             page.screenshot(path=tmp_path / "03-request.png")
             page.get_by_role("button", name="Send the request").click()
