@@ -10,14 +10,16 @@ Everything runs on this machine, over loopback, for a bounded time:
    not the limiter);
 4. ``--clients`` threads, each with its own HTTP connection pool, sending a mix of ``GET …/matches``,
    ``POST /v1/search``, ``GET /v1/organisations`` and writes (feedback, notes, shortlist entries), every write
-   carrying a unique marker, for three phases of ``--seconds`` each: steady load; one worker killed with SIGKILL
-   ``--fault-at`` seconds in; PostgreSQL restarted (``pg_ctl restart``, fast shutdown) as far in.
+   carrying a unique marker, sent as its ``Idempotency-Key`` too, for three phases of ``--seconds`` each: steady
+   load; one worker killed with SIGKILL ``--fault-at`` seconds in; PostgreSQL restarted (``pg_ctl restart``, fast
+   shutdown) as far in.
 
 Clients keep a real client's contract: on 503 or 429 they wait ``Retry-After`` seconds, on a connection error they
 back off exponentially (0.1 s doubling to 2 s, with jitter), up to :data:`MAX_ATTEMPTS` attempts. A request's
 latency is what its client saw, retries and waits included. At the end every write the server acknowledged with
 2xx is looked up in the database by its marker: a lost write is one acknowledged and not there; a duplicate, one
-there twice (a retried POST whose first attempt was committed but never answered).
+there twice (a retried POST whose first attempt was committed but never answered, which the idempotency key is there
+to prevent: such a retry gets the first answer again, "replay").
 
 Run from the repository root (about 3 minutes plus the first build; as root or as a user who may run ``initdb``)::
 
@@ -89,6 +91,8 @@ class Outcome:
         unavailable: Attempts answered 503.
         dropped: Attempts that got no answer (connection refused or cut, timeout), by exception class.
         marker: The write's marker; "" for reads.
+        replayed: The final answer came from the server's idempotency store (``Idempotent-Replayed: true``): an
+            earlier attempt of the same write had been carried out.
     """
 
     kind: str
@@ -98,6 +102,7 @@ class Outcome:
     unavailable: int
     dropped: tuple[str, ...]
     marker: str = ""
+    replayed: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,14 +163,15 @@ class Client(threading.Thread):
                 marker = f"{self.run_id}-{self.number}-{sequence}" if kind in WRITE_KINDS else ""
                 if kind == "shortlist entry" and (shortlist is None or entries == len(self.ids)):
                     # One entry per organisation and list: a list is full once every organisation is on it.
-                    made = self._send(http, rng, "shortlist", "POST", "/v1/shortlists", {"name": marker})
+                    made = self._send(http, rng, "shortlist", "POST", "/v1/shortlists", {"name": marker},
+                                      idempotency_key=f"{marker}-list")
                     shortlist, entries = (made.json()["id"], 0) if made is not None else (None, 0)
                     if shortlist is None:
                         continue
                 request = self._request(kind, rng, marker, shortlist, entries)
                 if kind == "shortlist entry":
                     entries += 1
-                self._send(http, rng, kind, *request, marker=marker)
+                self._send(http, rng, kind, *request, marker=marker, idempotency_key=marker)
 
     def _request(
         self, kind: str, rng: random.Random, marker: str, shortlist: int | None, entries: int
@@ -194,13 +200,16 @@ class Client(threading.Thread):
         path: str,
         body: dict[str, Any] | None,
         marker: str = "",
+        idempotency_key: str = "",
     ) -> httpx.Response | None:
-        """Sends one request with retries; records its outcome; returns the 2xx answer, else None."""
+        """Sends one request with retries (every attempt of a write with the same ``Idempotency-Key``); records its
+        outcome; returns the 2xx answer, else None."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         started = self.clock()
         unavailable, dropped, status, answer = 0, [], 0, None
         for attempt in range(MAX_ATTEMPTS):
             try:
-                answer = http.request(method, path, json=body)
+                answer = http.request(method, path, json=body, headers=headers)
             except httpx.TransportError as error:  # refused, cut mid-answer, timed out
                 dropped.append(type(error).__name__)
                 self.failures_.append(self.clock())
@@ -215,7 +224,8 @@ class Client(threading.Thread):
                 continue
             break
         self.outcomes_.append(
-            Outcome(kind, started, self.clock() - started, status, unavailable, tuple(dropped), marker)
+            Outcome(kind, started, self.clock() - started, status, unavailable, tuple(dropped), marker,
+                    answer is not None and answer.headers.get("Idempotent-Replayed") == "true")
         )
         return answer if answer is not None and 200 <= status < 300 else None
 
@@ -491,10 +501,12 @@ def report(result: dict[str, Any]) -> str:
         writes = [o.marker for o in done if o.marker in acknowledged]
         lost = sum(stored[acknowledged[m]][m] == 0 for m in writes)
         twice = sum(stored[acknowledged[m]][m] > 1 for m in writes)
+        replayed = sum(o.replayed for o in done)
         phase_rows.append(
             f"| {phase} | {len(done) / seconds:.1f} | {ms(times, 50)} / {ms(times, 95)} / {ms(times, 99)} / "
             f"{ms(times, 100)} | "
-            f"{unavailable} | {dropped_text} | {recovery} | {failed} | {len(writes)} | **{lost}** | {twice} |"
+            f"{unavailable} | {dropped_text} | {recovery} | {failed} | {len(writes)} | **{lost}** | {twice} | "
+            f"{replayed} |"
         )
     unacknowledged = sum(
         1 for o in outcomes if o.marker and o.marker not in acknowledged and stored[o.kind][o.marker]
@@ -527,10 +539,12 @@ Steady load, by request kind (ms):
 
 By phase ("503 answers" and "no answer": attempts, retried; "recovery": from the fault to the last attempt that got a
 503 or no answer; "failed": requests still without a 2xx after every retry, by final status; writes: acknowledged
-with 2xx, then looked up by marker in the database at the end, "lost" not there, "twice" there twice):
+with 2xx ("acked"), then looked up by marker in the database at the end, "lost" not there, "twice" there twice;
+every write carries its marker as `Idempotency-Key`, "replay": requests answered with their first attempt's stored
+answer):
 
-| phase | req/s | p50 / p95 / p99 / max ms | 503 answers | no answer | recovery | failed | writes acked | lost | twice |
-|---|---:|---:|---:|---|---:|---|---:|---:|---:|
+| phase | req/s | p50/p95/p99/max ms | 503 answers | no answer | recovery | failed | acked | lost | twice | replay |
+|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|
 {phases}
 
 Writes not acknowledged yet stored (the client gave up, or its answer was lost): {unacknowledged}. The server logged
@@ -542,11 +556,14 @@ Writes not acknowledged yet stored (the client gave up, or its answer was lost):
 _READING = """\
 What the faults do, as the server is built (they hold whatever the numbers):
 
-- **Nothing acknowledged is lost.** Each write is one transaction, committed before its 2xx leaves the server; a
-  fault before the commit rolls it back, and the client's retry writes it. A POST (feedback, a note) is not
-  idempotent: when a worker dies or the database goes away after the commit but before the answer, the retry
-  stores it a second time ("twice"; shortlist entries are PUTs, which a retry only repeats). Clients that must not
-  duplicate need an idempotency key the server remembers: not built yet.
+- **Nothing acknowledged is lost, nothing retried is stored twice.** Each write is one transaction, committed
+  before its 2xx leaves the server; a fault before the commit rolls it back, and the client's retry writes it. A
+  POST (feedback, a note) is not idempotent by itself: when a worker dies or the database goes away after the commit
+  but before the answer, a plain retry stores it a second time. The clients send each write's marker as its
+  `Idempotency-Key`, which the server stores in the write's own transaction (`matcher/server/idempotency.py`): a
+  retry after the commit gets the first answer again ("replay") or, when the first attempt died between its
+  commit and keeping its answer, a 409 ("failed": carried out once, its answer lost), and is never carried out
+  twice. Shortlist entries are PUTs, which a retry only sets again: they ignore the key.
 - **A killed worker** (SIGKILL): uvicorn's parent process (`uvicorn/supervisors/multiprocess.py`,
   `keep_subprocess_alive`) checks its workers every half second, one after another, waiting up to 5 s for each live
   one to answer a ping, and starts a new process in place of a dead one (0.3 to 5.5 s after the kill in the runs so
