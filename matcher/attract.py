@@ -216,16 +216,26 @@ class Beneficiary:
         score: The pair's reciprocal score (local organisation as the asker).
         reason: Why, quoting both sides where the profiles allow: what the lead offers that it seeks, or the
             reverse (original language kept).
+        partner: It has a partnership with the lead in the store already: an existing link to build on, not a
+            new opportunity.
+
+    Example:
+        >>> Beneficiary("dj-1", "Hanbit", 0.41237, "Fits both ways.", partner=True).to_dict()
+        {'id': 'dj-1', 'name': 'Hanbit', 'reason': 'Fits both ways.', 'score': 0.4124, 'partner': True}
     """
 
     id: str
     name: str
     score: float
     reason: str
+    partner: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"id": self.id, "name": self.name, "reason": self.reason, "score": round(self.score, 4)}
+        return {
+            "id": self.id, "name": self.name, "reason": self.reason, "score": round(self.score, 4),
+            "partner": self.partner,
+        }
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .api import ImportReport, Matcher
 from .attract import Leads
 from .config import STORE_NAME, Settings, is_workspace, resolve_home
 from .errors import USER_ERRORS, InputError, NotFoundError, user_message
-from .export import readable
+from .export import gainer_label, readable
 from .filters import Filters
 from .rank import VARIETY_NOTE, Recommendations
 from .service.admin import Admin
@@ -502,14 +502,14 @@ def _print_leads(found: Leads) -> None:
         return
     _echo(f"Leads for {found.city}, best first (score: fit to the cluster, see `matcher leads --help`):")
     _echo("  (- the lead's reasons; + the local organisations that would gain, each reason as they would read it:")
-    _echo("   'your' is the local organisation's, 'their' the lead's)")
+    _echo("   'your' is the local organisation's, 'their' the lead's; 'already a partner': a link it has already)")
     for n, lead in enumerate(found.results, 1):
         where = f"{readable(lead.org_type)}, {lead.city}, {lead.country}"
         _echo(f"{n:>3}. {lead.score:.3f}  {lead.name} ({where})  [{lead.id}]")
         for reason in lead.reasons:
             _echo(f"       - {reason}")
         for gainer in lead.local_beneficiaries:
-            _echo(f"       + {gainer.name} ({gainer.score:.2f}): {gainer.reason}")
+            _echo(f"       + {gainer_label(gainer)}: {gainer.reason}")
     if found.message:
         _echo(found.message)
 
@@ -593,7 +593,7 @@ def fit_cities_cmd(
         return
     _echo(found.summary)
     for fit in found.fits:
-        gainers = ", ".join(f"{b.name} ({b.score:.2f})" for b in fit.beneficiaries) or "nobody clearly"
+        gainers = ", ".join(gainer_label(b) for b in fit.beneficiaries) or "nobody clearly"
         _echo(f"  {fit.score:.3f}  {fit.city}: {gainers}")
 
 

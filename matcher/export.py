@@ -35,7 +35,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .attract import Lead
+from .attract import Beneficiary, Lead
 from .bands import RANKING_BANDS
 from .schedule import Schedule
 from .vocab import SECTOR_LABELS
@@ -47,6 +47,7 @@ __all__ = [
     "BriefSection",
     "brief_html",
     "entries_from_frame",
+    "gainer_label",
     "lead_brief_html",
     "leads_table",
     "neutralise",
@@ -612,6 +613,22 @@ LEADS_COLUMNS = (
 """The columns of a leads table (:func:`leads_table`)."""
 
 
+def gainer_label(beneficiary: Beneficiary, *, score: bool = True) -> str:
+    """A local organisation that would gain from a lead, as English lists show it: its name, its pair score, and
+    whether it is a partner of the lead already (an existing link rather than a new opportunity).
+
+    Example:
+        >>> gainer_label(Beneficiary("a", "Hanbit", 0.5, "", partner=True))
+        'Hanbit (0.50, already a partner)'
+        >>> gainer_label(Beneficiary("a", "Hanbit", 0.5, ""), score=False)
+        'Hanbit'
+    """
+    notes = [f"{beneficiary.score:.2f}"] if score else []
+    if beneficiary.partner:
+        notes.append("already a partner")
+    return f"{beneficiary.name} ({', '.join(notes)})" if notes else beneficiary.name
+
+
 def leads_table(leads: Sequence[Lead], *, city: str = "") -> pd.DataFrame:
     """Leads as a table for CSV and XLSX (:data:`LEADS_COLUMNS`, plus ``for city`` when ``city`` is given): the
     beneficiaries with their scores, their evidence one per line, the reasons one per line.
@@ -633,7 +650,7 @@ def leads_table(leads: Sequence[Lead], *, city: str = "") -> pd.DataFrame:
             "country": lead.country,
             "score": round(lead.score, 3),
             "gaps filled": "; ".join(SECTOR_LABELS.get(s, s) for s in lead.gaps_filled),
-            "local beneficiaries": "; ".join(f"{b.name} ({b.score:.2f})" for b in lead.local_beneficiaries),
+            "local beneficiaries": "; ".join(gainer_label(b) for b in lead.local_beneficiaries),
             "evidence": "\n".join(f"{b.name}: {b.reason}" for b in lead.local_beneficiaries),
             "reasons": "\n".join(lead.reasons),
         }
@@ -675,7 +692,8 @@ def lead_brief_html(
             details=tuple((title, text) for title, text in facts if text),
         )
         gainers = tuple(
-            BriefEntry(name=b.name, city=city, score=round(b.score, 2), reasons=(b.reason,) if b.reason else ())
+            BriefEntry(name=gainer_label(b, score=False), city=city, score=round(b.score, 2),
+                       reasons=(b.reason,) if b.reason else ())
             for b in lead.local_beneficiaries
         )
         intro = f"Who in {city} would gain, and why:" if gainers else f"No organisation in {city} fits it clearly."

@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 from .vocab import SECTOR_LABELS
@@ -27,6 +28,7 @@ __all__ = [
     "IDENTITY_FIELDS",
     "INVESTMENT_STAGES",
     "LIST_COLUMNS",
+    "MAX_OWNER_CHARS",
     "NUMBER_COLUMNS",
     "PARTNERSHIP_COLUMNS",
     "PARTNERSHIP_REQUIRED",
@@ -35,6 +37,7 @@ __all__ = [
     "PUBLIC_BY_DEFAULT",
     "SHORTLIST_PURPOSES",
     "SHORTLIST_STAGES",
+    "STAGES_BY_PURPOSE",
     "TEXT_COLUMNS",
     "Facet",
     "Partnership",
@@ -107,6 +110,16 @@ INVESTMENT_STAGES: tuple[str, ...] = ("identified", "contacted", "site_visit", "
 
 SHORTLIST_PURPOSES: tuple[str, ...] = ("partners", "investment")
 """What a shortlist collects: organisations to partner with, or investment leads for a city."""
+
+STAGES_BY_PURPOSE: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"partners": SHORTLIST_STAGES, "investment": INVESTMENT_STAGES}
+)
+"""The stages of a shortlist's entries, in order, by the list's purpose (:data:`SHORTLIST_PURPOSES`); read-only,
+the one copy the store, the services and every front end read."""
+
+MAX_OWNER_CHARS = 100
+"""The longest name of the officer who follows a shortlist entry up: curation refuses a longer one, and the app's
+fields and the REST API stop there too."""
 
 Facet = Literal["profile", "offers", "seeks"]
 FACETS: tuple[Facet, ...] = ("profile", "offers", "seeks")

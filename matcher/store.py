@@ -8,7 +8,8 @@ bound parameters. Each public write runs in one transaction: an import either la
 is migrated by Alembic (:mod:`matcher.migrations`) whenever a store is opened.
 
 Example:
-    >>> store = Store(Path("/tmp/doc-store.sqlite"))
+    >>> import tempfile
+    >>> store = Store(Path(tempfile.mkdtemp()) / "matcher.sqlite")
     >>> frame = pd.DataFrame([{"id": "a", "name": "A", "org_type": "startup", "city": "Daejeon", "country": "KR"}])
     >>> store.upsert_profiles(frame)
     1
@@ -26,6 +27,7 @@ import random
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,13 +46,13 @@ from . import migrations
 from .errors import InputError, StateError
 from .schema import (
     FEEDBACK_LABELS,
-    INVESTMENT_STAGES,
     LIST_COLUMNS,
     NUMBER_COLUMNS,
     PARTNERSHIP_COLUMNS,
     PROFILE_COLUMNS,
     SHORTLIST_PURPOSES,
     SHORTLIST_STAGES,
+    STAGES_BY_PURPOSE,
     Profile,
 )
 
@@ -59,10 +61,12 @@ __all__ = [
     "LEGACY_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "SHORTLIST_STAGES",
-    "SHORTLIST_STAGES_BY_PURPOSE",
+    "IdempotencyConflict",
+    "IdempotentRequest",
     "ShortlistSuggestion",
     "Store",
     "StoreError",
+    "StoreInputError",
     "profile_set_checksum",
 ]
 
@@ -377,6 +381,19 @@ alert_checkpoint_table = sa.Table(  # revision 0006: each profile's content hash
     sa.Column("content_hash", _Text(16), nullable=False),
 )
 
+idempotency_keys_table = sa.Table(  # revision 0007: the REST API's Idempotency-Key requests and their answers
+    "idempotency_keys",
+    metadata,
+    sa.Column("owner", _Text(), primary_key=True),  # the API key's public id: idempotency keys are per API key
+    sa.Column("idempotency_key", _Text(255), primary_key=True),
+    sa.Column("fingerprint", _Text(64), nullable=False),  # SHA-256 of the request's method, path and body
+    sa.Column("request_id", _Text(32), nullable=False),  # the request that holds the key
+    sa.Column("status", sa.Integer),  # the answer's HTTP status; None until it is kept
+    sa.Column("media_type", _Text()),
+    sa.Column("body", sa.LargeBinary),
+    sa.Column("created_at", _Text(), nullable=False, index=True),
+)
+
 
 def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> str:
     """A hash of every profile's id and content hash, in id order: it changes with any added, edited or removed
@@ -385,13 +402,6 @@ def profile_set_checksum(ids: Sequence[str], content_hashes: Sequence[str]) -> s
     for profile_id, content_hash in sorted(zip(ids, content_hashes, strict=True)):
         digest.update(f"{profile_id}\t{content_hash}\n".encode())
     return digest.hexdigest()[:16]
-
-
-SHORTLIST_STAGES_BY_PURPOSE: dict[str, tuple[str, ...]] = {
-    "partners": SHORTLIST_STAGES,
-    "investment": INVESTMENT_STAGES,
-}
-"""The stages of a shortlist's entries, by the list's purpose (:data:`~matcher.schema.SHORTLIST_PURPOSES`)."""
 
 
 @dataclass(frozen=True)
@@ -415,6 +425,43 @@ class ShortlistSuggestion:
 
 class StoreError(StateError):
     """The store cannot be used as asked (a newer schema, a missing profile, a bad label)."""
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A REST API request sent with an ``Idempotency-Key``, while it runs (see :meth:`Store.idempotent`).
+
+    Example:
+        >>> IdempotentRequest("crm", "k-1", "0" * 64, "r1", "2026-01-01T00:00:00+00:00").owner
+        'crm'
+
+    Attributes:
+        owner: The API key's public id: each API key has its own idempotency keys.
+        key: The client's ``Idempotency-Key``.
+        fingerprint: What identifies the request (method, path, body), a hex digest.
+        request_id: This request's own random id: which request holds the key.
+        not_before: Keys stored before this time (ISO, UTC) are expired: a new request may take them.
+    """
+
+    owner: str
+    key: str
+    fingerprint: str
+    request_id: str
+    not_before: str
+
+
+class IdempotencyConflict(StoreError):
+    """Another request holds the same idempotency key: this request's transaction is rolled back."""
+
+
+_idempotent_request: ContextVar[IdempotentRequest | None] = ContextVar("matcher_idempotent_request", default=None)
+"""The idempotent request the current context runs, if any: each of its transactions claims its key first."""
+
+
+class StoreInputError(InputError, StoreError):
+    """A value the user gave that the store's vocabulary does not have (a shortlist's purpose, or a stage its
+    purpose lacks): an :class:`~matcher.errors.InputError` to the front ends (the REST API answers 422), and still
+    a :class:`StoreError` for callers that catch those."""
 
 
 def _inserted_key(result: sa.CursorResult[Any]) -> int:
@@ -751,8 +798,10 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection inside one transaction: committed on success, rolled back on any error."""
+        """A connection inside one transaction: committed on success, rolled back on any error. Inside
+        :meth:`idempotent`, the transaction first claims the request's idempotency key."""
         with self._engine.begin() as conn:
+            self._claim_idempotency_key(conn)
             yield conn
 
     def close(self) -> None:
@@ -1154,12 +1203,15 @@ class Store:
                 stages :data:`~matcher.schema.INVESTMENT_STAGES`).
 
         Raises:
-            StoreError: The name is empty, the purpose unknown, or the owner already has a shortlist of that name.
+            StoreInputError: The name is empty or the purpose unknown.
+            StoreError: The owner already has a shortlist of that name.
         """
         if not name.strip():
-            raise StoreError("a shortlist needs a name")
+            raise StoreInputError("a shortlist needs a name")
         if purpose not in SHORTLIST_PURPOSES:
-            raise StoreError(f"unknown shortlist purpose {purpose!r}; use one of {', '.join(SHORTLIST_PURPOSES)}")
+            raise StoreInputError(
+                f"unknown shortlist purpose {purpose!r}; use one of {', '.join(SHORTLIST_PURPOSES)}"
+            )
         with self.transaction() as conn:
             taken = conn.execute(
                 sa.select(shortlists_table.c.id).where(
@@ -1222,9 +1274,10 @@ class Store:
             owner: The officer who follows the entry up, or None to keep it.
 
         Raises:
-            StoreError: The shortlist or stage does not exist (the stages are the list's purpose's:
-                :data:`SHORTLIST_STAGES` or :data:`~matcher.schema.INVESTMENT_STAGES`), or (with ``expected_note``)
-                the entry's note was changed or the entry removed since the editor opened it.
+            StoreInputError: A stage the list's purpose does not have (:data:`~matcher.schema.STAGES_BY_PURPOSE`);
+                the message names the ones it has.
+            StoreError: The shortlist does not exist, or (with ``expected_note``) the entry's note was changed or
+                the entry removed since the editor opened it.
         """
         with self.transaction() as conn:
             purpose = conn.execute(
@@ -1232,9 +1285,12 @@ class Store:
             ).scalar()
             if purpose is None:
                 raise StoreError(f"no shortlist with id {shortlist_id}")
-            stages = SHORTLIST_STAGES_BY_PURPOSE.get(purpose, SHORTLIST_STAGES)
+            stages = STAGES_BY_PURPOSE.get(purpose, SHORTLIST_STAGES)
             if stage is not None and stage not in stages:
-                raise StoreError(f"unknown stage {stage!r} on a {purpose} shortlist; use one of {', '.join(stages)}")
+                raise StoreInputError(
+                    f"unknown stage {stage!r} for shortlist {shortlist_id} (purpose {purpose}); use one of "
+                    + ", ".join(stages)
+                )
             # A new entry starts at its list's first stage ("new", or "identified" for an investment lead).
             values = {"shortlist_id": shortlist_id, "profile_id": profile_id, "added_at": _now(), "stage": stages[0]}
             changes: dict[str, Any] = {
@@ -1562,6 +1618,106 @@ class Store:
         )
         with self._engine.connect() as conn:
             return [dict(row) for row in conn.execute(query).mappings()]
+
+    # Idempotency keys (revision 0007) -------------------------------------------------------------------------
+
+    @contextmanager
+    def idempotent(self, request: IdempotentRequest) -> Iterator[None]:
+        """Runs the block as ``request``: every transaction started in it (in this context, or in a thread that
+        runs a copy of it, as the REST API's route functions do) first claims ``request``'s key, in that same
+        transaction. A stored key thus means that a write of the request committed; another request holding the
+        key makes the transaction roll back with :class:`IdempotencyConflict` (on PostgreSQL after waiting for
+        that request's transaction to end; SQLite runs one writer at a time).
+
+        Example:
+            >>> import tempfile
+            >>> store = Store(Path(tempfile.mkdtemp()) / "matcher.sqlite")
+            >>> request = IdempotentRequest("crm", "k-1", "0" * 64, "r1", "2026-01-01T00:00:00+00:00")
+            >>> with store.idempotent(request):
+            ...     note_id = store.add_note("a", "Met in May")
+            >>> store.idempotency_key("crm", "k-1", not_before="2026-01-01")["request_id"]
+            'r1'
+        """
+        token = _idempotent_request.set(request)
+        try:
+            yield
+        finally:
+            _idempotent_request.reset(token)
+
+    def _claim_idempotency_key(self, conn: Connection) -> None:
+        """Claims the key of the idempotent request running (if any) in ``conn``'s transaction: stores it, or
+        takes it over where it expired or this request stored it already.
+
+        Raises:
+            IdempotencyConflict: Another request holds the key.
+        """
+        request = _idempotent_request.get()
+        if request is None:
+            return
+        t = idempotency_keys_table
+        values = {
+            "fingerprint": request.fingerprint,
+            "request_id": request.request_id,
+            "status": None,
+            "media_type": None,
+            "body": None,
+            "created_at": _now(),
+        }
+        stmt = self._insert(t).values(owner=request.owner, idempotency_key=request.key, **values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.owner, t.c.idempotency_key],
+            set_={name: stmt.excluded[name] for name in values},
+            where=(t.c.created_at < request.not_before) | (t.c.request_id == request.request_id),
+        )
+        if conn.execute(stmt.returning(t.c.request_id)).first() is None:
+            raise IdempotencyConflict(
+                f"another request with the Idempotency-Key {request.key!r} is running or was carried out"
+            )
+
+    def idempotency_key(self, owner: str, key: str, *, not_before: str) -> dict[str, Any] | None:
+        """What ``owner`` stored with ``key`` at or after ``not_before`` (ISO, UTC): ``fingerprint, request_id,
+        status, media_type, body, created_at`` (``status`` None while no answer is kept), if anything."""
+        t = idempotency_keys_table
+        query = sa.select(t).where(
+            (t.c.owner == owner) & (t.c.idempotency_key == key) & (t.c.created_at >= not_before)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else dict(row)
+
+    @staticmethod
+    def _held_by(request: IdempotentRequest) -> sa.ColumnElement[bool]:
+        t = idempotency_keys_table
+        return (
+            (t.c.owner == request.owner)
+            & (t.c.idempotency_key == request.key)
+            & (t.c.request_id == request.request_id)
+        )
+
+    def keep_idempotent_answer(
+        self, request: IdempotentRequest, *, status: int, media_type: str | None, body: bytes
+    ) -> None:
+        """Keeps the answer to ``request`` with its key (claimed now if none of its transactions did).
+
+        Raises:
+            IdempotencyConflict: Another request holds the key (one that wrote nothing and ran at the same time).
+        """
+        t = idempotency_keys_table
+        with self.idempotent(request), self.transaction() as conn:
+            conn.execute(
+                t.update().where(self._held_by(request)).values(status=status, media_type=media_type, body=body)
+            )
+
+    def release_idempotency_key(self, request: IdempotentRequest) -> None:
+        """Forgets ``request``'s key, if it holds it: a request that was refused may be sent again with it."""
+        with self.transaction() as conn:
+            conn.execute(idempotency_keys_table.delete().where(self._held_by(request)))
+
+    def prune_idempotency_keys(self, before: str) -> int:
+        """Deletes the keys stored before ``before`` (ISO, UTC); returns how many."""
+        t = idempotency_keys_table
+        with self.transaction() as conn:
+            return int(conn.execute(t.delete().where(t.c.created_at < before)).rowcount)
 
     def stats(self) -> dict[str, Any]:
         """Counts for dashboards and ``matcher stats``."""

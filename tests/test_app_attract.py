@@ -134,6 +134,12 @@ def test_the_leads_table_names_each_leads_local_beneficiaries() -> None:
     ]  # fmt: skip
 
 
+def test_the_leads_table_marks_a_beneficiary_that_is_a_partner_of_the_lead_already() -> None:
+    lead = Lead("x", "X Pharma", "Basel", "CH", "multinational", 0.5,
+                (Beneficiary("a", "A", 0.4, "r", partner=True), Beneficiary("b", "B", 0.3, "s")), ())
+    assert leads_frame([lead]).loc[0, "Who would gain"] == "A (already a partner), B"
+
+
 # ---------------------------------------------------------------------------------------------------- who
 
 

@@ -15,7 +15,7 @@ from matcher.auth import AccessDenied, User
 from matcher.embed import Encoder
 from matcher.errors import InputError, NotFoundError
 from matcher.policy import Access
-from matcher.schema import INVESTMENT_STAGES
+from matcher.schema import INVESTMENT_STAGES, MAX_OWNER_CHARS
 from matcher.store import StoreError
 
 OFFICER = User("kim", "officer")
@@ -68,6 +68,38 @@ def test_the_organisation_whose_offers_meet_several_local_needs_leads(small: Mat
     assert {b.id for b in best.local_beneficiaries} == {"dj-1", "dj-2", "dj-3"}
     assert "bioprocessing_cdmo" in best.gaps_filled
     assert found.message is not None and "only 2" in found.message
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory, minilm: Encoder) -> Matcher:
+    """The small world above, indexed, where Gaon Therapeutics (dj-2) already works with Basel Biologics."""
+    folder = tmp_path_factory.mktemp("attract-linked")
+    (folder / "p.csv").write_text(PROFILES, encoding="utf-8")
+    (folder / "e.csv").write_text("source_id,target_id,kind,year\nbs-1,dj-2,co_research,2024\n", encoding="utf-8")
+    matcher = Matcher(folder / "ws", encoder=minilm)
+    matcher.import_profiles(folder / "p.csv")
+    assert matcher.import_partnerships(folder / "e.csv").imported == 1
+    matcher.build()
+    return matcher
+
+
+@pytest.mark.slow
+def test_a_local_beneficiary_already_partnering_the_lead_is_flagged(linked: Matcher) -> None:
+    best = linked.attraction.leads("Daejeon", k=1).results[0]
+    assert best.id == "bs-1"
+    assert {b.id: b.partner for b in best.local_beneficiaries} == {"dj-1": False, "dj-2": True, "dj-3": False}
+
+
+@pytest.mark.slow
+def test_the_flag_is_in_the_json_and_kept_for_an_officer(linked: Matcher) -> None:
+    best = Access(linked, OFFICER).leads("Daejeon", k=1).to_dict()["results"][0]
+    assert {b["id"]: b["partner"] for b in best["local_beneficiaries"]} == {"dj-1": False, "dj-2": True, "dj-3": False}
+
+
+@pytest.mark.slow
+def test_without_partnerships_no_beneficiary_is_flagged(small: Matcher) -> None:
+    best = small.attraction.leads("Daejeon", k=1).results[0]
+    assert not any(b.partner for b in best.local_beneficiaries)
 
 
 @pytest.mark.slow
@@ -217,21 +249,52 @@ def test_an_investment_list_takes_investment_stages_an_owner_and_starts_at_ident
     assert curation.shortlists().loc[0, "purpose"] == "investment"
 
 
-def test_stages_are_checked_per_purpose(plain: Matcher) -> None:
+def test_a_stage_the_lists_purpose_lacks_is_an_input_error_naming_its_stages(plain: Matcher) -> None:
     curation = plain.curation
     pipeline = curation.create_shortlist("Pipeline", purpose="investment")
     partners = curation.create_shortlist("Visit")
-    with pytest.raises(StoreError, match="identified, contacted, site_visit, mou, investment"):
+    with pytest.raises(InputError, match="identified, contacted, site_visit, mou, investment"):
         curation.set_shortlist_entry(pipeline, "bs-1", stage="meeting")
-    with pytest.raises(StoreError, match="new, contacted, meeting, agreement"):
+    with pytest.raises(InputError, match="new, contacted, meeting, agreement"):
         curation.set_shortlist_entry(partners, "bs-1", stage="mou")
     curation.set_shortlist_entry(partners, "bs-1")
     assert curation.shortlist_entries(partners).iloc[0]["stage"] == "new"
 
 
-def test_an_unknown_purpose_is_refused(plain: Matcher) -> None:
-    with pytest.raises(StoreError, match="purpose"):
+def test_a_refused_stage_is_still_a_store_error_for_callers_that_catch_those(plain: Matcher) -> None:
+    pipeline = plain.curation.create_shortlist("Pipeline", purpose="investment")
+    with pytest.raises(StoreError):
+        plain.curation.set_shortlist_entry(pipeline, "bs-1", stage="agreement")
+
+
+def test_an_unknown_purpose_is_an_input_error(plain: Matcher) -> None:
+    with pytest.raises(InputError, match="purpose"):
         plain.curation.create_shortlist("X", purpose="charity")
+
+
+def test_an_owner_longer_than_the_limit_is_refused_and_leaves_the_entry_alone(plain: Matcher) -> None:
+    curation = plain.curation
+    pipeline = curation.create_shortlist("Pipeline", purpose="investment")
+    curation.set_shortlist_entry(pipeline, "bs-1", owner="kim")
+    with pytest.raises(InputError, match=f"at most {MAX_OWNER_CHARS} characters; this one has {MAX_OWNER_CHARS + 1}"):
+        curation.set_shortlist_entry(pipeline, "bs-1", owner="k" * (MAX_OWNER_CHARS + 1))
+    assert curation.shortlist_entries(pipeline)["owner"].tolist() == ["kim"]
+
+
+def test_an_owner_of_exactly_the_limit_is_kept(plain: Matcher) -> None:
+    pipeline = plain.curation.create_shortlist("Pipeline", purpose="investment")
+    plain.curation.set_shortlist_entry(pipeline, "bs-1", owner="k" * MAX_OWNER_CHARS)
+    assert plain.curation.shortlist_entries(pipeline)["owner"].tolist() == ["k" * MAX_OWNER_CHARS]
+
+
+def test_the_brief_of_a_pipeline_says_who_follows_each_lead_up(plain: Matcher) -> None:
+    curation = plain.curation
+    pipeline = curation.create_shortlist("Daejeon pipeline", purpose="investment")
+    curation.set_shortlist_entry(pipeline, "bs-1", owner="Lee <Mina>")
+    curation.set_shortlist_entry(pipeline, "os-1")  # nobody follows it up yet
+    brief = curation.shortlist_brief(pipeline)
+    assert brief.count("<dt>Followed up by</dt>") == 1
+    assert "<dt>Followed up by</dt><dd>Lee &lt;Mina&gt;</dd>" in brief
 
 
 # Exports ----------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Investment shortlists (a city's pipeline of leads, issue #13) outside the Attract investment page: the Shortlists
-page, Find partners' "Add to shortlist", and the REST API's shortlist calls.
+page, Find partners' and the Organisation page's "Add to shortlist", the command line, and the REST API's shortlist
+calls.
 
 The app's workspace holds three organisations and two lists: "Málaga mission", of partners, and "Daejeon leads",
 an investment pipeline with Rheinfeld Bioprocessing (Basel) at "identified", followed up by kim. The REST tests
@@ -17,17 +18,23 @@ import pytest
 from serving import demo_workspace, running
 from streamlit.testing.v1 import AppTest
 
+import matcher.server.app
+import matcher.service.curation
+import matcher.store
+import matcher.ui.pages.shortlists
 from matcher.api import Matcher
 from matcher.auth import User
+from matcher.cli import main
 from matcher.policy import Access
-from matcher.schema import INVESTMENT_STAGES, SHORTLIST_PURPOSES
+from matcher.schema import INVESTMENT_STAGES, MAX_OWNER_CHARS, SHORTLIST_PURPOSES, SHORTLIST_STAGES, STAGES_BY_PURPOSE
 from matcher.server import create_app
-from matcher.server.models import InvestmentStage, ShortlistPurpose
+from matcher.server.models import InvestmentStage, ShortlistEntryRequest, ShortlistPurpose
 from matcher.ui.pages.find import _shortlist_names
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "matcher" / "ui" / "entry" / "streamlit_app.py")
 SHORTLISTS = str(REPO / "matcher" / "ui" / "pages" / "shortlists.py")
+ORGANISATION = str(REPO / "matcher" / "ui" / "pages" / "organisation.py")
 OFFICER = User("olga", "officer")
 PROFILES = [
     {"id": "dj-bio-001", "name": "Hanbit Bioworks", "org_type": "startup", "city": "Daejeon", "country": "KR"},
@@ -88,6 +95,46 @@ def test_a_list_of_partners_keeps_the_partner_stages(officer_access: Access, par
     assert stage.options == ["New", "Contacted", "Meeting", "Agreement"]
 
 
+# ------------------------------------------------------------------------------------------------ one vocabulary
+
+
+def test_each_purpose_has_its_stages_in_one_mapping_of_the_schema() -> None:
+    assert dict(STAGES_BY_PURPOSE) == {"partners": SHORTLIST_STAGES, "investment": INVESTMENT_STAGES}
+    assert set(STAGES_BY_PURPOSE) == set(SHORTLIST_PURPOSES)
+
+
+def test_the_store_services_pages_and_server_read_the_schemas_mapping_and_keep_no_copy() -> None:
+    for module in (matcher.service.curation, matcher.ui.pages.shortlists, matcher.server.app):
+        assert module.STAGES_BY_PURPOSE is STAGES_BY_PURPOSE, module.__name__
+    assert not hasattr(matcher.store, "SHORTLIST_STAGES_BY_PURPOSE")
+
+
+def test_the_rest_model_takes_owners_up_to_the_schemas_limit() -> None:
+    owner = ShortlistEntryRequest.model_json_schema()["properties"]["owner"]
+    assert {"type": "string", "maxLength": MAX_OWNER_CHARS} in owner["anyOf"]
+
+
+def test_the_command_line_refuses_an_overlong_owner_in_one_line(
+    officer_access: Access, pipeline: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["shortlist", "add", str(pipeline), LEAD, "--owner", "k" * (MAX_OWNER_CHARS + 1)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"at most {MAX_OWNER_CHARS} characters" in err and "Traceback" not in err
+    assert officer_access.shortlist_entries(pipeline)["owner"].tolist() == ["kim"]
+
+
+def test_the_command_line_names_a_pipelines_stages_for_a_partner_stage(
+    pipeline: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["shortlist", "add", str(pipeline), LEAD, "--stage", "meeting"])
+    assert code == 2
+    assert "identified, contacted, site_visit, mou, investment" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------------- the pages
+
+
 def test_the_list_picker_says_which_lists_are_pipelines(pipeline: int, partners: int) -> None:
     picker = shortlists_page().selectbox(key="sl_current")
     assert picker.options == ["Daejeon leads (1) · investment pipeline", "Málaga mission (0)"]
@@ -102,6 +149,10 @@ def test_a_leads_stage_changed_on_the_page_is_saved(officer_access: Access, pipe
 
 def test_a_leads_owner_is_shown(pipeline: int) -> None:
     assert shortlists_page().text_input(key=f"sl_owner_{pipeline}_{LEAD}").value == "kim"
+
+
+def test_a_leads_owner_field_stops_at_the_schemas_limit(pipeline: int) -> None:
+    assert shortlists_page().text_input(key=f"sl_owner_{pipeline}_{LEAD}").max_chars == MAX_OWNER_CHARS
 
 
 def test_a_leads_owner_changed_on_the_page_is_saved(officer_access: Access, pipeline: int) -> None:
@@ -141,8 +192,65 @@ def test_a_pipelines_brief_names_the_leads_stage_as_written(officer_access: Acce
     assert "shortlist: MoU" in officer_access.shortlist_brief(pipeline)
 
 
+def test_a_pipelines_brief_says_who_follows_each_lead_up(officer_access: Access, pipeline: int) -> None:
+    assert "<dt>Followed up by</dt><dd>kim</dd>" in officer_access.shortlist_brief(pipeline)
+
+
 def test_find_partners_offers_lists_of_partners_only(officer_access: Access, pipeline: int, partners: int) -> None:
     assert _shortlist_names(officer_access) == {partners: "Málaga mission"}
+
+
+def organisation_page(org_id: str) -> AppTest:
+    """The app, signed in as the officer, on the Organisation page of ``org_id`` (its similar organisations load
+    the model: slow)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["user"] = OFFICER
+    at.run()
+    at.switch_page(ORGANISATION).run()
+    at.selectbox(key="org_pick").select(org_id).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.slow
+def test_the_organisation_page_offers_every_list_with_the_pipelines_marked(pipeline: int, partners: int) -> None:
+    picker = organisation_page("ma-bio-001").selectbox(key="org_shortlist")
+    assert picker.options == ["Daejeon leads (1) · investment pipeline", "Málaga mission (0)"]
+
+
+@pytest.mark.slow
+def test_an_organisation_added_to_a_pipeline_from_its_page_is_followed_up_by_the_officer(
+    officer_access: Access, pipeline: int
+) -> None:
+    at = organisation_page("ma-bio-001")
+    at.selectbox(key="org_shortlist").select(pipeline)
+    at.button(key="org_shortlist_add").click().run()
+    assert not at.exception, at.exception
+    entries = officer_access.shortlist_entries(pipeline).set_index("profile_id")
+    assert entries.loc["ma-bio-001", ["stage", "owner"]].tolist() == ["identified", OFFICER.name]
+
+
+@pytest.mark.slow
+def test_adding_a_lead_already_in_the_pipeline_from_its_page_keeps_its_owner(
+    officer_access: Access, pipeline: int
+) -> None:
+    at = organisation_page(LEAD)
+    at.selectbox(key="org_shortlist").select(pipeline)
+    at.button(key="org_shortlist_add").click().run()
+    assert not at.exception, at.exception
+    assert officer_access.shortlist_entries(pipeline)["owner"].tolist() == ["kim"]
+
+
+@pytest.mark.slow
+def test_an_organisation_added_to_a_list_of_partners_from_its_page_has_no_owner(
+    officer_access: Access, partners: int
+) -> None:
+    at = organisation_page("ma-bio-001")
+    at.selectbox(key="org_shortlist").select(partners)
+    at.button(key="org_shortlist_add").click().run()
+    assert not at.exception, at.exception
+    entry = officer_access.shortlist_entries(partners).iloc[0]
+    assert (entry["profile_id"], entry["stage"], entry["owner"]) == ("ma-bio-001", "new", None)
 
 
 # ---------------------------------------------------------------------------------------------------- REST

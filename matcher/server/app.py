@@ -40,10 +40,12 @@ from ..export import schedule_table
 from ..filters import Filters
 from ..policy import Access, check_alerts
 from ..schedule import DEFAULT_MIN_SCORE
-from ..schema import PROFILE_COLUMNS
-from ..service.curation import SHORTLIST_STAGES_BY_PURPOSE
+from ..schema import PROFILE_COLUMNS, STAGES_BY_PURPOSE
+from ..service.idempotency import Idempotency
 from . import errors
 from .errors import BadRequest, RateLimited, Rejected, Unauthorised
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import idempotent_routes
 from .jobs import Jobs, Progress
 from .limits import BodyLimit, RateLimiter
 from .models import (
@@ -271,10 +273,15 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
             "keys with `matcher api-key create NAME --role officer|startup`). Officer keys read and change "
             "everything; a startup key sees suggestions for its own organisation and the public fields of other "
             "profiles, never notes or shortlists: the same rules as the app. Long work (index builds, training) "
-            "runs as jobs in a background thread of the server process."
+            "runs as jobs in a background thread of the server process. A POST that changes something "
+            f"takes an `{IDEMPOTENCY_HEADER}` header (a UUID, say): a retry with the same key is carried out once "
+            "and gets the first answer again."
         ),
         redoc_url=None,
     )
+    # Before any route is added: POST routes honour Idempotency-Key, but those that change nothing.
+    app.router.route_class = idempotent_routes(read_only={"/v1/search", "/v1/plans"})
+    app.state.idempotency = Idempotency(matcher.context)
     errors.install(app)
     app.add_middleware(
         BodyLimit,
@@ -457,7 +464,7 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         (officers)."""
         found = shortlist(access, shortlist_id)
         entries = _records(access.shortlist_entries(shortlist_id))
-        stages = SHORTLIST_STAGES_BY_PURPOSE[found["purpose"]]
+        stages = STAGES_BY_PURPOSE[found["purpose"]]
         detail = {"id": shortlist_id, "name": found["name"], "purpose": found["purpose"], "stages": stages}
         return ShortlistDetail.model_validate({**detail, "entries": entries})
 
@@ -482,14 +489,9 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         """Adds an organisation to a shortlist, or changes its stage, note or owner (officers). The stage must be
         one of the list's purpose (422 names them); with `expected_note`, 409 when someone else changed the note
         meanwhile."""
-        purpose = shortlist(access, shortlist_id)["purpose"]
-        stages = SHORTLIST_STAGES_BY_PURPOSE[purpose]
-        if entry.stage is not None and entry.stage not in stages:
-            raise InputError(
-                f"{entry.stage!r} is not a stage of shortlist {shortlist_id} (purpose {purpose}): use one of "
-                + ", ".join(stages)
-            )
+        shortlist(access, shortlist_id)
         access.profile(profile_id)
+        # A stage the list's purpose lacks, or an overlong owner, is curation's InputError: 422 naming what it takes.
         access.set_shortlist_entry(
             shortlist_id,
             profile_id,

@@ -16,12 +16,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..alerts import MAX_NAME_CHARS, MAX_URL_CHARS
+from ..schema import MAX_OWNER_CHARS
 from ..service.attraction import MAX_STRATEGY_CHARS
 from ..service.matching import MAX_SEARCH_CHARS
 
 __all__ = [
     "MAX_API_K",
-    "MAX_OWNER_CHARS",
     "MAX_PAGE",
     "AlertOut",
     "AlertsOut",
@@ -87,8 +87,6 @@ FeedbackLabel = Literal["relevant", "not_relevant", "contacted", "meeting", "agr
 ShortlistStage = Literal["new", "contacted", "meeting", "agreement"]
 InvestmentStage = Literal["identified", "contacted", "site_visit", "mou", "investment"]
 ShortlistPurpose = Literal["partners", "investment"]
-MAX_OWNER_CHARS = 100
-"""The longest name of the officer who follows a shortlist entry up."""
 
 
 class _Request(BaseModel):
@@ -490,12 +488,14 @@ class JobStatus(BaseModel):
 
 class BeneficiaryOut(BaseModel):
     """A local organisation that would gain from a lead, and why: what one offers that the other seeks, quoted from
-    both profiles as written (text a startup could not see is never quoted; the calls are for officers anyway)."""
+    both profiles as written (text a startup could not see is never quoted; the calls are for officers anyway);
+    ``partner``: it already has a partnership with the lead (an existing link, not a new opportunity)."""
 
     id: str
     name: str
     reason: str
     score: float
+    partner: bool = False
 
 
 class LeadOut(BaseModel):

@@ -325,6 +325,7 @@ class Attraction:
         scores are ``scores`` at ``columns``; beneficiaries get the ranking's reasons, asked once per local
         organisation."""
         rec = city.recommender
+        adjacency = rec.graph_.adjacency_
         scorer = self._scorer
         # The evidence is the local organisations the breadth counts: the best ``depth`` above the floor.
         chosen = [scorer.beneficiaries(pairs, j, scorer.depth) for j in range(len(rows))]
@@ -339,9 +340,16 @@ class Attraction:
             column = int(columns[j])
             beneficiaries = []
             for i in chosen[j].tolist():
-                local = _profile(rec, int(city.local_rows[i]))
+                local_row = int(city.local_rows[i])
+                local = _profile(rec, local_row)
                 beneficiaries.append(
-                    Beneficiary(local.id, local.name, float(pairs[i, j]), _quote(reasons[local.id][profile.id]))
+                    Beneficiary(
+                        local.id,
+                        local.name,
+                        float(pairs[i, j]),
+                        _quote(reasons[local.id][profile.id]),
+                        partner=bool(adjacency[local_row, row]),  # a partnership in the store: an existing link
+                    )
                 )
             parts = {name: float(values[column]) for name, values in scores.parts.items()}
             filled = gaps_filled(profile.offers, profile.sectors, city.gaps.attract)

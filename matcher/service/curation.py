@@ -20,9 +20,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..catalogue import dismissed
-from ..errors import MatcherError, NotFoundError
+from ..errors import InputError, MatcherError, NotFoundError
 from ..export import BriefEntry, BriefSection, brief_html, prepared, readable, to_csv, to_xlsx
-from ..store import SHORTLIST_STAGES_BY_PURPOSE, ShortlistSuggestion
+from ..schema import MAX_OWNER_CHARS, STAGES_BY_PURPOSE
+from ..store import ShortlistSuggestion
 from .context import Context
 
 __all__ = ["CONTEXT_COLUMNS", "SHORTLIST_EXPORT_COLUMNS", "Curation", "ShortlistSuggestion"]
@@ -131,7 +132,8 @@ class Curation:
         contacted, site visit, MoU, investment).
 
         Raises:
-            StoreError: An empty or taken name, or an unknown purpose.
+            InputError: An empty name or an unknown purpose.
+            StoreError: A taken name.
         """
         return self.context.store.create_shortlist(name, owner=owner, purpose=purpose)
 
@@ -151,7 +153,7 @@ class Curation:
         Raises:
             NotFoundError: No shortlist has this id.
         """
-        return SHORTLIST_STAGES_BY_PURPOSE[self.shortlist_purpose(shortlist_id)]
+        return STAGES_BY_PURPOSE[self.shortlist_purpose(shortlist_id)]
 
     def delete_shortlist(self, shortlist_id: int) -> None:
         """Deletes a shortlist and its entries."""
@@ -189,11 +191,27 @@ class Curation:
         note is saved only if the stored one is still that (see :meth:`matcher.store.Store.set_shortlist_entry`).
         With ``suggestion`` (the organisation was shortlisted from a suggestion or a lead), its score and reasons
         go with it into the exports. The stage must be one of the list's (:meth:`shortlist_stages`); ``owner`` is
-        the officer who follows the entry up.
+        the officer who follows the entry up, at most :data:`~matcher.schema.MAX_OWNER_CHARS` characters.
+
+        Example:
+            >>> import tempfile
+            >>> curation = Curation(Context(tempfile.mkdtemp()))
+            >>> pipeline = curation.create_shortlist("Daejeon leads", purpose="investment")
+            >>> curation.set_shortlist_entry(pipeline, "gl-bio-015", owner="k" * 101)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            matcher.errors.InputError: the owner of an entry is a name of at most 100 characters; this one has 101...
 
         Raises:
-            StoreError: An unknown shortlist, or a stage its purpose does not have.
+            InputError: A stage its purpose does not have (the message names the ones it has), or an owner longer
+                than :data:`~matcher.schema.MAX_OWNER_CHARS`.
+            StoreError: An unknown shortlist, or a note changed meanwhile (with ``expected_note``).
         """
+        if owner is not None and len(owner) > MAX_OWNER_CHARS:
+            raise InputError(
+                f"the owner of an entry is a name of at most {MAX_OWNER_CHARS} characters; this one has {len(owner)}: "
+                "give a shorter name (or initials)"
+            )
         self.context.store.set_shortlist_entry(
             shortlist_id,
             profile_id,
@@ -281,7 +299,8 @@ class Curation:
 
     def shortlist_brief(self, shortlist_id: int, *, prepared_by: str = "") -> str:
         """A printable HTML brief of the shortlist: whose list it is, for whom its suggestions were made, the local
-        date; each organisation's readable type, place, offers and needs, stage, score, reasons and note."""
+        date; each organisation's readable type, place, offers and needs, stage, score, reasons and note, and (a
+        pipeline's leads) the officer who follows it up."""
         entries = self.shortlist_entries(shortlist_id)
         for_names = self._names([i for i in entries["suggested_for"] if isinstance(i, str)])
         cards = []
@@ -295,6 +314,8 @@ class Curation:
             ) else []
             if isinstance(entry.suggested_for, str):
                 facts.insert(0, ("Suggested for", for_names[entry.suggested_for]))
+            if isinstance(entry.owner, str) and entry.owner:  # a pipeline's lead: who follows it up
+                facts.insert(0, ("Followed up by", entry.owner))
             cards.append(
                 BriefEntry(
                     name=str(entry.name if isinstance(entry.name, str) else entry.profile_id),

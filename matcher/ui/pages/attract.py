@@ -16,10 +16,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from matcher.attract import LEAD_TYPES, CityFits, ClusterView, Gap, Gaps, Lead, Leads, Strategy
+from matcher.attract import LEAD_TYPES, Beneficiary, CityFits, ClusterView, Gap, Gaps, Lead, Leads, Strategy
 from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import Access
-from matcher.schema import INVESTMENT_STAGES
+from matcher.schema import INVESTMENT_STAGES, MAX_OWNER_CHARS
 from matcher.service.attraction import MAX_STRATEGY_CHARS
 from matcher.service.curation import ShortlistSuggestion
 from matcher.ui.i18n import format_datetime, format_number, format_score, language, t
@@ -30,7 +30,6 @@ from matcher.vocab import ALLIANCE_CITIES, ORG_TYPES, SECTORS
 
 # Page files run as scripts, where Streamlit would display a bare string: constants carry comments instead.
 DEFAULT_CITY = "Daejeon"  # where the page opens when the officer's record names no city (the issue's example)
-MAX_OWNER_CHARS = 100
 MAX_NOTE_CHARS = 2_000
 K_CHOICES = (5, 10, 20, 30, 50)
 ROW_HEIGHT = 72  # three lines of text a row, as the other result tables
@@ -49,6 +48,14 @@ def stage_label(stage: str) -> str:
     """An investment stage in the session's language (``site_visit`` -> ``Site visit``)."""
     key = STAGE_KEYS.get(stage)
     return t(key) if key else stage
+
+
+def gainer_name(beneficiary: Beneficiary) -> str:
+    """A local organisation that would gain from a lead, marked when it is a partner of the lead already (an
+    existing link, not a new opportunity)."""
+    if beneficiary.partner:
+        return f"{beneficiary.name} ({t('attract.already_partner')})"
+    return beneficiary.name
 
 
 def alliance_cities(profiles: pd.DataFrame) -> list[str]:
@@ -245,7 +252,7 @@ def leads_frame(leads: Sequence[Lead]) -> pd.DataFrame:
             "City": [f"{lead.city} ({lead.country})" for lead in leads],
             "Type": [type_label(lead.org_type, lang) for lead in leads],
             "Score": [lead.score for lead in leads],
-            "Who would gain": [", ".join(b.name for b in lead.local_beneficiaries) for lead in leads],
+            "Who would gain": [", ".join(gainer_name(b) for b in lead.local_beneficiaries) for lead in leads],
             "Why": [" ".join(lead.reasons) for lead in leads],
         }
     )
@@ -296,7 +303,9 @@ def _lead_panel(access: Access, found: Leads, lead: Lead, lists: dict[int, str])
     if lead.gaps_filled:
         st.markdown(t("attract.gaps_filled", sectors=safe(", ".join(sector_label(s, lang) for s in lead.gaps_filled))))
     st.markdown(f"**{t('attract.beneficiaries', city=safe(city))}**")
-    lines = [f"- **{safe(b.name)}** ({format_score(b.score, lang)}): {safe(localise_reason(b.reason, lang))}"
+    lines = [f"- **{safe(b.name)}** ({format_score(b.score, lang)})"
+             + (f" · *{t('attract.already_partner')}*" if b.partner else "")
+             + f": {safe(localise_reason(b.reason, lang))}"
              for b in lead.local_beneficiaries]  # the reason's template words translated, its quotes as written
     st.markdown("\n".join(lines) or t("attract.no_beneficiaries"))
     compare, pick, add, brief = st.columns([1, 2, 1, 1.2], vertical_alignment="bottom")
@@ -360,7 +369,7 @@ def _compare(access: Access, profile_id: str, city: str) -> None:
     columns = st.columns(max(1, len(fits.fits)))
     for column, fit in zip(columns, fits.fits, strict=False):
         column.metric(safe(fit.city), format_score(fit.score, lang))
-        column.markdown("\n".join(f"- {safe(b.name)}" for b in fit.beneficiaries[:3]) or t("attract.nothing"))
+        column.markdown("\n".join(f"- {safe(gainer_name(b))}" for b in fit.beneficiaries[:3]) or t("attract.nothing"))
 
 
 # ------------------------------------------------------------------------------------------------- pipeline

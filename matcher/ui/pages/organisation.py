@@ -10,6 +10,7 @@ from matcher.policy import Access
 from matcher.ui.i18n import format_datetime, language, t, vocab_label
 from matcher.ui.localise import localise_reasons
 from matcher.ui.pages.my_profile import show_history
+from matcher.ui.pages.shortlists import add_entry, list_labels
 from matcher.ui.state import catalog, labels, require_user
 from matcher.ui.widgets import FIND_PAGE, headline, org_picker, profile_card, safe, type_label
 
@@ -89,15 +90,19 @@ def _notes(access: Access, org_id: str) -> None:
 
 
 def _shortlist(access: Access, org_id: str) -> None:
+    """Every shortlist, pipelines marked: the organisation looked up here may be a partner to meet or a lead to
+    court (unlike Find partners' suggestions, which are partners only); added to a pipeline, the officer who
+    adds it follows it up, as on the Shortlists page."""
     lists = access.shortlists()
     if lists.empty:
         st.caption(t("org.shortlist_hint"))
         return
-    names = dict(zip(lists["id"].astype(int), lists["name"], strict=True))
+    names = list_labels(lists)
+    purposes = dict(zip(lists["id"].astype(int), lists["purpose"], strict=True))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     chosen = left.selectbox(t("common.shortlist"), list(names), format_func=names.__getitem__, key="org_shortlist")
     if right.button(t("common.add_to_shortlist"), key="org_shortlist_add", icon=":material/playlist_add:"):
-        access.set_shortlist_entry(int(chosen), org_id)
+        add_entry(access, int(chosen), org_id, purposes[int(chosen)])
         st.toast(t("org.added"), icon=":material/playlist_add_check:")
 
 

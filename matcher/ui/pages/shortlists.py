@@ -14,10 +14,9 @@ import streamlit as st
 
 from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import Access
-from matcher.schema import SHORTLIST_PURPOSES
-from matcher.service.curation import SHORTLIST_STAGES_BY_PURPOSE
+from matcher.schema import MAX_OWNER_CHARS, SHORTLIST_PURPOSES, STAGES_BY_PURPOSE
 from matcher.ui.i18n import t
-from matcher.ui.pages.attract import MAX_OWNER_CHARS, stage_label
+from matcher.ui.pages.attract import stage_label
 from matcher.ui.state import labels, require_user
 from matcher.ui.widgets import org_picker, pipeline_label, safe, type_label
 
@@ -62,12 +61,26 @@ def _set_note(access: Access, shortlist_id: int, profile_id: str, seen: str) -> 
         st.session_state["sl_error"] = t("shortlists.note_not_saved", error=user_message(error))
 
 
+def list_labels(lists: pd.DataFrame) -> dict[int, str]:
+    """Shortlists by id as the pickers show them: the name and number of entries, pipelines marked as such."""
+    return {
+        int(i): t("shortlists.pipeline_name", name=n, n=e) if p == "investment" else f"{n} ({e})"
+        for i, n, e, p in zip(lists["id"], lists["name"], lists["entries"], lists["purpose"], strict=True)
+    }
+
+
+def add_entry(access: Access, shortlist_id: int, profile_id: str, purpose: str) -> None:
+    """Puts an organisation on a shortlist (one there already stays as it is); on a pipeline, a new lead is
+    followed up by whoever adds it, until someone else takes it over."""
+    listed = profile_id in set(access.shortlist_entries(shortlist_id)["profile_id"])
+    owner = access.user.name if purpose == "investment" and not listed else None
+    access.set_shortlist_entry(shortlist_id, profile_id, owner=owner)
+
+
 def _add(access: Access, shortlist_id: int, purpose: str) -> None:
     profile_id = st.session_state.get("sl_add_pick")
     if profile_id:
-        # A lead added to a pipeline is followed up by whoever adds it, until someone else takes it over.
-        owner = access.user.name if purpose == "investment" else None
-        access.set_shortlist_entry(shortlist_id, profile_id, owner=owner)
+        add_entry(access, shortlist_id, profile_id, purpose)
         st.session_state["sl_add_pick"] = None
 
 
@@ -80,7 +93,7 @@ def _entries(access: Access, shortlist_id: int, purpose: str, entries: pd.DataFr
     if entries.empty:
         st.info(t("shortlists.empty"))
         return
-    stages = SHORTLIST_STAGES_BY_PURPOSE[purpose]
+    stages = STAGES_BY_PURPOSE[purpose]
     pipeline = purpose == "investment"  # its leads show who follows each up
     widths = [3, 2, 2, 2, 3, 1] if pipeline else [3, 2, 2, 4, 1]
     titles = [t("table.organisation"), t("shortlists.place"), t("shortlists.stage"),
@@ -136,10 +149,7 @@ def render() -> None:
         st.info(t("shortlists.none"))
         return
     rows = lists.set_index(lists["id"].astype(int))
-    names = {
-        int(i): t("shortlists.pipeline_name", name=n, n=e) if p == "investment" else f"{n} ({e})"
-        for i, n, e, p in zip(rows.index, rows["name"], rows["entries"], rows["purpose"], strict=True)
-    }
+    names = list_labels(lists)
     if st.session_state.get("sl_current") not in names:
         st.session_state["sl_current"] = next(iter(names))
     shortlist_id = st.selectbox(t("common.shortlist"), list(names), format_func=names.__getitem__, key="sl_current")
