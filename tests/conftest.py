@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from postgres import postgres_cluster, postgres_url  # noqa: F401  (fixtures: a throwaway PostgreSQL server)
+from serving import client
 
 from matcher.api import Matcher
 from matcher.embed import E5Encoder, Encoder, SentenceTransformerEncoder, UniversalSentenceEncoder
@@ -101,3 +103,27 @@ def cordis_dir() -> Path:
     if not (CORDIS / "organization.json").exists():
         pytest.skip(f"the CORDIS sample is not at {CORDIS} (it lives in ../shared beside the clone)")
     return CORDIS
+
+
+# REST API clients: a test module that serves the API defines ``base_url`` and ``keys`` (role -> API key).
+
+
+@pytest.fixture
+def officer(base_url: str, keys: dict[str, str]) -> Iterator[httpx.Client]:
+    """A client with the module's officer key."""
+    with client(base_url, keys["officer"]) as http:
+        yield http
+
+
+@pytest.fixture
+def startup(base_url: str, keys: dict[str, str]) -> Iterator[httpx.Client]:
+    """A client with the module's startup key."""
+    with client(base_url, keys["startup"]) as http:
+        yield http
+
+
+@pytest.fixture
+def anonymous(base_url: str) -> Iterator[httpx.Client]:
+    """A client without a key."""
+    with client(base_url) as http:
+        yield http

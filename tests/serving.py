@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -54,3 +55,18 @@ def running(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def client(base_url: str, key: str | None = None) -> httpx.Client:
+    """An HTTP client of the server at ``base_url``, sending ``key`` as its bearer token (none without one); the
+    timeout is long because a first match or search may build the workspace's index."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=base_url, headers=headers, timeout=600)
+
+
+def error_of(response: httpx.Response, status: int) -> dict[str, object]:
+    """The error body of ``response``, after checking its status and the one error shape."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "message", "reasons"}
+    return dict(body)

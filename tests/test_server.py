@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from serving import demo_workspace, running
+from serving import client, demo_workspace, error_of, running
 
 from matcher.api import Matcher
 from matcher.cli import main
@@ -89,35 +89,6 @@ def strict_url(matcher: Matcher, keys: dict[str, str]) -> Iterator[str]:
         yield url
 
 
-def client(base_url: str, key: str | None = None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return httpx.Client(base_url=base_url, headers=headers, timeout=300)
-
-
-@pytest.fixture
-def officer(base_url: str, keys: dict[str, str]) -> Iterator[httpx.Client]:
-    with client(base_url, keys["officer"]) as http:
-        yield http
-
-
-@pytest.fixture
-def startup(base_url: str, keys: dict[str, str]) -> Iterator[httpx.Client]:
-    with client(base_url, keys["startup"]) as http:
-        yield http
-
-
-@pytest.fixture
-def anonymous(base_url: str) -> Iterator[httpx.Client]:
-    with client(base_url) as http:
-        yield http
-
-
-def error_of(response: httpx.Response, status: int) -> dict[str, object]:
-    """The error body of ``response``, after checking its status and the one error shape."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "message", "reasons"}
-    return dict(body)
 
 
 # The service -------------------------------------------------------------------------------------------------------
