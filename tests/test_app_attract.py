@@ -188,6 +188,12 @@ def test_an_officer_sees_leads_for_daejeon_with_their_local_beneficiaries(app_ho
 
 
 @pytest.mark.slow
+def test_the_evidence_says_whose_words_the_beneficiaries_reasons_are_in(app_home: Path) -> None:
+    shown = texts(page(OFFICER))
+    assert 'Each reason is worded for the local organisation: "your" is theirs, "their" is the lead\'s.' in shown
+
+
+@pytest.mark.slow
 def test_names_with_markup_are_shown_as_text(app_home: Path) -> None:
     at = page(OFFICER)
     assert MARKUP_NAME in set(leads_table(at)["Organisation"])  # a table cell is text

@@ -303,6 +303,8 @@ def _lead_panel(access: Access, found: Leads, lead: Lead, lists: dict[int, str])
     if lead.gaps_filled:
         st.markdown(t("attract.gaps_filled", sectors=safe(", ".join(sector_label(s, lang) for s in lead.gaps_filled))))
     st.markdown(f"**{t('attract.beneficiaries', city=safe(city))}**")
+    if lead.local_beneficiaries:
+        st.caption(t("attract.beneficiaries_voice"))
     lines = [f"- **{safe(b.name)}** ({format_score(b.score, lang)})"
              + (f" · *{t('attract.already_partner')}*" if b.partner else "")
              + f": {safe(localise_reason(b.reason, lang))}"
