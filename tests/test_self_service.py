@@ -71,6 +71,18 @@ def test_a_startups_dismissal_hides_the_suggestion_for_its_account_only(matcher:
     assert matcher.matching.dismissed("dj-bio-001", by="olga") == set()
 
 
+def test_dismissals_for_many_askers_read_at_once_are_each_askers_own(matcher: Matcher) -> None:
+    access(matcher, HANBIT).add_feedback("dj-bio-001", "ma-bio-001", "not_relevant")
+    access(matcher, OFFICER).add_feedback("ca-bio-002", "dj-bio-001", "not_relevant")
+    askers = ["dj-bio-001", "ca-bio-002", "ma-bio-001"]
+    assert matcher.matching.dismissed_many(askers) == {
+        "dj-bio-001": {"ma-bio-001"}, "ca-bio-002": {"dj-bio-001"}, "ma-bio-001": set()
+    }
+    assert matcher.matching.dismissed_many(askers, by="hanbit") == {
+        asker: matcher.matching.dismissed(asker, by="hanbit") for asker in askers
+    }
+
+
 def test_officers_see_every_dismissal_with_who_and_when(matcher: Matcher) -> None:
     access(matcher, HANBIT).add_feedback("dj-bio-001", "ma-bio-001", "not_relevant", "too big")
     access(matcher, OFFICER).add_feedback("dj-bio-001", "ca-bio-002", "not_relevant")

@@ -145,6 +145,13 @@ class Matching:
         (the person asking), or by anyone when None (:func:`matcher.catalogue.dismissed`)."""
         return dismissed(self.context.store.feedback(asker_id), by=by)
 
+    def dismissed_many(self, asker_ids: Sequence[str], by: str | None = None) -> dict[str, set[str]]:
+        """:meth:`dismissed` for many askers, with the feedback read once (a city's leads ask for hundreds)."""
+        feedback = self.context.store.feedback()
+        wanted = feedback[feedback["asker_id"].isin(set(asker_ids))]
+        rows = {str(asker): group for asker, group in wanted.groupby("asker_id", sort=False)}
+        return {asker: dismissed(rows[asker], by=by) if asker in rows else set() for asker in asker_ids}
+
     def search(
         self,
         text: str,
@@ -299,7 +306,7 @@ class Matching:
             include_partners=include_partners,
             include_competitors=include_competitors,
             cross_city=cross_city,
-            exclude={profile_id: self.dismissed(profile_id, dismissed_by) for profile_id in ids},
+            exclude=self.dismissed_many(ids, dismissed_by),
             exposure_cap=exposure_cap,
             explain=explain,
         )
@@ -322,11 +329,11 @@ class Matching:
         fit_for_asker = np.zeros((len(askers), len(candidates)))
         fit_for_candidate = np.zeros_like(fit_for_asker)
         gone = np.zeros(fit_for_asker.shape, dtype=bool)
+        dropped = self.dismissed_many(askers, dismissed_by) if len(candidates) else {}
         for i, asker in enumerate(askers if len(candidates) else ()):
             features = recommender.features_for(asker, list(candidates))
             fit_for_asker[i], fit_for_candidate[i] = recommender.scorer_.score(features)
-            dropped = self.dismissed(asker, dismissed_by)
-            gone[i] = [candidate in dropped for candidate in candidates]
+            gone[i] = [candidate in dropped[asker] for candidate in candidates]
         return PairScores(tuple(askers), tuple(candidates), fit_for_asker, fit_for_candidate, gone)
 
     def explain_pairs(self, asker: str, candidates: Sequence[str]) -> dict[str, tuple[str, ...]]:
