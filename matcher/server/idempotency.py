@@ -41,7 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import InputError, MatcherError, StateError
 from ..service.idempotency import Idempotency, IdempotencyConflict, IdempotentRequest
-from ..service.keys import KEY_PREFIX
+from ..service.keys import key_id_of
 from .errors import BadRequest
 from .models import ErrorBody
 
@@ -114,9 +114,9 @@ def _owner(request: Request) -> str | None:
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     if scheme.lower() != "bearer" or not token:
         return None
-    if request.app.state.matcher.admin.api_key_user(token) is None:
-        return None
-    return token.removeprefix(KEY_PREFIX).partition("_")[0]
+    user = request.app.state.matcher.admin.api_key_user(token)
+    request.state.api_key_user = (token, user)  # the route's `caller` takes it from here rather than ask again
+    return key_id_of(token) if user is not None else None
 
 
 def _refused(error: BaseException) -> bool:

@@ -40,7 +40,7 @@ from ..auth import ROLES, User, _check_name
 from ..errors import InputError, NotFoundError
 from .context import Context
 
-__all__ = ["KEY_PREFIX", "ApiKey", "KeyRing"]
+__all__ = ["KEY_PREFIX", "ApiKey", "KeyRing", "key_id_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,18 @@ KEY_PREFIX = "mk_"
 
 _TOKEN = re.compile(r"^mk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 """A well-formed key: the prefix, the 12-digit public id, and 32 bytes of URL-safe base64 without padding."""
+
+
+def key_id_of(token: str) -> str | None:
+    """The public id of a well-formed key (``mk_<key_id>_...``), None for anything else; says nothing of whether
+    the key exists or works (:meth:`KeyRing.authenticate` does).
+
+    Example:
+        >>> key_id_of("mk_0123456789ab_" + "A" * 43), key_id_of("not a key")
+        ('0123456789ab', None)
+    """
+    found = _TOKEN.fullmatch(token)
+    return found.group(1) if found is not None else None
 
 
 
@@ -163,8 +175,8 @@ class KeyRing:
             >>> KeyRing(Context(tempfile.mkdtemp())).authenticate("not a key") is None
             True
         """
-        found = _TOKEN.fullmatch(token)
-        row = self.context.store.api_key(found.group(1)) if found is not None else None
+        key_id = key_id_of(token)
+        row = self.context.store.api_key(key_id) if key_id is not None else None
         stored = row["key_hash"] if row is not None else _DUMMY_HASH
         matches = hmac.compare_digest(_hash(token), stored)
         if row is None or not matches or row["revoked_at"] is not None:
