@@ -167,3 +167,46 @@ def test_validation_window_splits_by_year_and_keeps_small_projects_when_asked(va
     small = variants.validation_window(edges, ids, 2016, small_only=True)
     assert small.truth == {"x": {"a"}, "a": {"x"}}  # the twelve-partner project's pairs are left out
     assert small.queries == ["a", "x"]
+
+
+@pytest.fixture(scope="module")
+def windows() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_dev_windows", REPO / "bench" / "bench_dev_windows.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_dev_windows"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def tiny_set(tmp_path: Path) -> Path:
+    """a-b (2014), b-c (2014), c-d (2015); in 2016 a meets d, and newcomers e and f meet each other."""
+    ids = list("abcdef")
+    countries = ["DE"] * 3 + ["FR"] * 3
+    pd.DataFrame({"id": ids, "name": ids, "org_type": "company", "city": "X", "country": countries}).to_csv(
+        tmp_path / "profiles.csv", index=False)
+    pd.DataFrame({"source_id": ["a", "b", "c", "a", "e"], "target_id": ["b", "c", "d", "d", "f"],
+                  "kind": "co-participation", "year": [2014, 2014, 2015, 2016, 2016]}).to_csv(
+        tmp_path / "partnerships.csv", index=False)
+    return tmp_path
+
+
+def test_window_truth_keeps_pairs_whose_ends_the_history_knows(windows: ModuleType, tiny_set: Path) -> None:
+    net = windows.Network(tiny_set)
+    window = net.window("adjacent", 2015, [2016])
+    row = net.row_of
+    # e and f first appear in 2016: no truth organisation is unknown to the history, as in truth.csv.
+    assert window.truth == {row["a"]: {row["d"]}, row["d"]: {row["a"]}}
+    assert sorted(window.queries) == [row["a"], row["d"]]
+
+
+def test_pools_leave_out_the_asker_and_its_partners(windows: ModuleType, tiny_set: Path) -> None:
+    net = windows.Network(tiny_set)
+    window = net.window("adjacent", 2015, [2016])
+    (pool,) = net.pools(window, [net.row_of["a"]])
+    names = sorted(net.ids[c] for c in pool.candidates)
+    assert names == ["c", "d"]  # not a itself, not its partner b, not e or f (no history, no path)
+    c, d = (list(pool.candidates).index(net.row_of[x]) for x in "cd")
+    assert pool.features[c, 1] > 0 and pool.features[d, 1] == 0  # c shares partner b with a; d is three steps away
+    assert pool.features[d, 3] > 0
