@@ -22,7 +22,8 @@ How a lead is scored (:class:`LeadScorer`), each part in [0, 1]:
   :func:`history_strength`: a workspace with little partnership history (a demo, hand-entered links) gives it
   little say.
 
-The total is the weighted sum (:data:`DEFAULT_WEIGHTS`).
+The total is the weighted sum (:data:`DEFAULT_WEIGHTS`). A lead's reasons are :class:`LeadReason`: a kind and its
+parameters, worded in English here and in the reader's language by the app.
 
 Example:
     >>> pairs = np.array([[0.9, 0.6], [0.0, 0.6], [0.0, 0.6]])   # 3 local organisations x 2 outside ones
@@ -35,21 +36,29 @@ from __future__ import annotations
 
 import logging
 import re
+import tomllib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .cordis import SECTOR_KEYWORDS
+from .resources import data_text
 from .vocab import SECTOR_LABELS, SECTORS, split_sectors
+
+if TYPE_CHECKING:  # scipy.sparse is imported where matrices are built: a search or `--help` needs none
+    import scipy.sparse as sp
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "KEYWORD_LANGUAGES",
     "KNOWLEDGE_TYPES",
+    "LEAD_REASON_KINDS",
+    "LEAD_REASON_TEMPLATES",
     "LEAD_TYPES",
     "Beneficiary",
     "CityFit",
@@ -58,6 +67,7 @@ __all__ = [
     "Gap",
     "Gaps",
     "Lead",
+    "LeadReason",
     "LeadScorer",
     "LeadScores",
     "Leads",
@@ -96,29 +106,30 @@ FULL_HISTORY_DEGREE = 20.0
 FULL_TEXT_SHARE = 0.5
 """Share of profiles stating an offer or a need at which the breadth part counts in full (:func:`text_strength`)."""
 
-_EXTRA_KEYWORDS = {
-    "antibody_drug_conjugates": r"ADCs?|antibody[- ]drug conjugates?|conjugation|cytotoxic linkers?",
-    "bioprocessing_cdmo": (
-        r"CDMOs?|CMOs?|contract (?:development|manufactur)\w*|GMP|fill[- ]finish|bioprocess\w*|biomanufactur\w*"
-        r"|scale-?up manufactur\w*|cell culture media|bioreactors?"
-    ),
-    "diagnostics": r"assays?|biomarkers?|companion diagnostics?",
-    "therapeutics": r"clinical trials?|drug candidates?|pharma\w*|preclinical",
-    "medical_devices": r"medtech|surgical|catheters?",
-    "digital_health": r"health data|clinical software|remote monitoring",
-}
-"""Keywords beyond :data:`matcher.cordis.SECTOR_KEYWORDS` (written for project titles) that an offer or a need
-uses for the bio sectors the CORDIS list lacks."""
+KEYWORD_LANGUAGES: tuple[str, ...] = ("en", "ko", "de", "es")
+"""The languages of the sector keywords (``matcher/data/sector_keywords.toml``): the app's four."""
 
-_SECTOR_PATTERNS: dict[str, re.Pattern[str]] = {
-    sector: re.compile(
-        r"\b(?:"
-        + "|".join(p for p in (SECTOR_KEYWORDS.get(sector), _EXTRA_KEYWORDS.get(sector), re.escape(label)) if p)
-        + r")\b",
-        re.IGNORECASE,
-    )
-    for sector, label in SECTOR_LABELS.items()
-}
+
+@lru_cache(maxsize=1)
+def _sector_patterns() -> dict[str, re.Pattern[str]]:
+    """One regular expression per sector: the English keywords of :data:`matcher.cordis.SECTOR_KEYWORDS`, the
+    sector's label, and the keywords of ``matcher/data/sector_keywords.toml`` (read once); whole words in English,
+    German and Spanish, inside words in Korean (see the file's header)."""
+    table = tomllib.loads(data_text("sector_keywords.toml"))
+    unknown = {f"{lang}.{sector}" for lang, sectors in table.items() for sector in sectors if sector not in SECTORS}
+    if set(table) - set(KEYWORD_LANGUAGES) or unknown:
+        raise ValueError(f"matcher/data/sector_keywords.toml: unknown languages or sectors {sorted(unknown)}")
+    patterns = {}
+    for sector, label in SECTOR_LABELS.items():
+        words = [p for p in (SECTOR_KEYWORDS.get(sector), re.escape(label)) if p]
+        words += [k for lang in ("en", "de", "es") for k in table.get(lang, {}).get(sector, ())]
+        inside = table.get("ko", {}).get(sector, ())
+        pattern = r"\b(?:" + "|".join(words) + r")\b"
+        if inside:
+            pattern += r"|(?<![A-Za-z])(?:" + "|".join(inside) + r")(?![A-Za-z])"
+        patterns[sector] = re.compile(pattern, re.IGNORECASE)
+    return patterns
+
 
 _STOP_WORDS = "english"
 _MAX_TERMS = 8
@@ -127,16 +138,20 @@ _MAX_TERMS = 8
 def read_sectors(text: str) -> tuple[str, ...]:
     """The taxonomy sectors a free text (an offer, a need) names, by keyword, in taxonomy order.
 
-    Keywords are English (:data:`matcher.cordis.SECTOR_KEYWORDS` plus offer and need wording for the bio
-    sectors): a need written only in Korean names no sector here, and counts in no gap.
+    Keywords are in English, Korean, German and Spanish (:data:`matcher.cordis.SECTOR_KEYWORDS`, each sector's
+    label, and the table ``matcher/data/sector_keywords.toml``): keyword matching, not understanding. A text in
+    another language, or worded otherwise, names no sector, and counts in no gap.
 
     Example:
         >>> read_sectors("A CDMO for GMP fill-finish of our ADC; AI for assay design")
         ('antibody_drug_conjugates', 'bioprocessing_cdmo', 'diagnostics', 'ai')
+        >>> read_sectors("임상 2상 물질의 GMP 위탁생산을 맡길 곳"), read_sectors("Auftragsfertigung von Antikörpern")
+        (('therapeutics', 'bioprocessing_cdmo'), ('biologics', 'bioprocessing_cdmo'))
     """
     if not isinstance(text, str) or not text.strip():
         return ()
-    return tuple(sector for sector in SECTORS if _SECTOR_PATTERNS[sector].search(text))
+    patterns = _sector_patterns()
+    return tuple(sector for sector in SECTORS if patterns[sector].search(text))
 
 
 # ------------------------------------------------------------------------------------------------ dataclasses
@@ -238,6 +253,123 @@ class Beneficiary:
         }
 
 
+LEAD_REASON_KINDS: tuple[str, ...] = (
+    "fits", "fits_none", "gaps", "strategy_sectors", "strategy_text", "partners", "partners_of_partners", "lookalike",
+)
+"""The kinds of :class:`LeadReason`, in the order a lead lists them (strongest evidence first)."""
+
+LEAD_REASON_TEMPLATES: dict[str, str] = {
+    "fits.one": "Fits {n} organisation in {city}, best {names}.",
+    "fits.other": "Fits {n} organisations in {city}, best {names}.",
+    "fits_none": "No organisation in {city} fits it clearly both ways.",
+    "gaps.one": "Fills {city}'s gap in {gaps}.",
+    "gaps.other": "Fills {city}'s gaps in {gaps}.",
+    "gap": "{sector} (sought by {seeking}, offered by {offering})",
+    "strategy_sectors": "Works in {sectors}, a target of {city}'s strategy.",
+    "strategy_text": "Its offers read close to {city}'s strategy (alignment {alignment}).",
+    "partners.one": "Already works with {n} organisation in {city}: {names}.",
+    "partners.other": "Already works with {n} organisations in {city}: {names}.",
+    "partners_of_partners": "Its partners already work with organisations in {city}.",
+    "lookalike": "Like {name} ({place}), which already works with {city}.",
+}
+"""The English wording of each kind of :class:`LeadReason` (``.one`` and ``.other`` for a count ``n``; ``gap`` is
+one item of the ``gaps`` list). The app's catalogues (``[attract.why]`` in ``matcher/ui/locales/*.toml``) hold the
+same messages in each of its languages; ``tests/test_attract_reasons.py`` checks that the English ones are these."""
+
+_LIST_SEP = ", "
+_GAP_SEP = "; "
+
+
+@dataclass(frozen=True)
+class LeadReason:
+    """One reason for a lead, as a kind and its parameters, so that each front end words it in its reader's
+    language; :attr:`text` is the English (the command line, the exports, the REST API's ``reasons``).
+
+    Kinds and parameters (names and places as stored, sectors as :data:`matcher.vocab.SECTORS` codes):
+
+    - ``fits``: ``n`` local organisations fit it both ways, the best ``names``, in ``city``;
+    - ``fits_none``: none in ``city`` does;
+    - ``gaps``: it fills ``city``'s gaps ``gaps``, each ``{"sector", "seeking", "offering"}``;
+    - ``strategy_sectors``: it works in ``sectors``, targets of ``city``'s strategy;
+    - ``strategy_text``: its offers read close to the strategy text (``alignment`` in [0, 1]);
+    - ``partners``: it works with ``n`` organisations in ``city`` already, ``names`` the first;
+    - ``partners_of_partners``: its partners work with organisations in ``city``;
+    - ``lookalike``: it is like ``name`` (of ``place``), which works with ``city`` already.
+
+    Example:
+        >>> reason = LeadReason("gaps", {"city": "Daejeon", "gaps": [
+        ...     {"sector": "bioprocessing_cdmo", "seeking": 4, "offering": 1}]})
+        >>> reason.text
+        "Fills Daejeon's gap in bioprocessing / CDMO (sought by 4, offered by 1)."
+        >>> reason.to_dict()["kind"]
+        'gaps'
+    """
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in LEAD_REASON_KINDS:
+            raise ValueError(f"unknown lead reason {self.kind!r}; use one of {', '.join(LEAD_REASON_KINDS)}")
+
+    @property
+    def key(self) -> str:
+        """The template's key: the kind, with ``.one`` or ``.other`` where the wording follows a count."""
+        if self.kind in ("fits", "partners"):
+            return f"{self.kind}.{'one' if self.params['n'] == 1 else 'other'}"
+        if self.kind == "gaps":
+            return f"gaps.{'one' if len(self.params['gaps']) == 1 else 'other'}"
+        return self.kind
+
+    def values(
+        self,
+        sector: Callable[[str], str],
+        gap: Callable[[str, int, int], str],
+        number: Callable[[float], str],
+    ) -> dict[str, Any]:
+        """The template's values in one language: names joined, each sector written by ``sector``, each gap by
+        ``gap(sector words, seeking, offering)``, the alignment by ``number``; the rest as they are.
+
+        Example:
+            >>> reason = LeadReason("gaps", {"city": "X", "gaps": [{"sector": "ai", "seeking": 3, "offering": 0}]})
+            >>> reason.values(str.upper, "{} ({} to {})".format, "{:.1f}".format)
+            {'city': 'X', 'gaps': 'AI (3 to 0)'}
+        """
+        values = dict(self.params)
+        if "names" in values:
+            values["names"] = _LIST_SEP.join(values["names"])
+        if "sectors" in values:
+            values["sectors"] = _LIST_SEP.join(sector(s) for s in values["sectors"])
+        if "gaps" in values:
+            gaps = values["gaps"]
+            values["gaps"] = _GAP_SEP.join(gap(sector(g["sector"]), g["seeking"], g["offering"]) for g in gaps)
+        if "alignment" in values:
+            values["alignment"] = number(values["alignment"])
+        return values
+
+    @property
+    def text(self) -> str:
+        """The reason in English."""
+        values = self.values(
+            _sector_words,
+            lambda sector, seeking, offering: LEAD_REASON_TEMPLATES["gap"].format(
+                sector=sector, seeking=seeking, offering=offering
+            ),
+            lambda value: f"{value:.2f}",
+        )
+        return LEAD_REASON_TEMPLATES[self.key].format(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"kind", "params"}``."""
+        return {"kind": self.kind, "params": dict(self.params)}
+
+
+def _sector_words(sector: str) -> str:
+    """A sector as an English sentence names it: ``Bioprocessing / CDMO`` -> ``bioprocessing / CDMO``."""
+    label = SECTOR_LABELS.get(sector, sector)
+    return label[:1].lower() + label[1:]
+
+
 @dataclass(frozen=True)
 class Lead:
     """An organisation outside the city, ranked by its fit to the city's cluster.
@@ -246,9 +378,11 @@ class Lead:
         id, name, city, country, org_type: Who it is.
         score: Its lead score (:class:`LeadScorer`).
         local_beneficiaries: The local organisations that would gain most, best first.
-        reasons: Why, strongest first, in plain words.
+        reasons: Why, strongest first, in plain English words.
         gaps_filled: Sectors of the cluster's gaps its offers fill.
         parts: Each part of the score before weighting (breadth, strategy, lookalike, gaps, graph).
+        reason_details: The same reasons as kinds and parameters (:class:`LeadReason`), for a front end that
+            words them in its reader's language; empty for a lead built without them.
     """
 
     id: str
@@ -261,10 +395,12 @@ class Lead:
     reasons: tuple[str, ...]
     gaps_filled: tuple[str, ...] = ()
     parts: dict[str, float] = field(default_factory=dict)
+    reason_details: tuple[LeadReason, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with the keys of issue #13: id, name, city, country, org_type, score, local_beneficiaries
-        (id, name, reason, score), reasons; plus gaps_filled and the score's parts."""
+        (id, name, reason, score), reasons (English); plus gaps_filled, the score's parts and reason_details (each
+        reason as ``{"kind", "params"}``: :class:`LeadReason`)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -276,6 +412,7 @@ class Lead:
             "reasons": list(self.reasons),
             "gaps_filled": list(self.gaps_filled),
             "parts": {name: round(value, 4) for name, value in self.parts.items()},
+            "reason_details": [reason.to_dict() for reason in self.reason_details],
         }
 
 
@@ -354,13 +491,15 @@ class CityFit:
         city: The city.
         score: The lead score it would have there.
         beneficiaries: Who would gain there, best first.
-        reasons: Why, in plain words.
+        reasons: Why, in plain English words.
+        reason_details: The same as kinds and parameters (:class:`LeadReason`).
     """
 
     city: str
     score: float
     beneficiaries: tuple[Beneficiary, ...]
     reasons: tuple[str, ...]
+    reason_details: tuple[LeadReason, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -369,6 +508,7 @@ class CityFit:
             "score": round(self.score, 4),
             "beneficiaries": [b.to_dict() for b in self.beneficiaries],
             "reasons": list(self.reasons),
+            "reason_details": [reason.to_dict() for reason in self.reason_details],
         }
 
 
@@ -590,6 +730,7 @@ def graph_evidence(adjacency: sp.csr_matrix, local_rows: np.ndarray, candidate_r
         candidate_rows: The candidates.
 
     Example:
+        >>> import scipy.sparse as sp
         >>> a = sp.csr_matrix(np.array([[0, 0, 1, 0], [0, 0, 1, 1], [1, 1, 0, 0], [0, 1, 0, 0]], dtype=np.float32))
         >>> graph_evidence(a, np.array([0]), np.array([1, 3])).round(3).tolist()  # 1 shares partner 2 with 0
         [0.591, 0.0]

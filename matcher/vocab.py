@@ -383,6 +383,27 @@ Geneva | CH | Genève; Geneve; Genf; Ginebra; Ginevra; 제네바
 Moscow | RU | Moskva; Moskau; Moscú; 모스크바
 Kyiv | UA | Kiev; Kyjiw; Kiew; 키이우
 Istanbul | TR | İstanbul; 이스탄불; Estambul
+Nicosia | CY | Lefkosia; Lefkoşa; Λευκωσία; Nikosia; 니코시아
+Limassol | CY | Lemesos; Λεμεσός
+Larnaca | CY | Larnaka; Λάρνακα
+Paphos | CY | Pafos; Πάφος
+Helsinki | FI | Helsingfors; 헬싱키
+Turku | FI | Åbo; Abo
+Bern | CH | Berne; Berna; 베른
+Plzeň | CZ | Plzen; Pilsen
+Bolzano | IT | Bozen; Bolzano-Bozen; Bozen-Bolzano
+Heraklion | GR | Iraklio; Irakleio; Iraklion; Ηράκλειο
+Patras | GR | Patra; Πάτρα
+Marousi | GR | Maroussi; Amarousio; Μαρούσι
+Tirana | AL | Tirane; Tiranë
+Saint Petersburg | RU | St Petersburg; St. Petersburg; Sankt-Peterburg; Sankt Petersburg; Санкт-Петербург;
+    상트페테르부르크; San Petersburgo
+Vitoria-Gasteiz | ES | Vitoria; Gasteiz
+Kongens Lyngby | DK | Kgs Lyngby; Kgs. Lyngby; Lyngby
+Freiburg | DE | Freiburg im Breisgau; Freiburg i Br; Freiburg i. Br.
+Halle | DE | Halle (Saale); Halle Saale; Halle an der Saale
+Ludwigshafen | DE | Ludwigshafen am Rhein
+Offenbach | DE | Offenbach am Main
 """
 
 
@@ -396,7 +417,18 @@ def _city_table(text: str) -> dict[str, tuple[str, tuple[str, ...]]]:
 
 CITY_ALIASES: dict[str, tuple[str, tuple[str, ...]]] = _city_table(_CITY_TABLE)
 """Canonical city -> (country code, other spellings). The alliance's places in Korean, German, Spanish, English,
-Japanese and Chinese; other cities people and CORDIS spell several ways."""
+Japanese and Chinese; other cities people and CORDIS spell several ways (exonyms and local names: "Lefkosia" is
+Nicosia, "Bozen" Bolzano; short and long forms: "Freiburg im Breisgau" is Freiburg)."""
+
+_POSTAL_PARTS = re.compile(
+    r"^\d{4,5}\s+(?=\D)"  # a postcode before the name: "37520 Osterode"
+    r"|(?:[\s,]+(?:cedex(?:\s*\d{1,3})?|sector(?:ul)?\s*\d{1,2}|\d{1,3}(?:e|er|ème|eme)?(?:\s+arrondissement)?))+$",
+    re.IGNORECASE,
+)
+"""What postal addresses add to a city's name, stripped before it is read: a leading postcode, and at the end a
+French CEDEX (business mail, "Paris Cedex 07"), a district or postal district number ("Paris 13", "Paris 16e
+arrondissement", "Praha 6", "Dublin 2") or a Bucharest sector ("Bucuresti Sectorul 1"). A name of digits alone is
+left as it is."""
 
 _CITY_KEYS: dict[str, tuple[str, str]] = {
     _key(name): (canonical, country)
@@ -522,10 +554,12 @@ def _country_code(text: str) -> str | None:
 def normalize_city(value: str, country: str | None = None) -> str:
     """Returns the canonical name of a city in any spelling :data:`CITY_ALIASES` knows, else the text as typed.
 
-    The text is trimmed, its spaces collapsed and its Unicode composed (NFC) either way. A known spelling maps to
-    its city only when ``country`` (an ISO code, as stored) is missing or the city's own: "Valencia" in Venezuela
-    stays as typed. A country after a comma is read the same way ("Dortmund, Germany"); a US state is only read
-    where the table lists it ("Montgomery County, MD": other states have their own Montgomery County).
+    The text is trimmed, its spaces collapsed and its Unicode composed (NFC) either way, and the parts a postal
+    address adds are dropped, whatever the city (a CEDEX, a district number, a postcode before the name: see
+    :data:`_POSTAL_PARTS`). A known spelling maps to its city only when ``country`` (an ISO code, as stored) is
+    missing or the city's own: "Valencia" in Venezuela stays as typed. A country after a comma is read the same
+    way ("Dortmund, Germany"); a US state is only read where the table lists it ("Montgomery County, MD": other
+    states have their own Montgomery County).
 
     Example:
         >>> normalize_city("대전"), normalize_city("Taejon"), normalize_city("MALAGA", "ES")
@@ -534,8 +568,11 @@ def normalize_city(value: str, country: str | None = None) -> str:
         ('Montgomery County', 'Dortmund')
         >>> normalize_city("Valencia", "VE"), normalize_city("  Graz ")
         ('Valencia', 'Graz')
+        >>> normalize_city("Paris Cedex 07", "FR"), normalize_city("Praha 6", "CZ"), normalize_city("Lefkosia", "CY")
+        ('Paris', 'Prague', 'Nicosia')
     """
     text = " ".join(unicodedata.normalize("NFC", value).split())
+    text = _POSTAL_PARTS.sub("", text) or text
     found = _CITY_KEYS.get(_key(text))
     if found is None and "," in text:
         place, _, after = text.rpartition(",")

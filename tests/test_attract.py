@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from matcher.attract import (
+    KEYWORD_LANGUAGES,
     Beneficiary,
     Gap,
     Lead,
@@ -26,6 +28,8 @@ from matcher.attract import (
     split_strategy_sectors,
     strategy_alignment,
 )
+from matcher.resources import data_text
+from matcher.vocab import SECTORS
 
 ONLY_PAIRS = {"breadth": 1.0}
 
@@ -106,6 +110,44 @@ def test_read_sectors_reads_offer_and_need_wording() -> None:
     assert read_sectors("GMP fill-finish for biologics") == ("biologics", "bioprocessing_cdmo")
     assert read_sectors("Quantum sensing; machine learning") == ("ai", "quantum")
     assert read_sectors("") == ()
+
+
+@pytest.mark.parametrize(
+    ("need", "sectors"),
+    [
+        ("전임상 단계 ADC 후보물질의 GMP 위탁생산을 맡아 줄 CDMO를 찾습니다",
+         ("therapeutics", "antibody_drug_conjugates", "bioprocessing_cdmo")),
+        ("리튬이온 배터리 양극재용 첨단 소재 공급처", ("advanced_materials", "energy")),
+        ("Wir suchen einen Lohnhersteller für die Abfüllung unserer Antikörper", ("biologics", "bioprocessing_cdmo")),
+        ("Partner für Festkörperbatterien und KI-gestützte Qualitätskontrolle", ("ai", "energy")),
+        ("Buscamos un socio para la fabricación por contrato de anticuerpos", ("biologics", "bioprocessing_cdmo")),
+        ("Sensores cuánticos para satélites", ("aerospace", "quantum")),
+    ],
+)
+def test_a_need_in_korean_german_or_spanish_names_its_sectors(need: str, sectors: tuple[str, ...]) -> None:
+    assert read_sectors(need) == sectors
+
+
+def test_every_sector_has_keywords_in_korean_german_and_spanish() -> None:
+    table = tomllib.loads(data_text("sector_keywords.toml"))
+    assert set(table) == set(KEYWORD_LANGUAGES)
+    missing = {lang: sorted(set(SECTORS) - set(table[lang])) for lang in ("ko", "de", "es")}
+    assert missing == {"ko": [], "de": [], "es": []}
+
+
+def test_keywords_are_words_not_letters_inside_other_words() -> None:
+    assert read_sectors("MAIL 서버 소재지: 서울") == ()  # "AI" inside MAIL, 소재 in 소재지 (a location)
+    assert read_sectors("Kiosk-Software für Museen") == ()  # "KI" only as a word
+    assert read_sectors("AI를 활용한 신약 개발") == ("therapeutics", "ai")  # a particle right after "AI"
+
+
+def test_korean_and_german_needs_count_in_the_citys_gaps() -> None:
+    local = _local(
+        ["Robot arms", "Robotic welding", "Drones", ""],
+        ["바이오의약품 위탁생산(CDMO) 파트너", "GMP-Auftragsfertigung für unser Biologikum", "Robot grippers", ""],
+    )
+    cdmo = next(g for g in find_gaps("X", local).attract if g.sector == "bioprocessing_cdmo")
+    assert (cdmo.seeking, cdmo.offering) == (2, 0)
 
 
 def _local(offers: list[str], seeks: list[str], sectors: list[tuple[str, ...]] | None = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import matcher.service.attraction as attraction_service
 from matcher.api import Matcher
 from matcher.attract import LEAD_TYPES, Beneficiary
 from matcher.auth import AccessDenied, User
@@ -97,6 +98,25 @@ def test_the_flag_is_in_the_json_and_kept_for_an_officer(linked: Matcher) -> Non
 
 
 @pytest.mark.slow
+def test_a_leads_reasons_come_as_kinds_with_parameters_and_their_english(linked: Matcher) -> None:
+    best = Access(linked, OFFICER).leads("Daejeon", k=1).results[0]
+    details = {reason.kind: dict(reason.params) for reason in best.reason_details}
+    assert details["fits"] == {"n": 3, "city": "Daejeon", "names": [b.name for b in best.local_beneficiaries]}
+    assert details["partners"] == {"n": 1, "city": "Daejeon", "names": ["Gaon Therapeutics"]}
+    assert [s["sector"] for s in details["gaps"]["gaps"]] == list(best.gaps_filled)
+    assert best.reasons == tuple(reason.text for reason in best.reason_details)
+    assert best.to_dict()["reason_details"][0]["kind"] == "fits"
+
+
+@pytest.mark.slow
+def test_a_citys_fit_carries_the_same_kinds_of_reason(linked: Matcher) -> None:
+    fits = linked.attraction.fit_cities("bs-1", city="Daejeon").fits
+    daejeon = next(fit for fit in fits if fit.city == "Daejeon")
+    assert daejeon.reasons == tuple(reason.text for reason in daejeon.reason_details)
+    assert daejeon.reason_details[0].kind == "fits"
+
+
+@pytest.mark.slow
 def test_without_partnerships_no_beneficiary_is_flagged(small: Matcher) -> None:
     best = small.attraction.leads("Daejeon", k=1).results[0]
     assert not any(b.partner for b in best.local_beneficiaries)
@@ -146,6 +166,19 @@ def test_twenty_leads_for_daejeon_all_outside_it_of_the_lead_types_best_first(de
     scores = [lead.score for lead in found.results]
     assert scores == sorted(scores, reverse=True)
     assert all(isinstance(b, Beneficiary) and b.reason for lead in found.results for b in lead.local_beneficiaries)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("city", "planted"), [("Daejeon", {"gl-bio-001", "gl-bio-002"}),
+                                               ("Calgary", {"gl-tech-001", "gl-tech-003", "gl-tech-010"})])
+def test_a_first_stage_narrower_than_the_catalogue_keeps_the_planted_leads(
+    demo_matcher: Matcher, monkeypatch: pytest.MonkeyPatch, city: str, planted: set[str]
+) -> None:
+    # The demo's 90 eligible organisations are all scored exactly by default; with 30 the first stage (the local
+    # organisations' own suggestions, in score order) picks which are, and the leads planted there still come first.
+    monkeypatch.setattr(attraction_service, "EXACT_CANDIDATES", 30)
+    found = demo_matcher.attraction.leads(city, k=5)
+    assert planted <= {lead.id for lead in found.results}
 
 
 @pytest.mark.slow

@@ -147,6 +147,47 @@ def test_every_listed_spelling_maps_to_its_city_and_every_alliance_city_has_a_ko
         assert any("\uac00" <= char <= "\ud7a3" for alias in CITY_ALIASES[city][1] for char in alias), city
 
 
+@pytest.mark.parametrize(
+    ("typed", "country", "city"),
+    [
+        ("Paris Cedex 07", "FR", "Paris"),
+        ("PARIS CEDEX", "FR", "Paris"),
+        ("Montpellier Cedex 5", "FR", "Montpellier"),  # any city, listed or not
+        ("Marne La Vallee Cedex 2", "FR", "Marne La Vallee"),
+        ("Paris 13", "FR", "Paris"),
+        ("Paris 16e arrondissement", "FR", "Paris"),
+        ("Lyon 3e", "FR", "Lyon"),
+        ("Praha 6", "CZ", "Prague"),
+        ("Dublin 2", "IE", "Dublin"),
+        ("Bucuresti Sectorul 1", "RO", "Bucharest"),
+        ("37520 Osterode", "DE", "Osterode"),
+    ],
+)
+def test_what_a_postal_address_adds_to_a_city_is_dropped(typed: str, country: str, city: str) -> None:
+    assert normalize_city(typed, country) == city
+
+
+def test_a_name_of_digits_or_a_cedex_alone_is_kept() -> None:
+    assert (normalize_city("13"), normalize_city("Cedex"), normalize_city("Area51")) == ("13", "Cedex", "Area51")
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "city"),
+    [("Lefkosia", "CY", "Nicosia"), ("Lemesos", "CY", "Limassol"), ("Bozen", "IT", "Bolzano"),
+     ("Helsingfors", "FI", "Helsinki"), ("Freiburg im Breisgau", "DE", "Freiburg"),
+     ("Kgs. Lyngby", "DK", "Kongens Lyngby")],
+)
+def test_local_names_and_exonyms_are_one_city(typed: str, country: str, city: str) -> None:
+    assert normalize_city(typed, country) == city
+
+
+def test_a_spelling_of_a_city_in_another_country_stays_apart() -> None:
+    # Fribourg in Switzerland is "Freiburg" in German; Halle in Belgium is not Halle (Saale).
+    assert normalize_city("Freiburg im Breisgau", "CH") == "Freiburg im Breisgau"
+    assert normalize_city("Halle (Saale)", "BE") == "Halle (Saale)"
+    assert normalize_city("Lefkosia", "TR") == "Lefkosia"
+
+
 def test_sectors_split_into_taxonomy_and_free_tags() -> None:
     known, free = split_sectors("ADC; Machine learning; agritech; biologics; ADC")
     assert known == ("antibody_drug_conjugates", "ai", "biologics")

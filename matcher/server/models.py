@@ -498,9 +498,18 @@ class BeneficiaryOut(BaseModel):
     partner: bool = False
 
 
+class LeadReasonOut(BaseModel):
+    """One reason for a lead as a kind and its parameters (``matcher.attract.LeadReason``: names and places as
+    stored, sectors as codes, counts and scores as numbers), for a client that words it in its own language; the
+    English wording is the same position of ``reasons``."""
+
+    kind: str
+    params: dict[str, Any]
+
+
 class LeadOut(BaseModel):
     """An organisation outside the city that fits its cluster (the fields of ``matcher leads --json``): its score,
-    the local organisations that would gain, the reasons and the gaps of the cluster it would fill."""
+    the local organisations that would gain, the reasons (in English) and the gaps of the cluster it would fill."""
 
     id: str
     name: str
@@ -512,6 +521,7 @@ class LeadOut(BaseModel):
     reasons: list[str]
     gaps_filled: list[str]
     parts: dict[str, float]
+    reason_details: list[LeadReasonOut] = []
 
 
 class LeadsOut(BaseModel):
@@ -551,6 +561,7 @@ class CityFitOut(BaseModel):
     score: float
     beneficiaries: list[BeneficiaryOut]
     reasons: list[str]
+    reason_details: list[LeadReasonOut] = []
 
 
 class CityFitsOut(BaseModel):

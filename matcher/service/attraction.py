@@ -6,8 +6,10 @@ Leads come from the product's own two-sided ranking: every local organisation is
 pair scores (:meth:`Matching.pair_scores <matcher.service.matching.Matching.pair_scores>`) of the city's
 organisations with each outside organisation are aggregated by :class:`matcher.attract.LeadScorer`. On a large
 catalogue a first ranking scores every eligible organisation with the breadth of the local organisations' own
-partner suggestions (filters applied inside the search) plus the strategy, gaps and graph parts, and its best
-:data:`EXACT_CANDIDATES` (or three times ``k``) are then scored exactly against every local organisation.
+partner suggestions (filters applied inside the search, in score order: no variety re-ordering) plus the strategy,
+gaps and graph parts, and its best :data:`EXACT_CANDIDATES` (or three times ``k``) are then scored exactly against
+every local organisation. A lead's reasons are :class:`matcher.attract.LeadReason`: kinds and parameters, with
+their English wording.
 
 Example:
     >>> attraction = Attraction(context, matching)                         # doctest: +SKIP
@@ -17,9 +19,11 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,6 +35,7 @@ from ..attract import (
     ClusterView,
     Gaps,
     Lead,
+    LeadReason,
     Leads,
     LeadScorer,
     LeadScores,
@@ -211,7 +216,7 @@ class Attraction:
         if k == 0 or not len(eligible):
             message = None if k == 0 else f"no organisation outside {name} passes the filters ({filters.describe()})"
             return Leads(name, (), message)
-        context = _CityParts.build(self, name, rec, local_rows)
+        context = _CityParts.build(self, name, rec, local_rows, _Strengths.of(rec))
         candidates = self._pool(context, eligible, filters, max(EXACT_CANDIDATES, 3 * k))
         scores, pairs = self._score(context, candidates)
         order = np.argsort(-scores.total, kind="stable")[:k]
@@ -240,15 +245,16 @@ class Attraction:
         profile = _profile(rec, row)
         home = normalize_city(profile.city).casefold()
         present = set(served.profiles["city"])
+        strengths = _Strengths.of(rec)  # the workspace's, the same for every city
         fits = []
         for place in ALLIANCE_CITIES:
             if place not in present or place.casefold() == home:
                 continue
             local_rows = np.flatnonzero((served.profiles["city"] == place).to_numpy())
-            context = _CityParts.build(self, place, rec, local_rows)
+            context = _CityParts.build(self, place, rec, local_rows, strengths)
             scores, pairs = self._score(context, np.array([row]))
             lead = self._leads(context, np.array([row]), pairs, scores, np.array([0]))[0]
-            fits.append(CityFit(place, lead.score, lead.local_beneficiaries, lead.reasons))
+            fits.append(CityFit(place, lead.score, lead.local_beneficiaries, lead.reasons, lead.reason_details))
         fits.sort(key=lambda fit: -fit.score)
         return CityFits(profile.id, profile.name, profile.city, tuple(fits), _summary(profile.name, fits, asking))
 
@@ -288,12 +294,14 @@ class Attraction:
         column = np.full(len(rec.ids_), -1)
         column[eligible] = np.arange(len(eligible))
         suggested = np.zeros((len(city.local_rows), len(eligible)))
-        found = self.matching.recommend_many(
-            [rec.ids_[r] for r in city.local_rows.tolist()],
-            k=POOL_PER_LOCAL,
-            filters=filters,
+        askers = [rec.ids_[r] for r in city.local_rows.tolist()]
+        found = _by_score(rec).recommend_many(
+            askers,
+            POOL_PER_LOCAL,
+            filters,
             include_partners=True,
             include_competitors=True,
+            exclude=self.matching.dismissed_many(askers),
             cross_city="other_city",
             exposure_cap=None,
             explain=False,
@@ -303,7 +311,9 @@ class Attraction:
                 j = column[rec.row_of_[match.id]]
                 if j >= 0:
                     suggested[i, j] = match.score
-        first = self._scorer.score(suggested, breadth_strength=city.text, **city.parts(eligible, lookalikes=False))
+        first = self._scorer.score(
+            suggested, breadth_strength=city.strengths.text, **city.parts(eligible, lookalikes=False)
+        )
         keep = np.argsort(-first.total, kind="stable")[:size]
         return eligible[np.sort(keep)]
 
@@ -316,7 +326,7 @@ class Attraction:
             ).score
         else:
             pairs = np.zeros((0, len(candidates)))
-        return self._scorer.score(pairs, breadth_strength=city.text, **city.parts(candidates)), pairs
+        return self._scorer.score(pairs, breadth_strength=city.strengths.text, **city.parts(candidates)), pairs
 
     def _leads(
         self, city: _CityParts, rows: np.ndarray, pairs: np.ndarray, scores: LeadScores, columns: np.ndarray
@@ -353,6 +363,7 @@ class Attraction:
                 )
             parts = {name: float(values[column]) for name, values in scores.parts.items()}
             filled = gaps_filled(profile.offers, profile.sectors, city.gaps.attract)
+            why = city.reasons(row, int(scores.served[column]), beneficiaries, filled, parts)
             out.append(
                 Lead(
                     id=profile.id,
@@ -362,12 +373,23 @@ class Attraction:
                     org_type=profile.org_type,
                     score=float(scores.total[column]),
                     local_beneficiaries=tuple(beneficiaries),
-                    reasons=city.reasons(row, int(scores.served[column]), beneficiaries, filled, parts),
+                    reasons=tuple(reason.text for reason in why),
                     gaps_filled=filled,
                     parts=parts,
+                    reason_details=why,
                 )
             )
         return out
+
+
+def _by_score(rec: Recommender) -> Recommender:
+    """The fitted ranking with its lists in score order, maximal marginal relevance off: a shallow copy, sharing
+    the fitted arrays. The first stage of :meth:`Attraction.leads` only picks the candidates that are then scored
+    exactly, so variety among a local organisation's suggestions buys nothing there, and it took about 45% of a
+    city's time on the development set (bench/RESULTS.md, "Investment leads on the development set")."""
+    plain = copy.copy(rec)
+    plain.mmr_lambda = 1.0
+    return plain
 
 
 def _profile(rec: Recommender, row: int) -> Profile:
@@ -416,9 +438,24 @@ def _ordinal(n: int) -> str:
     return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else n % 10, 'th')}"
 
 
+@dataclass(frozen=True)
+class _Strengths:
+    """How much the breadth and graph parts count in this workspace (:func:`matcher.attract.text_strength`,
+    :func:`matcher.attract.history_strength`): the same for every city, so read once per call."""
+
+    text: float
+    history: float
+
+    @classmethod
+    def of(cls, recommender: Recommender) -> _Strengths:
+        """The strengths of a fitted ranking's catalogue and partnership graph."""
+        columns = recommender.columns_
+        return cls(text_strength(columns["offers"], columns["seeks"]), history_strength(recommender.graph_.degree_))
+
+
 class _CityParts:
     """What scoring leads for one city needs besides the pair scores: its gaps, strategy, the organisations
-    elsewhere that already partner with it, and the partnership graph."""
+    elsewhere that already partner with it, the partnership graph, and the workspace's strengths."""
 
     def __init__(
         self,
@@ -428,6 +465,7 @@ class _CityParts:
         gaps: Gaps,
         strategy: Strategy,
         strategy_vector: np.ndarray | None,
+        strengths: _Strengths,
     ) -> None:
         self.name = name
         self.recommender = recommender
@@ -435,6 +473,7 @@ class _CityParts:
         self.gaps = gaps
         self.strategy = strategy
         self.strategy_vector = strategy_vector
+        self.strengths = strengths
         adjacency = recommender.graph_.adjacency_
         local = np.zeros(adjacency.shape[0], dtype=bool)
         local[local_rows] = True
@@ -443,11 +482,11 @@ class _CityParts:
         links[local] = 0
         linked = np.flatnonzero(links > 0)
         self.anchor_rows = linked[np.argsort(-links[linked], kind="stable")[:MAX_ANCHORS]]
-        self.history = history_strength(recommender.graph_.degree_)
-        self.text = text_strength(recommender.columns_["offers"], recommender.columns_["seeks"])
 
     @classmethod
-    def build(cls, attraction: Attraction, name: str, recommender: Recommender, local_rows: np.ndarray) -> _CityParts:
+    def build(
+        cls, attraction: Attraction, name: str, recommender: Recommender, local_rows: np.ndarray, strengths: _Strengths
+    ) -> _CityParts:
         """Reads the city's gaps and strategy, and encodes the strategy's text."""
         profiles = recommender.profiles_
         gaps = find_gaps(name, profiles.iloc[local_rows])
@@ -455,7 +494,7 @@ class _CityParts:
         vector = None
         if strategy.text.strip():
             vector = np.asarray(attraction.context.encoder.encode([strategy.text]), dtype=np.float32)[0]
-        return cls(name, recommender, local_rows, gaps, strategy, vector)
+        return cls(name, recommender, local_rows, gaps, strategy, vector, strengths)
 
     def parts(self, rows: np.ndarray, *, lookalikes: bool = True) -> dict[str, np.ndarray]:
         """Every part of the lead score but breadth, for candidate ``rows``; without ``lookalikes`` (a first
@@ -481,7 +520,7 @@ class _CityParts:
         found = {
             "strategy": strategy_alignment(self.strategy, sectors, similarity),
             "gaps": gap_part,
-            "graph": self.history
+            "graph": self.strengths.history
             * (0.8 * rec.graph_.activity_[rows] + 0.2 * graph_evidence(rec.graph_.adjacency_, self.local_rows, rows)),
         }
         if lookalikes:
@@ -496,48 +535,36 @@ class _CityParts:
         beneficiaries: Sequence[Beneficiary],
         filled: Sequence[str],
         parts: dict[str, float],
-    ) -> tuple[str, ...]:
+    ) -> tuple[LeadReason, ...]:
         """A lead's reasons, strongest evidence first."""
         rec = self.recommender
+        city = self.name
         out = []
         if served:
-            names = ", ".join(b.name for b in beneficiaries[:3])
-            out.append(
-                f"Fits {served} organisation{'s' if served != 1 else ''} in {self.name}"
-                + (f", best {names}." if names else ".")
-            )
+            out.append(LeadReason("fits", {"n": served, "city": city, "names": [b.name for b in beneficiaries[:3]]}))
         else:
-            out.append(f"No organisation in {self.name} fits it clearly both ways.")
+            out.append(LeadReason("fits_none", {"city": city}))
         if filled:
             gaps = {g.sector: g for g in self.gaps.attract}
-            out.append(
-                f"Fills {self.name}'s gap{'s' if len(filled) > 1 else ''} in "
-                + "; ".join(
-                    f"{SECTOR_LABELS[s].lower()} (sought by {gaps[s].seeking}, offered by {gaps[s].offering})"
-                    for s in filled
-                )
-                + "."
-            )
-        wanted = [SECTOR_LABELS[s].lower() for s in self.strategy.sectors if s in rec.columns_["sectors"][row]]
+            found = [{"sector": s, "seeking": gaps[s].seeking, "offering": gaps[s].offering} for s in filled]
+            out.append(LeadReason("gaps", {"city": city, "gaps": found}))
+        wanted = [s for s in self.strategy.sectors if s in rec.columns_["sectors"][row]]
         if wanted:
-            out.append(f"Works in {', '.join(wanted)}, a target of {self.name}'s strategy.")
+            out.append(LeadReason("strategy_sectors", {"city": city, "sectors": wanted}))
         elif parts.get("strategy", 0.0) >= 0.4:
-            out.append(f"Its offers read close to {self.name}'s strategy (alignment {parts['strategy']:.2f}).")
+            out.append(LeadReason("strategy_text", {"city": city, "alignment": round(parts["strategy"], 4)}))
         partners = rec.graph_.partners(row)
         local_partners = partners[self.local_mask[partners]]
         if len(local_partners):
-            names = ", ".join(str(rec.columns_["name"][r]) for r in local_partners[:3].tolist())
-            count = len(local_partners)
-            out.append(f"Already works with {count} organisation{'s' if count != 1 else ''} in {self.name}: {names}.")
+            names = [str(rec.columns_["name"][r]) for r in local_partners[:3].tolist()]
+            out.append(LeadReason("partners", {"n": len(local_partners), "city": city, "names": names}))
         elif parts.get("graph", 0.0) >= 0.25:
-            out.append(f"Its partners already work with organisations in {self.name}.")
+            out.append(LeadReason("partners_of_partners", {"city": city}))
         if parts.get("lookalike", 0.0) >= 0.5 and len(self.anchor_rows):
             vectors = rec.vectors_["profile"]
             anchors = self.anchor_rows[self.anchor_rows != row]
             if len(anchors):
                 best = anchors[int(np.argmax(vectors[anchors] @ vectors[row]))]
-                out.append(
-                    f"Like {rec.columns_['name'][best]} ({rec.columns_['city'][best]}), which already works with "
-                    f"{self.name}."
-                )
+                like = {"name": str(rec.columns_["name"][best]), "place": str(rec.columns_["city"][best]), "city": city}
+                out.append(LeadReason("lookalike", like))
         return tuple(out)

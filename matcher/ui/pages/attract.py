@@ -16,14 +16,33 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from matcher.attract import LEAD_TYPES, Beneficiary, CityFits, ClusterView, Gap, Gaps, Lead, Leads, Strategy
+from matcher.attract import (
+    LEAD_TYPES,
+    Beneficiary,
+    CityFits,
+    ClusterView,
+    Gap,
+    Gaps,
+    Lead,
+    LeadReason,
+    Leads,
+    Strategy,
+)
 from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import Access
 from matcher.schema import INVESTMENT_STAGES, MAX_OWNER_CHARS
 from matcher.service.attraction import MAX_STRATEGY_CHARS
 from matcher.service.curation import ShortlistSuggestion
-from matcher.ui.i18n import format_datetime, format_number, format_score, language, t
-from matcher.ui.localise import localise_reason, localise_reasons, sector_label
+from matcher.ui.i18n import (
+    DEFAULT_LANGUAGE,
+    format_datetime,
+    format_number,
+    format_score,
+    language,
+    t,
+    translate,
+)
+from matcher.ui.localise import localise_reason, sector_label
 from matcher.ui.state import catalog, require_user
 from matcher.ui.widgets import safe, type_label
 from matcher.vocab import ALLIANCE_CITIES, ORG_TYPES, SECTORS
@@ -42,6 +61,51 @@ STAGE_KEYS = {
     "mou": "attract.stage_mou",
     "investment": "attract.stage_investment",
 }
+
+
+# Each kind of a lead's reason (matcher.attract.LeadReason) and its message, the same way.
+REASON_KEYS = {
+    "fits": "attract.why.fits",
+    "fits_none": "attract.why.fits_none",
+    "gaps": "attract.why.gaps",
+    "strategy_sectors": "attract.why.strategy_sectors",
+    "strategy_text": "attract.why.strategy_text",
+    "partners": "attract.why.partners",
+    "partners_of_partners": "attract.why.partners_of_partners",
+    "lookalike": "attract.why.lookalike",
+}
+
+
+def _sector_words(sector: str, lang: str) -> str:
+    """A sector as a reason names it: English lower-cases the label mid-sentence, as the core does; the other
+    languages' messages name sectors after a colon, or in Korean and German as nouns, so labels stay as they are."""
+    label = sector_label(sector, lang)
+    return label[:1].lower() + label[1:] if lang == DEFAULT_LANGUAGE else label
+
+
+def lead_reason_text(reason: LeadReason, lang: str) -> str:
+    """One of a lead's reasons in ``lang``: the message of its kind, with the names and places as stored, sectors
+    by their label in the language and numbers written the local way. Plain text: pass it through
+    :func:`~matcher.ui.widgets.safe` before showing it as Markdown.
+
+    Example:
+        >>> lead_reason_text(LeadReason("fits", {"n": 2, "city": "Daejeon", "names": ["A", "B"]}), "de")
+        'Passt in beide Richtungen zu 2 Organisationen in Daejeon, am besten zu A, B.'
+    """
+    values = reason.values(
+        lambda sector: _sector_words(sector, lang),
+        lambda sector, seeking, offering: translate(lang, "attract.why.gap", sector=sector, seeking=seeking,
+                                                    offering=offering),
+        lambda value: format_score(value, lang),
+    )
+    # reason.key is the kind, or for a count the kind and its form (".one", ".other"): the catalogue's keys alike.
+    return translate(lang, REASON_KEYS[reason.kind] + reason.key[len(reason.kind):], **values)
+
+
+def lead_reasons(reasons: Sequence[str], details: Sequence[LeadReason], lang: str) -> list[str]:
+    """A lead's (or a city fit's) reasons in ``lang`` from their details; a lead built without details keeps its
+    reasons as they came."""
+    return [lead_reason_text(reason, lang) for reason in details] if details else list(reasons)
 
 
 def stage_label(stage: str) -> str:
@@ -253,7 +317,7 @@ def leads_frame(leads: Sequence[Lead]) -> pd.DataFrame:
             "Type": [type_label(lead.org_type, lang) for lead in leads],
             "Score": [lead.score for lead in leads],
             "Who would gain": [", ".join(gainer_name(b) for b in lead.local_beneficiaries) for lead in leads],
-            "Why": [" ".join(lead.reasons) for lead in leads],
+            "Why": [" ".join(lead_reasons(lead.reasons, lead.reason_details, lang)) for lead in leads],
         }
     )
 
@@ -298,7 +362,7 @@ def _show_leads(access: Access, city: str, found: Leads, lists: dict[int, str]) 
 def _lead_panel(access: Access, found: Leads, lead: Lead, lists: dict[int, str]) -> None:
     lang, city = language(), found.city
     st.caption(safe(type_label(lead.org_type, lang)))
-    reasons = localise_reasons(list(lead.reasons), lang)
+    reasons = lead_reasons(lead.reasons, lead.reason_details, lang)
     st.markdown("\n".join(f"- {safe(reason)}" for reason in reasons) or t("attract.no_reasons"))
     if lead.gaps_filled:
         st.markdown(t("attract.gaps_filled", sectors=safe(", ".join(sector_label(s, lang) for s in lead.gaps_filled))))
@@ -337,11 +401,12 @@ def _stem(name: str) -> str:
 def fits_frame(fits: CityFits) -> pd.DataFrame:
     """One row per alliance city, best fit first: city, score and the reasons in a line (English column names;
     the headings shown are translated). Who would gain in each city is shown beside it."""
+    lang = language()
     return pd.DataFrame(
         {
             "City": [fit.city for fit in fits.fits],
             "Score": [fit.score for fit in fits.fits],
-            "Why": [" ".join(fit.reasons) for fit in fits.fits],
+            "Why": [" ".join(lead_reasons(fit.reasons, fit.reason_details, lang)) for fit in fits.fits],
         }
     )
 
