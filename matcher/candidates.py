@@ -41,11 +41,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .vocab import SECTOR_LABELS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # scipy.sparse is imported where matrices are built: a search or `--help` needs none
+    import scipy.sparse as sp
+
     from .index import VectorIndex
 
 __all__ = [
@@ -228,6 +229,8 @@ class LexicalIndex:
 
     def fit(self, profiles: pd.DataFrame) -> LexicalIndex:
         """Learns the vocabulary and IDF weights and indexes every profile."""
+        import scipy.sparse as sp
+
         from .lexical import tfidf_vectorizer
 
         if not 0 < self.max_df_share <= 1:
@@ -249,6 +252,8 @@ class LexicalIndex:
 
     def transform(self, profiles: pd.DataFrame) -> sp.csr_matrix:
         """TF-IDF rows of ``profiles`` (for askers typed in, not in the catalogue)."""
+        import scipy.sparse as sp
+
         if self.vectorizer_ is None:
             return sp.csr_matrix((len(profiles), 0), dtype=np.float32)
         return self.vectorizer_.transform(lexical_documents(profiles)).tocsr()
@@ -285,6 +290,8 @@ class LinkScores:
     def relative(self, name: str) -> sp.csr_matrix:
         """One of the scores divided by its row's maximum, so in [0, 1] whatever the history's size: a model
         learnt on a short history then reads a longer one on the same scale."""
+        import scipy.sparse as sp
+
         matrix = getattr(self, name)
         peak = matrix.max(axis=1).toarray().ravel()
         scale = np.divide(1.0, peak, out=np.zeros_like(peak, dtype=np.float64), where=peak > 0)
@@ -324,6 +331,8 @@ class PartnerGraph:
             ids: The catalogue's ids in row order, or its id → row map (:attr:`matcher.catalogue.Catalogue.row_of`).
             partnerships: ``source_id``, ``target_id`` and optionally ``year``.
         """
+        import scipy.sparse as sp
+
         n = len(ids)
         row_of = ids if isinstance(ids, Mapping) else {pid: i for i, pid in enumerate(ids)}
         if len(partnerships):
@@ -379,6 +388,8 @@ class PartnerGraph:
         With peers the organisations most similar to an asker and weights their similarities, this scores
         "partners of organisations like this one".
         """
+        import scipy.sparse as sp
+
         peers = np.asarray(peers, dtype=np.int64)
         start = sp.csr_matrix(
             (np.asarray(weights, dtype=np.float32), (np.zeros(len(peers), np.int64), peers)),
@@ -396,6 +407,8 @@ def _years(partnerships: pd.DataFrame) -> np.ndarray:
 
 def _adjacency(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix:
     """Symmetric 0/1 adjacency: several partnerships between two organisations are one edge."""
+    import scipy.sparse as sp
+
     ones = np.ones(2 * len(src), dtype=np.float32)
     adjacency = sp.csr_matrix((ones, (np.r_[src, dst], np.r_[dst, src])), shape=(n, n))
     adjacency.sum_duplicates()

@@ -42,7 +42,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from .candidates import PartnerGraph
 from .catalogue import Catalogue, CrossCity, check_cross_city, facet_texts
@@ -534,6 +533,8 @@ class TfidfRanker(_ScoreRanker):
         try:
             matrix = tfidf_vectorizer().fit_transform(docs)
         except ValueError:  # no usable term in the whole catalogue
+            import scipy.sparse as sp
+
             matrix = sp.csr_matrix((len(docs), 1))
         self.matrix_ = matrix.tocsr()
 

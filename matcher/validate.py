@@ -41,10 +41,9 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 
 from .charsets import garbled
 from .errors import InputError
@@ -70,6 +69,9 @@ from .vocab import (
     split_list,
     split_sectors,
 )
+
+if TYPE_CHECKING:  # pandera is imported where the checks run: it costs every command a fraction of a second
+    import pandera.pandas as pa
 
 __all__ = [
     "FOUNDED_MIN",
@@ -376,6 +378,8 @@ def _quote(value: Any, limit: int = 60) -> str:
 
 
 def _check(function: Callable[[pd.Series], pd.Series], name: str) -> pa.Check:
+    import pandera.pandas as pa
+
     return pa.Check(function, name=name)
 
 
@@ -391,6 +395,8 @@ def _failures(
     checks: pd.DataFrame, schema: pa.DataFrameSchema, message: Callable[[Any, str, str], str]
 ) -> dict[Any, list[tuple[int, str]]]:
     """Runs the schema lazily and returns, per failing index, (column position, message) pairs."""
+    import pandera.pandas as pa
+
     try:
         schema.validate(checks, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -468,6 +474,8 @@ def validate_profiles(frame: pd.DataFrame) -> ValidationReport:
         >>> validate_profiles(frame).rejected
         [RowProblem(row=1, reason="employees 'twelve' is not a whole number", id='s-1')]
     """
+    import pandera.pandas as pa
+
     frame = frame.reset_index(drop=True)  # row positions identify rows below, whatever index came in
     chosen, notes = _resolve_columns(frame, PROFILE_COLUMNS, PROFILE_ALIASES, PROFILE_REQUIRED)
     text = _text_columns(frame, chosen, PROFILE_COLUMNS)
@@ -645,6 +653,8 @@ def validate_partnerships(frame: pd.DataFrame, known_ids: Collection[str]) -> Va
         >>> [p.reason for p in report.rejected]
         ["target_id 'zz' is not a known profile id", "source_id and target_id are the same ('a')"]
     """
+    import pandera.pandas as pa
+
     frame = frame.reset_index(drop=True)
     chosen, notes = _resolve_columns(frame, PARTNERSHIP_COLUMNS, PARTNERSHIP_ALIASES, PARTNERSHIP_REQUIRED)
     text = _text_columns(frame, chosen, PARTNERSHIP_COLUMNS)

@@ -25,21 +25,30 @@ Example:
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-__all__ = ["alembic_config", "current", "head", "revisions"]
+if TYPE_CHECKING:  # Alembic is imported only to migrate: it costs every opening of a store 0.2 s and more
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+__all__ = ["alembic_config", "current", "head", "revisions", "stated_head"]
 
 _HERE = Path(__file__).resolve().parent
+_VERSION_TABLE = "alembic_version"
+"""Where Alembic keeps a database's revision (its default, which env.py keeps)."""
+_STATED = re.compile(r'^(revision|down_revision)(?:: [\w |]+)? = (?:None|"(\w+)")$', re.MULTILINE)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration for the packaged scripts; ``connection`` is the one ``env.py`` migrates."""
+    from alembic.config import Config
+
     config = Config()
     # Config values are interpolated: a '%' in the install path must not be read as a reference.
     config.set_main_option("script_location", str(_HERE).replace("%", "%%"))
@@ -51,6 +60,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -67,5 +78,41 @@ def revisions() -> frozenset[str]:
 
 
 def current(connection: Connection) -> frozenset[str]:
-    """The revisions a database is at: empty for a new database and for a store written before Alembic."""
-    return frozenset(MigrationContext.configure(connection).get_current_heads())
+    """The revisions a database is at: empty for a new database and for a store written before Alembic.
+
+    Read as Alembic reads them (its version table), without importing Alembic.
+    """
+    if not sa.inspect(connection).has_table(_VERSION_TABLE):
+        return frozenset()
+    version_num = sa.column("version_num", sa.String())
+    return frozenset(connection.execute(sa.select(version_num).select_from(sa.table(_VERSION_TABLE))).scalars())
+
+
+@cache
+def stated_head() -> str | None:
+    """:func:`head` as the scripts state it, read without Alembic, so that opening a store at the head imports none.
+
+    None, and Alembic has the last word, unless every script in ``versions/`` states its revision and its one
+    parent plainly (``revision: str = "0002"``, ``down_revision: str | None = "0001"``) and they make one line.
+
+    Example:
+        >>> stated_head() == head()
+        True
+    """
+    children: dict[str | None, str] = {}
+    for script in sorted((_HERE / "versions").glob("*.py")):
+        if script.name == "__init__.py":
+            continue
+        stated = [(found[1], found[2] or None) for found in _STATED.finditer(script.read_text(encoding="utf-8"))]
+        if sorted(key for key, _ in stated) != ["down_revision", "revision"]:
+            return None
+        revision, parent = dict(stated)["revision"], dict(stated)["down_revision"]
+        if revision is None or parent in children or revision in children.values():
+            return None  # no revision, a branch, or a revision stated twice
+        children[parent] = revision
+    at: str | None = None
+    for _ in children:  # walk the line from the root; every script must be on it
+        if at not in children:
+            return None
+        at = children[at]
+    return at
