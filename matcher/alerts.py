@@ -12,6 +12,15 @@ so that the signature covers it: a receiver recomputes the HMAC over the raw bod
 header with ``sent_at`` and refuses a message older than a few minutes (a replayed one), and may keep the
 ``delivery`` ids it has seen. Failed deliveries are retried on :class:`RetryPolicy`'s schedule.
 
+Webhook targets are public hosts only: a URL whose host is, or resolves to, a loopback, private, link-local,
+multicast, reserved or unspecified address (the cloud's metadata service at 169.254.169.254, the database on the
+LAN) is refused when it is saved (:func:`check_webhook_url`) and again when an alert is sent (:func:`post_webhook`
+connects only to the addresses it checked, so a name that resolves elsewhere by then is refused too), unless the
+workspace allows private targets (``webhook_allow_private``). Redirects are never followed.
+
+Saved searches, alerts and alert channels belong to an owner: an app account or an API key, each in its own
+namespace (:func:`owner_of`), so that an account and a key of the same name never share them.
+
 Example:
     >>> body = webhook_body({"id": 7, "saved_search": "ADC fill-finish"}, delivery_id=3, sent_at=1_700_000_000)
     >>> signature = sign("s3cret", body)
@@ -25,16 +34,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import re
 import secrets
 import smtplib
+import socket
 import ssl
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from email.message import EmailMessage
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -61,9 +75,11 @@ __all__ = [
     "filters_from_json",
     "filters_to_json",
     "new_secret",
+    "owner_of",
     "post_webhook",
     "send_email",
     "sign",
+    "split_owner",
     "strong_and_changed",
     "verify",
     "webhook_body",
@@ -170,15 +186,120 @@ def check_saved_name(name: str) -> str:
     return stripped
 
 
-def check_webhook_url(url: str) -> str:
-    """A webhook URL: ``http`` or ``https``, with a host, at most :data:`MAX_URL_CHARS` characters.
+def owner_of(name: str, *, key_id: str | None = None) -> str:
+    """Whose saved searches, alerts and alert channels these are: ``user:<name>`` for the app account ``name``,
+    ``key:<key id>`` for an API key (its public id: a key made later under the same name, maybe for another role,
+    starts with none of them). Names hold no ``:`` (:mod:`matcher.auth`), so the two never meet.
+
+    Example:
+        >>> owner_of("mina"), owner_of("mina", key_id="0123456789ab")
+        ('user:mina', 'key:0123456789ab')
+    """
+    return f"key:{key_id}" if key_id is not None else f"user:{name}"
+
+
+def split_owner(owner: str) -> tuple[str, str]:
+    """An owner's kind (``user``, ``key``, or ``legacy`` for what the upgrade to revision 0008 could not tell
+    apart: see that revision) and its name or key id: :func:`owner_of` read back.
+
+    Example:
+        >>> split_owner(owner_of("mina")), split_owner(owner_of("crm", key_id="0123456789ab"))
+        (('user', 'mina'), ('key', '0123456789ab'))
+    """
+    kind, _, ident = owner.partition(":")
+    return kind, ident
+
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _refused_kind(address: _Address) -> str | None:
+    """What makes ``address`` no webhook target (``loopback``, ``private``...), None for a public one; an IPv6
+    address that carries an IPv4 one (IPv4-mapped, 6to4, Teredo) is judged by that one too.
+
+    Example:
+        >>> [_refused_kind(ipaddress.ip_address(a)) for a in ("8.8.8.8", "::ffff:10.0.0.1", "169.254.169.254")]
+        [None, 'private', 'link-local']
+    """
+    inside: list[_Address] = [address]
+    if isinstance(address, ipaddress.IPv6Address):  # the IPv4 address inside first: it says more
+        inside[:0] = [found for found in (address.ipv4_mapped, address.sixtofour, *(address.teredo or ())) if found]
+    for candidate in inside:
+        for kind, test in (("unspecified", candidate.is_unspecified), ("loopback", candidate.is_loopback),
+                           ("link-local", candidate.is_link_local), ("multicast", candidate.is_multicast),
+                           ("reserved", candidate.is_reserved), ("private", candidate.is_private),
+                           ("non-public", not candidate.is_global)):  # fmt: skip
+            if test:
+                return kind
+    return None
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[tuple[socket.AddressFamily, tuple[Any, ...]]]:
+    """The addresses ``host`` resolves to, as ``(family, sockaddr)`` for TCP; an IP address is taken as it is.
+
+    getaddrinfo has no timeout of its own: it runs in a daemon thread, waited for ``timeout`` seconds.
 
     Raises:
-        InputError: Another scheme (``file:``, ``ftp:``...), no host, credentials in the URL, or too long.
+        OSError: The name does not resolve (``socket.gaierror``), or not within ``timeout`` (``TimeoutError``).
+    """
+    found: list[Any] = []
+    failed: list[OSError] = []
+
+    def lookup() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=lookup, name="matcher-webhook-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"the name {host} did not resolve within {timeout:g} s")
+    if failed:
+        raise failed[0]
+    return [(family, sockaddr) for family, _, _, _, sockaddr in found]
+
+
+def _is_ip(host: str) -> bool:
+    """Whether ``host`` is an IP address (an IPv6 one maybe with a zone, ``fe80::1%eth0``), not a name."""
+    try:
+        ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _refusal(host: str, addresses: Iterable[tuple[Any, ...]]) -> str | None:
+    """Why a webhook may not go to ``host`` at ``addresses`` (sockaddrs), None when every one is public."""
+    for sockaddr in addresses:
+        shown = str(sockaddr[0]).partition("%")[0]  # an IPv6 scope ("fe80::1%eth0") is no part of the address
+        kind = _refused_kind(ipaddress.ip_address(shown))
+        if kind is not None:
+            where = shown if shown == host.strip("[]") else f"{host} ({shown})"
+            return (
+                f"the webhook host {where} is not public ({kind} address): webhooks go to public hosts only (an "
+                "administrator may allow hosts on the local network with the webhook_allow_private setting)"
+            )
+    return None
+
+
+def check_webhook_url(url: str, *, allow_private: bool = False, timeout: float = 5.0) -> str:
+    """A webhook URL: ``http`` or ``https``, with a host, at most :data:`MAX_URL_CHARS` characters, whose host is
+    public unless ``allow_private``: every address it resolves to (within ``timeout`` seconds) is neither loopback,
+    private, link-local, multicast, reserved nor unspecified. A name that does not resolve (yet) is taken: each
+    delivery checks the host again (:func:`post_webhook`).
+
+    Raises:
+        InputError: Another scheme (``file:``, ``ftp:``...), no host, credentials in the URL, too long, or a host
+            on a private address.
 
     Example:
         >>> check_webhook_url("https://crm.example/hooks/matcher")
         'https://crm.example/hooks/matcher'
+        >>> check_webhook_url("http://169.254.169.254/latest/meta-data/")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        matcher.errors.InputError: the webhook host 169.254.169.254 is not public (link-local address): ...
     """
     url = url.strip()
     if len(url) > MAX_URL_CHARS:
@@ -194,6 +315,13 @@ def check_webhook_url(url: str) -> str:
         raise InputError("a webhook URL may not hold a user name or password: the signature authenticates alerts")
     if any(ord(char) < 33 for char in url):
         raise InputError("a webhook URL may not hold spaces or control characters")
+    if not allow_private:
+        try:
+            addresses = [sockaddr for _, sockaddr in _resolve(parts.hostname, parts.port or 0, timeout)]
+        except OSError:  # not resolvable now (each delivery checks it again), or an IPv6 address with a zone
+            addresses = [(parts.hostname,)] if _is_ip(parts.hostname) else []
+        if (refused := _refusal(parts.hostname, addresses)) is not None:
+            raise InputError(refused)
     return url
 
 
@@ -272,17 +400,87 @@ class RetryPolicy:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Webhooks are not redirected: a redirect would re-send the alert, unsigned, wherever the receiver points."""
+    """Webhooks are not redirected: a redirect would re-send the alert, unsigned, wherever the receiver points (an
+    internal host included)."""
 
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
-def post_webhook(url: str, body: bytes, secret: str, *, sent_at: int, timeout: float) -> None:
-    """POSTs a :func:`webhook_body` to ``url``, signed with ``secret``; any 2xx answer is a delivery.
+def _connect_checked(
+    address: tuple[str, int], timeout: float | None, source_address: Any = None, *, allow_private: bool
+) -> socket.socket:
+    """A TCP connection to ``address`` (host, port), made only to addresses that were checked: the name is resolved
+    once, every address it gives is checked (unless ``allow_private``), and the connection goes to one of those, so
+    a name that resolves elsewhere a moment later (DNS rebinding) changes nothing.
 
     Raises:
-        DeliveryError: Another status (redirects included), a timeout, or no connection; the message says which.
+        DeliveryError: The host is or resolves to an address that is not public.
+        OSError: It does not resolve, or no address answers.
+    """
+    host, port = address
+    wait = timeout if isinstance(timeout, int | float) else None
+    addresses = _resolve(host, port, wait or 5.0)
+    if not allow_private and (refused := _refusal(host, (sockaddr for _, sockaddr in addresses))) is not None:
+        raise DeliveryError(refused)
+    last: OSError = OSError(f"{host} resolves to no address")
+    for family, sockaddr in addresses:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(wait)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+        except OSError as error:
+            sock.close()
+            last = error
+        else:
+            return sock
+    raise last
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection that goes only to checked addresses (:func:`_connect_checked`)."""
+
+    def __init__(self, *args: Any, allow_private: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = partial(_connect_checked, allow_private=allow_private)
+
+
+class _CheckedHTTPSConnection(_CheckedHTTPConnection, http.client.HTTPSConnection):
+    """An HTTPS connection that goes only to checked addresses; the certificate is verified for the URL's host."""
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allow_private: bool) -> None:
+        super().__init__()
+        self.allow_private = allow_private
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_CheckedHTTPConnection, allow_private=self.allow_private), req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allow_private: bool) -> None:
+        super().__init__()
+        self.allow_private = allow_private
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_CheckedHTTPSConnection, allow_private=self.allow_private), req)
+
+
+def post_webhook(
+    url: str, body: bytes, secret: str, *, sent_at: int, timeout: float, allow_private: bool = False
+) -> None:
+    """POSTs a :func:`webhook_body` to ``url``, signed with ``secret``; any 2xx answer is a delivery.
+
+    The host is checked again as the connection is made (see the module): a target that is not public is refused
+    unless ``allow_private``. The request goes straight to the host, never through a proxy of the environment
+    (which would resolve the name again, unchecked).
+
+    Raises:
+        DeliveryError: Another status (redirects included), a timeout, no connection, or a host that is not
+            public; the message says which.
     """
     request = urllib.request.Request(
         url,
@@ -295,7 +493,10 @@ def post_webhook(url: str, body: bytes, secret: str, *, sent_at: int, timeout: f
             TIMESTAMP_HEADER: str(sent_at),
         },
     )
-    opener = urllib.request.build_opener(_NoRedirect)
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPHandler(allow_private),
+        _CheckedHTTPSHandler(allow_private),
+    )  # fmt: skip
     try:
         with opener.open(request, timeout=timeout) as answer:
             status = answer.status

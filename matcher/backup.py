@@ -40,6 +40,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .alerts import owner_of
 from .config import Settings, is_workspace
 from .errors import InputError
 from .index import fsync_path
@@ -94,9 +95,6 @@ _COUNTS = {
 
 _ALL_ALERTS = 2**31 - 1
 """No limit: the export holds every alert."""
-_NAMED_BY = (("feedback", "user"), ("shortlists", "owner"), ("notes", "author"), ("profile_changes", "user"),
-             ("meetings", "requested_by"), ("meetings", "answered_by"))  # fmt: skip
-"""Where the export's other sections name a user: (section, field)."""
 
 
 class BackupError(InputError):
@@ -501,9 +499,9 @@ def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]
     Args:
         store: The workspace's store.
         user: Only what this user entered (feedback they gave, shortlists they own, notes they wrote, profile
-            edits they made, meetings they requested or answered, their saved searches, alerts and alert channels);
-            default everyone's. Everyone's alert channels are those of the names that appear anywhere else in the
-            export or hold an API key: the store lists channels by owner.
+            edits they made, meetings they requested or answered, their saved searches, alerts and alert channels,
+            and those of the API keys of that name: each row's ``owner`` says whose, ``user:NAME`` or
+            ``key:KEY_ID``); default everyone's.
 
     Returns:
         ``{"format", "exported_at", "user", "feedback": [...], "shortlists": [{..., "entries": [...]}],
@@ -537,22 +535,22 @@ def export_user_data(store: Store, *, user: str | None = None) -> dict[str, Any]
         "profile_changes": _records(changes.sort_values("id")),
         "meetings": _records(meetings.sort_values("id")),
     }
-    return {**data, **_alert_data(store, user, data)}
+    return {**data, **_alert_data(store, user)}
 
 
-def _alert_data(store: Store, user: str | None, entered: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The saved searches, alerts and alert channels of ``user`` (or everyone's) for :func:`export_user_data`;
-    ``entered`` is the rest of the export, whose names are everyone's candidates for a channel."""
-    saved = store.saved_searches(user)
+def _alert_data(store: Store, user: str | None) -> dict[str, list[dict[str, Any]]]:
+    """The saved searches, alerts and alert channels of ``user`` (or everyone's) for :func:`export_user_data`."""
+    if user is not None:
+        # App accounts and API keys own apart (owner_of): a name's are its account's and its keys', if any.
+        keys = [key["key_id"] for key in store.api_keys() if key["name"] == user]
+        named = [owner_of(user), *(owner_of(user, key_id=key_id) for key_id in keys)]
+        saved = [row for owner in named for row in store.saved_searches(owner)]
+        channels = [found for owner in named if (found := store.alert_channel(owner)) is not None]
+    else:
+        saved, channels = store.saved_searches(), store.alert_channels()
     # An alert belongs to its saved search's owner (deleting the search deletes its alerts).
     owners = sorted({row["owner"] for row in saved})
     alerts = sorted((row for owner in owners for row in store.alerts(owner, limit=_ALL_ALERTS)), key=lambda r: r["id"])
-    if user is not None:
-        named = {user}
-    else:
-        named = {*owners, *(key["name"] for key in store.api_keys())}
-        named |= {row[field] for section, field in _NAMED_BY for row in entered[section] if row.get(field)}
-    channels = [found for name in sorted(named) if (found := store.alert_channel(name)) is not None]
     return {
         "saved_searches": [{**row, "filters": json.loads(row["filters"] or "{}")} for row in saved],
         "alerts": [{**row, "reasons": list(row["reasons"])} for row in alerts],

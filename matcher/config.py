@@ -189,6 +189,8 @@ class Settings(BaseSettings):
         smtp_sender: The From address of alert e-mails (needed with ``smtp_host``).
         smtp_starttls: Upgrade the SMTP connection with STARTTLS before sending (and before the login).
         webhook_timeout: Seconds one webhook or SMTP attempt may take.
+        webhook_allow_private: Let webhooks go to hosts on loopback, private or link-local addresses (a CRM on the
+            team's own network); off by default, so that a saved webhook cannot reach internal services.
         alert_check_seconds: How often ``matcher serve`` checks saved searches and delivers alerts (0: never).
 
     Example:
@@ -210,6 +212,7 @@ class Settings(BaseSettings):
     smtp_sender: str | None = Field(default=None, min_length=3, max_length=254)
     smtp_starttls: bool = True
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)
+    webhook_allow_private: bool = False
     alert_check_seconds: float = Field(default=60.0, ge=0, le=86_400)
 
     @classmethod

@@ -96,8 +96,8 @@ def test_only_bounded_http_and_https_webhook_urls_are_taken(url: str) -> None:
         check_webhook_url(url)
 
 
-def test_an_http_url_on_loopback_is_a_webhook() -> None:
-    assert check_webhook_url(" http://127.0.0.1:8080/hook ") == "http://127.0.0.1:8080/hook"
+def test_an_http_url_on_loopback_is_a_webhook_where_private_hosts_are_allowed() -> None:
+    assert check_webhook_url(" http://127.0.0.1:8080/hook ", allow_private=True) == "http://127.0.0.1:8080/hook"
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_another_users_saved_search_is_neither_listed_nor_removable(matcher: Mat
 def test_removing_a_saved_search_removes_its_alerts(matcher: Matcher) -> None:
     access = Access(matcher, MINA)
     saved = access.save_search("Mine", text="GMP fill-finish")
-    matcher.store.add_alerts([alert_row(saved.id, "mina")], email=False)
+    matcher.store.add_alerts([alert_row(saved.id, saved.owner)], email=False)
     access.remove_saved_search(saved.id)
     assert access.alerts() == [] and access.saved_searches() == []
 
@@ -192,15 +192,15 @@ def test_removing_a_saved_search_removes_its_alerts(matcher: Matcher) -> None:
 
 def test_an_alert_is_stored_once_per_saved_search_and_profile(matcher: Matcher) -> None:
     saved = Access(matcher, MINA).save_search("Mine", text="GMP fill-finish")
-    first = matcher.store.add_alerts([alert_row(saved.id, "mina")], email=False)
-    again = matcher.store.add_alerts([alert_row(saved.id, "mina"), alert_row(saved.id, "mina")], email=False)
+    first = matcher.store.add_alerts([alert_row(saved.id, saved.owner)], email=False)
+    again = matcher.store.add_alerts([alert_row(saved.id, saved.owner), alert_row(saved.id, saved.owner)], email=False)
     assert len(first) == 1 and again == []
     assert len(Access(matcher, MINA).alerts()) == 1
 
 
 def test_another_users_alert_is_invisible_and_cannot_be_marked_read(matcher: Matcher) -> None:
     saved = Access(matcher, MINA).save_search("Mine", text="GMP fill-finish")
-    [alert_id] = matcher.store.add_alerts([alert_row(saved.id, "mina")], email=False)
+    [alert_id] = matcher.store.add_alerts([alert_row(saved.id, saved.owner)], email=False)
     jonas = Access(matcher, JONAS)
     assert jonas.alerts() == [] and jonas.unread_alerts() == 0
     assert jonas.mark_alerts_read([alert_id]) == 0
@@ -211,7 +211,7 @@ def test_reading_an_alert_marks_it_and_only_it(matcher: Matcher) -> None:
     access = Access(matcher, MINA)
     saved = access.save_search("Mine", text="GMP fill-finish")
     first, _ = matcher.store.add_alerts(
-        [alert_row(saved.id, "mina"), alert_row(saved.id, "mina", "dj-bio-001")], email=False
+        [alert_row(saved.id, saved.owner), alert_row(saved.id, saved.owner, "dj-bio-001")], email=False
     )
     assert access.mark_alerts_read([first]) == 1
     assert access.unread_alerts() == 1
@@ -220,7 +220,7 @@ def test_reading_an_alert_marks_it_and_only_it(matcher: Matcher) -> None:
 
 def test_an_alert_carries_its_search_profile_score_and_reasons(matcher: Matcher) -> None:
     saved = Access(matcher, MINA).save_search("Fill-finish", text="GMP fill-finish")
-    matcher.store.add_alerts([alert_row(saved.id, "mina")], email=False)
+    matcher.store.add_alerts([alert_row(saved.id, saved.owner)], email=False)
     [alert] = Access(matcher, MINA).alerts()
     assert (alert.saved_search, alert.kind, alert.profile_name, alert.city, alert.score, alert.reasons) == (
         "Fill-finish", "search", "Biomédica Costa del Sol", "Málaga", 0.8, ("Offers aseptic fill-finish.",)
@@ -232,7 +232,7 @@ def test_a_new_alert_is_queued_for_each_channel_its_owner_set(matcher: Matcher) 
     access.set_webhook("https://crm.example/hook")
     access.set_alert_email("mina@agency.example")
     saved = access.save_search("Mine", text="GMP fill-finish")
-    matcher.store.add_alerts([alert_row(saved.id, "mina")], email=True)
+    matcher.store.add_alerts([alert_row(saved.id, saved.owner)], email=True)
     queued = {(d["channel"], d["target"], d["status"]) for d in access.alert_deliveries()}
     assert queued == {("webhook", "https://crm.example/hook", "pending"), ("email", "mina@agency.example", "pending")}
 
@@ -279,7 +279,8 @@ def test_a_store_at_0005_is_upgraded_with_its_data(target: Path | str) -> None:
         assert not {"saved_searches", "alerts", "alert_deliveries"} - set(sa.inspect(conn).get_table_names())
     assert upgraded.get_profile("dj-bio-001") is not None
     saved_id = upgraded.add_saved_search(
-        {"owner": "mina", "owner_role": "officer", "name": "ADC", "kind": "search", "text": "ADC"}, max_per_owner=5
+        {"owner": "user:mina", "owner_role": "officer", "name": "ADC", "kind": "search", "text": "ADC"},
+        max_per_owner=5,
     )
-    assert upgraded.add_alerts([alert_row(saved_id, "mina", "dj-bio-001")], email=False) != []
+    assert upgraded.add_alerts([alert_row(saved_id, "user:mina", "dj-bio-001")], email=False) != []
     upgraded.close()

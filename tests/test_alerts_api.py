@@ -13,10 +13,12 @@ import pytest
 from serving import running
 from test_alerts_delivery import Receiver
 
-from matcher.alerts import SIGNATURE_HEADER, verify
+from matcher.alerts import SIGNATURE_HEADER, owner_of, verify
 from matcher.api import Matcher
+from matcher.config import Settings
 from matcher.policy import check_alerts
 from matcher.server import ServerConfig, create_app
+from matcher.service.keys import key_id_of
 
 PROFILES = [
     {"id": "dj-bio-001", "name": "Hanbit Bioworks", "org_type": "startup", "city": "Daejeon", "country": "KR",
@@ -104,7 +106,8 @@ def test_alerts_are_listed_for_their_key_only_and_marked_read(
     url: str, keys: dict[str, str], matcher: Matcher
 ) -> None:
     made = call(url, keys["officer"], "POST", "/v1/saved-searches", json={"name": "Fill", "text": "fill"}).json()
-    row = {"saved_search_id": made["id"], "owner": "crm-officer", "profile_id": "ma-bio-001", "score": 0.8,
+    owner = owner_of("crm-officer", key_id=key_id_of(keys["officer"]))
+    row = {"saved_search_id": made["id"], "owner": owner, "profile_id": "ma-bio-001", "score": 0.8,
            "band": "strong", "reasons": ("Its offer matches the search.",)}  # fmt: skip
     [alert_id] = matcher.store.add_alerts([row], email=False)
     mine = call(url, keys["officer"], "GET", "/v1/alerts", params={"unread": True}).json()
@@ -128,15 +131,23 @@ def test_a_webhook_url_that_is_not_http_is_refused(url: str, keys: dict[str, str
     assert answer.status_code == 422 and "http://" in answer.json()["message"]
 
 
+def test_a_webhook_on_the_cloud_metadata_address_is_refused(url: str, keys: dict[str, str]) -> None:
+    answer = call(url, keys["officer"], "PUT", "/v1/alerts/webhook", json={"url": "http://169.254.169.254/latest"})
+    assert answer.status_code == 422
+    assert "169.254.169.254 is not public (link-local address)" in answer.json()["message"]
+    assert call(url, keys["officer"], "GET", "/v1/alerts/deliveries").status_code == 200  # the server lives on
+
+
 def test_the_server_delivers_alerts_in_the_background(tmp_path: Path) -> None:
-    m = Matcher(tmp_path / "ws")
+    m = Matcher(settings=Settings.load(home=tmp_path / "ws", webhook_allow_private=True))  # the receiver's loopback
     m.importer.upsert(PROFILES)
     check_alerts(m)
     key = m.admin.create_api_key("crm-live", "officer")[1]
     with Receiver([]) as receiver, running(create_app(m, ServerConfig(alert_check_seconds=0.2))) as base_url:
         secret = call(base_url, key, "PUT", "/v1/alerts/webhook", json={"url": receiver.url}).json()["secret"]
         made = call(base_url, key, "POST", "/v1/saved-searches", json={"name": "Fill", "text": "fill"}).json()
-        row = {"saved_search_id": made["id"], "owner": "crm-live", "profile_id": "ma-bio-001", "score": 0.8,
+        row = {"saved_search_id": made["id"], "owner": owner_of("crm-live", key_id=key_id_of(key)), "profile_id":
+               "ma-bio-001", "score": 0.8,
                "band": "strong", "reasons": ()}  # fmt: skip
         m.store.add_alerts([row], email=False)
         deadline = time.monotonic() + 30  # a bound on waiting, not a speed target: a round comes every 0.2 s

@@ -36,11 +36,12 @@ NOW = RetryPolicy(max_attempts=3, base_seconds=0, timeout_seconds=5)
 
 
 class Receiver:
-    """A webhook receiver on a free port of 127.0.0.1: answers ``statuses`` in turn (then 200) and keeps every
-    request's headers and body."""
+    """A webhook receiver on a free port of 127.0.0.1: answers ``statuses`` in turn (then 200), with a ``Location``
+    header when ``location`` is given (a redirect), and keeps every request's headers and body."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], location: str | None = None) -> None:
         self.statuses = statuses
+        self.location = location
         self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
 
@@ -50,6 +51,8 @@ class Receiver:
                 receiver.requests.append((dict(self.headers), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if receiver.location is not None:
+                    self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -104,8 +107,9 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 
 
 def workspace(home: Path, **settings: Any) -> Matcher:
-    """A workspace holding one profile, with ``settings`` (the SMTP ones, say)."""
-    m = Matcher(settings=Settings.load(home=home, **settings))
+    """A workspace holding one profile, with ``settings`` (the SMTP ones, say); its webhooks may go to the receiver
+    on loopback (``webhook_allow_private``, as a team sets it whose CRM is on its own network)."""
+    m = Matcher(settings=Settings.load(home=home, **{"webhook_allow_private": True, **settings}))
     m.importer.upsert([PROFILE])
     return m
 
@@ -113,7 +117,7 @@ def workspace(home: Path, **settings: Any) -> Matcher:
 def one_alert(m: Matcher, *, email: bool = False) -> int:
     """Stores one alert for mina, as a check would; returns its id."""
     saved = Access(m, MINA).save_search("Fill-finish", text="aseptic fill-finish")
-    row = {"saved_search_id": saved.id, "owner": "mina", "profile_id": "ma-bio-001", "score": 0.81,
+    row = {"saved_search_id": saved.id, "owner": saved.owner, "profile_id": "ma-bio-001", "score": 0.81,
            "band": "strong", "reasons": ("Its offer matches the search.",)}  # fmt: skip
     [alert_id] = m.store.add_alerts([row], email=email)
     return alert_id
@@ -182,11 +186,12 @@ def test_a_webhook_that_keeps_failing_is_given_up_visibly(tmp_path: Path) -> Non
 
 def test_a_redirect_is_not_followed(tmp_path: Path) -> None:
     m = workspace(tmp_path / "ws")
-    with Receiver([302]) as receiver:
+    with Receiver([]) as elsewhere, Receiver([307], location=elsewhere.url) as receiver:
         Access(m, MINA).set_webhook(receiver.url)
         one_alert(m)
         m.alerts.deliver(retry=NOW)
-    assert delivery(m)["last_error"] == "the webhook answered HTTP 302" and len(receiver.requests) == 1
+    assert delivery(m)["last_error"] == "the webhook answered HTTP 307" and len(receiver.requests) == 1
+    assert elsewhere.requests == []
 
 
 def test_an_unreachable_webhook_fails_with_the_reason(tmp_path: Path) -> None:

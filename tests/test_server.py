@@ -215,6 +215,19 @@ def test_a_working_keys_name_cannot_be_taken_twice(matcher: Matcher, keys: dict[
         matcher.admin.create_api_key("crm-officer", "officer")
 
 
+def test_a_key_may_not_take_an_accounts_name(matcher: Matcher, keys: dict[str, str]) -> None:
+    matcher.admin.add_user("sora", "officer", "correct horse battery")
+    with pytest.raises(StateError, match=r"an app account is named 'sora'.*'sora-crm'"):
+        matcher.admin.create_api_key("sora", "startup", "dj-bio-001")
+
+
+def test_an_account_may_not_take_a_keys_name_even_a_revoked_ones(matcher: Matcher, keys: dict[str, str]) -> None:
+    # A revoked key's feedback and notes stay under its name: a new account of that name would read them as its own.
+    for name in ("hanbit", "old-crm"):
+        with pytest.raises(StateError, match=f"an API key is named '{name}'"):
+            matcher.admin.add_user(name, "officer", "correct horse battery")
+
+
 # Organisations -----------------------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..auth import User, add_user, load_users, remove_user, set_language, set_password, users_path
 from ..backup import backup, export_user_data, restore
+from ..errors import StateError
 from .context import Context
 from .keys import ApiKey, KeyRing
 
@@ -60,10 +61,17 @@ class Admin:
         Raises:
             NotFoundError: ``org_id`` is not an organisation in the store (a startup account speaks for one).
             InputError: A bad name, role, password or org id.
+            StateError: A new account would take an API key's name (see :meth:`create_api_key`).
         """
         if org_id is not None:
             self.context.profile(org_id)
-        user = add_user(users_path(self.context.workspace.root), name, role, password, org_id)
+        path, name = users_path(self.context.workspace.root), name.strip()
+        if name not in load_users(path) and any(key.name == name for key in self.api_keys()):
+            raise StateError(
+                f"an API key is named {name!r} (working or revoked): an account and a key may not share a name, since "
+                "feedback, shortlists and notes are kept under it; give the account another name"
+            )
+        user = add_user(path, name, role, password, org_id)
         logger.info("saved %s account %r", user.role, user.name)
         return user
 
@@ -96,8 +104,15 @@ class Admin:
         Raises:
             InputError: A bad name or role, or an organisation given or missing for the role.
             NotFoundError: ``org_id`` is not an organisation in the store.
-            StateError: A working key already has this name.
+            StateError: A working key already has this name, or an app account has it: a name is one principal,
+                since feedback, shortlists and notes are kept under the name of whoever entered them, and an account
+                and a key of one name would read each other's.
         """
+        if name.strip() in load_users(users_path(self.context.workspace.root)):
+            raise StateError(
+                f"an app account is named {name!r}: an account and a key may not share a name, since feedback, "
+                f"shortlists and notes are kept under it; give the key another name, e.g. {name + '-crm'!r}"
+            )
         return KeyRing(self.context).create(name, role, org_id)
 
     def revoke_api_key(self, name: str) -> ApiKey:

@@ -10,9 +10,13 @@ saved, are matched against it, and only those that land in the strong band among
 results become alerts. Processes that check at once cannot duplicate an alert: the store keeps one per saved
 search and profile (insert or ignore), and a delivery is claimed by one process before it is attempted.
 
+Owners: each saved search, alert and alert channel belongs to an app account (``user:<name>``) or an API key
+(``key:<key id>``), never to a bare name (:func:`matcher.alerts.owner_of`), so an account and a key of the same
+name share nothing. A revoked key's saved searches raise no more alerts, and nothing more is sent to its webhook.
+
 Example:
     >>> alerts = Alerts(context, matching)                                                    # doctest: +SKIP
-    >>> saved = alerts.save(User("mina", "officer"), "ADC in Spain", text="ADC fill-finish")  # doctest: +SKIP
+    >>> saved = alerts.save("user:mina", User("mina", "officer"), "ADC in Spain", text="ADC")  # doctest: +SKIP
     >>> alerts.check(view=lambda saved, candidate: candidate).alerts                          # doctest: +SKIP
     0
 """
@@ -39,8 +43,10 @@ from ..alerts import (
     filters_from_json,
     filters_to_json,
     new_secret,
+    owner_of,
     post_webhook,
     send_email,
+    split_owner,
     strong_and_changed,
     webhook_body,
 )
@@ -73,7 +79,7 @@ class SavedSearch:
 
     Attributes:
         id: Its id.
-        owner: Whose it is (a user's or API key's name).
+        owner: Whose it is: ``user:<name>`` or ``key:<key id>`` (:func:`~matcher.alerts.owner_of`).
         name: What the owner called it.
         kind: ``search`` (``text``) or ``recommend`` (partners for ``org_id``).
         text: The search text (empty for a recommendation).
@@ -103,7 +109,7 @@ class SavedSearch:
 
     @property
     def user(self) -> User:
-        """The owner as a user of the role it had when saving (what its alerts may show)."""
+        """The owner as a user of the role it had when saving (what its alerts may show), named by :attr:`owner`."""
         return User(self.owner, "startup" if self.owner_role == "startup" else "officer", org_id=self.owner_org_id)
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,6 +214,7 @@ class Alerts:
 
     def save(
         self,
+        owner: str,
         user: User,
         name: str,
         *,
@@ -215,7 +222,8 @@ class Alerts:
         org_id: str | None = None,
         filters: Filters | None = None,
     ) -> SavedSearch:
-        """Saves a search (``text``) or a recommendation (for ``org_id``) under ``name`` for ``user``.
+        """Saves a search (``text``) or a recommendation (for ``org_id``) under ``name`` for ``owner``
+        (:func:`~matcher.alerts.owner_of`), who acts as ``user`` (its alerts are redacted for that user's role).
 
         Raises:
             InputError: Neither or both of ``text`` and ``org_id``, an empty or over-long name or text.
@@ -230,13 +238,13 @@ class Alerts:
         else:
             self.context.profile(str(org_id))
         values = {
-            "owner": user.name, "owner_role": user.role, "owner_org_id": user.org_id, "name": name,
+            "owner": owner, "owner_role": user.role, "owner_org_id": user.org_id, "name": name,
             "kind": "search" if text is not None else "recommend", "text": text or "", "org_id": org_id,
             "filters": filters_to_json(filters),
         }  # fmt: skip
         saved_id = self.context.store.add_saved_search(values, max_per_owner=MAX_SAVED_PER_USER)
-        logger.info("%s saved the %s %r", user.name, values["kind"], name)
-        return next(saved for saved in self.saved(user.name) if saved.id == saved_id)
+        logger.info("%s saved the %s %r", owner, values["kind"], name)
+        return next(saved for saved in self.saved(owner) if saved.id == saved_id)
 
     def saved(self, owner: str) -> list[SavedSearch]:
         """``owner``'s saved searches, oldest first."""
@@ -276,14 +284,18 @@ class Alerts:
             profiles = profiles[profiles["id"].isin(written)]
         found: list[AlertCandidate] = []
         checked = 0
+        keys = self._working_keys()
         for saved in searches if written else ():
+            acting = self._acting_name(saved.owner, keys)
+            if acting is None:  # its API key was revoked (or its owner is unknown): nobody reads its alerts
+                continue
             passes = profiles[saved.filters.mask(profiles)]["id"]
             eligible = {pid for pid in passes if written[pid] > saved.created_at and pid != saved.org_id}
             if not eligible:
                 continue
             checked += 1
             try:
-                candidates = self._strong(saved, eligible)
+                candidates = self._strong(saved, eligible, dismissed_by=acting)
             except (NotFoundError, InputError) as unusable:  # its organisation was deleted, its text has no words
                 logger.warning("saved search %d (%s) was skipped: %s", saved.id, saved.name, unusable)
                 continue
@@ -295,8 +307,21 @@ class Alerts:
                     len(added))  # fmt: skip
         return CheckReport(len(changed), checked, len(added))
 
-    def _strong(self, saved: SavedSearch, eligible: Collection[str]) -> list[AlertCandidate]:
-        """The eligible profiles in the strong band of ``saved``'s first :data:`SCAN_DEPTH` results, with reasons."""
+    def _working_keys(self) -> dict[str, str]:
+        """Each working API key's name, by the key's owner (``key:<key id>``)."""
+        return {owner_of(row["name"], key_id=row["key_id"]): row["name"]
+                for row in self.context.store.api_keys() if row["revoked_at"] is None}  # fmt: skip
+
+    @staticmethod
+    def _acting_name(owner: str, keys: Mapping[str, str]) -> str | None:
+        """The name ``owner`` acts under (whose dismissals its recommendations leave out): an app account's own, a
+        working key's (``keys``: :meth:`_working_keys`); None for a revoked key or an owner of no known kind."""
+        kind, ident = split_owner(owner)
+        return ident if kind == "user" else keys.get(owner) if kind == "key" else None
+
+    def _strong(self, saved: SavedSearch, eligible: Collection[str], *, dismissed_by: str) -> list[AlertCandidate]:
+        """The eligible profiles in the strong band of ``saved``'s first :data:`SCAN_DEPTH` results, with reasons
+        (a recommendation leaves out what ``dismissed_by`` dismissed)."""
         if saved.kind == "search":
             hits = self.matching.search(saved.text, k=SCAN_DEPTH, filters=saved.filters)
             facets = {hit.id: hit.facet for hit in hits}
@@ -310,7 +335,7 @@ class Alerts:
             ]  # fmt: skip
         asker = str(saved.org_id)
         recommended = self.matching.recommend_many(
-            [asker], k=SCAN_DEPTH, filters=saved.filters, exposure_cap=None, explain=False, dismissed_by=saved.owner
+            [asker], k=SCAN_DEPTH, filters=saved.filters, exposure_cap=None, explain=False, dismissed_by=dismissed_by
         )[0]
         strong = strong_and_changed(((m.id, m.score, m.band) for m in recommended.results), eligible)
         reasons = self.matching.explain_pairs(asker, [pid for pid, _ in strong]) if strong else {}
@@ -340,10 +365,13 @@ class Alerts:
         once: whoever holds it can forge alerts).
 
         Raises:
-            InputError: Not an http or https URL, or longer than :data:`~matcher.alerts.MAX_URL_CHARS`.
+            InputError: Not an http or https URL, longer than :data:`~matcher.alerts.MAX_URL_CHARS`, or a host that is
+                not public while the ``webhook_allow_private`` setting is off.
         """
+        settings = self.context.settings
+        url = check_webhook_url(url, allow_private=settings.webhook_allow_private, timeout=settings.webhook_timeout)
         secret = new_secret()
-        self.context.store.set_alert_channel(owner, {"webhook_url": check_webhook_url(url), "webhook_secret": secret})
+        self.context.store.set_alert_channel(owner, {"webhook_url": url, "webhook_secret": secret})
         return secret
 
     def remove_webhook(self, owner: str) -> None:
@@ -399,11 +427,14 @@ class Alerts:
         counts = {"delivered": 0, "pending": 0, "failed": 0}
         errors: list[str] = []
         claimed_until = _iso(now + timedelta(seconds=CLAIM_SECONDS))
+        keys = self._working_keys()
         for due in store.due_deliveries(_iso(now), limit):
             if not store.claim_delivery(due["id"], due["next_attempt_at"], claimed_until):
                 continue
             attempts = due["attempts"] + 1
             try:
+                if self._acting_name(due["owner"], keys) is None:
+                    raise DeliveryError("its owner may no longer receive alerts (a revoked API key)")
                 self._send(due, retry)
             except DeliveryError as failed:
                 delay = retry.delay(attempts)
@@ -439,7 +470,8 @@ class Alerts:
                 raise DeliveryError("the webhook was removed")
             sent_at = int(datetime.now(UTC).timestamp())
             body = webhook_body(alert.to_dict(), delivery_id=due["id"], sent_at=sent_at)
-            post_webhook(url, body, secret, sent_at=sent_at, timeout=retry.timeout_seconds)
+            post_webhook(url, body, secret, sent_at=sent_at, timeout=retry.timeout_seconds,
+                         allow_private=self.context.settings.webhook_allow_private)  # fmt: skip
             return
         smtp = self._smtp()
         if smtp is None:
