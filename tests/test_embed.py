@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from matcher.embed import (
-    BlendEncoder,
+    BlendSpec,
     EmbeddingCache,
     Encoder,
     ModelNotFoundError,
@@ -74,13 +74,16 @@ def cache(tmp_path: Path) -> EmbeddingCache:
         pytest.param("use-m3", marks=pytest.mark.slow),
         pytest.param("e5-small", marks=pytest.mark.slow),
         pytest.param("minilm+use-m3", marks=pytest.mark.slow),
+        pytest.param("minilm+use-m3@lang", marks=pytest.mark.slow),
+        pytest.param("minilm+use-m3@w0.3", marks=pytest.mark.slow),
     ]
 )
 def any_encoder(request: pytest.FixtureRequest) -> Encoder:
     if request.param == "tfidf":
         return TfidfEncoder(n_components=4).fit(CORPUS)
     if "+" in request.param:
-        return BlendEncoder([request.getfixturevalue(part.replace("-", "_")) for part in request.param.split("+")])
+        spec = BlendSpec.parse(request.param)
+        return spec.build([request.getfixturevalue(part.replace("-", "_")) for part in spec.parts])
     return request.getfixturevalue(request.param.replace("-", "_"))
 
 
