@@ -1,6 +1,7 @@
 """Score bands "strong / possible / weak": where the demo's planted truth sits on the ranking and search scales.
 
-The thresholds in :mod:`matcher.bands` come from this measurement on the bundled demo (matcher/data/demo, MiniLM):
+The thresholds of ``matcher/data/calibration.toml`` (read by :mod:`matcher.bands`, one entry per encoder) come from
+this measurement on the bundled demo (matcher/data/demo), for the encoder of ``$MATCHER_ENCODER`` (MiniLM by default):
 
 - **Ranking** (the reciprocal ``score`` of :class:`matcher.rank.Match`, the harmonic mean of the two fits). For
   each of the 32 planted seekers of data/README.md, ``Matcher.recommend(seeker, k=10)``: a suggestion is *true*
@@ -14,7 +15,9 @@ The thresholds in :mod:`matcher.bands` come from this measurement on the bundled
 
 Thresholds are chosen by one rule on both scales (see :func:`choose_ranking` and :func:`choose_search`): *strong*
 from the median true score up, *possible* from the highest floor that keeps at least 90 % of the true items, and
-on the search scale a *weak* floor just above every nonsense hit, below which nothing is shown. They are printed with
+on the search scale a *weak* floor just above every nonsense hit, below which nothing is shown (never above the
+*possible* floor when that one is already above every nonsense hit: an encoder whose cosines crowd together, as
+e5-small's, would otherwise lose most expected hits to a 0.05 step). They are printed with
 their measured precision and recall, and written with the tables to the "Score bands" section of bench/RESULTS.md.
 
 Run from the repository root (about a minute on 2 cores: the demo is embedded with MiniLM once)::
@@ -22,6 +25,8 @@ Run from the repository root (about a minute on 2 cores: the demo is embedded wi
     python3 bench/bench_bands.py            # writes the "Score bands" section of bench/RESULTS.md
     python3 bench/bench_bands.py --no-write # prints only
     MATCHER_ENCODER=minilm+use-m3 python3 bench/bench_bands.py --no-write   # the same for another encoder
+
+The output ends with the ``ranking`` and ``search`` lines of the encoder's calibration entry.
 """
 
 from __future__ import annotations
@@ -171,9 +176,13 @@ def choose_ranking(suggested: Scores) -> dict[str, float]:
 
 def choose_search(hits: Scores, nonsense_top: np.ndarray) -> dict[str, float]:
     """strong: the median expected hit's score; possible: keeps >= 90 % of expected hits; weak: the first 0.05
-    step above every nonsense query's top hit (below it, nothing matches)."""
-    weak = float(np.ceil((nonsense_top.max() + 1e-9) / 0.05) * 0.05)
-    return {"strong": median_floor(hits.true), "possible": floor_keeping(hits.true, 0.9), "weak": round(weak, 2)}
+    step above every nonsense query's top hit (below it, nothing matches), or the possible floor when that is lower
+    and still above every nonsense hit."""
+    possible = floor_keeping(hits.true, 0.9)
+    weak = round(float(np.ceil((nonsense_top.max() + 1e-9) / 0.05) * 0.05), 2)
+    if nonsense_top.max() < possible < weak:
+        weak = possible
+    return {"strong": median_floor(hits.true), "possible": possible, "weak": weak}
 
 
 def describe(values: np.ndarray) -> str:
@@ -196,15 +205,30 @@ def table_rows(scores: Scores, cuts: Sequence[float]) -> list[str]:
     return rows
 
 
+def _cuts(grid: Sequence[float], chosen: dict[str, float]) -> list[float]:
+    """The table's thresholds and the chosen ones (another encoder's scale may lie outside the grid)."""
+    return sorted({*grid, *chosen.values()} - {0.0})
+
+
+def _entry(floors: dict[str, float]) -> str:
+    return "{ " + ", ".join(f"{band} = {floors[band]:.2f}" for band in ("strong", "possible", "weak")) + " }"
+
+
 def report(
-    suggested: Scores, everything: Scores, hits: Scores, nonsense: np.ndarray, top: np.ndarray, model: str = "MiniLM"
+    suggested: Scores,
+    everything: Scores,
+    hits: Scores,
+    nonsense: np.ndarray,
+    top: np.ndarray,
+    model: str = "MiniLM",
+    profiles: int = 0,
 ) -> str:
     ranking, search = choose_ranking(suggested), choose_search(hits, top)
     lines = [
         SECTION,
         "",
-        f"`python3 bench/bench_bands.py` on the bundled demo (226 profiles, {model}). Thresholds are the constants of",
-        "`matcher/bands.py`; a score at or above a band's floor is in that band.",
+        f"`python3 bench/bench_bands.py` on the bundled demo ({profiles} profiles, {model}). Thresholds go to the",
+        "encoder's entry of `matcher/data/calibration.toml`; a score at or above a band's floor is in that band.",
         "",
         "### Ranking score (harmonic mean of the two fits)",
         "",
@@ -221,13 +245,13 @@ def report(
         "",
         "| score >= | planted kept | other | precision |",
         "|---|---|---|---|",
-        *table_rows(suggested, [0.15, 0.20, 0.22, 0.24, 0.25, 0.28, 0.30, 0.31, 0.35, 0.40]),
+        *table_rows(suggested, _cuts([0.15, 0.20, 0.22, 0.24, 0.25, 0.28, 0.30, 0.31, 0.35, 0.40], ranking)),
         "",
         "Every other-city pair of the planted seekers (what the planner scores):",
         "",
         "| score >= | planted kept | other | precision |",
         "|---|---|---|---|",
-        *table_rows(everything, [0.10, 0.15, 0.20, 0.22, 0.24, 0.25, 0.28, 0.30, 0.31, 0.35, 0.40]),
+        *table_rows(everything, _cuts([0.10, 0.15, 0.20, 0.22, 0.24, 0.25, 0.28, 0.30, 0.31, 0.35, 0.40], ranking)),
         "",
         f"Chosen: **strong >= {ranking['strong']:.2f}** (the median planted pair's score: precision "
         f"{suggested.precision_at(ranking['strong']):.0%} among suggestions, "
@@ -256,20 +280,27 @@ def report(
         *[
             row + f" {int((nonsense >= t).sum())} / {len(nonsense)} |"
             for row, t in zip(
-                table_rows(hits, SEARCH_CUTS),
-                SEARCH_CUTS,
+                table_rows(hits, _cuts(SEARCH_CUTS, search)),
+                _cuts(SEARCH_CUTS, search),
                 strict=True,
             )
         ],
         "",
         f"Chosen: **weak floor {search['weak']:.2f}** (the first 0.05 step above every nonsense hit, max "
-        f"{top.max():.3f}; below it a search returns nothing; keeps {hits.recall_at(search['weak']):.0%} of "
-        "expected hits);",
+        f"{top.max():.3f}, or the possible floor if lower and above them; below it a search returns nothing; keeps "
+        f"{hits.recall_at(search['weak']):.0%} of expected hits);",
         f"**possible >= {search['possible']:.2f}** (the highest floor keeping at least 90 % of expected hits: "
         f"{hits.recall_at(search['possible']):.0%}, labelled precision {hits.precision_at(search['possible']):.0%});",
         f"**strong >= {search['strong']:.2f}** (the median expected hit's score: labelled precision "
         f"{hits.precision_at(search['strong']):.0%}, keeping {hits.recall_at(search['strong']):.0%} of expected "
         "hits).",
+        "",
+        "For the encoder's entry in matcher/data/calibration.toml:",
+        "",
+        "```toml",
+        f"ranking = {_entry(ranking)}",
+        f"search = {_entry(search)}",
+        "```",
     ]
     return "\n".join(lines) + "\n"
 
@@ -286,9 +317,9 @@ def main() -> None:
         m.build()
         suggested, everything = measure_ranking(m)
         hits, nonsense, top = measure_search(m)
-        model = m.encoder.name
+        model, profiles = m.encoder.name, len(m.profiles())
         m.store.close()
-    text = report(suggested, everything, hits, nonsense, top, model)
+    text = report(suggested, everything, hits, nonsense, top, model, profiles)
     print(text)
     if not args.no_write:
         write_section(SECTION, text, RESULTS)

@@ -1,7 +1,8 @@
 """Reason precision: how often a quoted offer that "meets" or "may meet" a need is about the same capability.
 
 :func:`matcher.explain.explain_pair` quotes the best-matching (offer phrase, need phrase) pair of two profiles and
-words it "meets" (cosine >= ``_CLEAR_PHRASE_SIMILARITY``) or "may meet" (>= ``_MIN_PHRASE_SIMILARITY``). This
+words it "meets" (cosine >= the encoder's ``reasons.meets``) or "may meet" (>= ``reasons.quote``; both in
+``matcher/data/calibration.toml``, see :func:`matcher.bands.calibration_for`). This
 script collects, on the bundled demo (matcher/data/demo, packaged all-MiniLM-L6-v2), the phrase pairs quoted in the
 top-10 lists (default settings) of every demo organisation, both directions ("Their offer ... your need" and
 "Your offer ... their need"), exactly as ``explain_pair`` chooses them, and writes them to a CSV (one row per
@@ -20,6 +21,9 @@ Run from the repository root (about a minute on 2 cores: the demo is embedded wi
     python3 bench/bench_reasons.py --labels-only --competitors --dev-workspace /tmp/devbench --write
                                                                      # ... with the competitor-rule measurement
     python3 bench/bench_reasons.py --labels-only --encoder minilm+use-m3  # the labels re-scored by another encoder
+
+For another encoder the report ends with the thresholds :func:`choose_reasons` measures, as the ``reasons`` line of
+its calibration entry.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 import pandas as pd
 from results import write_section  # bench/results.py: the script's folder is on sys.path
 
-from matcher import explain
+from matcher.bands import MINILM, ReasonThresholds, calibration_for
 from matcher.explain import best_phrase_match, split_phrases
 from matcher.vocab import FIRM_TYPES
 
@@ -44,6 +48,14 @@ DEMO = REPO / "matcher" / "data" / "demo"
 LABELS = REPO / "tests" / "data" / "reason_labels.csv"
 SECTION = "## Reason precision"
 CUTOFFS = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.60, 0.65, 0.70, 0.72, 0.75)
+GRID = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+"""Where :func:`choose_reasons` looks for thresholds."""
+MEETS_PRECISION = 0.8
+""""meets" from the lowest cosine from which at least this share of the labelled quotes is right (MiniLM: 8 of 10
+from 0.72, as tests/test_reasons.py asks)."""
+MISSED_SHARE = 0.06
+"""No quote under the highest cosine under which at most this share of the labelled pairs is right (MiniLM's floor
+0.38 leaves 2 of 40, 0.05; the blend's 0.32, 2 of 34)."""
 STRATA = (0.30, 0.34, 0.38, 0.42, 0.46, 0.50, 0.55, 0.62, 1.01)
 """Cosine strata of the labelled sample (19 pairs drawn from each below 0.62, every pair from 0.62 up)."""
 MEASURE_FLOOR = 0.30
@@ -53,11 +65,9 @@ DEV = REPO.parent / "shared" / "data" / "cordis_h2020_dev"
 COLUMNS = ["need", "offer", "cosine", "wording", "asker", "candidate", "direction"]
 
 
-def wording(cosine: float) -> str:
+def wording(cosine: float, thresholds: ReasonThresholds = MINILM.reasons) -> str:
     """The word the shipped thresholds give a quote of this cosine ("" when it is not quoted)."""
-    if cosine >= explain._CLEAR_PHRASE_SIMILARITY:
-        return "meets"
-    return "may meet" if cosine >= explain._MIN_PHRASE_SIMILARITY else ""
+    return thresholds.wording(cosine)
 
 
 def demo_recommender(spec: str = "minilm"):  # type: ignore[no-untyped-def]
@@ -83,21 +93,20 @@ def collect(k: int = 10, spec: str = "minilm") -> pd.DataFrame:
     """The distinct quoted (need, offer) phrase pairs of every demo organisation's top-k list."""
     rec, profiles, encoder = demo_recommender(spec)
     rows: dict[tuple[str, str], dict[str, object]] = {}
-    shipped, explain._MIN_PHRASE_SIMILARITY = explain._MIN_PHRASE_SIMILARITY, MEASURE_FLOOR
-    try:
-        _collect(rec, profiles, encoder, k, rows)
-    finally:
-        explain._MIN_PHRASE_SIMILARITY = shipped
+    _collect(rec, profiles, encoder, k, rows, calibration_for(spec).reasons)
     return pd.DataFrame(list(rows.values()), columns=COLUMNS).sort_values("cosine", ascending=False)
 
 
-def _collect(rec, profiles, encoder, k, rows) -> None:  # type: ignore[no-untyped-def]
+def _collect(rec, profiles, encoder, k, rows, thresholds) -> None:  # type: ignore[no-untyped-def]
     for asker_id, asker in profiles.items():
         for match in rec.recommend(asker_id, k=k).results:
             other = profiles[match.id]
             for direction, offers, seeks in (("their offer", other, asker), ("your offer", asker, other)):
                 found = best_phrase_match(
-                    split_phrases(offers.offers), split_phrases(seeks.seeks), encode=encoder.encode
+                    split_phrases(offers.offers),
+                    split_phrases(seeks.seeks),
+                    encode=encoder.encode,
+                    min_similarity=MEASURE_FLOOR,
                 )
                 if found is None:
                     continue
@@ -107,7 +116,7 @@ def _collect(rec, profiles, encoder, k, rows) -> None:  # type: ignore[no-untype
                         need=found.right,
                         offer=found.left,
                         cosine=round(found.similarity, 4),
-                        wording=wording(found.similarity),
+                        wording=wording(found.similarity, thresholds),
                         asker=asker_id,
                         candidate=match.id,
                         direction=direction,
@@ -240,10 +249,33 @@ def weighted_precision(labels: pd.DataFrame, pairs: pd.DataFrame | None, low: fl
     return f"{correct / total:.2f}" if total else "-"
 
 
+def choose_reasons(labels: pd.DataFrame) -> ReasonThresholds:
+    """The thresholds the labels give an encoder: "meets" from the lowest grid cosine at which the labelled pairs at
+    or above it reach a precision of :data:`MEETS_PRECISION`; no quote under the highest grid cosine under which at
+    most :data:`MISSED_SHARE` of the labelled pairs are right (and never above "meets").
+
+    On MiniLM's own labels this gives 0.71 and 0.38 (shipped: 0.72, which keeps the same 10 labelled pairs).
+    """
+    cosine, right = labels["cosine"].to_numpy(), labels["label"].to_numpy()
+    meets = next(
+        (float(cut) for cut in GRID if (cosine >= cut).any() and right[cosine >= cut].mean() >= MEETS_PRECISION), 1.0
+    )
+    quote = 0.0
+    for cut in GRID:
+        under = right[cosine < cut]
+        if cut <= meets and (not len(under) or under.mean() <= MISSED_SHARE):
+            quote = float(cut)
+    return ReasonThresholds(quote=quote, meets=meets)
+
+
 def report(
-    labels: pd.DataFrame, pairs: pd.DataFrame | None = None, competitors: str = "", model: str = "MiniLM"
+    labels: pd.DataFrame,
+    pairs: pd.DataFrame | None = None,
+    competitors: str = "",
+    model: str = "MiniLM",
+    thresholds: ReasonThresholds = MINILM.reasons,
 ) -> str:
-    lo, hi = explain._MIN_PHRASE_SIMILARITY, explain._CLEAR_PHRASE_SIMILARITY
+    lo, hi = thresholds.quote, thresholds.meets
     bands = [
         ("meets (shipped)", labels["cosine"] >= hi),
         ("may meet (shipped)", (labels["cosine"] >= lo) & (labels["cosine"] < hi)),
@@ -289,6 +321,21 @@ def report(
             f"{weighted_precision(labels, pairs, cut, 2.0)} | {n} |"
         )
     if model != "MiniLM":  # the conclusion below reads MiniLM's numbers
+        chosen = choose_reasons(labels)
+        meets_n = int((labels["cosine"] >= chosen.meets).sum())
+        meets_right = int(labels.loc[labels["cosine"] >= chosen.meets, "label"].sum())
+        under = labels[labels["cosine"] < chosen.quote]
+        lines += [
+            "",
+            f'Measured for this encoder (bench_reasons.choose_reasons): "meets" from **{chosen.meets:.2f}** '
+            f"({meets_right} of {meets_n} labelled right), no quote under **{chosen.quote:.2f}** "
+            f"({int(under['label'].sum())} of the {len(under)} labelled pairs under it right). For its entry in "
+            "matcher/data/calibration.toml:",
+            "",
+            "```toml",
+            f"reasons = {{ quote = {chosen.quote:.2f}, meets = {chosen.meets:.2f} }}",
+            "```",
+        ]
         return "\n".join(lines) + "\n" + competitors
     lines += [
         "",
@@ -332,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             # The labelled sample was drawn by MiniLM cosine strata: its weights do not carry over to another model.
             labels, population = rescored(labels, args.encoder), None
         model = "MiniLM" if args.encoder == "minilm" else f"`{args.encoder}`, the labelled pairs re-scored"
-        text = report(labels, population, competitors, model)
+        text = report(labels, population, competitors, model, calibration_for(args.encoder).reasons)
         print(text)
         if args.write:
             write_section(SECTION, text)

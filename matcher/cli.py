@@ -942,12 +942,11 @@ def plan_cmd(
 
     Each meeting comes with its reason; pairs below the minimum score do not meet."""
     from .export import brief_html, prepared, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
-    from .schedule import DEFAULT_MIN_SCORE
 
     m = _existing()
     plan = m.planning.plan(
         visitor, host, slot, visitor_capacity=visitor_capacity, host_capacity=host_capacity,
-        min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+        min_score=min_score,
     )
     names = {pid: m.profile(pid).name for pid in [*visitor, *host]}
     table = schedule_table(plan, names)
@@ -1056,26 +1055,41 @@ saved_app = typer.Typer(
 )
 app.add_typer(saved_app, name="saved")
 OwnerOpt = Annotated[
-    str, typer.Option("--owner", help="Whose: an app account (`matcher user list`) or an API key's name.")
+    str,
+    typer.Option(
+        "--owner",
+        help="Whose: an app account (`matcher user list`) or a working API key, by name; `user:NAME` or `key:NAME` "
+        "when an account and a key share the name.",
+    ),
 ]
 
 
 def _as_owner(m: Matcher, name: str) -> Any:
-    """The policy for the app account or API key called ``name`` (the command line acts for it).
+    """The policy for the app account or working API key called ``name`` (the command line acts for it); a
+    ``user:`` or ``key:`` prefix says which, as it must when both have the name (names hold no ``:``).
 
     Raises:
-        NotFoundError: No account or API key has this name.
+        NotFoundError: No account or working API key has this name.
+        InputError: Both have it, and no prefix says which.
     """
     from .auth import User
     from .policy import Access
 
-    users = {user.name: user for user in m.admin.users()}
-    keys = {key.name: User(key.name, "startup" if key.role == "startup" else "officer", org_id=key.org_id)
-            for key in m.admin.api_keys() if key.revoked_at is None}  # fmt: skip
-    user = users.get(name) or keys.get(name)
-    if user is None:
-        raise NotFoundError(f"no app account or working API key named {name!r}: see `matcher user list`")
-    return Access(m, user)
+    kind, _, bare = name.rpartition(":")
+    found: dict[str, Access] = {}
+    if kind in ("", "user") and (user := next((u for u in m.admin.users() if u.name == bare), None)) is not None:
+        found["user"] = Access(m, user)
+    for key in m.admin.api_keys() if kind in ("", "key") else ():
+        if key.name == bare and key.revoked_at is None:
+            user = User(key.name, "startup" if key.role == "startup" else "officer", org_id=key.org_id)
+            found["key"] = Access(m, user, key_id=key.key_id)
+    if len(found) > 1:
+        raise InputError(f"both an app account and an API key are named {bare!r}: say --owner user:{bare} or "
+                         f"--owner key:{bare}")  # fmt: skip
+    if not found:
+        raise NotFoundError(f"no app account or working API key named {name!r}: see `matcher user list` and "
+                            "`matcher api-key list`")  # fmt: skip
+    return next(iter(found.values()))
 
 
 @saved_app.command("add")

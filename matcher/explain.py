@@ -24,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from .bands import MINILM, ReasonThresholds
 from .features import FEATURE_LABELS
 from .schema import Profile
 from .vocab import SECTOR_LABELS, STAGES
@@ -47,18 +48,6 @@ _LONG_PHRASE = 14
 """A sentence longer than this many words is split at its commas."""
 _QUOTE_CHARS = 90
 """Longest quote shown; longer phrases are cut at a word boundary."""
-_MIN_PHRASE_SIMILARITY = 0.38
-"""Below this embedding similarity a phrase pair is no evidence and is not quoted. Measured by hand labels
-(tests/data/reason_labels.csv, bench/bench_reasons.py, "Reason precision" in bench/RESULTS.md): of the quotes in
-the demo's top-ten lists (MiniLM), 2 of the 40 labelled under 0.38 quote an offer about the capability the need
-asks for (0.05; "Lead investments of USD 15-40 million" for a contract manufacturer, 0.34); it was 0.30 before.
-The demo's 32 planted providers meet their seeker's need at 0.40 and up, so they keep their quote."""
-_CLEAR_PHRASE_SIMILARITY = 0.72
-"""From this embedding similarity up a quoted offer "meets" the need, below it "may meet" it. Measured on the same
-labels (every demo quote from 0.62 up is labelled, so the top of the scale is exact): precision of "meets" is 0.33
-from 0.38 (the old threshold; "Glycan-remodelling conjugation chemistry for licensing" for a contract
-manufacturer, 0.42), 0.49 from 0.55, 0.58 from 0.65, 0.73 from 0.70 and 0.80 (8 of 10) from 0.72; MiniLM phrase
-cosine says "same topic", rarely "same capability", so "meets" is kept for the near-paraphrases at the top."""
 _STRONG_TYPE_FIT = 0.7
 """A role pair is named as a reason only from this fit up (the table's default is lower)."""
 _STRONG_PEERS = 0.3
@@ -67,13 +56,13 @@ about 0.4), so that loose likeness in a small catalogue is not offered as a reas
 _TOP_CONTRIBUTIONS = 5
 
 
+@lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
+    # Read on first use, not at import: scikit-learn takes a second to import, and a command that explains
+    # nothing (`matcher --help`, `matcher search`) should not pay for it.
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
-
-
-_STOP = _stopwords()
 
 
 _DEPENDENT = frozenset(
@@ -150,9 +139,10 @@ def split_phrases(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65_536)
 def _terms(text: str) -> frozenset[str]:
     words = (w.casefold() for w in _WORD.findall(text))
+    stop = _stopwords()
     # A crude plural fold so that "candidate" meets "candidates".
     return frozenset(
-        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w not in _STOP
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w not in stop
     )
 
 
@@ -196,19 +186,26 @@ class PhraseEncoder:
         return np.stack([found[p] for p in phrases]) if phrases else np.zeros((0, 0), np.float32)
 
 
-def best_phrase_match(left: Sequence[str], right: Sequence[str], *, encode: Encode | None = None) -> PhraseMatch | None:
+def best_phrase_match(
+    left: Sequence[str],
+    right: Sequence[str],
+    *,
+    encode: Encode | None = None,
+    min_similarity: float = MINILM.reasons.quote,
+) -> PhraseMatch | None:
     """The pair (one phrase of ``left``, one of ``right``) that matches best, or None if nothing matches.
 
-    With ``encode``, similarity is the cosine of phrase embeddings and pairs below ``_MIN_PHRASE_SIMILARITY``
-    (0.38) do not count; without it, the cosine of the two phrases' sets of content words (stop words dropped,
-    plurals folded).
+    With ``encode``, similarity is the cosine of phrase embeddings and pairs below ``min_similarity`` do not count
+    (the encoder's :attr:`matcher.bands.ReasonThresholds.quote`, default MiniLM's 0.38: under it a pair is no
+    evidence); without it, the cosine of the two phrases' sets of content words (stop words dropped, plurals
+    folded).
     """
     if not left or not right:
         return None
     if encode is not None:
         vectors = encode([*left, *right])
         similarity = vectors[: len(left)] @ vectors[len(left) :].T
-        floor = _MIN_PHRASE_SIMILARITY
+        floor = min_similarity
     else:
         left_terms, right_terms = [_terms(p) for p in left], [_terms(p) for p in right]
         similarity = np.array(
@@ -220,9 +217,9 @@ def best_phrase_match(left: Sequence[str], right: Sequence[str], *, encode: Enco
     return PhraseMatch(left[int(i)], right[int(j)], best) if best >= floor else None
 
 
-def _meets(match: PhraseMatch, encode: Encode | None) -> str:
+def _meets(match: PhraseMatch, encode: Encode | None, thresholds: ReasonThresholds) -> str:
     """ "meets" for a clear embedding match, "may meet" for a loose one (word overlap has no such scale)."""
-    return "meets" if encode is None or match.similarity >= _CLEAR_PHRASE_SIMILARITY else "may meet"
+    return "meets" if encode is None else thresholds.wording(match.similarity)
 
 
 def _quote(phrase: str) -> str:
@@ -259,6 +256,7 @@ def explain_pair(
     peers: Sequence[str] = (),
     encode: Encode | None = None,
     mode: Literal["partner", "peer"] = "partner",
+    thresholds: ReasonThresholds = MINILM.reasons,
 ) -> tuple[str, ...]:
     """Plain-word reasons why ``candidate`` suits ``query``, strongest first, then the score's make-up.
 
@@ -272,6 +270,8 @@ def explain_pair(
         peers: Names of organisations like the asker that the candidate works with.
         encode: Phrase encoder for quoting; word overlap without it.
         mode: ``"partner"`` quotes offers against needs; ``"peer"`` quotes offers against offers.
+        thresholds: The cosines from which ``encode``'s phrase pairs are quoted and "meet" (measured per encoder:
+            :func:`matcher.bands.calibration_for`; default MiniLM's).
 
     Example:
         >>> you = Profile(id="a", name="Hanbit", org_type="startup", city="Daejeon", country="KR",
@@ -287,24 +287,28 @@ def explain_pair(
     """
     ranked: list[tuple[float, str]] = []
 
+    def best(left: str, right: str) -> PhraseMatch | None:
+        floor = thresholds.quote
+        return best_phrase_match(split_phrases(left), split_phrases(right), encode=encode, min_similarity=floor)
+
     def weight(*names: str) -> float:
         return sum(contributions.get(name, 0.0) for name in names)
 
     if mode == "partner":
-        need = best_phrase_match(split_phrases(candidate.offers), split_phrases(query.seeks), encode=encode)
+        need = best(candidate.offers, query.seeks)
         if need is not None:
-            meets = _meets(need, encode)
+            meets = _meets(need, encode, thresholds)
             ranked.append(
                 (weight("need_match"), f"Their offer {_quote(need.left)} {meets} your need {_quote(need.right)}.")
             )
-        offer = best_phrase_match(split_phrases(query.offers), split_phrases(candidate.seeks), encode=encode)
+        offer = best(query.offers, candidate.seeks)
         if offer is not None:
-            meets = _meets(offer, encode)
+            meets = _meets(offer, encode, thresholds)
             ranked.append(
                 (weight("offer_match"), f"Your offer {_quote(offer.left)} {meets} their need {_quote(offer.right)}.")
             )
     else:
-        same = best_phrase_match(split_phrases(candidate.offers), split_phrases(query.offers), encode=encode)
+        same = best(candidate.offers, query.offers)
         if same is not None:
             ranked.append(
                 (weight("offers_overlap"), f"Similar offers: theirs {_quote(same.left)}, yours {_quote(same.right)}.")

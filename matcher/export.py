@@ -29,14 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from .attract import Beneficiary, Lead
-from .bands import RANKING_BANDS
+from .bands import Band
 from .schedule import Schedule
 from .vocab import SECTOR_LABELS
 
@@ -156,6 +151,8 @@ def _sheet_title(name: str) -> str:
 
 def _xlsx_text(text: str) -> str:
     """Text an XLSX cell can hold: XML 1.0 cannot hold most control characters (openpyxl refuses them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > _XLSX_MAX_CHARS:
         logger.warning("cut a cell of %d characters to Excel's limit of %d", len(text), _XLSX_MAX_CHARS)
@@ -180,6 +177,12 @@ def to_xlsx(frame: pd.DataFrame, *, sheet_name: str = "Export") -> bytes:
         >>> [(c.value, c.data_type) for c in book.active["A"]]
         [('a', 's'), ("'=1+1", 's'), (2, 'n')]
     """
+    # openpyxl is imported here, not with the module: every command imports this one, few write workbooks.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_title(sheet_name))
     header = [_xlsx_text(h) for h in _header(frame)]
@@ -337,12 +340,12 @@ _METHOD_WORDS = {
 }
 
 
-def _score_words(min_score: float) -> str:
-    """The floor in words, naming the band it is the floor of."""
-    for band in ("strong", "possible"):
-        if math.isclose(min_score, getattr(RANKING_BANDS, band)):
-            return f"{min_score:.2f}, the {band} band"
-    return f"{min_score:.2f}"
+def _score_words(schedule: Schedule) -> str:
+    """The plan's floor in words, naming the band (on the plan's scale) it is the floor of."""
+    for band in (Band.STRONG, Band.POSSIBLE):
+        if math.isclose(schedule.min_score, schedule.scale.floor(band)):
+            return f"{schedule.min_score:.2f}, the {band} band"
+    return f"{schedule.min_score:.2f}"
 
 
 def shortfall_text(schedule: Schedule, names: Mapping[str, str] | None = None) -> str:
@@ -359,7 +362,7 @@ def shortfall_text(schedule: Schedule, names: Mapping[str, str] | None = None) -
     if not schedule.without_good_match:
         return ""
     who = ", ".join(names.get(i, i) for i in schedule.without_good_match)
-    return f"Not enough good matches for {who}: no pair scores at least {_score_words(schedule.min_score)}."
+    return f"Not enough good matches for {who}: no pair scores at least {_score_words(schedule)}."
 
 
 def schedule_table(schedule: Schedule, names: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -425,7 +428,7 @@ def schedule_section(
         f"{_METHOD_WORDS[schedule.method]}."
     ]
     if schedule.min_score > 0:
-        summary.append(f"Only pairs scoring at least {_score_words(schedule.min_score)}, meet.")
+        summary.append(f"Only pairs scoring at least {_score_words(schedule)}, meet.")
     shortfall = shortfall_text(schedule, names)
     if shortfall:
         summary.append(shortfall)

@@ -28,16 +28,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .alerts import AlertCandidate
+from .alerts import AlertCandidate, owner_of
 from .api import MAX_K, BuildProgress, BuildReport, ImportReport, Matcher, SearchHit
 from .attract import Beneficiary, CityFits, ClusterView, Gaps, Lead, Leads, Strategy
 from .auth import AccessDenied, User, require_officer
+from .bands import Calibration
 from .catalogue import CrossCity
 from .errors import InputError
 from .filters import Filters
 from .learn import TrainResult
 from .rank import Match, Recommendations
-from .schedule import DEFAULT_MIN_SCORE, Availability, Capacity, Schedule
+from .schedule import Availability, Capacity, Schedule
 from .schema import FACETS, LIST_COLUMNS, PROFILE_REQUIRED, TEXT_COLUMNS, Facet, Profile
 from .service.alerts import Alert, CheckReport, SavedSearch
 from .service.curation import ShortlistSuggestion
@@ -138,15 +139,24 @@ class Access:
     Args:
         matcher: The workspace's matcher.
         user: The signed-in user.
+        key_id: The public id of the API key the user is (None for an app account): saved searches, alerts and
+            alert channels belong to the key, never to an app account of the same name (:attr:`owner`).
     """
 
-    def __init__(self, matcher: Matcher, user: User) -> None:
+    def __init__(self, matcher: Matcher, user: User, *, key_id: str | None = None) -> None:
         self.matcher = matcher
         self.user = user
+        self.key_id = key_id
 
     def remember_language(self, language: str) -> None:
         """Keeps the language this user chose for their next sign-in (every user may set their own)."""
         self.matcher.admin.set_language(self.user.name, language)
+
+    @property
+    def calibration(self) -> Calibration:
+        """The band floors and reason thresholds of the workspace's encoder (:attr:`matcher.api.Matcher.calibration`),
+        for every user: they say what the bands shown to everyone mean and hide nothing about any profile."""
+        return self.matcher.calibration
 
     # Profiles ------------------------------------------------------------------------------------------------
 
@@ -492,9 +502,10 @@ class Access:
         host_availability: Availability | None = None,
         visitor_capacity: Capacity = 4,
         host_capacity: Capacity = 2,
-        min_score: float = DEFAULT_MIN_SCORE,
+        min_score: float | None = None,
     ) -> Schedule:
-        """A delegation's meetings, each with its reason (:meth:`matcher.service.planning.Planning.plan`).
+        """A delegation's meetings, each with its reason (:meth:`matcher.service.planning.Planning.plan`); None
+        ``min_score`` for the floor of the possible band of the workspace's encoder.
 
         Raises:
             AccessDenied: The user is not an officer.
@@ -748,6 +759,12 @@ class Access:
 
     # Saved searches and alerts: each user sees and changes only their own ---------------------------------------
 
+    @property
+    def owner(self) -> str:
+        """Whose saved searches, alerts and alert channels this user's are: ``user:<name>`` for an app account,
+        ``key:<key id>`` for an API key (:func:`matcher.alerts.owner_of`)."""
+        return owner_of(self.user.name, key_id=self.key_id)
+
     def save_search(
         self, name: str, *, text: str | None = None, org_id: str | None = None, filters: Filters | None = None
     ) -> SavedSearch:
@@ -760,11 +777,11 @@ class Access:
         """
         if org_id is not None:
             self._check_asker(org_id)
-        return self.matcher.alerts.save(self.user, name, text=text, org_id=org_id, filters=filters)
+        return self.matcher.alerts.save(self.owner, self.user, name, text=text, org_id=org_id, filters=filters)
 
     def saved_searches(self) -> list[SavedSearch]:
         """This user's saved searches, oldest first."""
-        return self.matcher.alerts.saved(self.user.name)
+        return self.matcher.alerts.saved(self.owner)
 
     def remove_saved_search(self, saved_id: int) -> None:
         """Removes one of this user's saved searches and its alerts.
@@ -772,39 +789,39 @@ class Access:
         Raises:
             NotFoundError: This user has no saved search of this id (another user's is not theirs to see).
         """
-        self.matcher.alerts.remove(self.user.name, saved_id)
+        self.matcher.alerts.remove(self.owner, saved_id)
 
     def alerts(self, *, unread_only: bool = False, limit: int = 200) -> list[Alert]:
         """This user's alerts, newest first, redacted for the user's role when they were found (:func:`alert_view`)."""
-        return self.matcher.alerts.alerts(self.user.name, unread_only=unread_only, limit=limit)
+        return self.matcher.alerts.alerts(self.owner, unread_only=unread_only, limit=limit)
 
     def unread_alerts(self) -> int:
         """How many of this user's alerts are unread."""
-        return self.matcher.alerts.unread(self.user.name)
+        return self.matcher.alerts.unread(self.owner)
 
     def mark_alerts_read(self, ids: Sequence[int] | None = None) -> int:
         """Marks this user's alerts read (those of ``ids``, or all); others' ids change nothing."""
-        return self.matcher.alerts.mark_read(self.user.name, ids)
+        return self.matcher.alerts.mark_read(self.owner, ids)
 
     def set_webhook(self, url: str) -> str:
         """Sends this user's alerts to ``url``, signed with a new secret, which is returned to be shown once."""
-        return self.matcher.alerts.set_webhook(self.user.name, url)
+        return self.matcher.alerts.set_webhook(self.owner, url)
 
     def remove_webhook(self) -> None:
         """Stops sending this user's alerts to a webhook."""
-        self.matcher.alerts.remove_webhook(self.user.name)
+        self.matcher.alerts.remove_webhook(self.owner)
 
     def set_alert_email(self, address: str | None) -> None:
         """E-mails this user's alerts to ``address`` (None stops it)."""
-        self.matcher.alerts.set_email(self.user.name, address)
+        self.matcher.alerts.set_email(self.owner, address)
 
     def alert_channels(self) -> dict[str, Any]:
         """Where this user's alerts go besides the inbox (never the webhook's secret)."""
-        return self.matcher.alerts.channels(self.user.name)
+        return self.matcher.alerts.channels(self.owner)
 
     def alert_deliveries(self) -> list[dict[str, Any]]:
         """This user's webhook and e-mail deliveries, newest first, failures with their reason."""
-        return self.matcher.alerts.deliveries(self.user.name)
+        return self.matcher.alerts.deliveries(self.owner)
 
     def check_alerts(self) -> int:
         """Checks every saved search against the profiles changed since the last check (:func:`check_alerts`);

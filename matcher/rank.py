@@ -37,13 +37,12 @@ from functools import cached_property
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from .bands import RANKING_BANDS, Band
+from .bands import MINILM, RANKING_BANDS, Band, BandScale, Calibration
 from .candidates import (
     CandidatePool,
     FacetSearcher,
@@ -61,6 +60,9 @@ from .features import FEATURE_NAMES, ProfileArrays, TypeFit, pair_features, role
 from .filters import Filters
 from .schema import FACETS, LIST_COLUMNS, NUMBER_COLUMNS, PARTNERSHIP_COLUMNS, PROFILE_REQUIRED, Profile
 from .vocab import FIRM_TYPES
+
+if TYPE_CHECKING:  # scipy.sparse is imported where matrices are built: a search or `--help` needs none
+    import scipy.sparse as sp
 
 __all__ = [
     "VARIETY_NOTE",
@@ -300,6 +302,8 @@ class Match:
         reasons: Plain-word reasons, strongest first; the last one lists the factors' contributions.
         contributions: Each factor's contribution to ``score``.
         channels: The candidate channels that proposed it (see :data:`matcher.candidates.CHANNELS`).
+        scale: The bands of ``score``: the calibration of the encoder that scored it (default MiniLM's,
+            :data:`matcher.bands.RANKING_BANDS`).
     """
 
     id: str
@@ -313,11 +317,12 @@ class Match:
     reasons: tuple[str, ...] = ()
     contributions: Mapping[str, float] = field(default_factory=dict)
     channels: tuple[str, ...] = ()
+    scale: BandScale = field(default=RANKING_BANDS, repr=False, compare=False)
 
     @property
     def band(self) -> Band:
-        """The score in words on :data:`matcher.bands.RANKING_BANDS` (every suggestion is at least weak)."""
-        return RANKING_BANDS.band(self.score) or Band.WEAK
+        """The score in words on :attr:`scale` (every suggestion is at least weak)."""
+        return self.scale.band(self.score) or Band.WEAK
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (scores rounded to 4 decimals)."""
@@ -402,8 +407,7 @@ class Recommendations:
             >>> recs.at_least("possible").ids, recs.at_least("possible").hidden
             (['a', 'b'], 1)
         """
-        floor = RANKING_BANDS.floor(Band(band))
-        kept = [m for m in self.results if m.score >= floor]
+        kept = [m for m in self.results if m.score >= m.scale.floor(Band(band))]
         return replace(self, results=kept, hidden=self.hidden + len(self.results) - len(kept))
 
     def band_note(self, where: str = "") -> str | None:
@@ -539,6 +543,8 @@ class Recommender:
             partner on.
         peer_seeds: How many of the asker's most similar organisations seed the "partners of peers" channel.
         encode: Phrase encoder for explanations (an encoder's ``encode``); word overlap without it.
+        calibration: The score bands and reason thresholds of the encoder behind the vectors and ``encode``
+            (:func:`matcher.bands.calibration_for`); default MiniLM's.
 
     Example:
         >>> rec = Recommender(cross_city="any", mmr_lambda=1.0)
@@ -559,6 +565,7 @@ class Recommender:
         competitor_threshold: float = 0.8,
         peer_seeds: int = 10,
         encode: Encode | None = None,
+        calibration: Calibration = MINILM,
     ) -> None:
         self.scorer = scorer
         self.config = config
@@ -570,6 +577,7 @@ class Recommender:
         self.competitor_threshold = competitor_threshold
         self.peer_seeds = peer_seeds
         self.encode = encode
+        self.calibration = calibration
 
     # ------------------------------------------------------------------------------------------------- fit
 
@@ -720,6 +728,8 @@ class Recommender:
         self, queries: list[_Query], allowed: np.ndarray, k: int, mode: str
     ) -> tuple[list[CandidatePool], list[np.ndarray], list[dict[str, sp.csr_matrix]]]:
         """Candidate pools of queries sharing one ``allowed`` mask; also each query's peers and sparse signals."""
+        import scipy.sparse as sp
+
         m = len(queries)
         k_channel = max(self.channel_k, k)
         if m == 1:  # one asker: its own exclusions go inside the search
@@ -1277,6 +1287,7 @@ class Recommender:
                     reasons=reasons,
                     contributions=contributions,
                     channels=channels[i],
+                    scale=self.calibration.ranking,
                 )
             )
         return out
@@ -1310,4 +1321,5 @@ class Recommender:
             peers=[str(names[r]) for r in peer_partners[:5]],
             encode=self.phrase_encoder_,
             mode="partner" if mode == "partner" else "peer",
+            thresholds=self.calibration.reasons,
         )

@@ -1,12 +1,11 @@
 """Delegation meeting planner: which visiting and host organisations meet, and when.
 
 A visiting delegation meets host organisations in a few time slots. Each pair has a reciprocal score (from the
-ranking module); only pairs at or above the "possible" band of :data:`matcher.bands.RANKING_BANDS` may meet by
-default, so a delegation gets fewer meetings rather than weak ones, and :attr:`Schedule.without_good_match` names
-who had no good match at all. The planner picks meetings that maximise the total score subject to: a pair meets at
-most once,
-an organisation has at most one meeting per slot, a meeting only happens in a slot both sides are available, and
-no organisation has more meetings than its capacity.
+ranking module); only pairs at or above the "possible" band of the ranking score (the encoder's, see
+:func:`matcher.bands.calibration_for`) may meet by default, so a delegation gets fewer meetings rather than weak
+ones, and :attr:`Schedule.without_good_match` names who had no good match at all. The planner picks meetings that
+maximise the total score subject to: a pair meets at most once, an organisation has at most one meeting per slot, a
+meeting only happens in a slot both sides are available, and no organisation has more meetings than its capacity.
 
 This is an integer programme (one 0/1 variable per pair and shared free slot), solved exactly with HiGHS through
 :func:`scipy.optimize.milp`. When the programme is too large or the solver runs out of time without a better
@@ -27,19 +26,19 @@ import math
 import time
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal, TypeAlias
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .bands import RANKING_BANDS, Band
+from .bands import RANKING_BANDS, Band, BandScale
 from .errors import InputError
 
+if TYPE_CHECKING:  # scipy is imported where a plan is solved: it costs every command a fraction of a second
+    from scipy.optimize import LinearConstraint
+
 __all__ = [
-    "DEFAULT_MIN_SCORE",
     "MAX_VARIABLES",
     "Availability",
     "Capacity",
@@ -65,10 +64,6 @@ MAX_VARIABLES = 100_000
 delegations, the solver's plan at a 10 s limit is then worse than the greedy one (which lands within 1-2 % of
 the solver's bound), so trying would only make the user wait."""
 
-DEFAULT_MIN_SCORE = RANKING_BANDS.possible
-"""Pairs scoring below this do not meet unless asked: the floor of the "possible" band of the ranking score,
-measured on the demo's planted pairs (see :data:`matcher.bands.RANKING_BANDS`)."""
-
 _MIP_REL_GAP = 1e-6
 """HiGHS stops when its answer is provably within this fraction of the best (its default, 1e-4, is looser)."""
 
@@ -83,6 +78,7 @@ class Meeting:
         slot: The slot label.
         score: The pair's reciprocal score.
         reason: Why the two should meet, in plain words (see :meth:`Schedule.with_reasons`).
+        scale: The bands of the ranking score the plan was made on (the encoder's; default MiniLM's).
     """
 
     visitor_id: str
@@ -90,11 +86,12 @@ class Meeting:
     slot: str
     score: float
     reason: str = ""
+    scale: BandScale = field(default=RANKING_BANDS, repr=False, compare=False)
 
     @property
     def band(self) -> Band:
-        """The pair's band on the ranking scale (:data:`matcher.bands.RANKING_BANDS`)."""
-        return RANKING_BANDS.band(self.score) or Band.WEAK
+        """The pair's band on :attr:`scale`."""
+        return self.scale.band(self.score) or Band.WEAK
 
 
 @dataclass(frozen=True)
@@ -115,6 +112,7 @@ class Schedule:
         without_good_match: Organisations (visitors, then hosts, in the order given) with no pair at or above
             ``min_score`` among the other side: not enough good matches for them, so they get no meeting rather
             than a weak one.
+        scale: The bands of the ranking score (the encoder's; default MiniLM's), to name ``min_score``'s band.
     """
 
     meetings: list[Meeting]
@@ -126,6 +124,7 @@ class Schedule:
     slots: tuple[str, ...]
     min_score: float = 0.0
     without_good_match: tuple[str, ...] = ()
+    scale: BandScale = field(default=RANKING_BANDS, repr=False, compare=False)
 
     def with_reasons(self, reasons: Mapping[tuple[str, str], str]) -> Schedule:
         """The same plan with a reason on every meeting.
@@ -351,6 +350,9 @@ def _model(
     host_capacity: np.ndarray,
 ) -> LinearConstraint:
     """The constraint rows over variables ``x[i[k], j[k], t[k]]``: each row sums a group of variables."""
+    import scipy.sparse as sp
+    from scipy.optimize import LinearConstraint
+
     groups = [
         (i * n_hosts + j, None),  # a pair meets at most once
         (i * n_slots + t, None),  # a visitor is in one meeting per slot
@@ -379,7 +381,8 @@ def plan_meetings(
     visitor_capacity: Capacity,
     host_capacity: Capacity,
     *,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
+    bands: BandScale = RANKING_BANDS,
     time_limit: float = 10.0,
     max_variables: int = MAX_VARIABLES,
 ) -> Schedule:
@@ -401,8 +404,10 @@ def plan_meetings(
         host_availability: When each host is free.
         visitor_capacity: Most meetings per visitor (see :data:`Capacity`).
         host_capacity: Most meetings per host.
-        min_score: Pairs scoring below this do not meet; default the floor of the "possible" band of the ranking
-            score (:data:`DEFAULT_MIN_SCORE`). Pass 0 to plan on any positive score (other scales, tests).
+        min_score: Pairs scoring below this do not meet; None (default) for the floor of the "possible" band of
+            ``bands``. Pass 0 to plan on any positive score (other scales, tests).
+        bands: The bands of the ranking score, measured for the encoder behind ``scores``
+            (:attr:`matcher.bands.Calibration.ranking`); default MiniLM's.
         time_limit: Seconds the solver may run.
         max_variables: Above this many variables the solver is not tried.
 
@@ -425,6 +430,7 @@ def plan_meetings(
     both = sorted(set(visitor_ids) & set(host_ids))
     if both:
         raise InputError(f"an organisation cannot be both visitor and host: {', '.join(both)}")
+    min_score = bands.possible if min_score is None else min_score
     if not (math.isfinite(min_score) and min_score >= 0):
         raise InputError(f"min_score must be a finite number >= 0, got {min_score!r}")
     if not time_limit > 0:
@@ -447,11 +453,23 @@ def plan_meetings(
 
     def result(chosen: list[tuple[int, int, int]], method: Method, bound: float | None) -> Schedule:
         chosen = sorted(chosen, key=lambda m: (m[2], m[0], m[1]))
-        meetings = [Meeting(visitor_ids[a], host_ids[b], slot_labels[c], float(weights[a, b])) for a, b, c in chosen]
+        meetings = [
+            Meeting(visitor_ids[a], host_ids[b], slot_labels[c], float(weights[a, b]), scale=bands)
+            for a, b, c in chosen
+        ]
         total = float(sum(m.score for m in meetings))
         logger.info("planned %d meetings (%s), total score %.4f, %d variables", len(meetings), method, total, n)
         return Schedule(
-            meetings, total, method, bound, visitor_ids, host_ids, slot_labels, float(min_score), without_good_match
+            meetings,
+            total,
+            method,
+            bound,
+            visitor_ids,
+            host_ids,
+            slot_labels,
+            float(min_score),
+            without_good_match,
+            scale=bands,
         )
 
     if n == 0:
@@ -463,6 +481,8 @@ def plan_meetings(
     if n > max_variables:
         logger.warning("%d (pair, slot) variables exceed max_variables=%d: using the greedy plan", n, max_variables)
         return result(greedy(), "greedy", None)
+
+    from scipy.optimize import Bounds, milp
 
     w = weights[i, j]
     started = time.perf_counter()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from matcher import explain
+from matcher.bands import MINILM
 from matcher.embed import Encoder
 from matcher.explain import explain_pair
 from matcher.schema import Profile
@@ -38,13 +38,13 @@ def test_the_labels_are_at_least_100_distinct_pairs_with_a_cosine_and_a_binary_l
 
 
 def test_meets_at_the_shipped_threshold_is_right_at_least_four_times_in_five(labels: pd.DataFrame) -> None:
-    meets = labels[labels["cosine"] >= explain._CLEAR_PHRASE_SIMILARITY]
+    meets = labels[labels["cosine"] >= MINILM.reasons.meets]
     assert len(meets) >= 10
     assert meets["label"].mean() >= MEETS_PRECISION
 
 
 def test_may_meet_at_the_shipped_thresholds_keeps_its_measured_precision(labels: pd.DataFrame) -> None:
-    low, high = explain._MIN_PHRASE_SIMILARITY, explain._CLEAR_PHRASE_SIMILARITY
+    low, high = MINILM.reasons.quote, MINILM.reasons.meets
     may = labels[(labels["cosine"] >= low) & (labels["cosine"] < high)]
     assert may["label"].mean() >= MAY_MEET_PRECISION
 

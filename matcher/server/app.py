@@ -39,9 +39,9 @@ from ..errors import InputError, NotFoundError
 from ..export import schedule_table
 from ..filters import Filters
 from ..policy import Access, check_alerts
-from ..schedule import DEFAULT_MIN_SCORE
 from ..schema import PROFILE_COLUMNS, STAGES_BY_PURPOSE
 from ..service.idempotency import Idempotency
+from ..service.keys import key_id_of
 from . import errors
 from .errors import BadRequest, RateLimited, Rejected, Unauthorised
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -221,7 +221,8 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
     wait = request.app.state.limiter.take(user.name)
     if wait > 0:
         raise RateLimited(wait)
-    return Access(matcher, user)
+    # The key's saved searches, alerts and webhook are its own, never an app account's of the same name.
+    return Access(matcher, user, key_id=key_id_of(token))
 
 
 Caller = Annotated[Access, Depends(caller)]
@@ -566,7 +567,7 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
             host_availability=hosts_free,
             visitor_capacity=plan.visitor_capacity,
             host_capacity=plan.host_capacity,
-            min_score=DEFAULT_MIN_SCORE if plan.min_score is None else plan.min_score,
+            min_score=plan.min_score,
         )
         names = {pid: access.profile(pid)["name"] for pid in {*plan.visitors, *plan.hosts}}
         table = schedule_table(schedule, names)

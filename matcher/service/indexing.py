@@ -15,14 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from filelock import FileLock
 
+from ..bands import Calibration, calibration_for
 from ..catalogue import facet_texts
 from ..embed import EmbeddingCache, embed_texts
 from ..errors import NotFoundError
@@ -71,13 +74,28 @@ class Served:
         version: The store version it was loaded at.
         profiles: Every profile.
         indexes: The vector index of each facet.
-        recommender: The ranking, fitted on the profiles, partnerships and indexes.
+        fit: Fits the ranking on the profiles, their partnerships and the indexes (see :attr:`recommender`).
+        lock: Held while it fits, so that threads sharing the workspace fit it once.
+        calibration: The score bands and reason thresholds of the encoder the indexes were built with (their
+            manifest's model): what the scores of searches and recommendations are read against.
     """
 
     version: int
     profiles: pd.DataFrame
     indexes: dict[str, VectorIndex]
-    recommender: Recommender
+    fit: Callable[[], Recommender]
+    lock: AbstractContextManager[Any]
+    calibration: Calibration
+    _recommender: Recommender | None = None
+
+    @property
+    def recommender(self) -> Recommender:
+        """The ranking, fitted on first use: a search reads only the profiles and the indexes, and needs neither the
+        fit nor the scikit-learn it imports (a second of a one-shot ``matcher search``)."""
+        with self.lock:
+            if self._recommender is None:
+                self._recommender = self.fit()
+            return self._recommender
 
     @cached_property
     def folded_names(self) -> list[str]:
@@ -218,8 +236,19 @@ class Indexer:
                 logger.info("index out of date (%s); updating it", stale)
                 self.build()
             indexes: dict[str, VectorIndex] = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
-            vectors = ctx.vectors(profiles)  # after a build every text is in the cache: this encodes nothing
-            recommender = Recommender(config=ctx.settings.ranking, scorer=self.scorer(), encode=ctx.encode_phrases)
-            recommender.fit(profiles, vectors, ctx.store.partnerships(), indexes)
-            self._served = Served(version, profiles, indexes, recommender)
+            partnerships = ctx.store.partnerships()
+            # The cosines come from the model the indexes were built with (the same as the encoder's, once in step).
+            calibration = calibration_for(str(read_manifest(self._index_dir(FACETS[0]))["model"]))
+
+            def fit() -> Recommender:
+                vectors = ctx.vectors(profiles)  # after a build every text is in the cache: this encodes nothing
+                recommender = Recommender(
+                    config=ctx.settings.ranking,
+                    scorer=self.scorer(),
+                    encode=ctx.encode_phrases,
+                    calibration=calibration,
+                )
+                return recommender.fit(profiles, vectors, partnerships, indexes)
+
+            self._served = Served(version, profiles, indexes, fit, ctx.lock, calibration)
             return self._served

@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..bands import SEARCH_BANDS, Band
+from ..bands import Band, Calibration
 from ..catalogue import CrossCity, dismissed
 from ..errors import InputError
 from ..filters import Filters
@@ -79,8 +79,8 @@ class SearchHit:
         score: Cosine similarity of the query to the best-matching facet.
         facet: Which text matched best: ``profile``, ``offers`` or ``seeks``, or ``name`` when the organisation's
             name contains the search text.
-        band: ``strong``, ``possible`` or ``weak`` on :data:`matcher.bands.SEARCH_BANDS`; a search returns no hit
-            below the weak floor.
+        band: ``strong``, ``possible`` or ``weak`` on the search bands of the workspace's encoder
+            (:attr:`matcher.bands.Calibration.search`); a search returns no hit below the weak floor.
     """
 
     id: str
@@ -145,6 +145,12 @@ class Matching:
         (the person asking), or by anyone when None (:func:`matcher.catalogue.dismissed`)."""
         return dismissed(self.context.store.feedback(asker_id), by=by)
 
+    @property
+    def calibration(self) -> Calibration:
+        """The score bands and reason thresholds of the encoder the workspace's index was built with (brought in
+        step with the store and the encoder first, as a search would)."""
+        return self.indexer.current().calibration
+
     def dismissed_many(self, asker_ids: Sequence[str], by: str | None = None) -> dict[str, set[str]]:
         """:meth:`dismissed` for many askers, with the feedback read once (a city's leads ask for hundreds)."""
         feedback = self.context.store.feedback()
@@ -164,7 +170,8 @@ class Matching:
         ignored), then those whose profile (or offers, or seeks) text is closest to it.
 
         Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them and match
-        at all: only hits at or above the weak floor of :data:`matcher.bands.SEARCH_BANDS` are returned, so text
+        at all: only hits at or above the weak floor of the encoder's search bands (:attr:`calibration`) are
+        returned, so text
         that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band.
 
         Args:
@@ -207,7 +214,7 @@ class Matching:
         banded = [
             (pid, score, facet, band)
             for pid, (score, facet) in best.items()
-            if (band := SEARCH_BANDS.band(score)) is not None
+            if (band := served.calibration.search.band(score)) is not None
         ]
         ranked = sorted(banded, key=lambda item: -item[1])[:k]
         rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from ..schedule import DEFAULT_MIN_SCORE, Availability, Capacity, Schedule, plan_meetings
+from ..schedule import Availability, Capacity, Schedule, plan_meetings
 from .matching import Matching
 
 __all__ = ["Planning"]
@@ -41,13 +41,14 @@ class Planning:
         host_availability: Availability | None = None,
         visitor_capacity: Capacity = 4,
         host_capacity: Capacity = 2,
-        min_score: float = DEFAULT_MIN_SCORE,
+        min_score: float | None = None,
         explain: bool = True,
     ) -> Schedule:
         """The meetings of ``visitors`` with ``hosts`` in ``slots`` that maximise the total reciprocal score.
 
         Pairs a visitor dismissed score 0 and never meet; pairs below ``min_score`` (default: the floor of the
-        possible band) do not meet either (:attr:`Schedule.without_good_match` names who had none).
+        possible band of the encoder's ranking scale) do not meet either (:attr:`Schedule.without_good_match` names
+        who had none).
 
         Args:
             visitors: Visiting organisation ids.
@@ -58,7 +59,8 @@ class Planning:
             host_availability: When each host is free; default every slot.
             visitor_capacity: Most meetings per visitor.
             host_capacity: Most meetings per host.
-            min_score: The lowest score worth a meeting.
+            min_score: The lowest score worth a meeting; None for the floor of the possible band of the encoder
+                the index was built with (:attr:`Matching.calibration`).
             explain: Give each meeting its first reason (costs a ranking pass per visitor).
 
         Raises:
@@ -77,6 +79,7 @@ class Planning:
             visitor_capacity,
             host_capacity,
             min_score=min_score,
+            bands=self.matching.calibration.ranking,
         )
         logger.info("planned %d meetings for %d visitors and %d hosts", len(plan.meetings), len(visitors), len(hosts))
         return plan.with_reasons(self.reasons(plan)) if explain else plan

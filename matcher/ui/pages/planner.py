@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from matcher.bands import RANKING_BANDS
 from matcher.errors import USER_ERRORS, user_message
 from matcher.export import brief_html, prepared, schedule_section, schedule_table, shortfall_text, to_csv, to_xlsx
 from matcher.policy import Access
-from matcher.schedule import DEFAULT_MIN_SCORE, Schedule
+from matcher.schedule import Schedule
 from matcher.ui.i18n import format_score, language, t
 from matcher.ui.localise import band_label, localise_reason
 from matcher.ui.state import catalog, labels, require_user
@@ -20,10 +19,6 @@ from matcher.ui.widgets import safe
 
 MAX_SLOTS = 40
 MAX_SIDE = 60  # organisations per side: each visitor is ranked against every host before planning
-# Page files run on every rerun, so this is in the session's language.
-BAND_HELP = t(
-    "planner.band_help", strong=format_score(RANKING_BANDS.strong), possible=format_score(RANKING_BANDS.possible)
-)
 
 
 def _slots(text: str) -> list[str]:
@@ -127,9 +122,10 @@ def render() -> None:
     a, b, c = st.columns(3)
     cap_v = a.number_input(t("planner.cap_visitor"), 1, MAX_SLOTS, 4, key="plan_cap_v")
     cap_h = b.number_input(t("planner.cap_host"), 1, MAX_SLOTS, 2, key="plan_cap_h")
-    min_score = c.slider(t("planner.min_score"), 0.0, 1.0, DEFAULT_MIN_SCORE, 0.01, key="plan_min", help=BAND_HELP)
-    c.caption(t("planner.band_scale", possible=format_score(RANKING_BANDS.possible),
-                strong=format_score(RANKING_BANDS.strong)))
+    bands = access.calibration.ranking  # the workspace encoder's: cosines differ from one model to the next
+    band_help = t("planner.band_help", strong=format_score(bands.strong), possible=format_score(bands.possible))
+    min_score = c.slider(t("planner.min_score"), 0.0, 1.0, bands.possible, 0.01, key="plan_min", help=band_help)
+    c.caption(t("planner.band_scale", possible=format_score(bands.possible), strong=format_score(bands.strong)))
     if not visitors or not hosts:
         st.info(t("planner.pick_both"))
         return

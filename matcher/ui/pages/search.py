@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from matcher.api import SearchHit
-from matcher.bands import SEARCH_BANDS
 from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import Access
 from matcher.schema import Facet
@@ -77,6 +76,7 @@ def render() -> None:
         st.info(t("search.nothing_filtered" if filtered else "search.nothing", text=safe(text.strip())))
         return
     lang = language()
+    bands = access.calibration.search  # the workspace encoder's, as the hits' bands
     frame = pd.DataFrame(
         {
             "Organisation": [h.name for h in hits],
@@ -101,8 +101,8 @@ def render() -> None:
             ),
             "Match": st.column_config.TextColumn(
                 t("table.match"),
-                help=t("search.match_help", strong=format_score(SEARCH_BANDS.strong, lang),
-                       possible=format_score(SEARCH_BANDS.possible, lang), weak=format_score(SEARCH_BANDS.weak, lang)),
+                help=t("search.match_help", strong=format_score(bands.strong, lang),
+                       possible=format_score(bands.possible, lang), weak=format_score(bands.weak, lang)),
             ),
             "Matched on": st.column_config.TextColumn(t("search.matched_on")),
         },
