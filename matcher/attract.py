@@ -809,7 +809,8 @@ class LeadScorer:
 
     Args:
         depth: How many of a candidate's best local organisations count.
-        floor: Pair scores below it count as no fit at all (0.22 is about the best 7% of the demo's pairs).
+        floor: Pair scores below it count as no fit at all (0.22, MiniLM's: the lowest planted pair of the demo; the
+            attraction service passes the workspace encoder's, :attr:`matcher.bands.Calibration.lead_floor`).
         discount: The ``i``-th best local organisation (from 0) counts ``discount ** i``; the sum is divided by
             ``sum(discount ** i for i < depth)``, so ``breadth`` is in [0, 1] and reaches 1 only with ``depth``
             local organisations at 1.0.

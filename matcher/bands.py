@@ -159,6 +159,8 @@ class Calibration:
         ranking: Bands of the reciprocal ranking score (:attr:`matcher.rank.Match.score`).
         search: Bands of the search cosine (:attr:`matcher.api.SearchHit.score`).
         reasons: Thresholds of the reasons' quotes.
+        lead_floor: The ranking score from which a local organisation counts as a beneficiary of an investment lead
+            (:class:`matcher.attract.LeadScorer`): the lowest planted pair's score, rounded down.
         source: The bench commands and bench/RESULTS.md sections the numbers come from.
 
     Example:
@@ -172,7 +174,12 @@ class Calibration:
     ranking: BandScale
     search: BandScale
     reasons: ReasonThresholds
+    lead_floor: float
     source: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.lead_floor < 1.0:
+            raise ValueError(f"the leads floor must be in [0, 1), got {self.lead_floor}")
 
 
 _VERSION = re.compile(r"@([A-Za-z][A-Za-z0-9]*)-\d+(?:\.\d+)+")
@@ -202,11 +209,12 @@ def _calibration(name: str, entry: Mapping[str, Any]) -> Calibration:
             ranking=_scale(entry["ranking"], "reciprocal score"),
             search=_scale(entry["search"], "search similarity"),
             reasons=ReasonThresholds(quote=float(reasons["quote"]), meets=float(reasons["meets"])),
+            lead_floor=float(entry["leads"]["floor"]),
             source=str(entry.get("source", "")),
         )
     except KeyError as missing:
-        raise InputError(f"{where} lacks {missing}: give ranking and search floors (strong, possible, weak) and "
-                         "reasons (quote, meets), as the other entries do") from None
+        raise InputError(f"{where} lacks {missing}: give ranking and search floors (strong, possible, weak), "
+                         "reasons (quote, meets) and leads (floor), as the other entries do") from None
     except (TypeError, ValueError) as bad:
         raise InputError(f"{where}: {bad}; fix the entry (bench/bench_bands.py and bench/bench_reasons.py measure "
                          "it)") from None

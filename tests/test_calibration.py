@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from matcher.api import Matcher
+from matcher.attract import LeadScorer
 from matcher.bands import (
     MINILM,
     RANKING_BANDS,
@@ -33,12 +34,20 @@ models = ["test-model@pkg+chunk1o1"]
 ranking = { strong = 0.3, possible = 0.2, weak = 0.0 }
 search = { strong = 0.6, possible = 0.5, weak = 0.4 }
 reasons = { quote = 0.3, meets = 0.7 }
+leads = { floor = 0.2 }
 """
 
 
 def test_minilms_bands_are_the_public_scales_and_its_reasons_keep_their_measured_thresholds() -> None:
     assert RANKING_BANDS is MINILM.ranking and SEARCH_BANDS is MINILM.search  # their numbers: tests/test_bands.py
     assert MINILM.reasons == ReasonThresholds(quote=0.38, meets=0.72)
+    assert MINILM.lead_floor == LeadScorer().floor == 0.22  # the scorer's default is MiniLM's
+
+
+def test_each_encoder_counts_lead_beneficiaries_from_its_lowest_planted_pair() -> None:
+    # bench_bands.py's "planted pairs, pair_scores" minimum, rounded down: 0.223, 0.202, 0.173, 0.535.
+    floors = {spec: calibration_for(spec).lead_floor for spec in ("minilm", "minilm+use-m3", "use-m3", "e5-small")}
+    assert floors == {"minilm": 0.22, "minilm+use-m3": 0.20, "use-m3": 0.17, "e5-small": 0.53}
 
 
 def test_minilm_onnx_is_the_same_entry_as_minilm() -> None:
@@ -94,6 +103,7 @@ def test_a_valid_table_gives_each_entry_under_its_name_specs_and_models() -> Non
         ("search = { strong = 1.2, possible = 0.5, weak = 0.4 }", "strong <= 1"),
         ("search = { strong = 0.6, possible = 0.5, weak = -0.1 }", "0 <= weak"),
         ("reasons = { quote = 0.8, meets = 0.7 }", "quote <= meets"),
+        ("leads = { floor = 1.0 }", "[0, 1)"),
     ],
 )
 def test_floors_out_of_order_or_outside_0_1_are_refused_naming_the_entry(line: str, problem: str) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from matcher.api import Matcher
-from matcher.bands import SEARCH_BANDS, Band
+from matcher.bands import Band
 from matcher.embed import Encoder, SentenceTransformerEncoder
 from matcher.filters import Filters
 
@@ -149,7 +149,7 @@ def test_a_search_that_nothing_matches_returns_nothing(demo_matcher: Matcher, no
 
 def test_each_search_hit_carries_its_band(demo_matcher: Matcher) -> None:
     hits = demo_matcher.search("GMP manufacturing of antibody-drug conjugates", k=10)
-    assert hits and all(h.band is SEARCH_BANDS.band(h.score) for h in hits)
+    assert hits and all(h.band is demo_matcher.calibration.search.band(h.score) for h in hits)
     assert hits[0].band is Band.STRONG
 
 

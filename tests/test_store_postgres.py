@@ -77,13 +77,13 @@ def test_a_backup_is_not_restored_into_a_workspace_whose_store_is_on_a_server(
 def test_the_demo_on_postgresql_recommends_what_it_does_on_sqlite(
     demo_matcher: Matcher,
     demo_dir: Path,
-    minilm: Encoder,
+    default_encoder: Encoder,
     postgres_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MATCHER_DATABASE_URL", postgres_url)
-    on_postgres = Matcher(tmp_path / "ws", encoder=minilm)
+    on_postgres = Matcher(tmp_path / "ws", encoder=default_encoder)
     # The same texts give the same vectors: the build reads them from a copy of the other workspace's cache
     # instead of encoding the demo again. Everything the store does is still done on PostgreSQL.
     with (

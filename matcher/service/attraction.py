@@ -80,7 +80,9 @@ class Attraction:
     Args:
         context: The workspace.
         matching: The ranking (pair scores and their reasons).
-        scorer: How leads are scored; default :class:`matcher.attract.LeadScorer` with its defaults.
+        scorer: How leads are scored; default :class:`matcher.attract.LeadScorer` with its defaults and the floor
+            of the workspace's encoder (:attr:`matcher.bands.Calibration.lead_floor`: pair scores are not
+            comparable across encoders).
     """
 
     def __init__(self, context: Context, matching: Matching, scorer: LeadScorer | None = None) -> None:
@@ -90,7 +92,7 @@ class Attraction:
 
     @property
     def _scorer(self) -> LeadScorer:
-        return self.scorer if self.scorer is not None else LeadScorer()
+        return self.scorer if self.scorer is not None else LeadScorer(floor=self.matching.calibration.lead_floor)
 
     # Cities ------------------------------------------------------------------------------------------------
 
