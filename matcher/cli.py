@@ -195,7 +195,7 @@ def _main(
     encoder: Annotated[
         str | None,
         typer.Option(
-            "--encoder", help="Text encoder: minilm+use-m3 (default), minilm, minilm-onnx, use-m3, e5-small, a folder."
+            "--encoder", help="Text encoder: minilm (default), minilm+use-m3, minilm-onnx, use-m3, e5-small, a folder."
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,

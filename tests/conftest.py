@@ -61,12 +61,14 @@ def e5_small() -> E5Encoder:
 
 
 @pytest.fixture(scope="session")
-def default_encoder(minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder) -> BlendEncoder:
-    """The default encoder (``minilm+use-m3``: :data:`matcher.config.DEFAULT_ENCODER`), made of the session's two
-    loaded models, so that tests see what a user gets without loading them again."""
-    blend = BlendEncoder([minilm, use_m3])
-    assert load_encoder(DEFAULT_ENCODER, lazy=True).name == blend.name
-    return blend
+def default_encoder(minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder) -> Encoder:
+    """The default encoder (:data:`matcher.config.DEFAULT_ENCODER`: a model or a blend of the two), made of the
+    session's loaded models, so that tests see what a user gets without loading them again."""
+    loaded: dict[str, Encoder] = {"minilm": minilm, "use-m3": use_m3}
+    parts = DEFAULT_ENCODER.split("+")
+    encoder = loaded[DEFAULT_ENCODER] if len(parts) == 1 else BlendEncoder([loaded[part] for part in parts])
+    assert load_encoder(DEFAULT_ENCODER, lazy=True).name == encoder.name
+    return encoder
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from matcher.bands import MINILM
-from matcher.embed import Encoder
+from matcher.bands import MINILM, calibration_for
+from matcher.embed import BlendEncoder, Encoder
 from matcher.explain import explain_pair
 from matcher.schema import Profile
 
@@ -73,4 +73,20 @@ def test_glycan_conjugation_chemistry_does_not_meet_hanbits_need_for_a_contract_
 def test_an_investors_lead_investments_are_not_offered_for_a_manufacturing_need(minilm: Encoder) -> None:
     hanbit, fund = demo_profile("dj-bio-001"), demo_profile("se-bio-006")
     reasons = explain_pair(hanbit, fund, {}, {"need_match": 0.3}, encode=minilm.encode)
+    assert not any("Lead investments" in r and "your need" in r for r in reasons)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, and why minilm+use-m3 is not the default (bench/RESULTS.md, 'The rule for a new default'): "
+    "under the blend's measured quote floor (0.32) the investor's offer is quoted for Hanbit's manufacturing need",
+)
+def test_under_the_blend_an_investors_lead_investments_are_not_offered_for_a_manufacturing_need(
+    minilm: Encoder, use_m3: Encoder
+) -> None:
+    hanbit, fund = demo_profile("dj-bio-001"), demo_profile("se-bio-006")
+    blend = BlendEncoder([minilm, use_m3])
+    thresholds = calibration_for("minilm+use-m3").reasons
+    reasons = explain_pair(hanbit, fund, {}, {"need_match": 0.3}, encode=blend.encode, thresholds=thresholds)
     assert not any("Lead investments" in r and "your need" in r for r in reasons)

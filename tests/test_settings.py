@@ -10,7 +10,7 @@ import pytest
 
 from matcher.api import Matcher
 from matcher.cli import main
-from matcher.config import Settings, SettingsError
+from matcher.config import DEFAULT_ENCODER, Settings, SettingsError
 from matcher.embed import TfidfEncoder
 
 
@@ -25,7 +25,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_defaults_hold_without_a_file_or_variables(home: Path) -> None:
     settings = Settings.load(home=home)
-    assert (settings.home, settings.encoder, settings.app_port, settings.ranking) == (home, "minilm+use-m3", 8501, None)
+    assert (settings.home, settings.encoder, settings.app_port, settings.ranking) == (home, DEFAULT_ENCODER, 8501, None)
 
 
 def test_the_workspace_file_is_read(home: Path) -> None:
