@@ -36,6 +36,16 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a new store goes: a SQLite file in a new folder, or the URL of a new PostgreSQL database (the tests
+    that take it run on both)."""
+    if request.param == "sqlite":
+        return tmp_path / "ws" / "matcher.sqlite"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture(scope="session")
 def minilm() -> SentenceTransformerEncoder:
     """The packaged all-MiniLM-L6-v2 encoder (what ``load_encoder("minilm")`` loads), once per test session.
@@ -74,7 +84,12 @@ def default_encoder(minilm: SentenceTransformerEncoder, use_m3: UniversalSentenc
 @pytest.fixture(scope="session")
 def demo_matcher(tmp_path_factory: pytest.TempPathFactory, default_encoder: Encoder) -> Iterator[Matcher]:
     """A workspace with the demo data imported and indexed with the default encoder (built once)."""
-    matcher = Matcher(tmp_path_factory.mktemp("demo-ws"), encoder=default_encoder)
+    yield from built_demo(tmp_path_factory.mktemp("demo-ws"), default_encoder)
+
+
+def built_demo(home: Path, encoder: Encoder) -> Iterator[Matcher]:
+    """The demo imported into ``home`` and indexed with ``encoder``; closed after (for fixtures to yield from)."""
+    matcher = Matcher(home, encoder=encoder)
     matcher.import_profiles(DEMO / "profiles.csv")
     matcher.import_partnerships(DEMO / "partnerships.csv")
     matcher.build()

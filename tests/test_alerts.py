@@ -262,15 +262,6 @@ def store_at_0005(target: Path | str) -> Store:
     return store
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """A new SQLite file, or the URL of a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        return tmp_path / "ws" / "matcher.sqlite"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 def test_a_store_at_0005_is_upgraded_with_its_data(target: Path | str) -> None:
     store_at_0005(target)
     upgraded = Store(target)

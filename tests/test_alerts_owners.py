@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from serving import client, error_of, running
+from test_alerts_api import PROFILES
 from test_alerts_delivery import NOW, Receiver
 
 from matcher import migrations
@@ -32,12 +33,6 @@ from matcher.server import create_app
 from matcher.service.keys import KeyRing, key_id_of
 from matcher.store import Store, alert_channels_table, alerts_table, saved_searches_table
 
-PROFILES = [
-    {"id": "dj-bio-001", "name": "Hanbit Bioworks", "org_type": "startup", "city": "Daejeon", "country": "KR",
-     "seeks": "GMP fill-finish for antibody-drug conjugates"},
-    {"id": "ma-bio-001", "name": "Biomédica Costa del Sol", "org_type": "sme", "city": "Málaga", "country": "ES",
-     "offers": "Aseptic fill-finish of conjugates"},
-]  # fmt: skip
 OFFICER = User("mina", "officer")
 """An officer's app account, named as the startup key below."""
 
@@ -187,15 +182,6 @@ def test_a_names_export_tells_the_account_and_the_key_apart(matcher: Matcher) ->
 
 
 # Revision 0008: the bare names of a v0007 store ------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """A new SQLite file, or the URL of a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        return tmp_path / "ws" / "matcher.sqlite"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 def key(store: Store, name: str, key_id: str, role: str, org_id: str | None = None) -> None:

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pandas as pd
 import pytest
+from scripts import load_script
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _load() -> ModuleType:
-    """bench/ is not a package: load the script by path (registered first, as its dataclasses need)."""
-    spec = importlib.util.spec_from_file_location("bench_dev", REPO / "bench" / "bench_dev.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_dev"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_dev = _load()
+bench_dev = load_script("bench/bench_dev.py")
 
 
 def test_truth_pairs_are_read_both_ways() -> None:
@@ -126,18 +112,9 @@ def test_adamic_adar_breaks_zero_ties_by_degree() -> None:
     assert bench_dev.anchor_lists(history, ["q"], k=3)["adamic_adar"]["q"] == ["x", "z", "w1"]
 
 
-def _load_variants() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_dev_variants", REPO / "bench" / "bench_dev_variants.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_dev_variants"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def variants() -> ModuleType:
-    return _load_variants()
+    return load_script("bench/bench_dev_variants.py")
 
 
 def _project(members: str, year: int) -> list[tuple[str, str, int]]:
@@ -171,12 +148,7 @@ def test_validation_window_splits_by_year_and_keeps_small_projects_when_asked(va
 
 @pytest.fixture(scope="module")
 def windows() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_dev_windows", REPO / "bench" / "bench_dev_windows.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_dev_windows"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/bench_dev_windows.py")
 
 
 @pytest.fixture()

@@ -4,35 +4,21 @@ answers (no model, no workspace)."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import pickle
-import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from scripts import load_script
 
 from matcher.errors import NotFoundError
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _load() -> ModuleType:
-    """bench/ is not a package: load the script by path (registered first, as its dataclasses need)."""
-    spec = importlib.util.spec_from_file_location("bench_leads_dev", REPO / "bench" / "bench_leads_dev.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_leads_dev"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+bench = load_script("bench/bench_leads_dev.py")
 
 # City P: a, b, c ("P" spelt twice, "p " once); Q: x, y; R: z; S: w.
 # History a-z, b-z, z-x, c-y, y-w, x-w: degrees a 1, b 1, c 1, x 2, y 2, z 3, w 2.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import built_demo
 
 from matcher.api import Matcher
 from matcher.attract import LeadScorer
@@ -144,14 +145,9 @@ def test_the_reasons_word_a_quote_by_the_thresholds_given() -> None:
 
 
 @pytest.fixture(scope="module")
-def use_m3_matcher(tmp_path_factory: pytest.TempPathFactory, use_m3: Encoder, demo_dir: Path) -> Iterator[Matcher]:
+def use_m3_matcher(tmp_path_factory: pytest.TempPathFactory, use_m3: Encoder) -> Iterator[Matcher]:
     """The demo indexed with use-m3 (about a minute on 2 cores)."""
-    matcher = Matcher(tmp_path_factory.mktemp("use-m3-ws"), encoder=use_m3)
-    matcher.import_profiles(demo_dir / "profiles.csv")
-    matcher.import_partnerships(demo_dir / "partnerships.csv")
-    matcher.build()
-    yield matcher
-    matcher.store.close()
+    yield from built_demo(tmp_path_factory.mktemp("use-m3-ws"), use_m3)
 
 
 @pytest.fixture(scope="module")

@@ -5,29 +5,21 @@ The data ships inside the package (matcher/data/demo/); the script that makes it
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from scripts import load_script
 
 from matcher.api import Matcher
 from matcher.errors import NotFoundError
 from matcher.resources import DEMO_FILES, demo_file
 from matcher.vocab import ALLIANCE_CITIES
 
-MAKE_DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "make_demo.py"
-
 
 @pytest.fixture(scope="module")
 def make_demo() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_demo", MAKE_DEMO)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_demo"] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
+    return load_script("data/demo/make_demo.py")
 
 
 def test_demo_tables_pass_the_data_card_checks(make_demo: ModuleType, demo_dir: Path) -> None:

@@ -8,12 +8,11 @@ data/README.md, "Planted investment leads").
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
+from scripts import load_script
 
 from matcher.api import Matcher
 from matcher.attract import Leads
@@ -32,11 +31,7 @@ def planted() -> list[dict[str, str]]:
 def decoys() -> list[tuple[str, str]]:
     """(city, decoy) pairs from data/demo/make_demo.py's LEAD_DECOYS: outside organisations of a lead type and the
     city's sectors whose offers meet no local need."""
-    spec = importlib.util.spec_from_file_location("make_demo_decoys", REPO / "data" / "demo" / "make_demo.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
+    module = load_script("data/demo/make_demo.py", "make_demo_decoys")
     return [(city, decoy) for decoy, (cities, _) in module.LEAD_DECOYS.items() for city in cities]
 
 

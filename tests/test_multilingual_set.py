@@ -6,15 +6,13 @@ No model runs: this is about the data, not about how well any encoder does on it
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import pytest
+from scripts import load_script
 
 from matcher.errors import InputError
 
@@ -29,17 +27,7 @@ DEMO_PROFILE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _load() -> ModuleType:
-    """bench/ is not a package: load the loader by path (registered first, as the other bench tests do)."""
-    spec = importlib.util.spec_from_file_location("multilingual_set", REPO / "bench" / "multilingual_set.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["multilingual_set"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-mset = _load()
+mset = load_script("bench/multilingual_set.py")
 
 
 @pytest.fixture(scope="module")

@@ -218,15 +218,6 @@ def test_the_openapi_document_describes_the_header_where_it_is_honoured(crm: htt
 # The store: one truth for every worker, on SQLite and PostgreSQL ---------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """A new SQLite file, or the URL of a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        return tmp_path / "ws" / "matcher.sqlite"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 def claim(request_id: str) -> IdempotentRequest:
     return IdempotentRequest("crm", "k-1", "f" * 64, request_id, "2000-01-01T00:00:00+00:00")
 

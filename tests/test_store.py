@@ -30,15 +30,6 @@ STORE_V2 = Path(__file__).parent / "data" / "store_v2.sqlite"
 """A store written by the last release before Alembic (schema 2); tests/data/README.md says what it holds."""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """Where a store goes: a new SQLite file, or the URL of a new PostgreSQL database."""
-    if request.param == "sqlite":
-        return tmp_path / "ws" / "matcher.sqlite"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 @pytest.fixture
 def store(target: Path | str) -> Iterator[Store]:
     opened = Store(target)
