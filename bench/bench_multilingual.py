@@ -66,6 +66,7 @@ from multilingual_set import LANGUAGES, load_demo, load_profiles, load_queries, 
 from results import RESULTS, write_section  # noqa: E402
 
 from matcher.api import Matcher  # noqa: E402
+from matcher.bands import calibration_for  # noqa: E402
 from matcher.catalogue import facet_texts  # noqa: E402
 from matcher.embed import (  # noqa: E402
     BlendSpec,
@@ -86,9 +87,9 @@ REFERENCE = "minilm"
 PARTS = ("retrieval", "planted", "english", "speed", "dev")
 SEARCH_FACETS = ("profile", "offers")
 FACETS = ("profile", "offers", "seeks")
-BLEND_WEAK_FLOOR = 0.25
-"""The search scale's weak floor bench_bands.py measured for ``minilm+use-m3`` (RESULTS, "Thresholds for
-minilm+use-m3"): hits under it are not shown."""
+BLEND_WEAK_FLOOR = calibration_for("minilm+use-m3").search.weak
+"""The search scale's weak floor bench_bands.py measured for ``minilm+use-m3`` (matcher/data/calibration.toml;
+RESULTS, "Thresholds per encoder"): hits under it are not shown."""
 COLD_QUERY = "GMP manufacturing of antibody-drug conjugates"
 DEV_DATA = REPO.parent / "shared" / "data" / "cordis_h2020_dev"
 DEV_K = 10
