@@ -857,6 +857,7 @@ class Recommender:
         *,
         mode: str,
         include_competitors: bool,
+        mmr_lambda: float,
     ) -> _Ranked:
         scorer = self.scorer_ if mode == "partner" else self.peer_scorer_
         pool = self._fill(query, pool, k, eligible)
@@ -875,7 +876,7 @@ class Recommender:
                 competitors, usable = int(likely.sum()), ~likely
         candidates = np.flatnonzero(usable)
         best = candidates[np.argsort(-scored.score[candidates], kind="stable")][: max(self.mmr_pool * k, length)]
-        order = mmr(scored.score[best], self.vectors_["profile"][pool.rows[best]], length, self.mmr_lambda)
+        order = mmr(scored.score[best], self.vectors_["profile"][pool.rows[best]], length, mmr_lambda)
         partners = None
         if mode == "partner" and len(query.partners) and not np.isin(query.partners, pool.rows).all():
             partners = self._score(query, query.partners, signals, scorer)
@@ -1005,6 +1006,7 @@ class Recommender:
         cross_city: CrossCity | None = None,
         exposure_cap: float | Literal["default"] | None = "default",
         explain: bool = True,
+        diversify: bool = True,
     ) -> list[Recommendations]:
         """Partners for many askers at once: searches are batched, and an exposure cap spreads the suggestions.
 
@@ -1020,6 +1022,8 @@ class Recommender:
             exposure_cap: Share of the lists one organisation may appear in; ``"default"`` uses the recommender's
                 ``exposure_cap``, None turns the cap off.
             explain: As for :meth:`recommend`.
+            diversify: False ranks each list by score alone (maximal marginal relevance off, whatever
+                ``mmr_lambda`` says): for callers that only pick candidates to score again, where variety buys nothing.
 
         Returns:
             One :class:`Recommendations` per query, in order.
@@ -1036,6 +1040,7 @@ class Recommender:
             exposure_cap=self.exposure_cap if exposure_cap == "default" else exposure_cap,
             explain=explain,
             mode="partner",
+            diversify=diversify,
         )
 
     def similar(
@@ -1185,6 +1190,7 @@ class Recommender:
         exposure_cap: float | None,
         explain: bool,
         mode: str,
+        diversify: bool = True,
     ) -> list[Recommendations]:
         self._check_fitted()
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
@@ -1217,6 +1223,7 @@ class Recommender:
                 allowed,
                 mode=mode,
                 include_competitors=include_competitors,
+                mmr_lambda=self.mmr_lambda if diversify else 1.0,
             )
         done: list[_Ranked] = [r for r in ranked if r is not None]
         if capped:

@@ -223,6 +223,12 @@ def test_mmr_breaks_up_near_duplicate_partners(vectors: dict[str, np.ndarray]) -
     assert diverse[0] == "ma-cdmo" and "do-cdmo" not in diverse
 
 
+def test_a_batch_without_diversifying_ranks_by_score_alone(vectors: dict[str, np.ndarray]) -> None:
+    # As the investment leads' first stage asks: the same recommender, MMR 0.8, lists in score order.
+    (plain,) = fitted(vectors, mmr_lambda=0.8).recommend_many(["dj-adc"], k=2, exposure_cap=None, diversify=False)
+    assert plain.ids == ["ma-cdmo", "do-cdmo"]
+
+
 def test_exposure_cap_spreads_a_batch(vectors: dict[str, np.ndarray]) -> None:
     rec = fitted(vectors, mmr_lambda=1.0, cross_city="any")
     askers = [str(r["id"]) for r in ROWS]

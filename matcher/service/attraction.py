@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -297,7 +296,9 @@ class Attraction:
         column[eligible] = np.arange(len(eligible))
         suggested = np.zeros((len(city.local_rows), len(eligible)))
         askers = [rec.ids_[r] for r in city.local_rows.tolist()]
-        found = _by_score(rec).recommend_many(
+        # The first stage only picks candidates that are scored exactly next: variety among a local organisation's
+        # suggestions buys nothing there, and MMR took about 45% of a city's time on the development set.
+        found = rec.recommend_many(
             askers,
             POOL_PER_LOCAL,
             filters,
@@ -307,6 +308,7 @@ class Attraction:
             cross_city="other_city",
             exposure_cap=None,
             explain=False,
+            diversify=False,
         )
         for i, recs in enumerate(found):
             for match in recs.results:
@@ -382,16 +384,6 @@ class Attraction:
                 )
             )
         return out
-
-
-def _by_score(rec: Recommender) -> Recommender:
-    """The fitted ranking with its lists in score order, maximal marginal relevance off: a shallow copy, sharing
-    the fitted arrays. The first stage of :meth:`Attraction.leads` only picks the candidates that are then scored
-    exactly, so variety among a local organisation's suggestions buys nothing there, and it took about 45% of a
-    city's time on the development set (bench/RESULTS.md, "Investment leads on the development set")."""
-    plain = copy.copy(rec)
-    plain.mmr_lambda = 1.0
-    return plain
 
 
 def _profile(rec: Recommender, row: int) -> Profile:
