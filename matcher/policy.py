@@ -32,7 +32,7 @@ from .alerts import AlertCandidate, owner_of
 from .api import MAX_K, BuildProgress, BuildReport, ImportReport, Matcher, SearchHit
 from .attract import Beneficiary, CityFits, ClusterView, Gaps, Lead, Leads, Strategy
 from .auth import AccessDenied, User, require_officer
-from .bands import Calibration
+from .bands import BandScale, Calibration
 from .catalogue import CrossCity
 from .errors import InputError
 from .filters import Filters
@@ -157,6 +157,11 @@ class Access:
         """The band floors and reason thresholds of the workspace's encoder (:attr:`matcher.api.Matcher.calibration`),
         for every user: they say what the bands shown to everyone mean and hide nothing about any profile."""
         return self.matcher.calibration
+
+    def search_bands(self, text: str) -> BandScale:
+        """The bands a search for ``text`` is read with (:meth:`matcher.api.Matcher.search_bands`): like
+        :attr:`calibration`, the same for every user."""
+        return self.matcher.search_bands(text)
 
     # Profiles ------------------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from .bands import MINILM, RANKING_BANDS, Band, BandScale, Calibration
+from .bands import MINILM, RANKING_BANDS, Band, BandScale, Calibration, EnglishPart
 from .candidates import (
     CandidatePool,
     FacetSearcher,
@@ -484,6 +484,10 @@ class _Ranked:
     peers: np.ndarray
 
 
+_COMPARED = ("offers", "seeks")
+"""The facets the competitor rule compares."""
+
+
 def _profile_columns(profiles: pd.DataFrame) -> dict[str, list[Any]]:
     """The profile fields as object arrays of clean values (as :meth:`Profile.from_mapping` would make them), so
     that building the :class:`Profile` of a result costs a dict, not a frame row."""
@@ -533,18 +537,17 @@ class Recommender:
         mmr_pool: Diversify among the best ``mmr_pool * k`` candidates.
         exposure_cap: In a batch (:meth:`recommend_many`), the share of the lists one organisation may appear in
             (see :func:`matcher.diversify.exposure_limit`); None for no cap.
-        competitor_threshold: A firm asker and a candidate firm sharing a sector whose offers have at least this
-            cosine similarity are likely competitors, left out unless asked for. On the demo data with
-            all-MiniLM-L6-v2, offers of same-sector firms have a median cosine of 0.16 and a 99th percentile of
-            0.54; the one pair at 0.8 or more (0.82) is the pair of CDMOs the data card plants as near-duplicate
-            competitors. Two firms sharing a sector that seek nearly the same thing and offer similar things
-            (:attr:`competitor_same_need`, :attr:`competitor_similar_offer`) are likely competitors too.
-            Universities, institutes and other non-firms are never excluded: similar research is what they
-            partner on.
         peer_seeds: How many of the asker's most similar organisations seed the "partners of peers" channel.
         encode: Phrase encoder for explanations (an encoder's ``encode``); word overlap without it.
-        calibration: The score bands and reason thresholds of the encoder behind the vectors and ``encode``
-            (:func:`matcher.bands.calibration_for`); default MiniLM's.
+        calibration: The score bands, reason thresholds and competitor thresholds of the encoder behind the vectors
+            and ``encode`` (:func:`matcher.bands.calibration_for`); default MiniLM's. A firm asker and a candidate
+            firm sharing a sector that offer nearly the same thing, or seek nearly the same thing and offer similar
+            things, by its ``competitor`` thresholds, are likely competitors, left out unless asked for.
+            Universities, institutes and other non-firms are never excluded: similar research is what they
+            partner on.
+        english: For a blend's vectors (``minilm+use-m3``), its English-only part: two firms whose offers and
+            needs are English are compared by that part alone with its competitor thresholds, and English phrases
+            quoted by its reason thresholds (:class:`matcher.bands.EnglishPart`); None reads the whole vectors.
 
     Example:
         >>> rec = Recommender(cross_city="any", mmr_lambda=1.0)
@@ -562,10 +565,10 @@ class Recommender:
         mmr_lambda: float = 0.8,
         mmr_pool: int = 3,
         exposure_cap: float | None = 0.05,
-        competitor_threshold: float = 0.8,
         peer_seeds: int = 10,
         encode: Encode | None = None,
         calibration: Calibration = MINILM,
+        english: EnglishPart | None = None,
     ) -> None:
         self.scorer = scorer
         self.config = config
@@ -574,10 +577,10 @@ class Recommender:
         self.mmr_lambda = mmr_lambda
         self.mmr_pool = mmr_pool
         self.exposure_cap = exposure_cap
-        self.competitor_threshold = competitor_threshold
         self.peer_seeds = peer_seeds
         self.encode = encode
         self.calibration = calibration
+        self.english = english
 
     # ------------------------------------------------------------------------------------------------- fit
 
@@ -619,6 +622,11 @@ class Recommender:
             self.vectors_[facet] = array
         self.profiles_ = profiles
         self.columns_ = _profile_columns(profiles)
+        # Rows whose offers and needs the English part reads: only pairs of two such rows are compared by it.
+        blank = [""] * len(profiles)
+        texts = zip(*(self.columns_.get(facet, blank) for facet in _COMPARED), strict=True)
+        english = self.english
+        self.english_rows_ = np.array([english is not None and english.reads(*pair) for pair in texts], dtype=bool)
         self.ids_ = ids
         self.row_of_ = self.catalogue_.row_of
         self.config_ = load_config(self.config)
@@ -889,44 +897,33 @@ class Recommender:
             peers=peers,
         )
 
-    competitor_same_need: float = 0.6
-    """Seeks cosine from which two firms "seek nearly the same thing" (the second competitor rule)."""
-    competitor_similar_offer: float = 0.38
-    """Offers cosine from which two firms that seek nearly the same thing also "offer similar things".
-
-    Both measured on the demo (MiniLM, the firm pairs sharing a sector; bench/RESULTS.md "Reason precision"): seeks
-    cosine has a median of 0.22 and a 99th percentile of 0.61, offers 0.15 and 0.54. Hanbit Bioworks and Cascade
-    Conjugates (two ADC startups, each seeking a CDMO to conjugate and fill its lead, each licensing a conjugation
-    platform) are at 0.66 / 0.41. From 0.6 / 0.38 up four demo pairs are caught: those two, two ground-segment
-    service firms (0.65 / 0.51), two battery-electrolyte startups (0.62 / 0.65) and a preclinical CRO with a
-    biologics CDMO (0.62 / 0.41); no planted partner pair (the closest, a rocket engine maker and a coatings firm,
-    is at 0.52 / 0.40; the next unflagged firm pair, a clinical-logistics firm and a cell-therapy CDMO, 0.64 /
-    0.36). On the real CORDIS development set, whose profiles have no offers or seeks, the rule removes none of
-    the 20,949 truth pairs (empty texts have zero vectors, so no cosine reaches either threshold)."""
-
     def _competitors(self, query: _Query, scored: _Scored) -> np.ndarray:
-        """Firms sharing a sector with a firm asker that either offer nearly the same thing (offers cosine at least
-        ``competitor_threshold``) or seek nearly the same thing and offer similar things (seeks cosine at least
-        ``competitor_same_need`` and offers cosine at least ``competitor_similar_offer``): they compete for the
-        same partners. Askers and candidates that are not firms (universities, institutes, hospitals, public
-        bodies, investors) are never competitors."""
+        """Firms sharing a sector with a firm asker that either offer nearly the same thing or seek nearly the same
+        thing and offer similar things (:meth:`compete`): they compete for the same partners. Askers and candidates
+        that are not firms (universities, institutes, hospitals, public bodies, investors) are never competitors."""
         if query.profile.org_type not in FIRM_TYPES:
             return np.zeros(len(scored.rows), dtype=bool)
         seeks = self.vectors_["seeks"][scored.rows] @ query.vectors["seeks"]
         compete = self.compete(scored.values[:, _OFFERS_OVERLAP], seeks)
+        english = self.english
+        if english is not None and english.reads(query.profile.offers, query.profile.seeks):
+            both = self.english_rows_[scored.rows]
+            rows = scored.rows[both]
+            offers, needs = (english.cut(self.vectors_[f][rows]) @ english.cut(query.vectors[f]) for f in _COMPARED)
+            compete[both] = english.calibration.competitor.compete(offers, needs)
         return self.firm_[scored.rows] & (scored.values[:, _SECTOR_OVERLAP] > 0) & compete
 
     def compete(self, offers: np.ndarray, seeks: np.ndarray) -> np.ndarray:
         """Whether two firms sharing a sector, with these offers and seeks cosines, are likely competitors: they
-        offer nearly the same thing, or seek nearly the same thing and offer similar things.
+        offer nearly the same thing, or seek nearly the same thing and offer similar things, by the thresholds
+        measured for the encoder (:attr:`matcher.bands.Calibration.competitor`; MiniLM's by default: 0.8, and 0.6
+        with 0.38).
 
         Example:
             >>> Recommender().compete(np.array([0.85, 0.41, 0.41]), np.array([0.0, 0.66, 0.3])).tolist()
             [True, True, False]
         """
-        same_offer = offers >= self.competitor_threshold
-        same_market = (seeks >= self.competitor_same_need) & (offers >= self.competitor_similar_offer)
-        return np.asarray(same_offer | same_market)
+        return self.calibration.competitor.compete(offers, seeks)
 
     def _fill(self, query: _Query, pool: CandidatePool, k: int, eligible: np.ndarray) -> CandidatePool:
         """Adds eligible organisations when the channels found fewer than ``k``, so k asked are k returned."""
@@ -1329,4 +1326,5 @@ class Recommender:
             encode=self.phrase_encoder_,
             mode="partner" if mode == "partner" else "peer",
             thresholds=self.calibration.reasons,
+            english=self.english,
         )

@@ -87,6 +87,21 @@ def demo_matcher(tmp_path_factory: pytest.TempPathFactory, default_encoder: Enco
     yield from built_demo(tmp_path_factory.mktemp("demo-ws"), default_encoder)
 
 
+@pytest.fixture(scope="session")
+def blend_demo(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    minilm: SentenceTransformerEncoder,
+    use_m3: UniversalSentenceEncoder,
+) -> Iterator[Matcher]:
+    """The demo indexed with the ``minilm+use-m3`` blend: the default demo workspace while the blend is the default
+    encoder, else one built for the tests that are about the blend."""
+    if DEFAULT_ENCODER == "minilm+use-m3":
+        yield request.getfixturevalue("demo_matcher")
+    else:
+        yield from built_demo(tmp_path_factory.mktemp("blend-ws"), BlendEncoder([minilm, use_m3]))
+
+
 def built_demo(home: Path, encoder: Encoder) -> Iterator[Matcher]:
     """The demo imported into ``home`` and indexed with ``encoder``; closed after (for fixtures to yield from)."""
     matcher = Matcher(home, encoder=encoder)

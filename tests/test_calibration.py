@@ -19,6 +19,7 @@ from matcher.bands import (
     SEARCH_BANDS,
     Band,
     Calibration,
+    CompetitorThresholds,
     ReasonThresholds,
     calibration_for,
     load_calibrations,
@@ -36,6 +37,7 @@ ranking = { strong = 0.3, possible = 0.2, weak = 0.0 }
 search = { strong = 0.6, possible = 0.5, weak = 0.4 }
 reasons = { quote = 0.3, meets = 0.7 }
 leads = { floor = 0.2 }
+competitor = { same_offer = 0.8, same_need = 0.6, similar_offer = 0.4 }
 """
 
 
@@ -59,7 +61,7 @@ def test_the_blend_gets_the_thresholds_measured_for_it() -> None:
     blend = calibration_for("minilm+use-m3")
     assert (blend.search.strong, blend.search.possible, blend.search.weak) == (0.51, 0.45, 0.25)
     assert (blend.ranking.strong, blend.ranking.possible) == (0.30, 0.24)
-    assert blend.reasons == ReasonThresholds(quote=0.32, meets=0.70)
+    assert blend.reasons == ReasonThresholds(quote=0.35, meets=0.65)
 
 
 @pytest.mark.parametrize("spec", ["minilm", "minilm-onnx", "use-m3", "e5-small", "minilm+use-m3"])
@@ -97,6 +99,22 @@ def test_a_valid_table_gives_each_entry_under_its_name_specs_and_models() -> Non
     assert table["test"].search.band(0.55) is Band.POSSIBLE and table["test"].search.band(0.39) is None
 
 
+def test_without_bands_for_searches_in_other_languages_every_search_reads_the_search_bands() -> None:
+    test = load_calibrations(ENTRY)["test"]
+    assert test.search_across is None and test.search_bands("ko") is test.search_bands("en") is test.search
+
+
+def test_searches_in_other_languages_read_their_own_bands_where_an_entry_has_them() -> None:
+    test = load_calibrations(ENTRY + "search_across = { strong = 0.4, possible = 0.3, weak = 0.2 }\n")["test"]
+    assert test.search_bands("ko").band(0.25) is Band.WEAK and test.search_bands("en").band(0.25) is None
+    assert test.search_bands("und") is test.search  # too short to tell: read as English
+
+
+def test_bands_for_searches_in_other_languages_must_be_ordered() -> None:
+    with pytest.raises(InputError, match=r"entry \[test\]"):
+        load_calibrations(ENTRY + "search_across = { strong = 0.2, possible = 0.3, weak = 0.2 }\n")
+
+
 @pytest.mark.parametrize(
     ("line", "problem"),
     [
@@ -105,6 +123,10 @@ def test_a_valid_table_gives_each_entry_under_its_name_specs_and_models() -> Non
         ("search = { strong = 0.6, possible = 0.5, weak = -0.1 }", "0 <= weak"),
         ("reasons = { quote = 0.8, meets = 0.7 }", "quote <= meets"),
         ("leads = { floor = 1.0 }", "[0, 1)"),
+        ("competitor = { same_offer = 0.3, same_need = 0.6, similar_offer = 0.4 }", "similar_offer <= same_offer"),
+        ("competitor = { same_offer = 0.8, same_need = 1.2, similar_offer = 0.4 }", "same_need <= 1"),
+        ("competitor = { same_offer = 0.8, same_need = 0.6, similar_offer = -0.1 }", "0 <= similar_offer"),
+        ("competitor = 0.8", "competitor thresholds are same_offer, same_need and similar_offer"),
     ],
 )
 def test_floors_out_of_order_or_outside_0_1_are_refused_naming_the_entry(line: str, problem: str) -> None:
@@ -119,6 +141,25 @@ def test_an_entry_without_its_reasons_is_refused_naming_the_entry() -> None:
     text = "\n".join(row for row in ENTRY.splitlines() if not row.startswith("reasons"))
     with pytest.raises(InputError, match=r"entry \[test\] lacks 'reasons'"):
         load_calibrations(text)
+
+
+def test_an_entry_without_its_competitor_thresholds_is_refused_naming_the_entry() -> None:
+    text = "\n".join(row for row in ENTRY.splitlines() if not row.startswith("competitor"))
+    with pytest.raises(InputError, match=r"entry \[test\] lacks 'competitor'"):
+        load_calibrations(text)
+
+
+def test_an_entry_with_a_competitor_threshold_missing_is_refused_naming_it() -> None:
+    text = ENTRY.replace("same_need = 0.6, ", "")
+    with pytest.raises(InputError, match=r"entry \[test\] lacks 'same_need'"):
+        load_calibrations(text)
+
+
+def test_each_entry_has_its_competitor_thresholds_and_minilms_are_the_measured_ones() -> None:
+    assert MINILM.competitor == CompetitorThresholds(same_offer=0.8, same_need=0.6, similar_offer=0.38)
+    assert load_calibrations(ENTRY)["test"].competitor == CompetitorThresholds(0.8, 0.6, 0.4)
+    # Carried by rank from MiniLM's (bench/RESULTS.md, "Competitor rule"): the blend's cosines are lower.
+    assert calibration_for("minilm+use-m3").competitor == CompetitorThresholds(0.68, 0.54, 0.33)
 
 
 def test_a_spec_claimed_by_two_entries_is_refused() -> None:

@@ -7,12 +7,19 @@ exactly (the asker seeks along axis 0 and offers along axis 1; each organisation
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from matcher.api import Matcher
+from matcher.bands import MINILM, Calibration, CompetitorThresholds, EnglishPart, calibration_for
+from matcher.filters import Filters
 from matcher.rank import Recommender
 from matcher.schema import LIST_COLUMNS, PROFILE_COLUMNS
+from matcher.vocab import FIRM_TYPES, split_list
 
 DIM = 64
 
@@ -39,7 +46,16 @@ def _unit(axis: int, cosine: float, spare: int) -> np.ndarray:
     return vector
 
 
-def catalogue(others: list[tuple[str, str, str, str, str, float, float]]) -> Recommender:
+def catalogue(
+    others: list[tuple[str, str, str, str, str, float, float]],
+    calibration: Calibration = MINILM,
+    *,
+    blended: bool = False,
+    korean: tuple[str, ...] = (),
+) -> Recommender:
+    """The asker and ``others``; ``blended``: the hand-made vectors are the English part of a blend whose other part
+    is each organisation's own axis (so the blend's cosines are half the English part's); ``korean``: organisations
+    whose offers and needs are written in Korean."""
     rows = [ASKER, *others]
     seeks, offers, profile = [], [], []
     for i, (pid, *_rest, seeks_cos, offers_cos) in enumerate(rows):
@@ -63,9 +79,16 @@ def catalogue(others: list[tuple[str, str, str, str, str, float, float]]) -> Rec
     for c in ("description", "offers", "seeks"):
         profiles[c] = profiles[c].fillna("")
     profiles["employees"] = profiles["employees"].astype("Int64")
+    for pid in korean:
+        profiles.loc[profiles["id"] == pid, ["offers", "seeks"]] = ["항체 접합 기술이전", "임상 시료 위탁생산 파트너"]
     vectors = {"seeks": np.stack(seeks), "offers": np.stack(offers), "profile": np.stack(profile)}
+    english = None
+    if blended:
+        own = np.eye(len(rows), dtype=np.float32)
+        vectors = {facet: np.hstack([part, own]) / np.sqrt(2) for facet, part in vectors.items()}
+        english = EnglishPart(0, DIM, MINILM)
     edges = pd.DataFrame(columns=["source_id", "target_id", "kind"])
-    return Recommender(mmr_lambda=1.0).fit(profiles, vectors, edges)
+    return Recommender(mmr_lambda=1.0, calibration=calibration, english=english).fit(profiles, vectors, edges)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +143,70 @@ def test_an_institute_asker_excludes_no_competitors(rec: Recommender) -> None:
 def test_the_same_need_same_offer_thresholds(seeks: float, offers: float, left_out: bool) -> None:
     rec = catalogue([("se-firm", "startup", "Seattle", "US", "antibody_drug_conjugates", seeks, offers)])
     assert ("se-firm" not in rec.recommend("dj-adc", k=5).ids) is left_out
+
+
+# ------------------------------------------------------------------------------------- thresholds per encoder
+
+
+def _with_competitor(same_offer: float, same_need: float, similar_offer: float) -> Calibration:
+    return dataclasses.replace(MINILM, competitor=CompetitorThresholds(same_offer, same_need, similar_offer))
+
+
+def test_the_recommender_reads_the_thresholds_of_its_calibration() -> None:
+    # An encoder whose cosines run lower: 0.41 offers is "similar" from 0.3, 0.66 seeks "the same need" from 0.5.
+    lower = catalogue(OTHERS, _with_competitor(0.7, 0.5, 0.3))
+    assert lower.compete(np.array([0.41, 0.75, 0.35]), np.array([0.55, 0.0, 0.45])).tolist() == [True, True, False]
+    assert "se-twin" not in lower.recommend("dj-adc", k=20).ids
+
+
+def test_higher_thresholds_keep_a_firm_that_minilms_would_leave_out() -> None:
+    # se-twin (seeks 0.66, offers 0.41) and ca-copy (offers 0.85) are MiniLM's competitors, not this encoder's.
+    higher = catalogue(OTHERS, _with_competitor(0.9, 0.7, 0.5))
+    result = higher.recommend("dj-adc", k=20)
+    assert {"se-twin", "ca-copy"} <= set(result.ids) and result.excluded_competitors == 0
+
+
+def test_a_lower_similar_offer_threshold_leaves_out_a_firm_with_the_same_need_and_a_less_similar_offer() -> None:
+    # ma-need seeks what the asker seeks (0.66) and offers something less alike (0.10).
+    result = catalogue(OTHERS, _with_competitor(0.8, 0.6, 0.1)).recommend("dj-adc", k=20)
+    assert "ma-need" not in result.ids and "se-twin" not in result.ids
+
+
+def test_the_hand_labelled_competitor_pairs_are_distinct_demo_firms_sharing_a_sector(demo_dir: Path) -> None:
+    labels = pd.read_csv(Path(__file__).parent / "data" / "competitor_labels.csv")
+    demo = pd.read_csv(demo_dir / "profiles.csv").set_index("id")
+    firms = demo.index[demo["org_type"].isin(FIRM_TYPES)]
+    sectors = {pid: set(split_list(value)) for pid, value in demo["sectors"].items()}
+    assert set(labels["competitor"]) == {0, 1} and labels["why"].str.len().gt(10).all()
+    assert labels["a"].isin(firms).all() and labels["b"].isin(firms).all()
+    assert all(sectors[a] & sectors[b] for a, b in zip(labels["a"], labels["b"], strict=True))
+    assert len({frozenset(pair) for pair in zip(labels["a"], labels["b"], strict=True)}) == len(labels)
+
+
+def test_in_a_blend_two_english_firms_are_compared_by_the_english_part_with_its_thresholds() -> None:
+    # The blend's own cosines (half the English part's: seeks 0.33, offers 0.21) reach none of its thresholds.
+    rec = catalogue(OTHERS, calibration_for("minilm+use-m3"), blended=True)
+    result = rec.recommend("dj-adc", k=20)
+    assert {"se-twin", "ca-copy"}.isdisjoint(result.ids) and result.excluded_competitors == 2
+
+
+def test_in_a_blend_a_firm_written_in_korean_is_compared_by_the_whole_blend() -> None:
+    rec = catalogue(OTHERS, calibration_for("minilm+use-m3"), blended=True, korean=("se-twin",))
+    result = rec.recommend("dj-adc", k=20)
+    assert "se-twin" in result.ids and "ca-copy" not in result.ids
+
+
+# --------------------------------------------------------------------------- the minilm+use-m3 demo workspace
+
+
+@pytest.mark.slow
+def test_a_blend_workspace_reads_the_blends_competitor_thresholds(blend_demo: Matcher) -> None:
+    assert blend_demo.calibration.competitor == calibration_for("minilm+use-m3").competitor != MINILM.competitor
+
+
+@pytest.mark.slow
+def test_under_the_blend_cascade_conjugates_is_not_in_hanbits_seattle_list(blend_demo: Matcher) -> None:
+    # Their offers: 0.27 under the blend (482nd of 3,370 same-sector firm pairs), 0.41 under MiniLM, whose part of
+    # the blend compares two English firms (matcher.bands.EnglishPart).
+    found = blend_demo.recommend("dj-bio-001", k=10, filters=Filters(city=("Seattle",)))
+    assert found.results and "se-bio-001" not in found.ids

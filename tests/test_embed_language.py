@@ -7,6 +7,8 @@ known vocabularies); the slow ones the packaged MiniLM and USE.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,7 @@ from matcher.embed import (
     SentenceTransformerEncoder,
     TfidfEncoder,
     UniversalSentenceEncoder,
+    encode_query,
     load_encoder,
 )
 from matcher.errors import InputError
@@ -156,6 +159,76 @@ def test_weights_must_be_positive_one_per_part(
         _ = BlendEncoder([english_part, multilingual_part], weights=weights).name
 
 
+# ------------------------------------------------------------------------------------------ search queries
+
+
+class EnglishOnlyTfidf(TfidfEncoder):
+    """A fitted TF-IDF encoder that says it reads English only, as the packaged MiniLM does."""
+
+    english_only = True
+
+
+@pytest.fixture
+def english_only_part() -> EnglishOnlyTfidf:
+    return EnglishOnlyTfidf(n_components=4).fit(CORPUS)
+
+
+@pytest.mark.parametrize("text", [GERMAN, KOREAN, SPANISH])
+def test_a_query_not_in_english_leaves_the_english_only_part_out(
+    english_only_part: EnglishOnlyTfidf, multilingual_part: TfidfEncoder, text: str
+) -> None:
+    encoded = encode_query(BlendEncoder([english_only_part, multilingual_part]), text)
+    assert not encoded.vector[0, : english_only_part.dim].any()
+    multilingual_half = encoded.vector[0, english_only_part.dim :]
+    np.testing.assert_allclose(multilingual_half, multilingual_part.encode([text])[0], atol=1e-6)
+    assert encoded.model == multilingual_part.name
+
+
+@pytest.mark.parametrize("weights", [None, [0.3, 0.7]])
+def test_a_routed_score_times_its_scale_is_the_multilingual_cosine_with_a_blended_profile(
+    english_only_part: EnglishOnlyTfidf, multilingual_part: TfidfEncoder, weights: list[float] | None
+) -> None:
+    blend = BlendEncoder([english_only_part, multilingual_part], weights=weights)
+    profile = blend.encode([CORPUS[3]])[0]
+    encoded = encode_query(blend, GERMAN)
+    plain = multilingual_part.encode([GERMAN, CORPUS[3]])
+    assert float(encoded.vector[0] @ profile) * encoded.scale == pytest.approx(float(plain[0] @ plain[1]), abs=1e-5)
+
+
+@pytest.mark.parametrize("text", [CORPUS[0], "CHO GMP"])  # English, and undetermined (no function word)
+def test_an_english_or_undetermined_query_is_encoded_as_the_index_was(
+    english_only_part: EnglishOnlyTfidf, multilingual_part: TfidfEncoder, text: str
+) -> None:
+    blend = BlendEncoder([english_only_part, multilingual_part])
+    encoded = encode_query(blend, text)
+    np.testing.assert_allclose(encoded.vector, blend.encode([text]), atol=1e-6)
+    assert (encoded.scale, encoded.model) == (1.0, blend.name)
+
+
+def test_a_blend_of_multilingual_parts_only_is_not_rerouted(
+    english_part: TfidfEncoder, multilingual_part: TfidfEncoder
+) -> None:
+    blend = BlendEncoder([english_part, multilingual_part])  # plain TF-IDF does not say it is English only
+    encoded = encode_query(blend, KOREAN)
+    np.testing.assert_allclose(encoded.vector, blend.encode([KOREAN]), atol=1e-6)
+    assert (encoded.scale, encoded.model, encoded.language) == (1.0, blend.name, "ko")
+
+
+def test_a_language_aware_blend_encodes_a_query_as_its_own_texts(
+    english_only_part: EnglishOnlyTfidf, multilingual_part: TfidfEncoder
+) -> None:
+    aware = LanguageAwareBlend(english_only_part, multilingual_part)
+    encoded = encode_query(aware, KOREAN)
+    np.testing.assert_allclose(encoded.vector, aware.encode([KOREAN]), atol=1e-6)
+    assert (encoded.scale, encoded.model) == (1.0, aware.name)
+
+
+def test_only_the_packaged_minilm_is_taken_for_english_only(tmp_path: Path) -> None:
+    assert SentenceTransformerEncoder().english_only
+    assert not SentenceTransformerEncoder(tmp_path).english_only  # a local folder may hold a multilingual model
+    assert not UniversalSentenceEncoder().english_only
+
+
 # ------------------------------------------------------------------------------------------- real models
 
 
@@ -176,3 +249,14 @@ def test_with_minilm_and_use_english_vectors_are_the_blends(
     np.testing.assert_allclose(
         LanguageAwareBlend(minilm, use_m3).encode(CORPUS), BlendEncoder([minilm, use_m3]).encode(CORPUS), atol=1e-5
     )
+
+
+@pytest.mark.slow
+def test_with_minilm_and_use_a_korean_search_scores_uses_cosine_with_a_blended_profile(
+    minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder
+) -> None:
+    offer = "GMP contract manufacturing of antibody-drug conjugates"
+    encoded = encode_query(BlendEncoder([minilm, use_m3]), KOREAN)
+    plain = use_m3.encode([KOREAN, offer])
+    blended = BlendEncoder([minilm, use_m3]).encode([offer])[0]
+    assert float(encoded.vector[0] @ blended) * encoded.scale == pytest.approx(float(plain[0] @ plain[1]), abs=1e-5)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
-from matcher.embed import TfidfEncoder
+from matcher.bands import MINILM, EnglishPart, ReasonThresholds
+from matcher.embed import BlendEncoder, TfidfEncoder
 from matcher.explain import PhraseEncoder, best_phrase_match, explain_pair, split_phrases
 from matcher.schema import Profile
 
@@ -241,3 +243,35 @@ def test_long_phrases_are_cut_at_a_word_boundary() -> None:
     reasons = explain_pair(STARTUP, wordy, {}, {})
     quote = reasons[0].split('"')[1]
     assert quote.endswith("...") and len(quote) <= 93 and "manufacturin..." not in quote
+
+
+# ------------------------------------------------------------------------------------- a blend's English part
+
+PHRASES = [*split_phrases(STARTUP.offers), *split_phrases(STARTUP.seeks), *split_phrases(CDMO.offers),
+           *split_phrases(CDMO.seeks), "GMP 위탁생산 파트너", "항체 약물 접합체 생산"]  # fmt: skip
+WHOLE = ReasonThresholds(quote=0.05, meets=0.99)
+"""The blend's own thresholds in these tests: quotes nearly anything, never "meets"."""
+
+
+@pytest.fixture(scope="module")
+def blend() -> BlendEncoder:
+    return BlendEncoder([TfidfEncoder(n_components=6).fit(PHRASES), TfidfEncoder(n_components=8).fit(PHRASES[::-1])])
+
+
+def test_two_english_texts_are_quoted_as_the_english_part_alone_would_quote_them(blend: BlendEncoder) -> None:
+    part = EnglishPart(0, blend.encoders[0].dim, MINILM)
+    read = explain_pair(STARTUP, CDMO, {}, {"need_match": 0.3}, encode=blend.encode, thresholds=WHOLE, english=part)
+    first = blend.encoders[0].encode
+    alone = explain_pair(STARTUP, CDMO, {}, {"need_match": 0.3}, encode=first, thresholds=MINILM.reasons)
+    assert read == alone
+
+
+def test_a_text_in_another_language_is_quoted_by_the_whole_blend_with_its_thresholds(blend: BlendEncoder) -> None:
+    korean = dataclasses.replace(STARTUP, seeks="GMP 위탁생산 파트너")
+    part = EnglishPart(0, blend.encoders[0].dim, MINILM)
+    read = explain_pair(korean, CDMO, {}, {"need_match": 0.3}, encode=blend.encode, thresholds=WHOLE, english=part)
+    whole = explain_pair(korean, CDMO, {}, {"need_match": 0.3}, encode=blend.encode, thresholds=WHOLE)
+    # Their English offer against the Korean need: the whole blend's reading; the rest are two English texts.
+    offer = '"GMP manufacturing of ADC candidates at clinical scale"'
+    quote = f'Their offer {offer} may meet your need "GMP 위탁생산 파트너".'
+    assert read[0] == whole[0] == quote

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from matcher.api import Matcher
-from matcher.bands import Band
+from matcher.bands import Band, calibration_for
 from matcher.embed import Encoder, SentenceTransformerEncoder
 from matcher.filters import Filters
 
@@ -161,3 +161,29 @@ def test_the_cli_says_when_nothing_matches(
     monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
     assert main(["search", "xyzzy qwerty"]) == 0
     assert capsys.readouterr().out.strip() == 'No organisation matches "xyzzy qwerty".'
+
+
+# ---------------------------------------------------------------------- across languages (the minilm+use-m3 blend)
+
+
+@pytest.mark.slow
+def test_a_korean_search_finds_the_english_profile_that_offers_it(blend_demo: Matcher) -> None:
+    hits = blend_demo.search("이온트랩 양자컴퓨터 클라우드 이용", k=5)  # ion-trap quantum computer, cloud access
+    assert hits[0].id == "mc-tech-002"
+
+
+@pytest.mark.slow
+def test_a_search_not_in_english_is_read_with_the_multilingual_models_bands_for_such_searches(
+    blend_demo: Matcher,
+) -> None:
+    across = calibration_for("use-m3").search_across
+    assert across is not None and across != blend_demo.calibration.search
+    assert blend_demo.search_bands("이온트랩 양자컴퓨터 클라우드 이용") == across
+    assert blend_demo.search_bands("Wartung von Industrierobotern") == across
+    assert blend_demo.search_bands("ion-trap quantum computer cloud access") == blend_demo.calibration.search
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("everyday", ["김치찌개 맛있게 끓이는 법", "Wie wird das Wetter morgen in Dortmund?"])
+def test_an_everyday_search_in_another_language_matches_nothing(blend_demo: Matcher, everyday: str) -> None:
+    assert blend_demo.search(everyday, k=10) == []

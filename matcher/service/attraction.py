@@ -49,6 +49,7 @@ from ..attract import (
     strategy_alignment,
     text_strength,
 )
+from ..embed import encode_query
 from ..errors import InputError, NotFoundError
 from ..export import lead_brief_html, leads_table, to_csv, to_xlsx
 from ..filters import Filters
@@ -487,7 +488,9 @@ class _CityParts:
         strategy = attraction._stored_strategy(name)
         vector = None
         if strategy.text.strip():
-            vector = np.asarray(attraction.context.encoder.encode([strategy.text]), dtype=np.float32)[0]
+            # A strategy written in Korean is read as a Korean search is (scaled: the multilingual part's cosine).
+            encoded = encode_query(attraction.context.encoder, strategy.text)
+            vector = np.asarray(encoded.vector[0] * encoded.scale, dtype=np.float32)
         return cls(name, recommender, local_rows, gaps, strategy, vector, strengths)
 
     def parts(self, rows: np.ndarray, *, lookalikes: bool = True) -> dict[str, np.ndarray]:

@@ -18,10 +18,12 @@ from typing import Literal
 
 import numpy as np
 
-from ..bands import Band, Calibration
+from ..bands import Band, BandScale, Calibration, calibration_for
 from ..catalogue import CrossCity, dismissed
+from ..embed import encode_query, query_route
 from ..errors import InputError
 from ..filters import Filters
+from ..langid import detect_language
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -172,7 +174,9 @@ class Matching:
         Filters act inside the search, so ``k`` results come back whenever ``k`` organisations pass them and match
         at all: only hits at or above the weak floor of the encoder's search bands (:attr:`calibration`) are
         returned, so text
-        that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band.
+        that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band. On a blend of
+        MiniLM and a multilingual model, a text not in English is scored by the multilingual model alone
+        (:func:`matcher.embed.encode_query`) and banded by that model's bands for such queries.
 
         Args:
             text: What to look for, in plain words.
@@ -201,20 +205,22 @@ class Matching:
         if len(key) >= MIN_NAME_CHARS:
             named = [i for i, name in enumerate(served.folded_names) if key in name and (passes is None or passes[i])]
             best.update({served.profiles["id"].iat[i]: (NAME_SCORE, "name") for i in named[:k]})
-        query = self.context.encoder.encode([text])
+        encoded = encode_query(self.context.encoder, text)
+        query = encoded.vector
         if not query.any() and not best:  # only control characters or symbols the model has no tokens for
             raise InputError("the search text is empty: it has no words to match")
         for facet in facets if query.any() else ():
             index = served.indexes[facet]
             allowed = None if allowed_ids is None else index.mask(allowed_ids)
             found = index.search(query, k, allowed=allowed)
-            for pid, score in zip(found.ids[0], found.scores[0], strict=False):
+            for pid, score in zip(found.ids[0], found.scores[0] * encoded.scale, strict=False):
                 if pid not in best or score > best[pid][0]:
                     best[pid] = (float(score), facet)
+        bands = self._search_bands(encoded.model, encoded.language)
         banded = [
             (pid, score, facet, band)
             for pid, (score, facet) in best.items()
-            if (band := served.calibration.search.band(score)) is not None
+            if (band := bands.band(score)) is not None
         ]
         ranked = sorted(banded, key=lambda item: -item[1])[:k]
         rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
@@ -224,6 +230,19 @@ class Matching:
                 ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
             )
         ]
+
+    def search_bands(self, text: str) -> BandScale:
+        """The bands a search for ``text`` is read with (:meth:`search`): the workspace encoder's, or, for a text
+        not in English on a blend with an English-only part, those of the multilingual part that scores it."""
+        language = detect_language(text)
+        return self._search_bands(query_route(self.context.encoder, language).name, language)
+
+    def _search_bands(self, model: str, language: str) -> BandScale:
+        # A rerouted search is scored by another model's cosines: that model's calibration reads them, with the
+        # bands measured for queries not in English where it has them.
+        served = self.indexer.current()
+        calibration = served.calibration if model == self.context.encoder.name else calibration_for(model)
+        return calibration.search_bands(language)
 
     def recommend(
         self,

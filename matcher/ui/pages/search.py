@@ -76,7 +76,7 @@ def render() -> None:
         st.info(t("search.nothing_filtered" if filtered else "search.nothing", text=safe(text.strip())))
         return
     lang = language()
-    bands = access.calibration.search  # the workspace encoder's, as the hits' bands
+    bands = access.search_bands(text.strip())  # those the hits were banded with (a Korean search: USE's)
     frame = pd.DataFrame(
         {
             "Organisation": [h.name for h in hits],
