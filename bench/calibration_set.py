@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 from multilingual_set import (  # bench/multilingual_set.py: the script's folder is on sys.path
-    LANGUAGES,
-    MIN_HANGUL_SHARE,
     SET_DIR,
     _fail,
     _read,
-    hangul_share,
+    check_query,
+    duplicated_ids,
     load_demo,
 )
 
@@ -59,25 +58,10 @@ def load_calibration(demo: pd.DataFrame | None = None, path: Path = CALIBRATION)
     problems: list[str] = []
     expected_column: list[tuple[str, ...]] = []
     for row in frame.itertuples(index=False):
-        where = f"{path.name}: {row.query_id}"
-        expected = tuple(part.strip() for part in row.expected_ids.split(";") if part.strip())
+        expected, found = check_query(row, f"{path.name}: {row.query_id}", known)
         expected_column.append(expected)
-        if row.language not in LANGUAGES:
-            problems.append(f"{where}: unknown language {row.language!r}")
-        if not row.text.strip():
-            problems.append(f"{where}: empty text")
-        elif row.language == "ko" and hangul_share(row.text) < MIN_HANGUL_SHARE:
-            problems.append(f"{where}: the Korean query is only {hangul_share(row.text):.0%} Hangul")
-        elif row.language != "ko" and hangul_share(row.text) > 0:
-            problems.append(f"{where}: the {row.language} query holds Hangul")
-        if len(set(expected)) != len(expected):
-            problems.append(f"{where}: an expected id is repeated")
-        missing = [pid for pid in expected if pid not in known]
-        if missing:
-            problems.append(f"{where}: expected id(s) {missing} are not demo ids")
-    duplicated = sorted(set(frame.loc[frame["query_id"].duplicated(), "query_id"]))
-    if duplicated:
-        problems.append(f"{path.name}: duplicate query ids {duplicated}")
+        problems += found
+    problems += duplicated_ids(frame, path.name)
     _fail(problems, "the calibration queries")
     frame["expected_ids"] = pd.Series(expected_column, index=frame.index, dtype=object)
     frame["nonsense"] = frame["expected_ids"].map(len) == 0

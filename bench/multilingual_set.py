@@ -20,8 +20,9 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -75,7 +76,7 @@ def load_demo() -> pd.DataFrame:
 
     Example:
         >>> len(load_demo())
-        226
+        260
     """
     return pd.read_csv(demo_profiles_path(), dtype=str, keep_default_na=False)
 
@@ -191,6 +192,39 @@ def load_profiles(
     return pd.concat(frames, ignore_index=True)
 
 
+def check_query(row: Any, where: str, known: Collection[str]) -> tuple[tuple[str, ...], list[str]]:
+    """One query row's expected ids (as a tuple) and what is wrong with it: an unknown language, an empty text, a
+    Korean text that is not mostly Hangul or another that holds Hangul, a repeated or unknown expected id.
+
+    Example:
+        >>> row = pd.Series({"language": "ko", "text": "항체 접합", "expected_ids": "a;b"})
+        >>> check_query(row, "q1", {"a"})
+        (('a', 'b'), ["q1: expected id(s) ['b'] are not demo ids"])
+    """
+    expected = tuple(part.strip() for part in row.expected_ids.split(";") if part.strip())
+    problems = []
+    if row.language not in LANGUAGES:
+        problems.append(f"{where}: unknown language {row.language!r}")
+    if not row.text.strip():
+        problems.append(f"{where}: empty text")
+    elif row.language == "ko" and hangul_share(row.text) < MIN_HANGUL_SHARE:
+        problems.append(f"{where}: the Korean query is only {hangul_share(row.text):.0%} Hangul")
+    elif row.language != "ko" and hangul_share(row.text) > 0:
+        problems.append(f"{where}: the {row.language} query holds Hangul")
+    if len(set(expected)) != len(expected):
+        problems.append(f"{where}: an expected id is repeated")
+    missing = [pid for pid in expected if pid not in known]
+    if missing:
+        problems.append(f"{where}: expected id(s) {missing} are not demo ids")
+    return expected, problems
+
+
+def duplicated_ids(frame: pd.DataFrame, name: str) -> list[str]:
+    """A problem naming the query ids ``frame`` repeats, if any."""
+    duplicated = sorted(set(frame.loc[frame["query_id"].duplicated(), "query_id"]))
+    return [f"{name}: duplicate query ids {duplicated}"] if duplicated else []
+
+
 def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR) -> pd.DataFrame:
     """The queries, with ``expected_ids`` as a tuple (intended id first) and ``latin_anchor`` as a bool.
 
@@ -218,32 +252,20 @@ def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR) -> pd
     anchor_column: list[bool] = []
     for row in frame.itertuples(index=False):
         where = f"queries.csv: {row.query_id}"
-        expected = tuple(part.strip() for part in row.expected_ids.split(";") if part.strip())
+        expected, found = check_query(row, where, english.index)
+        problems += found
         expected_column.append(expected)
         anchor_column.append(row.latin_anchor == "true")
-        if row.language not in LANGUAGES:
-            problems.append(f"{where}: unknown language {row.language!r}")
-        if not row.text.strip():
-            problems.append(f"{where}: empty text")
-        elif row.language == "ko" and hangul_share(row.text) < MIN_HANGUL_SHARE:
-            problems.append(f"{where}: the Korean query is only {hangul_share(row.text):.0%} Hangul")
         if not expected:
             problems.append(f"{where}: no expected id")
-        if len(set(expected)) != len(expected):
-            problems.append(f"{where}: an expected id is repeated")
-        missing = [pid for pid in expected if pid not in english.index]
-        if missing:
-            problems.append(f"{where}: expected id(s) {missing} are not demo ids")
         if row.latin_anchor not in ("true", "false"):
             problems.append(f"{where}: latin_anchor is {row.latin_anchor!r}, expected 'true' or 'false'")
-        elif not missing:
+        elif all(pid in english.index for pid in expected):
             texts = [english.at[pid, column] for pid in expected for column in ANCHOR_TEXT_COLUMNS]
             shared = sorted(shared_latin_tokens(row.text, texts))
             if bool(shared) != (row.latin_anchor == "true"):
                 problems.append(f"{where}: latin_anchor is {row.latin_anchor} but the shared tokens are {shared}")
-    duplicated = sorted(set(frame.loc[frame["query_id"].duplicated(), "query_id"]))
-    if duplicated:
-        problems.append(f"queries.csv: duplicate query ids {duplicated}")
+    problems += duplicated_ids(frame, "queries.csv")
     _fail(problems, "the multilingual queries")
     frame["expected_ids"] = pd.Series(expected_column, index=frame.index, dtype=object)
     frame["latin_anchor"] = pd.Series(anchor_column, index=frame.index, dtype=bool)
