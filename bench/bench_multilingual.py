@@ -15,6 +15,8 @@ Parts (``--parts``, all by default; each part's numbers are kept in ``--state`` 
   ("query: " on the queries, "passage: " on the profiles). Scoring variants beside each encoder: every facet
   (``seeks`` too), the best clause of the description and offers (``clauses``), and the reciprocal rank fusion of
   use-m3 and e5-small (query/passage); and where the expected hits score against the blend's weak floor.
+- ``search``: the same queries through ``Matcher.search(text, k=5)`` itself (its floors; on a blend, a search not in
+  English scored by USE alone), on the workspaces of the ``planted`` part.
 - ``planted``: the demo's planted pairs (data/README.md) through ``Matcher.recommend(seeker, k=10)``, on the English
   demo and on the mixed-language demo: the planted provider in the top 10, first, and its reciprocal rank.
 - ``english``: ``Matcher.evaluate`` on the demo (history up to 2021) and on the synthetic set (``--synthetic-n``),
@@ -84,7 +86,7 @@ logger = logging.getLogger("bench_multilingual")
 SECTION = "## Multilingual encoders"
 ENCODERS = ("minilm", "use-m3", "e5-small", "minilm+use-m3")
 REFERENCE = "minilm"
-PARTS = ("retrieval", "planted", "english", "speed", "dev")
+PARTS = ("retrieval", "planted", "search", "english", "speed", "dev")
 SEARCH_FACETS = ("profile", "offers")
 FACETS = ("profile", "offers", "seeks")
 BLEND_WEAK_FLOOR = calibration_for("minilm+use-m3").search.weak
@@ -111,6 +113,12 @@ class CachedEncoder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    @property
+    def english_only(self) -> bool:
+        """As the inner encoder says: a blend of cached parts is read as the product reads the blend (its English
+        part compares English texts, matcher.embed.english_columns)."""
+        return bool(getattr(self.inner, "english_only", False))
 
     def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
         return embed_texts(texts, self.inner, self.cache, self.facet, progress)
@@ -438,6 +446,28 @@ def planted_part(
             f"{s}>{p}": language[s] != language[p] for s, p in planted_pairs()
         },
     }
+
+
+def product_search_part(
+    specs: Sequence[str], encoders: dict[str, Encoder], workdir: Path, state: dict[str, Any]
+) -> None:
+    """The queries through ``Matcher.search(text, k=5)`` itself (its floors, and on a blend the routing of a search
+    not in English to USE) on the demo workspaces the ``planted`` part builds (built here when missing)."""
+    demo, translations, queries = load_demo(), load_profiles(), load_queries()
+    corpora = {"English demo": demo, "mixed-language demo": mixed_demo(demo, translations)}
+    out: dict[str, Any] = {}
+    for spec in specs:
+        for corpus_name, profiles in corpora.items():
+            logger.info("search through the product: %s on the %s", spec, corpus_name)
+            folder = workdir / "planted" / re.sub(r"\W+", "-", f"{spec}-{corpus_name}")
+            m = demo_workspace(folder, encoders[spec], profiles)
+            ranks = {}
+            for query in queries.itertuples():
+                ids = [hit.id for hit in m.search(str(query.text), k=5)]
+                ranks[str(query.query_id)] = next((i + 1 for i, pid in enumerate(ids) if pid in query.expected_ids), 6)
+            out.setdefault(spec, {})[corpus_name] = ranks
+            m.close()
+    state["product_search"] = {**state.get("product_search", {}), **out}  # encoders not run this time are kept
 
 
 def planted_table(data: dict[str, Any]) -> list[str]:
@@ -883,6 +913,24 @@ def report(state: dict[str, Any]) -> str:
             "",
             *FINDINGS,
         ]
+    if "product_search" in state and "retrieval" in state:
+        through = {**state["retrieval"], "ranks": state["product_search"]}
+        lines += [
+            "",
+            "### Cross-language search through the product",
+            "",
+            "The same queries through `Matcher.search(text, k=5)` itself: its weak floors, and on a blend a search "
+            "not in English scored by USE alone and read with use-m3's bands for such searches (`search_across`). "
+            "Cells: top-1 / top-5.",
+            "",
+            "English demo:",
+            "",
+            *retrieval_table(through, "English demo"),
+            "",
+            "Mixed-language demo:",
+            "",
+            *retrieval_table(through, "mixed-language demo"),
+        ]
     if "planted" in state:
         lines += [
             "",
@@ -980,7 +1028,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     state_path = args.state or args.workdir / "state.json"
     state: dict[str, Any] = json.loads(state_path.read_text()) if state_path.exists() else {}
-    needs_models = set(args.parts) & {"retrieval", "planted", "english", "speed"}
+    needs_models = set(args.parts) & {"retrieval", "planted", "search", "english", "speed"}
     encoders = {spec: load_encoder(spec) for spec in args.encoders} if needs_models else {}
     cache = EmbeddingCache(args.workdir / "embeddings.sqlite")
 
@@ -992,6 +1040,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         save()
     if "planted" in args.parts:
         planted_part(args.encoders, encoders, args.workdir, state)
+        save()
+    if "search" in args.parts:
+        product_search_part(args.encoders, encoders, args.workdir, state)
         save()
     if "english" in args.parts:
         english_part(args.encoders, encoders, args.workdir, args.synthetic_n, state, args.english_sets)

@@ -378,11 +378,12 @@ nonsense queries, possible keeping 90 % of expected hits, strong from the median
 class EnglishPart:
     """The English-only part of a blend's vectors (``minilm+use-m3``: MiniLM's columns) and its own calibration.
 
-    Two English texts are compared by this part alone and read with its thresholds: within English the blend's
-    MiniLM half is MiniLM, whose cosines the competitor rule and the reasons' wording were measured and hand-labelled
-    on, while the blend's own cosines, half USE, missed the pair the competitor rule exists for (Hanbit Bioworks and
-    Cascade Conjugates: offers 0.41 under MiniLM, 0.27 under the blend; bench/RESULTS.md, "Competitor rule"). A text
-    in another language is compared by the whole blend, the only reading that speaks across languages.
+    Two organisations whose texts are English are compared by this part alone, and read with its thresholds: within
+    English the blend's MiniLM half is MiniLM, whose cosines the ranking's weights, the competitor rule and the
+    reasons' wording were measured and hand-labelled on, while the blend's own cosines, half USE, cost recall on the
+    CORDIS development set and missed the pair the competitor rule exists for (Hanbit Bioworks and Cascade
+    Conjugates: offers 0.41 under MiniLM, 0.27 under the blend; bench/RESULTS.md, "Competitor rule"). A text in
+    another language is compared by the whole blend, the only reading that speaks across languages.
 
     Attributes:
         start: First column of the part in a blended row.
