@@ -40,11 +40,12 @@ __all__ = [
 ]
 
 DEFAULT_HOME = Path(".matcher")
-DEFAULT_ENCODER = "minilm"
-"""The encoder a workspace uses unless told otherwise. ``minilm+use-m3`` passes the measured rule for a new default
-(bench/RESULTS.md, "Multilingual encoders") but brings back two of issue 11's overclaims under its calibration (the
-competitor rule's MiniLM cosines miss Cascade Conjugates; an investor's offer quoted for a manufacturing need): see
-"The rule for a new default" there before changing this."""
+DEFAULT_ENCODER = "minilm+use-m3"
+"""The encoder a workspace uses unless told otherwise: MiniLM and the multilingual Universal Sentence Encoder side by
+side. Korean, German and Spanish profiles and searches match English ones (MiniLM alone reads English only), while
+two organisations writing English are compared by the MiniLM part alone (text features, competitor rule, quotes),
+as under MiniLM; a search not in English is scored by USE alone (bench/RESULTS.md, "Multilingual encoders", "The
+rule for a new default"). ``minilm`` keeps the English-only model."""
 STORE_NAME = "matcher.sqlite"
 """The store's file name: a folder holding it is a workspace (:func:`is_workspace`)."""
 FOLDER_MODE = 0o700
