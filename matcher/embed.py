@@ -1004,10 +1004,14 @@ def english_columns(encoder: Encoder) -> tuple[int, int, str] | None:
     english = [i for i, part in enumerate(encoder.encoders) if getattr(part, "english_only", False)]
     if len(english) != 1:
         return None
-    start = sum(part.dim for part in encoder.encoders[: english[0]])
+    start = sum(_width(part) for part in encoder.encoders[: english[0]])
     part = encoder.encoders[english[0]]
-    dim = getattr(part, "stated_dim", None) or part.dim  # the packaged MiniLM's folder states it: no model load
-    return start, start + dim, part.name
+    return start, start + _width(part), part.name
+
+
+def _width(encoder: Encoder) -> int:
+    """An encoder's dimension, without loading its model when its folder states it (the packaged MiniLM's does)."""
+    return getattr(encoder, "stated_dim", None) or encoder.dim
 
 
 def encode_query(encoder: Encoder, text: str) -> QueryEncoding:
@@ -1035,8 +1039,10 @@ def encode_query(encoder: Encoder, text: str) -> QueryEncoding:
     speakers = route.encoders if isinstance(route, BlendEncoder) else [route]
     kept = [any(part is speaker for speaker in speakers) for part in encoder.encoders]
     scales = encoder._scales()
+    # A part left out is not loaded either: its width is stated by its model folder (a Korean one-shot search on
+    # the default blend imports no torch).
     parts = [
-        part.encode([text]) * scale if keep else np.zeros((1, part.dim), dtype=np.float32)
+        part.encode([text]) * scale if keep else np.zeros((1, _width(part)), dtype=np.float32)
         for part, scale, keep in zip(encoder.encoders, scales, kept, strict=True)
     ]
     # The speaking parts' share of a blended profile row is sqrt(sum of their squared scales): dividing by it turns

