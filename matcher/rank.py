@@ -486,6 +486,8 @@ class _Ranked:
 
 _WRITTEN = ("description", "offers", "seeks")
 """The texts an organisation writes: a blend's English part compares two organisations when all of them are English."""
+_COMPARED = ("offers", "seeks")
+"""The facets the competitor rule compares."""
 
 
 def _profile_columns(profiles: pd.DataFrame) -> dict[str, list[Any]]:
@@ -545,10 +547,10 @@ class Recommender:
             things, by its ``competitor`` thresholds, are likely competitors, left out unless asked for.
             Universities, institutes and other non-firms are never excluded: similar research is what they
             partner on.
-        english: For a blend's vectors (``minilm+use-m3``), its English-only part: two organisations whose
-            description, offers and needs are English are compared by that part alone (the text features, the
-            competitor rule with its thresholds), and English phrases quoted by its reason thresholds
-            (:class:`matcher.bands.EnglishPart`); None reads the whole vectors.
+        english: For a blend's vectors (``minilm+use-m3``), its English-only part: two firms whose description,
+            offers and needs are English are compared by that part alone for the competitor rule, with its
+            thresholds, and English phrases are quoted by its reason thresholds (:class:`matcher.bands.EnglishPart`);
+            the ranking's features read the whole vectors. None reads the whole vectors everywhere.
 
     Example:
         >>> rec = Recommender(cross_city="any", mmr_lambda=1.0)
@@ -822,34 +824,23 @@ class Recommender:
         profile = query.profile
         return self.english is not None and self.english.reads(profile.description, profile.offers, profile.seeks)
 
-    def _text_cosines(self, facets: Mapping[str, np.ndarray], asker: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The pair features that are cosines of two texts: candidates' facet vectors against the asker's."""
-        # One small matrix product per candidate facet against the asker's vectors it meets.
-        offers = facets["offers"] @ np.stack([asker["seeks"], asker["offers"]], axis=1)
-        seeks = facets["seeks"] @ np.stack([asker["offers"], asker["profile"]], axis=1)
-        profile = facets["profile"] @ np.stack([asker["profile"], asker["seeks"]], axis=1)
-        return {
+    def _features(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix]) -> pd.DataFrame:
+        n = len(self.ids_)
+        v, q = self.vectors_, query.vectors
+        # One gather per facet, then a small matrix product against the asker's vectors it meets.
+        offers = v["offers"][rows] @ np.stack([q["seeks"], q["offers"]], axis=1)
+        seeks = v["seeks"][rows] @ np.stack([q["offers"], q["profile"]], axis=1)
+        profile = v["profile"][rows] @ np.stack([q["profile"], q["seeks"]], axis=1)
+        values: dict[str, np.ndarray] = {
             "need_match": offers[:, 0],
             "offers_overlap": offers[:, 1],
             "offer_match": seeks[:, 0],
             "offer_profile_match": seeks[:, 1],
             "profile_similarity": profile[:, 0],
             "need_profile_match": profile[:, 1],
+            "popularity": self.graph_.popularity_[rows],
+            "recent_activity": self.graph_.activity_[rows],
         }
-
-    def _features(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix]) -> pd.DataFrame:
-        n = len(self.ids_)
-        v, q = self.vectors_, query.vectors
-        values = self._text_cosines({facet: v[facet][rows] for facet in FACETS}, q)
-        if self.english is not None and self._reads_english(query):
-            # Two English organisations are compared by the blend's English part alone: MiniLM's cosines, which the
-            # ranking's weights, bands and thresholds were measured on; across languages only the blend speaks.
-            cut, both = self.english.cut, self.english_rows_[rows]
-            english = self._text_cosines({f: cut(v[f][rows[both]]) for f in FACETS}, {f: cut(q[f]) for f in FACETS})
-            for name, column in english.items():
-                values[name][both] = column
-        values["popularity"] = self.graph_.popularity_[rows]
-        values["recent_activity"] = self.graph_.activity_[rows]
         for name in _SPARSE_SIGNALS:
             if name in signals:
                 values[name] = _dense_row(signals[name], 0, n)[rows]
@@ -923,11 +914,10 @@ class Recommender:
         seeks = self.vectors_["seeks"][scored.rows] @ query.vectors["seeks"]
         compete = self.compete(scored.values[:, _OFFERS_OVERLAP], seeks)
         if self.english is not None and self._reads_english(query):
-            # Two English firms: their cosines are the English part's (as in _features), read with its thresholds.
+            # Two English firms are compared by the English part's cosines, with its thresholds.
             both, cut = self.english_rows_[scored.rows], self.english.cut
-            seeks[both] = cut(self.vectors_["seeks"][scored.rows[both]]) @ cut(query.vectors["seeks"])
-            rule = self.english.calibration.competitor
-            compete[both] = rule.compete(scored.values[both, _OFFERS_OVERLAP], seeks[both])
+            offers, needs = (cut(self.vectors_[f][scored.rows[both]]) @ cut(query.vectors[f]) for f in _COMPARED)
+            compete[both] = self.english.calibration.competitor.compete(offers, needs)
         return self.firm_[scored.rows] & (scored.values[:, _SECTOR_OVERLAP] > 0) & compete
 
     def compete(self, offers: np.ndarray, seeks: np.ndarray) -> np.ndarray:

@@ -48,9 +48,9 @@ def test_minilms_bands_are_the_public_scales_and_its_reasons_keep_their_measured
 
 
 def test_each_encoder_counts_lead_beneficiaries_from_its_lowest_planted_pair() -> None:
-    # bench_bands.py's "planted pairs, pair_scores" minimum, rounded down: 0.223, 0.2297, 0.173, 0.535.
+    # bench_bands.py's "planted pairs, pair_scores" minimum, rounded down: 0.223, 0.202, 0.173, 0.535.
     floors = {spec: calibration_for(spec).lead_floor for spec in ("minilm", "minilm+use-m3", "use-m3", "e5-small")}
-    assert floors == {"minilm": 0.22, "minilm+use-m3": 0.22, "use-m3": 0.17, "e5-small": 0.53}
+    assert floors == {"minilm": 0.22, "minilm+use-m3": 0.20, "use-m3": 0.17, "e5-small": 0.53}
 
 
 def test_minilm_onnx_is_the_same_entry_as_minilm() -> None:
@@ -60,7 +60,7 @@ def test_minilm_onnx_is_the_same_entry_as_minilm() -> None:
 def test_the_blend_gets_the_thresholds_measured_for_it() -> None:
     blend = calibration_for("minilm+use-m3")
     assert (blend.search.strong, blend.search.possible, blend.search.weak) == (0.51, 0.45, 0.25)
-    assert (blend.ranking.strong, blend.ranking.possible) == (0.31, 0.24)
+    assert (blend.ranking.strong, blend.ranking.possible) == (0.30, 0.24)
     assert blend.reasons == ReasonThresholds(quote=0.35, meets=0.65)
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..bands import EnglishPart, calibration_for
 from ..catalogue import facet_texts
 from ..config import Settings, Workspace
-from ..embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from ..embed import EmbeddingCache, Encoder, embed_texts, english_columns, load_encoder
 from ..errors import InputError, NotFoundError
 from ..schema import FACETS, Profile
 from ..store import Store
@@ -105,6 +106,12 @@ class Context:
         """Facet vectors of one profile typed in (not stored, so not cached)."""
         vectors = self.encoder.encode([profile.text(facet) for facet in FACETS])
         return dict(zip(FACETS, vectors, strict=True))
+
+    def english_part(self) -> EnglishPart | None:
+        """The encoder's English-only part when it is a blend (``minilm+use-m3``: MiniLM), with that part's own
+        calibration: the ranking reads two English organisations by it (:class:`matcher.bands.EnglishPart`)."""
+        columns = english_columns(self.encoder)
+        return None if columns is None else EnglishPart(*columns[:2], calibration_for(columns[2]))
 
     def encode_phrases(self, phrases: Sequence[str]) -> np.ndarray:
         """Explanation phrases through the embedding cache: each is encoded once per workspace, not once per

@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
+from ..bands import calibration_for
 from ..catalogue import CrossCity
 from ..errors import InputError
 from ..evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
@@ -70,11 +71,16 @@ class Evaluation:
                 ``cordis_dir``.
         """
         ctx = self.context
-        config = ctx.settings.ranking
-        methods = [RecommenderRanker(config=config), *baselines(seed)]
+        # The product as a workspace serves it: its ranking settings, and its encoder's reading of the scores.
+        reading: dict[str, Any] = {
+            "config": ctx.settings.ranking,
+            "calibration": calibration_for(ctx.encoder.name),
+            "english": ctx.english_part(),
+        }
+        methods = [RecommenderRanker(**reading), *baselines(seed)]
         learned = self.learned_scorer()
         if learned is not None:
-            methods.insert(1, RecommenderRanker(learned, name="matcher (learned)", config=config))
+            methods.insert(1, RecommenderRanker(learned, name="matcher (learned)", **reading))
         options: dict[str, Any] = {"max_queries": max_queries, "cross_city": cross_city, "seed": seed}
         if dataset == "cordis":
             if cordis_dir is None:

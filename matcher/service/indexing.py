@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from filelock import FileLock
 
-from ..bands import Calibration, EnglishPart, calibration_for
+from ..bands import Calibration, calibration_for
 from ..catalogue import facet_texts
-from ..embed import EmbeddingCache, embed_texts, english_columns
+from ..embed import EmbeddingCache, embed_texts
 from ..errors import NotFoundError
 from ..index import IndexMismatchError, VectorIndex, check_manifest, read_manifest
 from ..lexical import fold_name
@@ -242,13 +242,12 @@ class Indexer:
 
             def fit() -> Recommender:
                 vectors = ctx.vectors(profiles)  # after a build every text is in the cache: this encodes nothing
-                columns = english_columns(ctx.encoder)  # a blend's MiniLM part reads English pairs (EnglishPart)
                 recommender = Recommender(
                     config=ctx.settings.ranking,
                     scorer=self.scorer(),
                     encode=ctx.encode_phrases,
                     calibration=calibration,
-                    english=None if columns is None else EnglishPart(*columns[:2], calibration_for(columns[2])),
+                    english=ctx.english_part(),  # a blend's MiniLM part reads two English organisations
                 )
                 return recommender.fit(profiles, vectors, partnerships, indexes)
 
