@@ -51,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -424,22 +424,31 @@ def planted_ranks(m: Matcher) -> dict[str, int]:
     return ranks
 
 
+def demo_corpora(workdir: Path, spec: str, encoder: Encoder) -> Iterator[tuple[str, Path, Matcher]]:
+    """The English and the mixed-language demo, each in a workspace built with ``encoder`` (reused when built):
+    ``(corpus name, workspace folder, its Matcher)``, closed after each step."""
+    demo, translations = load_demo(), load_profiles()
+    for corpus_name, profiles in {"English demo": demo, "mixed-language demo": mixed_demo(demo, translations)}.items():
+        folder = workdir / "planted" / re.sub(r"\W+", "-", f"{spec}-{corpus_name}")
+        m = demo_workspace(folder, encoder, profiles)
+        try:
+            yield corpus_name, folder / "ws", m
+        finally:
+            m.close()
+
+
 def planted_part(
     specs: Sequence[str], encoders: dict[str, Encoder], workdir: Path, state: dict[str, Any]
 ) -> None:
     demo, translations = load_demo(), load_profiles()
     language = dict.fromkeys(demo["id"], "en") | dict(zip(translations["id"], translations["language"], strict=True))
-    corpora = {"English demo": demo, "mixed-language demo": mixed_demo(demo, translations)}
     out: dict[str, Any] = {}
     for spec in specs:
-        for corpus_name, profiles in corpora.items():
+        for corpus_name, home, m in demo_corpora(workdir, spec, encoders[spec]):
             logger.info("planted pairs: %s on the %s", spec, corpus_name)
-            folder = workdir / "planted" / re.sub(r"\W+", "-", f"{spec}-{corpus_name}")
-            m = demo_workspace(folder, encoders[spec], profiles)
             out.setdefault(spec, {})[corpus_name] = planted_ranks(m)
             if corpus_name == "English demo":
-                state.setdefault("workspaces", {})[spec] = str(folder / "ws")
-            m.close()
+                state.setdefault("workspaces", {})[spec] = str(home)
     state["planted"] = {
         "ranks": {**state.get("planted", {}).get("ranks", {}), **out},  # rows of encoders not run this time are kept
         "cross_language": {
@@ -453,20 +462,16 @@ def product_search_part(
 ) -> None:
     """The queries through ``Matcher.search(text, k=5)`` itself (its floors, and on a blend the routing of a search
     not in English to USE) on the demo workspaces the ``planted`` part builds (built here when missing)."""
-    demo, translations, queries = load_demo(), load_profiles(), load_queries()
-    corpora = {"English demo": demo, "mixed-language demo": mixed_demo(demo, translations)}
+    queries = load_queries()
     out: dict[str, Any] = {}
     for spec in specs:
-        for corpus_name, profiles in corpora.items():
+        for corpus_name, _, m in demo_corpora(workdir, spec, encoders[spec]):
             logger.info("search through the product: %s on the %s", spec, corpus_name)
-            folder = workdir / "planted" / re.sub(r"\W+", "-", f"{spec}-{corpus_name}")
-            m = demo_workspace(folder, encoders[spec], profiles)
             ranks = {}
             for query in queries.itertuples():
                 ids = [hit.id for hit in m.search(str(query.text), k=5)]
                 ranks[str(query.query_id)] = next((i + 1 for i, pid in enumerate(ids) if pid in query.expected_ids), 6)
             out.setdefault(spec, {})[corpus_name] = ranks
-            m.close()
     state["product_search"] = {**state.get("product_search", {}), **out}  # encoders not run this time are kept
 
 
