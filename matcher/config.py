@@ -43,9 +43,10 @@ DEFAULT_HOME = Path(".matcher")
 DEFAULT_ENCODER = "minilm+use-m3"
 """The encoder a workspace uses unless told otherwise: MiniLM and the multilingual Universal Sentence Encoder side by
 side. Korean, German and Spanish profiles and searches match English ones (MiniLM alone reads English only), while
-English quality stays within noise of MiniLM's; a search not in English is scored by USE alone, and two English
-texts are compared by the MiniLM part for the competitor rule and the reasons' quotes (bench/RESULTS.md,
-"Multilingual encoders", "The default since the eighth session"). ``minilm`` keeps the English-only model."""
+English quality stays within noise of MiniLM's; a search not in English and a pair not both in English are scored
+by USE alone, and two English texts are compared by the MiniLM part for the competitor rule and the reasons' quotes
+(bench/RESULTS.md, "Multilingual encoders", "The default since the eighth session"). ``minilm`` keeps the
+English-only model."""
 STORE_NAME = "matcher.sqlite"
 """The store's file name: a folder holding it is a workspace (:func:`is_workspace`)."""
 FOLDER_MODE = 0o700

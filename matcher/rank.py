@@ -90,7 +90,6 @@ _VECTOR_CHANNELS: tuple[tuple[str, str, str], ...] = (
 )
 """(channel, the asker's facet, the facet searched): a need is met by offers or by what an organisation is."""
 _SECTOR_OVERLAP = FEATURE_NAMES.index("sector_overlap")
-_OFFERS_OVERLAP = FEATURE_NAMES.index("offers_overlap")
 _SPARSE_SIGNALS = (
     "lexical",
     "common_partners",
@@ -547,10 +546,11 @@ class Recommender:
             things, by its ``competitor`` thresholds, are likely competitors, left out unless asked for.
             Universities, institutes and other non-firms are never excluded: similar research is what they
             partner on.
-        english: For a blend's vectors (``minilm+use-m3``), its English-only part: two firms whose description,
-            offers and needs are English are compared by that part alone for the competitor rule, with its
-            thresholds, and English phrases are quoted by its reason thresholds (:class:`matcher.bands.EnglishPart`);
-            the ranking's features read the whole vectors. None reads the whole vectors everywhere.
+        english: For a blend's vectors (``minilm+use-m3``), its English-only part (:class:`matcher.bands.EnglishPart`):
+            two firms whose description, offers and needs are English are compared by that part alone for the
+            competitor rule, with its thresholds, and English phrases are quoted by its reason thresholds; the text
+            features of a pair not both in English are the blend's other parts' cosines. None reads the whole
+            vectors everywhere.
 
     Example:
         >>> rec = Recommender(cross_city="any", mmr_lambda=1.0)
@@ -824,23 +824,37 @@ class Recommender:
         profile = query.profile
         return self.english is not None and self.english.reads(profile.description, profile.offers, profile.seeks)
 
-    def _features(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix]) -> pd.DataFrame:
-        n = len(self.ids_)
-        v, q = self.vectors_, query.vectors
-        # One gather per facet, then a small matrix product against the asker's vectors it meets.
-        offers = v["offers"][rows] @ np.stack([q["seeks"], q["offers"]], axis=1)
-        seeks = v["seeks"][rows] @ np.stack([q["offers"], q["profile"]], axis=1)
-        profile = v["profile"][rows] @ np.stack([q["profile"], q["seeks"]], axis=1)
-        values: dict[str, np.ndarray] = {
+    @staticmethod
+    def _text_cosines(facets: Mapping[str, np.ndarray], asker: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The pair features that are cosines of two texts: candidates' facet rows against the asker's vectors."""
+        # One small matrix product per candidate facet against the asker's vectors it meets.
+        offers = facets["offers"] @ np.stack([asker["seeks"], asker["offers"]], axis=1)
+        seeks = facets["seeks"] @ np.stack([asker["offers"], asker["profile"]], axis=1)
+        profile = facets["profile"] @ np.stack([asker["profile"], asker["seeks"]], axis=1)
+        return {
             "need_match": offers[:, 0],
             "offers_overlap": offers[:, 1],
             "offer_match": seeks[:, 0],
             "offer_profile_match": seeks[:, 1],
             "profile_similarity": profile[:, 0],
             "need_profile_match": profile[:, 1],
-            "popularity": self.graph_.popularity_[rows],
-            "recent_activity": self.graph_.activity_[rows],
         }
+
+    def _features(self, query: _Query, rows: np.ndarray, signals: Mapping[str, sp.csr_matrix]) -> pd.DataFrame:
+        n = len(self.ids_)
+        v, q = self.vectors_, query.vectors
+        values = self._text_cosines({facet: v[facet][rows] for facet in FACETS}, q)
+        values["popularity"] = self.graph_.popularity_[rows]
+        values["recent_activity"] = self.graph_.activity_[rows]
+        if self.english is not None:
+            # A pair not both in English is compared by the blend's multilingual part alone: the English part's
+            # cosine of a Korean and an English text is noise, and half the blend's score.
+            across = ~(self.english_rows_[rows] & self._reads_english(query))
+            if across.any():
+                rest, others = self.english.rest, rows[across]
+                cosines = self._text_cosines({f: rest(v[f][others]) for f in FACETS}, {f: rest(q[f]) for f in FACETS})
+                for name, column in cosines.items():
+                    values[name][across] = column
         for name in _SPARSE_SIGNALS:
             if name in signals:
                 values[name] = _dense_row(signals[name], 0, n)[rows]
@@ -911,8 +925,9 @@ class Recommender:
         that are not firms (universities, institutes, hospitals, public bodies, investors) are never competitors."""
         if query.profile.org_type not in FIRM_TYPES:
             return np.zeros(len(scored.rows), dtype=bool)
-        seeks = self.vectors_["seeks"][scored.rows] @ query.vectors["seeks"]
-        compete = self.compete(scored.values[:, _OFFERS_OVERLAP], seeks)
+        # The blend's own cosines, which its thresholds were measured on (the features may hold another reading).
+        offers, seeks = (self.vectors_[f][scored.rows] @ query.vectors[f] for f in _COMPARED)
+        compete = self.compete(offers, seeks)
         if self.english is not None and self._reads_english(query):
             # Two English firms are compared by the English part's cosines, with its thresholds.
             both, cut = self.english_rows_[scored.rows], self.english.cut

@@ -190,10 +190,17 @@ def test_in_a_blend_two_english_firms_are_compared_by_the_english_part_with_its_
     assert {"se-twin", "ca-copy"}.isdisjoint(result.ids) and result.excluded_competitors == 2
 
 
-def test_in_a_blend_the_rankings_text_features_stay_the_whole_blends_cosines() -> None:
+def test_in_a_blend_the_text_features_of_two_english_organisations_are_the_whole_blends_cosines() -> None:
     (found,) = catalogue(OTHERS, calibration_for("minilm+use-m3"), blended=True).candidate_features(["dj-adc"], k=20)
     offers = dict(zip(found.ids, found.features["offers_overlap"], strict=True))
     assert offers["se-twin"] == pytest.approx(0.41 / 2, abs=1e-5)  # half the English axes' 0.41
+
+
+def test_in_a_blend_the_text_features_across_languages_are_the_multilingual_parts_cosines() -> None:
+    blended = catalogue(OTHERS, calibration_for("minilm+use-m3"), blended=True, korean=("se-twin",))
+    (found,) = blended.candidate_features(["dj-adc"], k=20)
+    offers = dict(zip(found.ids, found.features["offers_overlap"], strict=True))
+    assert offers["se-twin"] == pytest.approx(0.0, abs=1e-6)  # its other part is its own axis: nothing in common
 
 
 def test_in_a_blend_a_firm_written_in_korean_is_compared_by_the_whole_blend() -> None:
