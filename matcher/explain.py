@@ -283,7 +283,7 @@ def explain_pair(
         thresholds: The cosines from which ``encode``'s phrase pairs are quoted and "meet" (measured per encoder:
             :func:`matcher.bands.calibration_for`; default MiniLM's).
         english: For a blend's vectors, its English-only part: two English texts are compared by that part alone
-            and quoted by its thresholds (:class:`matcher.bands.EnglishPart`).
+            and quoted by its thresholds (:class:`matcher.bands.EnglishPart`); other texts by the whole blend.
 
     Example:
         >>> you = Profile(id="a", name="Hanbit", org_type="startup", city="Daejeon", country="KR",

@@ -109,7 +109,7 @@ class Context:
 
     def english_part(self) -> EnglishPart | None:
         """The encoder's English-only part when it is a blend (``minilm+use-m3``: MiniLM), with that part's own
-        calibration: the ranking reads two English organisations by it (:class:`matcher.bands.EnglishPart`)."""
+        calibration: the ranking reads two English texts by it (:class:`matcher.bands.EnglishPart`)."""
         columns = english_columns(self.encoder)
         return None if columns is None else EnglishPart(*columns[:2], calibration_for(columns[2]))
 
