@@ -15,11 +15,12 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from matcher import migrations
 from matcher.api import Matcher
-from matcher.embed import UniversalSentenceEncoder
+from matcher.embed import BlendEncoder, SentenceTransformerEncoder, UniversalSentenceEncoder
 from matcher.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,9 +134,19 @@ def test_a_one_shot_search_imports_only_its_encoder(
 
 
 @pytest.mark.slow
-def test_a_search_not_in_english_on_the_default_blend_imports_no_torch(blend_demo: Matcher) -> None:
-    """USE alone scores a Korean search on a minilm+use-m3 index (matcher.embed.encode_query): MiniLM stays unloaded."""
-    env = {**os.environ, "MATCHER_HOME": str(blend_demo.workspace.root), "MATCHER_ENCODER": "minilm+use-m3"}
+def test_a_search_not_in_english_on_the_default_blend_imports_no_torch(
+    minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder, tmp_path: Path, demo_dir: Path
+) -> None:
+    """USE alone scores a Korean search on a minilm+use-m3 index (matcher.embed.encode_query): MiniLM stays unloaded.
+    A workspace of its own (the demo's tech profiles): another process must not open the session's demo store."""
+    demo = pd.read_csv(demo_dir / "profiles.csv")
+    demo[demo["id"].str.contains("-tech-")].to_csv(tmp_path / "tech.csv", index=False)
+    home = tmp_path / "ws"
+    matcher = Matcher(home, encoder=BlendEncoder([minilm, use_m3]))
+    matcher.import_profiles(tmp_path / "tech.csv")
+    matcher.build()
+    matcher.store.close()
+    env = {**os.environ, "MATCHER_HOME": str(home), "MATCHER_ENCODER": "minilm+use-m3"}
     env.pop("MATCHER_DATABASE_URL", None)
     search = "from matcher.cli import main\nsys.exit(main(['search', '이온트랩 양자컴퓨터 클라우드 이용']))"
     imported, done = heavy_after(search, env)
