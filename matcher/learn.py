@@ -511,6 +511,7 @@ def train(
     eval_queries: int | None = 300,
     seed: int = 0,
     dataset: str = "",
+    options: Mapping[str, Any] | None = None,
 ) -> TrainResult:
     """Trains the re-ranker by time, measures it against the weighted scorer on a year it never saw, and refits it
     on the latest years.
@@ -531,6 +532,8 @@ def train(
         eval_queries: Askers scored in the held-out comparison (sampled, seeded); None for all.
         seed: Seed of every sample.
         dataset: Name recorded in the card.
+        options: Further :class:`~matcher.rank.Recommender` arguments for every ranking fitted here (a workspace's
+            ranking settings and its encoder's reading: ``config``, ``calibration``, ``english``).
 
     Raises:
         NoTimeSplitError: No years, or fewer than three dated years.
@@ -541,8 +544,9 @@ def train(
     dated, training, held_out = time_windows(partnerships, year)
     early_feedback, late_feedback = _split_feedback(feedback, test_share)
     window_options: dict[str, Any] = {"max_queries": max_queries, "seed": seed}
+    served: dict[str, Any] = {"cross_city": cross_city, **(options or {})}
     history = dated[dated["year"] < held_out]
-    before_held_out = Recommender(cross_city=cross_city).fit(profiles, vectors, history)
+    before_held_out = Recommender(**served).fit(profiles, vectors, history)
     windows_seen: dict[int, TrainingData] = {}
 
     def window(t: int) -> TrainingData:
@@ -551,7 +555,7 @@ def train(
             fitted = (
                 before_held_out
                 if t == held_out
-                else Recommender(cross_city=cross_city).fit(profiles, vectors, dated[dated["year"] < t])
+                else Recommender(**served).fit(profiles, vectors, dated[dated["year"] < t])
             )
             windows_seen[t] = window_data(fitted, dated[dated["year"] == t], **window_options)
         return windows_seen[t]
@@ -562,7 +566,7 @@ def train(
         # Feedback pairs get the features of the history the model learns from: ``seen`` (None: all of it).
         parts = [window(t) for t in years_]
         if extra is not None and not extra.empty:
-            seen = seen or Recommender(cross_city=cross_city).fit(profiles, vectors, dated)
+            seen = seen or Recommender(**served).fit(profiles, vectors, dated)
             parts.append(_feedback_data(seen, extra))
         data = TrainingData.concat(parts)
         return _fit(data, model, seed), data
@@ -571,8 +575,8 @@ def train(
     truth = dated[dated["year"] == held_out][["source_id", "target_id"]]
     fold = Fold(profiles, vectors, history, truth, name=f"history < {held_out}, truth = new in {held_out}")
     methods: list[Ranker] = [
-        RecommenderRanker(WeightedScorer(), name="weighted"),
-        RecommenderRanker(candidate, name="learned"),
+        RecommenderRanker(WeightedScorer(), name="weighted", **(options or {})),
+        RecommenderRanker(candidate, name="learned", **(options or {})),
         PopularityAdamicAdarRanker(seed),
     ]
     evaluation = evaluate(

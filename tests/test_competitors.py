@@ -223,3 +223,11 @@ def test_under_the_blend_cascade_conjugates_is_not_in_hanbits_seattle_list(blend
     # the blend compares two English firms (matcher.bands.EnglishPart).
     found = blend_demo.recommend("dj-bio-001", k=10, filters=Filters(city=("Seattle",)))
     assert found.results and "se-bio-001" not in found.ids
+
+
+@pytest.mark.slow
+def test_evaluations_and_training_rank_with_the_workspaces_reading_of_its_blend(blend_demo: Matcher) -> None:
+    options = blend_demo.context.ranking_options()
+    assert options["calibration"] == calibration_for("minilm+use-m3")
+    assert (options["english"].start, options["english"].stop, options["english"].calibration) == (0, 384, MINILM)
+    assert options["config"] == blend_demo.context.settings.ranking

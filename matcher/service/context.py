@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,6 +107,12 @@ class Context:
         """Facet vectors of one profile typed in (not stored, so not cached)."""
         vectors = self.encoder.encode([profile.text(facet) for facet in FACETS])
         return dict(zip(FACETS, vectors, strict=True))
+
+    def ranking_options(self) -> dict[str, Any]:
+        """The :class:`matcher.rank.Recommender` arguments this workspace ranks with: its ranking settings and its
+        encoder's calibration and English part, so that evaluations and training measure what it serves."""
+        return {"config": self.settings.ranking, "calibration": calibration_for(self.encoder.name),
+                "english": self.english_part()}  # fmt: skip
 
     def english_part(self) -> EnglishPart | None:
         """The encoder's English-only part when it is a blend (``minilm+use-m3``: MiniLM), with that part's own

@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from ..bands import calibration_for
 from ..catalogue import CrossCity
 from ..errors import InputError
 from ..evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
@@ -71,12 +70,7 @@ class Evaluation:
                 ``cordis_dir``.
         """
         ctx = self.context
-        # The product as a workspace serves it: its ranking settings, and its encoder's reading of the scores.
-        reading: dict[str, Any] = {
-            "config": ctx.settings.ranking,
-            "calibration": calibration_for(ctx.encoder.name),
-            "english": ctx.english_part(),
-        }
+        reading = ctx.ranking_options()  # the product as the workspace serves it
         methods = [RecommenderRanker(**reading), *baselines(seed)]
         learned = self.learned_scorer()
         if learned is not None:
@@ -150,6 +144,7 @@ class Evaluation:
                 year=year,
                 model=model,
                 dataset=str(ctx.workspace.root),
+                options=ctx.ranking_options(),
             )
         except NoTimeSplitError as untimed:
             raise InputError(f"cannot train a re-ranker: {untimed}") from None
