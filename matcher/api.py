@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .bands import BandScale, Calibration
+from .bands import BandScale, Calibration, calibration_for
 from .catalogue import CrossCity
 from .config import Settings, Workspace
 from .embed import Encoder
@@ -180,8 +180,14 @@ class Matcher:
         return self.store.partnerships(None if profile_id is None else [profile_id])
 
     def stats(self) -> dict[str, Any]:
-        """Counts of what the workspace holds."""
-        return self.store.stats()
+        """Counts of what the workspace holds, and how it reads texts: the encoder it is set to (``encoder``), the one
+        its indexes were built with (``index_model``, None before a build) and the calibration entry its scores are
+        read with (``calibration``, :func:`matcher.bands.calibration_for`)."""
+        built = self.indexer.built_with()
+        spec = self.context.encoder_spec
+        encoder = self.context.settings.encoder if spec is None else spec if isinstance(spec, str) else spec.name
+        reading = {"encoder": encoder, "index_model": built, "calibration": calibration_for(built or encoder).encoder}
+        return {**self.store.stats(), **reading}
 
     def version(self) -> int:
         """The store's version: it changes whenever profiles or partnerships change (for caches keyed on it)."""

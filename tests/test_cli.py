@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from matcher.api import Matcher
 from matcher.cli import main
+from matcher.config import DEFAULT_ENCODER
 
 PROFILES = (
     "id,name,org_type,city,country,sectors,description,offers,seeks\n"
@@ -347,3 +349,15 @@ def test_one_unknown_id_in_a_batch_keeps_the_valid_results_and_exits_1(
     assert code == 1
     assert [json.loads(line)["query"] for line in out.splitlines()] == ["dj-1", "ma-1"]
     assert "unknown organisation id(s)" in err and "zz-9" in err and "dj-1" not in err.split("skipped:")[1]
+
+
+def test_stats_say_which_encoder_reads_the_texts_before_and_after_a_build(
+    demo_matcher: Matcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "new"))
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    fresh = json.loads(run(capsys, "stats", "--json")[1])
+    assert (fresh["encoder"], fresh["index_model"], fresh["calibration"]) == (DEFAULT_ENCODER, None, DEFAULT_ENCODER)
+    monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
+    built = json.loads(run(capsys, "stats", "--json")[1])
+    assert built["index_model"] == demo_matcher.encoder.name and built["calibration"] == DEFAULT_ENCODER

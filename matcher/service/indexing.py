@@ -212,6 +212,14 @@ class Indexer:
             logger.info("rebuilding the %s index: %s", facet, mismatch)
             return None, {}
 
+    def built_with(self) -> str | None:
+        """The encoder the saved indexes were built with (its name, as their manifest records it), or None before
+        the first build."""
+        try:
+            return str(read_manifest(self._index_dir(FACETS[0]))["model"])
+        except (FileNotFoundError, KeyError):
+            return None
+
     def stale(self, checksum: str) -> str | None:
         """Why the saved indexes do not match the profiles of ``checksum`` and the encoder; None if they do."""
         expected = {"model": self.context.encoder.name, "checksum": checksum}
@@ -238,7 +246,7 @@ class Indexer:
             indexes: dict[str, VectorIndex] = {facet: VectorIndex.load(self._index_dir(facet)) for facet in FACETS}
             partnerships = ctx.store.partnerships()
             # The cosines come from the model the indexes were built with (the same as the encoder's, once in step).
-            calibration = calibration_for(str(read_manifest(self._index_dir(FACETS[0]))["model"]))
+            calibration = calibration_for(str(self.built_with()))
 
             def fit() -> Recommender:
                 vectors = ctx.vectors(profiles)  # after a build every text is in the cache: this encodes nothing
