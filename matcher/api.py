@@ -183,9 +183,8 @@ class Matcher:
         """Counts of what the workspace holds, and how it reads texts: the encoder it is set to (``encoder``), the one
         its indexes were built with (``index_model``, None before a build) and the calibration entry its scores are
         read with (``calibration``, :func:`matcher.bands.calibration_for`)."""
-        built = self.indexer.built_with()
-        spec = self.context.encoder_spec
-        encoder = self.context.settings.encoder if spec is None else spec if isinstance(spec, str) else spec.name
+        built, setting = self.indexer.built_with(), self.context.encoder_setting
+        encoder = setting if isinstance(setting, str) else setting.name
         reading = {"encoder": encoder, "index_model": built, "calibration": calibration_for(built or encoder).encoder}
         return {**self.store.stats(), **reading}
 

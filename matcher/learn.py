@@ -544,7 +544,8 @@ def train(
     dated, training, held_out = time_windows(partnerships, year)
     early_feedback, late_feedback = _split_feedback(feedback, test_share)
     window_options: dict[str, Any] = {"max_queries": max_queries, "seed": seed}
-    served: dict[str, Any] = {"cross_city": cross_city, **(options or {})}
+    options = dict(options or {})
+    served: dict[str, Any] = {"cross_city": cross_city, **options}
     history = dated[dated["year"] < held_out]
     before_held_out = Recommender(**served).fit(profiles, vectors, history)
     windows_seen: dict[int, TrainingData] = {}
@@ -575,8 +576,8 @@ def train(
     truth = dated[dated["year"] == held_out][["source_id", "target_id"]]
     fold = Fold(profiles, vectors, history, truth, name=f"history < {held_out}, truth = new in {held_out}")
     methods: list[Ranker] = [
-        RecommenderRanker(WeightedScorer(), name="weighted", **(options or {})),
-        RecommenderRanker(candidate, name="learned", **(options or {})),
+        RecommenderRanker(WeightedScorer(), name="weighted", **options),
+        RecommenderRanker(candidate, name="learned", **options),
         PopularityAdamicAdarRanker(seed),
     ]
     evaluation = evaluate(

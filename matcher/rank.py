@@ -455,6 +455,7 @@ class _Query:
     lexical: sp.csr_matrix
     excluded: np.ndarray  # rows never proposed: itself, partners unless asked, ``exclude``
     partners: np.ndarray
+    english: bool  # a blend's English part reads its texts (Recommender.english)
 
 
 @dataclass
@@ -626,10 +627,11 @@ class Recommender:
         self.profiles_ = profiles
         self.columns_ = _profile_columns(profiles)
         # Rows whose texts the English part reads: only pairs of two such rows are compared by it.
-        blank = [""] * len(profiles)
-        texts = zip(*(self.columns_.get(field, blank) for field in _WRITTEN), strict=True)
-        english = self.english
-        self.english_rows_ = np.array([english is not None and english.reads(*pair) for pair in texts], dtype=bool)
+        self.english_rows_ = np.zeros(len(profiles), dtype=bool)
+        if self.english is not None:
+            blank = [""] * len(profiles)
+            texts = zip(*(self.columns_.get(field, blank) for field in _WRITTEN), strict=True)
+            self.english_rows_[:] = [self.english.reads(*written) for written in texts]
         self.ids_ = ids
         self.row_of_ = self.catalogue_.row_of
         self.config_ = load_config(self.config)
@@ -713,9 +715,11 @@ class Recommender:
             raise ValueError(f"profile {profile.id!r} is not in the catalogue: pass its query_vectors (one per facet)")
         if row >= 0 and isinstance(query, str):
             attrs, lexical = self.arrays_.take([row]), self.lexical_.matrix_[row]
+            english = bool(self.english_rows_[row])
         else:
             frame = pd.DataFrame([profile.to_dict()])
             attrs, lexical = ProfileArrays.from_frame(frame), self.lexical_.transform(frame)
+            english = self.english is not None and self.english.reads(*(getattr(profile, f) for f in _WRITTEN))
         partners = self.graph_.partners(row) if row >= 0 else np.zeros(0, np.int64)
         excluded = [self.row_of_[pid] for pid in exclude if pid in self.row_of_]
         if row >= 0:
@@ -731,6 +735,7 @@ class Recommender:
             lexical=lexical,
             excluded=np.unique(np.asarray(excluded, dtype=np.int64)),
             partners=partners,
+            english=english,
         )
 
     # ------------------------------------------------------------------------------------------------- channels
@@ -819,11 +824,6 @@ class Recommender:
 
     # ------------------------------------------------------------------------------------------------- scoring
 
-    def _reads_english(self, query: _Query) -> bool:
-        """Whether the blend's English part reads the asker's texts (:class:`matcher.bands.EnglishPart`)."""
-        profile = query.profile
-        return self.english is not None and self.english.reads(profile.description, profile.offers, profile.seeks)
-
     @staticmethod
     def _text_cosines(facets: Mapping[str, np.ndarray], asker: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The pair features that are cosines of two texts: candidates' facet rows against the asker's vectors."""
@@ -849,7 +849,7 @@ class Recommender:
         if self.english is not None:
             # A pair not both in English is compared by the blend's multilingual part alone: the English part's
             # cosine of a Korean and an English text is noise, and half the blend's score.
-            across = ~(self.english_rows_[rows] & self._reads_english(query))
+            across = ~(self.english_rows_[rows] & query.english)
             if across.any():
                 rest, others = self.english.rest, rows[across]
                 cosines = self._text_cosines({f: rest(v[f][others]) for f in FACETS}, {f: rest(q[f]) for f in FACETS})
@@ -928,7 +928,7 @@ class Recommender:
         # The blend's own cosines, which its thresholds were measured on (the features may hold another reading).
         offers, seeks = (self.vectors_[f][scored.rows] @ query.vectors[f] for f in _COMPARED)
         compete = self.compete(offers, seeks)
-        if self.english is not None and self._reads_english(query):
+        if self.english is not None and query.english:
             # Two English firms are compared by the English part's cosines, with its thresholds.
             both, cut = self.english_rows_[scored.rows], self.english.cut
             offers, needs = (cut(self.vectors_[f][scored.rows[both]]) @ cut(query.vectors[f]) for f in _COMPARED)

@@ -79,11 +79,16 @@ class Context:
         self.workspace.ensure()  # the folder exists before a SQLite file is made in it
         return Store(self.settings.store_url())
 
+    @property
+    def encoder_setting(self) -> str | Encoder:
+        """The encoder asked for: the one given to this context, else the workspace's setting (a spec)."""
+        return self.encoder_spec if self.encoder_spec is not None else self.settings.encoder
+
     @cached_property
     def encoder(self) -> Encoder:
         """The text encoder. Its model loads on the first ``encode`` (seconds for the packaged MiniLM model), so
         checking the indexes against it, as every build does first, loads nothing."""
-        spec = self.encoder_spec if self.encoder_spec is not None else self.settings.encoder
+        spec = self.encoder_setting
         if not isinstance(spec, str):
             return spec
         if spec == "tfidf":
