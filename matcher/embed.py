@@ -56,6 +56,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 import numpy as np
 
 from .errors import InputError, StateError
+from .gloss import Glossary
 from .langid import RULE as LANGID_RULE
 from .langid import detect_language, is_english
 
@@ -72,6 +73,7 @@ __all__ = [
     "OnnxEncoder",
     "ProgressCallback",
     "QueryEncoding",
+    "QueryReading",
     "SentenceTransformerEncoder",
     "TfidfEncoder",
     "UniversalSentenceEncoder",
@@ -81,6 +83,7 @@ __all__ = [
     "english_columns",
     "load_encoder",
     "query_route",
+    "read_query",
 ]
 
 logger = logging.getLogger(__name__)
@@ -950,12 +953,65 @@ class QueryEncoding:
         model: Name of the encoder whose cosines the scaled scores are: its calibration reads them
             (:func:`matcher.bands.calibration_for`).
         language: The text's language (:func:`matcher.langid.detect_language`).
+        gloss: The English keywords the English-only model read instead of the text (:func:`read_query`), or "".
     """
 
     vector: np.ndarray
     scale: float
     model: str
     language: str
+    gloss: str = ""
+
+
+@dataclass(frozen=True)
+class QueryReading:
+    """How a search text is read on an index built with some encoder (:func:`read_query`), before encoding.
+
+    Attributes:
+        language: The text's language (:func:`matcher.langid.detect_language`).
+        route: The encoder whose cosines score the search (:func:`query_route`), or the index's own encoder when
+            its English-only part reads ``gloss``.
+        gloss: The glossary's English reading of the text that the English-only model reads instead of it, or "".
+    """
+
+    language: str
+    route: Encoder
+    gloss: str = ""
+
+
+GLOSS_MIN_COVERAGE = 0.5
+"""A glossary reading stands in for a search's text before the English-only model only when it reads at least this
+share of the text's letters: a reading of one word in four says more about the glossary than about the search."""
+
+
+def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) -> QueryReading:
+    """How a search text is read on an index built with ``encoder``.
+
+    A text in a language ``glossary`` reads (Korean, German, Spanish), on an index whose encoder is or holds an
+    English-only model (MiniLM, or the ``minilm+use-m3`` blend), is read by that model through the glossary's
+    English keywords (:class:`matcher.gloss.Glossary`), when they cover :data:`GLOSS_MIN_COVERAGE` of its letters;
+    a blend's other parts still read the text itself, so the search is scored on the index's own scale. Any other
+    text takes :func:`query_route`.
+
+    Example:
+        >>> from matcher.gloss import Glossary
+        >>> glossary = Glossary({"ko": {"항체": "antibody", "위탁생산": "contract manufacturing"}})
+        >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
+        >>> reading = read_query(blend, "항체 위탁생산", glossary)
+        >>> reading.gloss, reading.route is blend
+        ('antibody contract manufacturing', True)
+        >>> type(read_query(blend, "양자 컴퓨터", glossary).route).__name__  # nothing read: USE alone
+        'UniversalSentenceEncoder'
+    """
+    language = detect_language(text)
+    reads_english = english_columns(encoder) is not None or (
+        not isinstance(encoder, BlendEncoder) and getattr(encoder, "english_only", False)
+    )
+    if glossary is not None and reads_english and not isinstance(encoder, LanguageAwareBlend):
+        reading = glossary.read(text, language)
+        if reading.terms and reading.coverage >= GLOSS_MIN_COVERAGE:
+            return QueryReading(language, encoder, reading.text)
+    return QueryReading(language, query_route(encoder, language))
 
 
 def query_route(encoder: Encoder, language: str) -> Encoder:
@@ -1014,8 +1070,8 @@ def _width(encoder: Encoder) -> int:
     return getattr(encoder, "stated_dim", None) or encoder.dim
 
 
-def encode_query(encoder: Encoder, text: str) -> QueryEncoding:
-    """Encodes a search text for an index built with ``encoder``, by the route :func:`query_route` chooses.
+def encode_query(encoder: Encoder, text: str, glossary: Glossary | None = None) -> QueryEncoding:
+    """Encodes a search text for an index built with ``encoder``, as :func:`read_query` reads it.
 
     On a rerouted search the query row holds the speaking parts only (the others zero), and an index cosine times
     :attr:`QueryEncoding.scale` is the speaking parts' own cosine with the profile's, read by their calibration.
@@ -1023,6 +1079,8 @@ def encode_query(encoder: Encoder, text: str) -> QueryEncoding:
     Args:
         encoder: The encoder the index was built with.
         text: The search text.
+        glossary: Reads Korean, German and Spanish searches as English keywords for an English-only model
+            (:func:`read_query`); None leaves them to the multilingual model.
 
     Example:
         >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
@@ -1032,8 +1090,16 @@ def encode_query(encoder: Encoder, text: str) -> QueryEncoding:
         >>> encode_query(blend, "antibody-drug conjugates").scale
         1.0
     """
-    language = detect_language(text)
-    route = query_route(encoder, language)
+    reading = read_query(encoder, text, glossary)
+    language, route = reading.language, reading.route
+    if reading.gloss:
+        if not isinstance(encoder, BlendEncoder):
+            return QueryEncoding(encoder.encode([reading.gloss]), 1.0, encoder.name, language, reading.gloss)
+        parts = [
+            part.encode([reading.gloss if getattr(part, "english_only", False) else text]) * scale
+            for part, scale in zip(encoder.encoders, encoder._scales(), strict=True)
+        ]
+        return QueryEncoding(_normalise_rows(np.hstack(parts)), 1.0, encoder.name, language, reading.gloss)
     if route is encoder or not isinstance(encoder, BlendEncoder):
         return QueryEncoding(encoder.encode([text]), 1.0, encoder.name, language)
     speakers = route.encoders if isinstance(route, BlendEncoder) else [route]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["LANGUAGES", "RULE", "detect_language", "is_english"]
+__all__ = ["FUNCTION_WORDS", "LANGUAGES", "RULE", "detect_language", "is_english"]
 
 RULE = "langid-r1"
 """Version of the rule below; encoders that depend on it carry it in their names, so changing the rule (bump it)
@@ -40,7 +40,7 @@ re-embeds what it may now read differently."""
 LANGUAGES = ("en", "de", "es", "ko")
 """The languages told apart; besides them :func:`detect_language` answers ``"und"`` or ``"other"``."""
 
-_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
         "the and of to for with on by from at is are was were our we its their that this which who as or into be "
         "has have been will can need needs such than more also other but not it all any under between against through "
@@ -56,6 +56,8 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "sobre nuestro nuestra nuestros nuestras lo más ni".split()
     ),
 }
+"""Per language, the frequent words that tell it (folded to lower case); :mod:`matcher.gloss` also skips them when it
+measures how much of a search it read."""
 _HANGUL_SHARE = 0.15
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTERS: dict[str, frozenset[str]] = {"de": frozenset("ßäöü"), "es": frozenset("ñ¿¡áéíóú")}
@@ -94,7 +96,7 @@ def detect_language(text: str) -> str:
     if (len(letters) - hangul - sum(map(_is_latin, letters))) * 2 > len(letters):
         return "other"
     words = _WORD.findall(text.lower())
-    counts = {language: sum(word in vocabulary for word in words) for language, vocabulary in _FUNCTION_WORDS.items()}
+    counts = {language: sum(word in vocabulary for word in words) for language, vocabulary in FUNCTION_WORDS.items()}
     # "de", Spanish's most frequent word, is also a particle of names ("Costa del Sol", "Institut de ..."): it counts
     # for Spanish only where no other language leads already.
     counts["es"] += words.count("de") if counts["es"] >= max(counts["en"], counts["de"]) else 0

@@ -26,6 +26,7 @@ from ..catalogue import facet_texts
 from ..config import Settings, Workspace
 from ..embed import EmbeddingCache, Encoder, embed_texts, english_columns, load_encoder
 from ..errors import InputError, NotFoundError
+from ..gloss import Glossary, packaged_glossary
 from ..schema import FACETS, Profile
 from ..store import Store
 
@@ -97,6 +98,12 @@ class Context:
                 "'minilm' (default), 'minilm-onnx' or a local sentence-transformers model folder"
             )
         return load_encoder(spec, cache_dir=self.workspace.models_dir, lazy=True)
+
+    @property
+    def glossary(self) -> Glossary:
+        """The glossary that reads Korean, German and Spanish searches as English keywords for the encoder's
+        English-only model (:func:`matcher.embed.read_query`): the one shipped with the package."""
+        return packaged_glossary()
 
     @cached_property
     def cache(self) -> EmbeddingCache:

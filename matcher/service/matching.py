@@ -20,10 +20,9 @@ import numpy as np
 
 from ..bands import Band, BandScale, Calibration, calibration_for
 from ..catalogue import CrossCity, dismissed
-from ..embed import encode_query, query_route
+from ..embed import QueryReading, encode_query, read_query
 from ..errors import InputError
 from ..filters import Filters
-from ..langid import detect_language
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -205,7 +204,7 @@ class Matching:
         if len(key) >= MIN_NAME_CHARS:
             named = [i for i, name in enumerate(served.folded_names) if key in name and (passes is None or passes[i])]
             best.update({served.profiles["id"].iat[i]: (NAME_SCORE, "name") for i in named[:k]})
-        encoded = encode_query(self.context.encoder, text)
+        encoded = encode_query(self.context.encoder, text, self.context.glossary)
         query = encoded.vector
         if not query.any() and not best:  # only control characters or symbols the model has no tokens for
             raise InputError("the search text is empty: it has no words to match")
@@ -233,9 +232,15 @@ class Matching:
 
     def search_bands(self, text: str) -> BandScale:
         """The bands a search for ``text`` is read with (:meth:`search`): the workspace encoder's, or, for a text
-        not in English on a blend with an English-only part, those of the multilingual part that scores it."""
-        language = detect_language(text)
-        return self._search_bands(query_route(self.context.encoder, language).name, language)
+        not in English on a blend with an English-only part that the glossary does not read, those of the
+        multilingual part that scores it."""
+        reading = self.read_search(text)
+        return self._search_bands(reading.route.name, reading.language)
+
+    def read_search(self, text: str) -> QueryReading:
+        """How a search for ``text`` is read (:func:`matcher.embed.read_query`): its language, the model that
+        scores it, and the English keywords the glossary read it as, if any (the app shows them)."""
+        return read_query(self.context.encoder, text, self.context.glossary)
 
     def _search_bands(self, model: str, language: str) -> BandScale:
         # A rerouted search is scored by another model's cosines: that model's calibration reads them, with the

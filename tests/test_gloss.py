@@ -1,0 +1,199 @@
+"""Specification of the glossary reading of searches not in English (matcher.gloss) and of its use in encoding a
+search (matcher.embed.read_query / encode_query).
+
+Small tables with known readings; the packaged tables are checked for shape and for the issue's own query.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from matcher.embed import BlendEncoder, TfidfEncoder, encode_query, read_query
+from matcher.gloss import GLOSSED_LANGUAGES, Glossary, packaged_glossary, parse_table
+from tests.test_embed import CORPUS
+from tests.test_embed_language import EnglishOnlyTfidf
+
+TABLES = {
+    "ko": {
+        "항체": "antibody",
+        "약물": "drug",
+        "접합체": "conjugate",
+        "항체 약물 접합체": "antibody-drug conjugate",
+        "위탁생산": "contract manufacturing",
+        "칩": "chip",
+    },
+    "de": {
+        "standort": "site",
+        "suche": "search",
+        "batterie": "battery",
+        "material": "materials",
+        "start-up": "startup",
+        "robotik": "robotics",
+        "klinische studie": "clinical trial",
+    },
+    "es": {
+        "capital riesgo": "venture capital",
+        "inversor": "investor",
+        "terapia celular": "cell therapy",
+        "ia": "AI",
+        "ee. uu.": "United States",
+    },
+}
+
+
+@pytest.fixture
+def glossary() -> Glossary:
+    return Glossary(TABLES)
+
+
+# ------------------------------------------------------------------------------------------------- Korean
+
+
+def test_korean_phrases_match_with_or_without_spaces(glossary: Glossary) -> None:
+    assert glossary.read("항체 약물 접합체", "ko").text == "antibody-drug conjugate"
+    assert glossary.read("항체약물접합체", "ko").text == "antibody-drug conjugate"
+
+
+def test_korean_particles_and_unknown_words_are_skipped_and_latin_terms_kept(glossary: Glossary) -> None:
+    reading = glossary.read("항체를 위한 GMP 위탁생산을 찾습니다", "ko")
+    assert reading.text == "antibody GMP contract manufacturing"
+    assert reading.terms == 2  # GMP is kept, not counted as an entry
+
+
+def test_a_korean_match_across_a_space_must_cover_whole_words() -> None:
+    glossary = Glossary({"ko": {"퇴원": "discharge", "후원": "sponsorship", "원격": "remote"}})
+    assert glossary.read("퇴원 후 원격", "ko").text == "discharge remote"
+
+
+def test_a_one_syllable_korean_entry_matches_only_a_whole_word(glossary: Glossary) -> None:
+    assert glossary.read("칩과 칩셋", "ko").text == "chip"  # 칩 + particle 과 reads; 칩셋 (chipset) does not
+
+
+# ------------------------------------------------------------------------------------------------- German
+
+
+def test_german_endings_and_case_are_folded(glossary: Glossary) -> None:
+    assert glossary.read("Batterien und Materialien", "de").text == "battery materials"
+
+
+def test_a_german_compound_is_read_by_its_known_parts(glossary: Glossary) -> None:
+    assert glossary.read("Standortsuche für Batteriematerialien", "de").text == "site search battery materials"
+
+
+def test_hyphens_part_german_words_and_hyphenated_entries_still_match(glossary: Glossary) -> None:
+    assert glossary.read("Robotik-Start-up", "de").text == "robotics startup"
+
+
+def test_a_german_phrase_matches_with_an_inflected_last_word(glossary: Glossary) -> None:
+    assert glossary.read("klinische Studien", "de").text == "clinical trial"
+
+
+# ------------------------------------------------------------------------------------------------ Spanish
+
+
+def test_spanish_phrases_match_in_the_plural_and_without_accents(glossary: Glossary) -> None:
+    reading = glossary.read("inversores de capital riesgo para terapias celulares", "es")
+    assert reading.text == "investor venture capital cell therapy"
+
+
+def test_a_tables_own_acronyms_are_read_before_capitals_are_kept(glossary: Glossary) -> None:
+    assert glossary.read("inversores de IA en EE. UU. con GMP", "es").text == "investor AI United States GMP"
+
+
+def test_a_german_word_half_unknown_is_not_read_by_a_chance_part() -> None:
+    glossary = Glossary({"de": {"bund": "federal government", "dienstleistung": "service"}})
+    assert glossary.read("Bundesliga", "de").text == ""  # bund covers 4 of 10 letters
+    assert glossary.read("Kalibrierdienstleistungen", "de").text == "service"  # 14 of 25
+
+
+def test_a_very_long_german_word_is_not_split(glossary: Glossary) -> None:
+    assert glossary.read("batterie" * 250, "de").text == ""  # 2,000 letters: no compound, and no quadratic split
+
+
+# ---------------------------------------------------------------------------------------------- every text
+
+
+def test_coverage_is_the_share_of_letters_read(glossary: Glossary) -> None:
+    assert glossary.read("항체 위탁생산", "ko").coverage == pytest.approx(1.0)
+    assert glossary.read("항체 양자컴퓨터", "ko").coverage == pytest.approx(2 / 7)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "und"])
+def test_a_language_without_a_table_reads_nothing(glossary: Glossary, language: str) -> None:
+    assert glossary.read("antibody contract manufacturing", language).text == ""
+
+
+def test_workspace_entries_add_to_and_replace_the_tables(glossary: Glossary) -> None:
+    extended = glossary.with_entries({"ko": {"칩": "microchip", "양자컴퓨터": "quantum computer"}})
+    assert extended.read("칩 양자컴퓨터", "ko").text == "microchip quantum computer"
+    assert glossary.read("칩 양자컴퓨터", "ko").text == "chip"  # the original is unchanged
+
+
+def test_a_malformed_table_line_is_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="matcher.gloss"):
+        entries = parse_table("# comment\n항체\tantibody\nno tab\n\tempty term\n위탁생산\t\n", "ko.tsv")
+    assert entries == {"항체": "antibody"}
+    assert ["line 3" in m or "line 4" in m or "line 5" in m for m in caplog.messages] == [True, True, True]
+
+
+# ----------------------------------------------------------------------------------------- packaged tables
+
+
+def test_every_language_ships_a_table_of_some_size() -> None:
+    tables = packaged_glossary().tables
+    assert set(tables) == set(GLOSSED_LANGUAGES)
+    assert all(len(entries) >= 500 for entries in tables.values()), {k: len(v) for k, v in tables.items()}
+    assert all(english.strip() for entries in tables.values() for english in entries.values())
+
+
+def test_the_packaged_glossary_reads_the_issues_own_korean_query() -> None:
+    reading = packaged_glossary().read("항체 약물 접합체 GMP 위탁생산", "ko")
+    assert "GMP" in reading.text and "contract" in reading.text and "conjugate" in reading.text
+    assert reading.coverage == pytest.approx(1.0)
+
+
+# -------------------------------------------------------------------------------- encoding a search with it
+
+
+@pytest.fixture
+def blend() -> BlendEncoder:
+    return BlendEncoder(
+        [EnglishOnlyTfidf(n_components=4).fit(CORPUS), TfidfEncoder(n_components=5).fit([*CORPUS, "항체 위탁생산"])]
+    )
+
+
+def test_a_glossed_search_is_read_by_the_whole_blend_on_its_own_scale(blend: BlendEncoder, glossary: Glossary) -> None:
+    reading = read_query(blend, "항체 약물 접합체 위탁생산", glossary)
+    assert (reading.language, reading.gloss, reading.route) == (
+        "ko",
+        "antibody-drug conjugate contract manufacturing",
+        blend,
+    )
+
+
+def test_the_english_only_part_reads_the_gloss_and_the_others_the_text(blend: BlendEncoder, glossary: Glossary) -> None:
+    english, multilingual = blend.encoders
+    encoded = encode_query(blend, "항체 위탁생산", glossary)
+    expected = np.hstack([english.encode(["antibody contract manufacturing"]), multilingual.encode(["항체 위탁생산"])])
+    np.testing.assert_allclose(encoded.vector, expected / np.linalg.norm(expected), atol=1e-6)
+    assert (encoded.scale, encoded.model, encoded.gloss) == (1.0, blend.name, "antibody contract manufacturing")
+
+
+def test_a_search_the_glossary_hardly_reads_goes_to_the_multilingual_part(
+    blend: BlendEncoder, glossary: Glossary
+) -> None:
+    reading = read_query(blend, "항체 이중특이성 플랫폼 기술이전", glossary)  # one word of five is known
+    assert reading.gloss == "" and reading.route is blend.encoders[1]
+
+
+def test_an_english_only_index_reads_the_gloss_alone(glossary: Glossary) -> None:
+    english = EnglishOnlyTfidf(n_components=4).fit(CORPUS)
+    encoded = encode_query(english, "항체 위탁생산", glossary)
+    np.testing.assert_allclose(encoded.vector, english.encode(["antibody contract manufacturing"]), atol=1e-6)
+
+
+def test_an_english_search_is_not_glossed(blend: BlendEncoder, glossary: Glossary) -> None:
+    assert read_query(blend, CORPUS[3], glossary).gloss == ""
