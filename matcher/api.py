@@ -28,7 +28,7 @@ import pandas as pd
 from .bands import BandScale, Calibration, calibration_for
 from .catalogue import CrossCity
 from .config import Settings, Workspace
-from .embed import Encoder
+from .embed import Encoder, QueryReading
 from .errors import MatcherError, NotFoundError
 from .evaluate import EvaluationResult
 from .filters import Filters
@@ -137,6 +137,12 @@ class Matcher:
         """The bands a search for ``text`` is read with (:meth:`Matching.search_bands
         <matcher.service.matching.Matching.search_bands>`): a search not in English may be scored by another model."""
         return self.matching.search_bands(text)
+
+    def read_search(self, text: str) -> QueryReading:
+        """How a search for ``text`` is read (:meth:`Matching.read_search
+        <matcher.service.matching.Matching.read_search>`): its language, the model that scores it, and the English
+        keywords the glossary read a Korean, German or Spanish search as."""
+        return self.matching.read_search(text)
 
     # Import -------------------------------------------------------------------------------------------------
 

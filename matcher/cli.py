@@ -352,10 +352,15 @@ def search(
     """Free-text search over profiles, with filters applied inside the search."""
     check_search_text(text)  # before the workspace is opened: a text that cannot be searched is the first thing to say
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
-    hits = _existing(_Bars()).search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
+    m = _existing(_Bars())
+    hits = m.search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
+    gloss = m.read_search(text).gloss  # a Korean, German or Spanish search read through the glossary
     if as_json:
-        _echo_json({"query": text, "results": [hit.__dict__ for hit in hits]})
-    elif not hits:
+        _echo_json({"query": text, "read_as": gloss, "results": [hit.__dict__ for hit in hits]})
+        return
+    if gloss:
+        _echo(f"Read in English as: {gloss}")
+    if not hits:
         where = "" if filters.is_empty() else " with these filters"
         _echo(f'No organisation matches "{text}"{where}.')
     else:

@@ -34,6 +34,7 @@ from .attract import Beneficiary, CityFits, ClusterView, Gaps, Lead, Leads, Stra
 from .auth import AccessDenied, User, require_officer
 from .bands import BandScale, Calibration
 from .catalogue import CrossCity
+from .embed import QueryReading
 from .errors import InputError
 from .filters import Filters
 from .learn import TrainResult
@@ -162,6 +163,11 @@ class Access:
         """The bands a search for ``text`` is read with (:meth:`matcher.api.Matcher.search_bands`): like
         :attr:`calibration`, the same for every user."""
         return self.matcher.search_bands(text)
+
+    def read_search(self, text: str) -> QueryReading:
+        """How a search for ``text`` is read (:meth:`matcher.api.Matcher.read_search`): the user's own text, read
+        through the packaged glossary, the same for every user."""
+        return self.matcher.read_search(text)
 
     # Profiles ------------------------------------------------------------------------------------------------
 

@@ -464,6 +464,14 @@ def test_search_finds_the_provider_of_a_capability(app_home: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_korean_search_finds_the_adc_makers_and_says_how_it_was_read(app_home: Path) -> None:
+    at = app(OFFICER, "search.py")
+    at.text_input(key="search_text").input("항체 약물 접합체 GMP 위탁생산").run()
+    assert {"Biomédica Costa del Sol S.L.", "Bow River Biomanufacturing"} & set(frames(at)[0]["Organisation"].head(5))
+    assert any("Read in English as: antibody" in caption.value for caption in at.caption)
+
+
+@pytest.mark.slow
 def test_search_with_an_empty_text_asks_for_one(app_home: Path) -> None:
     at = app(OFFICER, "search.py")
     assert "Type what you are looking for" in at.info[0].value

@@ -232,6 +232,16 @@ def test_a_read_that_must_first_embed_new_profiles_shows_that_progress_on_stderr
     assert "embedding" not in run(capsys, "search", "linker chemistry", "--k", "1")[2]  # nothing left to embed
 
 
+@pytest.mark.slow
+def test_a_korean_search_prints_how_the_glossary_read_it(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    code, out, _ = run(capsys, "search", "링커 화학", "--k", "1")
+    assert code == 0 and out.splitlines()[0] == "Read in English as: linker chemistry"
+    assert json.loads(run(capsys, "search", "링커 화학", "--k", "1", "--json")[1])["read_as"] == "linker chemistry"
+
+
 # ------------------------------------------------------------------------------------------ issue 16, item 7
 
 

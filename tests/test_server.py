@@ -494,6 +494,14 @@ def test_a_search_has_the_fields_of_search_json(officer: httpx.Client) -> None:
     assert body["query"] == query["text"]
     assert body["results"][0]["id"] == "ma-bio-001"
     assert set(body["results"][0]) == {"id", "name", "city", "country", "org_type", "score", "facet", "band"}
+    assert body["read_as"] == ""  # an English search is read as written
+
+
+@pytest.mark.slow
+def test_a_korean_search_says_how_the_glossary_read_it(officer: httpx.Client) -> None:
+    body = officer.post("/v1/search", json={"text": "항체 약물 접합체 GMP 위탁생산", "k": 5}).json()
+    assert "GMP" in body["read_as"] and "conjugate" in body["read_as"]
+    assert "ma-bio-001" in [hit["id"] for hit in body["results"]]
 
 
 @pytest.mark.slow

@@ -423,7 +423,10 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         """Free-text search, with the filters applied inside it (the fields of `matcher search --json`)."""
         filters = _to_filters(search.city, search.country, search.type, search.sector)
         hits = access.search(search.text, k=search.k, filters=filters, facets=tuple(search.facets))
-        return SearchResult.model_validate({"query": search.text, "results": [asdict(hit) for hit in hits]})
+        reading = access.read_search(search.text)
+        return SearchResult.model_validate(
+            {"query": search.text, "read_as": reading.gloss, "results": [asdict(hit) for hit in hits]}
+        )
 
     # Curation --------------------------------------------------------------------------------------------------
 

@@ -310,6 +310,8 @@ class SearchResult(BaseModel):
     """``POST /v1/search``'s answer (the shape of ``matcher search --json``)."""
 
     query: str
+    read_as: str = Field("", description="The English keywords a Korean, German or Spanish search was read as "
+                         "through the built-in glossary ('' when it was not).")
     results: list[SearchHitOut]
 
 

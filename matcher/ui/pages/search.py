@@ -77,6 +77,9 @@ def render() -> None:
         return
     lang = language()
     bands = access.search_bands(text.strip())  # those the hits were banded with (a Korean search: USE's)
+    gloss = access.read_search(text.strip()).gloss
+    if gloss:  # a Korean, German or Spanish search read through the glossary: say how
+        st.caption(t("search.read_as", gloss=safe(gloss)))
     frame = pd.DataFrame(
         {
             "Organisation": [h.name for h in hits],
