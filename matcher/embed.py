@@ -51,12 +51,12 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from .errors import InputError, StateError
-from .gloss import Glossary
+from .gloss import Glossary, packaged_glossary
 from .langid import RULE as LANGID_RULE
 from .langid import detect_language, is_english
 
@@ -831,10 +831,18 @@ class BlendEncoder:
     so the blend keeps MiniLM's English ranking within noise while a Korean need finds its English offer
     (bench/RESULTS.md, "Multilingual encoders").
 
+    With a ``glossary``, an English-only part reads a Korean, German or Spanish text as the glossary's English
+    keywords for it (:meth:`matcher.gloss.Glossary.stand_in`, when they read half of it or more) while the other
+    parts read the text itself, as a search is read (:func:`read_query`): MiniLM's half of a Korean profile is then
+    its English reading, not noise, so English searches find it and it finds English partners (bench/RESULTS.md,
+    "Searches read through the glossary").
+
     Args:
         encoders: The encoders blended (at least one), each loaded on first use.
         weights: One positive weight per encoder (``None``: equal): the blended cosine is the weighted mean of the
             parts' cosines, each part's vector scaled by ``sqrt(weight / sum of weights)``.
+        glossary: Reads texts not in English for the English-only parts (its version is part of the name):
+            ``"packaged"`` (the default) for the one shipped with the package, None for none.
 
     Example:
         >>> blend = BlendEncoder([SentenceTransformerEncoder(), UniversalSentenceEncoder()])
@@ -842,9 +850,16 @@ class BlendEncoder:
         (2, 896)
     """
 
-    def __init__(self, encoders: Sequence[Encoder], *, weights: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        encoders: Sequence[Encoder],
+        *,
+        weights: Sequence[float] | None = None,
+        glossary: Glossary | Literal["packaged"] | None = "packaged",
+    ) -> None:
         self.encoders = list(encoders)
         self.weights = None if weights is None else [float(w) for w in weights]
+        self.glossary = glossary
 
     def _scales(self) -> np.ndarray:
         """Each part's factor, ``sqrt(weight / sum of weights)``: a blended cosine is the parts' weighted mean."""
@@ -859,11 +874,21 @@ class BlendEncoder:
 
     @property
     def name(self) -> str:
-        """``blend(<name of each encoder>,...)``, with ``;w=<weights>`` when weighted: changes when any part's name
-        or the weights do."""
+        """``blend(<name of each encoder>,...)``, with ``;w=<weights>`` when weighted and ``+gloss-<version>`` when
+        it reads through a glossary that an English-only part can use: changes when any of them does."""
         self._scales()
         weighted = "" if self.weights is None else ";w=" + ",".join(f"{w:g}" for w in self.weights)
-        return "blend(" + ",".join(encoder.name for encoder in self.encoders) + weighted + ")"
+        glossary = self.english_glossary
+        glossed = "" if glossary is None else f"+gloss-{glossary.version}"
+        return "blend(" + ",".join(encoder.name for encoder in self.encoders) + weighted + ")" + glossed
+
+    @property
+    def english_glossary(self) -> Glossary | None:
+        """The glossary the English-only parts read texts not in English through: None without one, or without an
+        English-only part (the packaged tables are read on first use, not by an import)."""
+        if self.glossary is None or not any(getattr(part, "english_only", False) for part in self.encoders):
+            return None
+        return packaged_glossary() if self.glossary == "packaged" else self.glossary
 
     @property
     def dim(self) -> int:
@@ -880,11 +905,13 @@ class BlendEncoder:
     def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
         """Encodes with every part; rows are unit (the parts' rows are), zero for blank texts."""
         texts = _check_texts(texts)
+        glossary = self.english_glossary
+        english = texts if glossary is None else [glossary.stand_in(text) or text for text in texts]
         parts = []
         for i, encoder in enumerate(self.encoders):
             # Each part reports its share of the whole job.
             step = None if progress is None else _progress_share(progress, i, len(self.encoders))
-            parts.append(encoder.encode(texts, progress=step))
+            parts.append(encoder.encode(english if getattr(encoder, "english_only", False) else texts, progress=step))
         scales = self._scales()
         # Re-normalised in case one part left a row zero that another did not.
         return _normalise_rows(np.hstack([part * scale for part, scale in zip(parts, scales, strict=True)]))
@@ -918,7 +945,7 @@ class LanguageAwareBlend(BlendEncoder):
     """
 
     def __init__(self, english: Encoder, multilingual: Encoder) -> None:
-        super().__init__([english, multilingual])
+        super().__init__([english, multilingual], glossary=None)  # it leaves texts not in English to USE alone
 
     @property
     def name(self) -> str:
@@ -979,17 +1006,12 @@ class QueryReading:
     gloss: str = ""
 
 
-GLOSS_MIN_COVERAGE = 0.5
-"""A glossary reading stands in for a search's text before the English-only model only when it reads at least this
-share of the text's letters: a reading of one word in four says more about the glossary than about the search."""
-
-
 def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) -> QueryReading:
     """How a search text is read on an index built with ``encoder``.
 
     A text in a language ``glossary`` reads (Korean, German, Spanish), on an index whose encoder is or holds an
     English-only model (MiniLM, or the ``minilm+use-m3`` blend), is read by that model through the glossary's
-    English keywords (:class:`matcher.gloss.Glossary`), when they cover :data:`GLOSS_MIN_COVERAGE` of its letters;
+    English keywords (:meth:`matcher.gloss.Glossary.stand_in`: when they cover half of its content or more);
     a blend's other parts still read the text itself, so the search is scored on the index's own scale. Any other
     text takes :func:`query_route`.
 
@@ -1008,9 +1030,9 @@ def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) ->
         not isinstance(encoder, BlendEncoder) and getattr(encoder, "english_only", False)
     )
     if glossary is not None and reads_english and not isinstance(encoder, LanguageAwareBlend):
-        reading = glossary.read(text, language)
-        if reading.terms and reading.coverage >= GLOSS_MIN_COVERAGE:
-            return QueryReading(language, encoder, reading.text)
+        gloss = glossary.stand_in(text, language)
+        if gloss:
+            return QueryReading(language, encoder, gloss)
     return QueryReading(language, query_route(encoder, language))
 
 

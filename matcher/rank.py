@@ -456,6 +456,7 @@ class _Query:
     excluded: np.ndarray  # rows never proposed: itself, partners unless asked, ``exclude``
     partners: np.ndarray
     english: bool  # a blend's English part reads its texts (Recommender.english)
+    readable: bool  # that part holds a reading of its texts fit to rank by (English, or glossed)
 
 
 @dataclass
@@ -626,12 +627,18 @@ class Recommender:
             self.vectors_[facet] = array
         self.profiles_ = profiles
         self.columns_ = _profile_columns(profiles)
-        # Rows whose texts the English part reads: only pairs of two such rows are compared by it.
+        # Rows whose texts the English part reads: only pairs of two such rows are compared by it (competitor rule,
+        # quotes); rows it holds a reading of (English, or read through the blend's glossary): pairs of two such
+        # rows are ranked by the whole blend, any other pair by its multilingual part.
         self.english_rows_ = np.zeros(len(profiles), dtype=bool)
+        self.readable_rows_ = np.zeros(len(profiles), dtype=bool)
         if self.english is not None:
             blank = [""] * len(profiles)
-            texts = zip(*(self.columns_.get(field, blank) for field in _WRITTEN), strict=True)
+            texts = list(zip(*(self.columns_.get(field, blank) for field in _WRITTEN), strict=True))
             self.english_rows_[:] = [self.english.reads(*written) for written in texts]
+            self.readable_rows_[:] = self.english_rows_
+            others = np.flatnonzero(~self.english_rows_)
+            self.readable_rows_[others] = [self.english.ranks(*texts[row]) for row in others]
         self.ids_ = ids
         self.row_of_ = self.catalogue_.row_of
         self.config_ = load_config(self.config)
@@ -715,11 +722,13 @@ class Recommender:
             raise ValueError(f"profile {profile.id!r} is not in the catalogue: pass its query_vectors (one per facet)")
         if row >= 0 and isinstance(query, str):
             attrs, lexical = self.arrays_.take([row]), self.lexical_.matrix_[row]
-            english = bool(self.english_rows_[row])
+            english, readable = bool(self.english_rows_[row]), bool(self.readable_rows_[row])
         else:
             frame = pd.DataFrame([profile.to_dict()])
             attrs, lexical = ProfileArrays.from_frame(frame), self.lexical_.transform(frame)
-            english = self.english is not None and self.english.reads(*(getattr(profile, f) for f in _WRITTEN))
+            written = [getattr(profile, f) for f in _WRITTEN]
+            english = self.english is not None and self.english.reads(*written)
+            readable = english or (self.english is not None and self.english.ranks(*written))
         partners = self.graph_.partners(row) if row >= 0 else np.zeros(0, np.int64)
         excluded = [self.row_of_[pid] for pid in exclude if pid in self.row_of_]
         if row >= 0:
@@ -736,6 +745,7 @@ class Recommender:
             excluded=np.unique(np.asarray(excluded, dtype=np.int64)),
             partners=partners,
             english=english,
+            readable=readable,
         )
 
     # ------------------------------------------------------------------------------------------------- channels
@@ -847,9 +857,10 @@ class Recommender:
         values["popularity"] = self.graph_.popularity_[rows]
         values["recent_activity"] = self.graph_.activity_[rows]
         if self.english is not None:
-            # A pair not both in English is compared by the blend's multilingual part alone: the English part's
-            # cosine of a Korean and an English text is noise, and half the blend's score.
-            across = ~(self.english_rows_[rows] & query.english)
+            # A pair not both read by the English part (in English, or through the glossary) is compared by the
+            # blend's multilingual part alone: the English part's cosine of an unread Korean text is noise, and half
+            # the blend's score.
+            across = ~(self.readable_rows_[rows] & query.readable)
             if across.any():
                 rest, others = self.english.rest, rows[across]
                 cosines = self._text_cosines({f: rest(v[f][others]) for f in FACETS}, {f: rest(q[f]) for f in FACETS})

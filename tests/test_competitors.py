@@ -17,6 +17,7 @@ import pytest
 from matcher.api import Matcher
 from matcher.bands import MINILM, Calibration, CompetitorThresholds, EnglishPart, calibration_for
 from matcher.filters import Filters
+from matcher.gloss import Glossary
 from matcher.rank import Recommender
 from matcher.schema import LIST_COLUMNS, PROFILE_COLUMNS
 from matcher.vocab import FIRM_TYPES, split_list
@@ -52,6 +53,7 @@ def catalogue(
     *,
     blended: bool = False,
     korean: tuple[str, ...] = (),
+    glossary: Glossary | None = None,
 ) -> Recommender:
     """The asker and ``others``; ``blended``: the hand-made vectors are the English part of a blend whose other part
     is each organisation's own axis (so the blend's cosines are half the English part's); ``korean``: organisations
@@ -86,7 +88,7 @@ def catalogue(
     if blended:
         own = np.eye(len(rows), dtype=np.float32)
         vectors = {facet: np.hstack([part, own]) / np.sqrt(2) for facet, part in vectors.items()}
-        english = EnglishPart(0, DIM, MINILM)
+        english = EnglishPart(0, DIM, MINILM, glossary)
     edges = pd.DataFrame(columns=["source_id", "target_id", "kind"])
     return Recommender(mmr_lambda=1.0, calibration=calibration, english=english).fit(profiles, vectors, edges)
 
@@ -201,6 +203,15 @@ def test_in_a_blend_the_text_features_across_languages_are_the_multilingual_part
     (found,) = blended.candidate_features(["dj-adc"], k=20)
     offers = dict(zip(found.ids, found.features["offers_overlap"], strict=True))
     assert offers["se-twin"] == pytest.approx(0.0, abs=1e-6)  # its other part is its own axis: nothing in common
+
+
+def test_in_a_blend_a_firm_read_through_the_glossary_is_ranked_by_the_whole_blend() -> None:
+    glossary = Glossary({"ko": {"항체 접합": "antibody conjugation", "기술이전": "licensing", "임상 시료": "clinical "
+                                "material", "위탁생산": "contract manufacturing", "파트너": "partner"}})  # fmt: skip
+    blended = catalogue(OTHERS, calibration_for("minilm+use-m3"), blended=True, korean=("se-twin",), glossary=glossary)
+    (found,) = blended.candidate_features(["dj-adc"], k=20)
+    offers = dict(zip(found.ids, found.features["offers_overlap"], strict=True))
+    assert offers["se-twin"] == pytest.approx(0.41 / 2, abs=1e-5)  # the blend's cosine, as for an English firm
 
 
 def test_in_a_blend_a_firm_written_in_korean_is_compared_by_the_whole_blend() -> None:

@@ -11,7 +11,8 @@ import logging
 import numpy as np
 import pytest
 
-from matcher.embed import BlendEncoder, TfidfEncoder, encode_query, read_query
+from matcher.bands import calibration_for
+from matcher.embed import BlendEncoder, TfidfEncoder, encode_query, load_encoder, read_query
 from matcher.gloss import GLOSSED_LANGUAGES, Glossary, packaged_glossary, parse_table
 from tests.test_embed import CORPUS
 from tests.test_embed_language import EnglishOnlyTfidf
@@ -159,10 +160,14 @@ def test_the_packaged_glossary_reads_the_issues_own_korean_query() -> None:
 
 
 @pytest.fixture
-def blend() -> BlendEncoder:
-    return BlendEncoder(
-        [EnglishOnlyTfidf(n_components=4).fit(CORPUS), TfidfEncoder(n_components=5).fit([*CORPUS, "항체 위탁생산"])]
-    )
+def parts() -> tuple[EnglishOnlyTfidf, TfidfEncoder]:
+    """An English-only part and a multilingual one: real (fitted TF-IDF) encoders with known vocabularies."""
+    return EnglishOnlyTfidf(n_components=4).fit(CORPUS), TfidfEncoder(n_components=5).fit([*CORPUS, "항체 위탁생산"])
+
+
+@pytest.fixture
+def blend(parts: tuple[EnglishOnlyTfidf, TfidfEncoder], glossary: Glossary) -> BlendEncoder:
+    return BlendEncoder(list(parts), glossary=glossary)
 
 
 def test_a_glossed_search_is_read_by_the_whole_blend_on_its_own_scale(blend: BlendEncoder, glossary: Glossary) -> None:
@@ -197,3 +202,34 @@ def test_an_english_only_index_reads_the_gloss_alone(glossary: Glossary) -> None
 
 def test_an_english_search_is_not_glossed(blend: BlendEncoder, glossary: Glossary) -> None:
     assert read_query(blend, CORPUS[3], glossary).gloss == ""
+
+
+# ------------------------------------------------------------------------------ a blend reading its own texts
+
+
+def test_a_blends_english_only_part_reads_a_korean_text_through_the_glossary(blend: BlendEncoder) -> None:
+    english, multilingual = blend.encoders
+    expected = np.hstack([english.encode(["antibody contract manufacturing"]), multilingual.encode(["항체 위탁생산"])])
+    np.testing.assert_allclose(blend.encode(["항체 위탁생산"]), expected / np.linalg.norm(expected), atol=1e-6)
+
+
+def test_a_blend_reads_english_texts_as_they_are(blend: BlendEncoder) -> None:
+    unglossed = BlendEncoder(blend.encoders, glossary=None)
+    np.testing.assert_allclose(blend.encode(CORPUS), unglossed.encode(CORPUS), atol=1e-6)
+
+
+def test_a_blends_name_carries_its_glossarys_version(blend: BlendEncoder, glossary: Glossary) -> None:
+    other = glossary.with_entries({"ko": {"칩": "microchip"}})
+    names = {BlendEncoder(blend.encoders, glossary=g).name for g in (glossary, other, None)}
+    assert len(names) == 3 and blend.name.endswith(f"+gloss-{glossary.version}")
+
+
+def test_a_blend_without_an_english_only_part_has_no_glossary_in_its_name(glossary: Glossary) -> None:
+    plain = [TfidfEncoder(n_components=4).fit(CORPUS), TfidfEncoder(n_components=5).fit(CORPUS)]
+    assert "+gloss" not in BlendEncoder(plain, glossary=glossary).name
+
+
+def test_the_default_blend_reads_through_the_packaged_glossary_and_keeps_its_calibration() -> None:
+    blend = load_encoder("minilm+use-m3", lazy=True)
+    assert blend.name.endswith(f"+gloss-{packaged_glossary().version}")
+    assert calibration_for(blend.name) is calibration_for("minilm+use-m3")

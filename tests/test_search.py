@@ -173,17 +173,23 @@ def test_a_korean_search_finds_the_english_profile_that_offers_it(blend_demo: Ma
 
 
 @pytest.mark.slow
-def test_a_search_not_in_english_is_read_with_the_multilingual_models_bands_for_such_searches(
+def test_a_search_the_glossary_does_not_read_is_read_with_the_multilingual_models_bands_for_such_searches(
     blend_demo: Matcher,
 ) -> None:
     across = calibration_for("use-m3").search_across
     assert across is not None and across != blend_demo.calibration.search
-    assert blend_demo.search_bands("이온트랩 양자컴퓨터 클라우드 이용") == across
-    assert blend_demo.search_bands("Wartung von Industrierobotern") == across
-    assert blend_demo.search_bands("ion-trap quantum computer cloud access") == blend_demo.calibration.search
+    assert blend_demo.search_bands("갇힌 이온 큐비트를 빌려 쓰고 싶어요") == across  # a fifth of it glossed
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("everyday", ["김치찌개 맛있게 끓이는 법", "Wie wird das Wetter morgen in Dortmund?"])
+@pytest.mark.parametrize(
+    "text", ["이온트랩 양자컴퓨터 클라우드 이용", "Wartung von Industrierobotern", "ion-trap quantum computer cloud"]
+)
+def test_a_search_in_english_or_read_through_the_glossary_has_the_blends_bands(blend_demo: Matcher, text: str) -> None:
+    assert blend_demo.search_bands(text) == blend_demo.calibration.search
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("everyday", ["김치찌개 맛있게 끓이는 법", "Wie wird das Wetter morgen?"])  # 2nd: glossed
 def test_an_everyday_search_in_another_language_matches_nothing(blend_demo: Matcher, everyday: str) -> None:
     assert blend_demo.search(everyday, k=10) == []

@@ -24,7 +24,7 @@ import pandas as pd
 from ..bands import EnglishPart, calibration_for
 from ..catalogue import facet_texts
 from ..config import Settings, Workspace
-from ..embed import EmbeddingCache, Encoder, embed_texts, english_columns, load_encoder
+from ..embed import BlendEncoder, EmbeddingCache, Encoder, embed_texts, english_columns, load_encoder
 from ..errors import InputError, NotFoundError
 from ..gloss import Glossary, packaged_glossary
 from ..schema import FACETS, Profile
@@ -130,7 +130,10 @@ class Context:
         """The encoder's English-only part when it is a blend (``minilm+use-m3``: MiniLM), with that part's own
         calibration: the ranking reads two English texts by it (:class:`matcher.bands.EnglishPart`)."""
         columns = english_columns(self.encoder)
-        return None if columns is None else EnglishPart(*columns[:2], calibration_for(columns[2]))
+        if columns is None:
+            return None
+        glossary = self.encoder.english_glossary if isinstance(self.encoder, BlendEncoder) else None
+        return EnglishPart(*columns[:2], calibration_for(columns[2]), glossary)
 
     def encode_phrases(self, phrases: Sequence[str]) -> np.ndarray:
         """Explanation phrases through the embedding cache: each is encoded once per workspace, not once per
