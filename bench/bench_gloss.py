@@ -2,7 +2,7 @@
 it does to cross-language search.
 
 On an index built with an English-only model or a blend holding one (the default ``minilm+use-m3``), a search that
-the glossary reads well enough (:data:`matcher.embed.GLOSS_MIN_COVERAGE`) is read by MiniLM as the glossary's English
+the glossary reads well enough (:data:`matcher.gloss.MIN_COVERAGE`) is read by MiniLM as the glossary's English
 keywords while USE reads the original (:func:`matcher.embed.read_query`). This script measures, on the English demo
 and on the mixed-language demo (bench/multilingual_set.py), for the evaluation queries (tests/data/multilingual/
 queries.csv) and the held-out calibration queries (calibration_queries.csv, with their nonsense and everyday queries):
@@ -12,7 +12,11 @@ queries.csv) and the held-out calibration queries (calibration_queries.csv, with
   it (no floor), and through ``Matcher.search(text, k=5)`` itself (floors and bands included);
 - where the glossed searches' expected hits score, against the blend's search bands (a glossed search is scored on
   the index's own scale, so the index's bands read it), and whether any nonsense query is glossed;
-- every evaluation query's reading on the English demo, one row each.
+- every evaluation query's reading on the English demo, one row each;
+- the demo's planted pairs through ``Matcher.recommend(seeker, k=10)`` on both corpora: on the mixed-language demo
+  the blend reads a Korean, German or Spanish profile's English half through the glossary too
+  (:class:`matcher.embed.BlendEncoder`), and ranks a pair by the whole blend when both profiles are read so
+  (:meth:`matcher.bands.EnglishPart.ranks`).
 
 The glossary's tables were written without sight of either query set (their header comments say how).
 
@@ -38,14 +42,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench_multilingual import demo_corpora  # noqa: E402  (bench/ is on sys.path)
+from bench_multilingual import demo_corpora, planted_ranks  # noqa: E402  (bench/ is on sys.path)
 from calibration_set import load_calibration  # noqa: E402
-from multilingual_set import load_demo, load_queries  # noqa: E402
+from multilingual_set import load_demo, load_profiles, load_queries  # noqa: E402
 from results import write_section  # noqa: E402
 
 from matcher.api import Matcher  # noqa: E402
-from matcher.embed import GLOSS_MIN_COVERAGE, encode_query, load_encoder  # noqa: E402
-from matcher.gloss import GLOSSED_LANGUAGES, Glossary, packaged_glossary  # noqa: E402
+from matcher.embed import encode_query, load_encoder  # noqa: E402
+from matcher.gloss import GLOSSED_LANGUAGES, MIN_COVERAGE, Glossary, packaged_glossary  # noqa: E402
 
 logger = logging.getLogger("bench_gloss")
 
@@ -119,13 +123,36 @@ def measure(m: Matcher, corpus: str, query_sets: dict[str, pd.DataFrame], glossa
     return out
 
 
-def report(readings: pd.DataFrame, glossary: Glossary, bands: tuple[float, float, float]) -> str:
+def planted_rows(planted: dict[str, dict[str, int]]) -> list[str]:
+    """The planted pairs' table: in the top 10, first, MRR@10, and the same for the pairs across languages."""
+    demo, translations = load_demo(), load_profiles()
+    language = dict.fromkeys(demo["id"], "en") | dict(zip(translations["id"], translations["language"], strict=True))
+    lines = [
+        "| corpus | planted providers in the top 10 | first | MRR@10 | across languages: in the top 10 / first |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for corpus, ranks in planted.items():
+        # Every profile of the English demo is in English; the mixed demo swaps the translations in.
+        pairs = [pair.split(">") for pair in ranks] if corpus != "English demo" else []
+        across = [ranks[f"{s}>{p}"] for s, p in pairs if language[s] != language[p]]
+        mrr = float(np.mean([1 / rank if rank <= 10 else 0.0 for rank in ranks.values()]))
+        crossing = f"{sum(r <= 10 for r in across)} / {sum(r == 1 for r in across)} of {len(across)}" if across else "-"
+        lines.append(
+            f"| {corpus} | {sum(r <= 10 for r in ranks.values())} / {len(ranks)} | "
+            f"{sum(r == 1 for r in ranks.values())} | {mrr:.3f} | {crossing} |"
+        )
+    return lines
+
+
+def report(
+    readings: pd.DataFrame, glossary: Glossary, bands: tuple[float, float, float], planted: dict[str, dict[str, int]]
+) -> str:
     sizes = ", ".join(f"{language} {len(glossary.tables.get(language, {})):,}" for language in GLOSSED_LANGUAGES)
     lines = [
         SECTION,
         "",
         "`python3 bench/bench_gloss.py --workdir DIR --write` (issue #12; matcher.gloss). A Korean, German or Spanish",
-        f"search that the glossary reads for at least {GLOSS_MIN_COVERAGE:.0%} of its content letters is read by",
+        f"search that the glossary reads for at least {MIN_COVERAGE:.0%} of its content letters is read by",
         "MiniLM as the glossary's English keywords while USE reads the original (`matcher.embed.read_query`), on a",
         f"`{ENCODER}` index. Tables: {sizes} entries (matcher/data/glossary/; written from the domains'",
         "terminology and the demo catalogue's vocabulary, without sight of either query set). Before: USE alone, no",
@@ -179,8 +206,8 @@ def report(readings: pd.DataFrame, glossary: Glossary, bands: tuple[float, float
         "Coverage (share of a query's letters the glossary reads) of the labelled queries, "
         f"{coverage['corpus'].iloc[0]}: "
         + "; ".join(
-            f"{language} median {rows['coverage'].median():.2f}, under {GLOSS_MIN_COVERAGE:.2f}: "
-            f"{int((rows['coverage'] < GLOSS_MIN_COVERAGE).sum())} of {len(rows)}"
+            f"{language} median {rows['coverage'].median():.2f}, under {MIN_COVERAGE:.2f}: "
+            f"{int((rows['coverage'] < MIN_COVERAGE).sum())} of {len(rows)}"
             for language, rows in coverage.groupby("language", sort=False)
         )
         + ".",
@@ -197,6 +224,7 @@ def report(readings: pd.DataFrame, glossary: Glossary, bands: tuple[float, float
             f"| {row.query_id} | {row.coverage:.2f} | {row.gloss or '(not glossed)'} | {row.rank_before} | "
             f"{row.rank_glossed} | {row.product_rank} |"
         )
+    lines += ["", "The demo's planted pairs through `Matcher.recommend(seeker, k=10)`:", "", *planted_rows(planted)]
     missed = labelled[labelled["product_rank"] > 5]
     lines += [
         "",
@@ -220,13 +248,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     demo = load_demo()
     query_sets = {"evaluation": load_queries(demo), "calibration": load_calibration(demo)}
     readings: list[Reading] = []
+    planted: dict[str, dict[str, int]] = {}
     bands = (0.0, 0.0, 0.0)
     for corpus, _, m in demo_corpora(args.workdir, ENCODER, load_encoder(ENCODER)):
         logger.info("searching the %s", corpus)
         search = m.calibration.search
         bands = (search.strong, search.possible, search.weak)
         readings += measure(m, corpus, query_sets, glossary)
-    text = report(pd.DataFrame(readings), glossary, bands)
+        planted[corpus] = planted_ranks(m)
+    text = report(pd.DataFrame(readings), glossary, bands, planted)
     print(text)
     if args.write:
         write_section(SECTION, text)
