@@ -7,16 +7,18 @@ conjugate GMP contract manufacturing", which MiniLM can compare with English off
 original (:func:`matcher.embed.encode_query`). This is dictionary-based query translation, the classic method of
 cross-language retrieval; no translation model ships as a package that carries its weights.
 
-How a text is read, per language (longest match first everywhere, so a known phrase beats its words):
+How a text is read, per language (a known phrase beats its words):
 
 - Korean: spaces inside Hangul are ignored ("항체약물접합체" is "항체 약물 접합체"), so compounds written with or
-  without spaces match one entry; unknown syllables (particles such as 을, 의, 및; words the glossary lacks) are
-  skipped. A match across a space, and a one-syllable entry, must cover whole words (with or without a particle):
-  otherwise "퇴원 후 원격" (after discharge, remote) would read "후원" (sponsorship).
+  without spaces match one entry; a stream of Hangul is split into the entries that read most of it (then the
+  fewest), so "분석기술" is "분석" + "기술", not "분석기" + "술"; unknown syllables (particles such as 을, 의, 및;
+  words the glossary lacks) are skipped. A match across a space, and a one-syllable entry, must cover whole words
+  (with or without a particle): otherwise "퇴원 후 원격" (after discharge, remote) would read "후원" (sponsorship).
 - German: case and accents folded, common endings (-en, -er, -es, -e, -n, -s ...) stripped when the word itself is
   unknown, and a compound split into known parts of three letters or more with its linking -s- ("Standortsuche" ->
   "site" + "search") when they cover at least half of it. Multiword entries match word by word.
-- Spanish: case and accents folded, plural -s/-es stripped on both sides, multiword phrases ("capital riesgo")
+- Spanish: case and accents folded, a plural -es or -s stripped when that leaves a word the table knows ("gases",
+  "renovables"), multiword phrases ("capital riesgo")
   matched word by word.
 - In every language, Latin tokens written in capitals or with digits (GMP, FDA, mRNA, 510(k)) that the table does
   not hold ("IA", "ADN" it does) are kept as they are: they are the terms the English model already reads. In a
@@ -91,18 +93,28 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
-def _spanish_singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("es") and word[-3] in "rlndzjy":
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("is"):  # "análisis", "tesis" stay
-        return word[:-1]
+def _spanish_singular(word: str, known: frozenset[str]) -> str:
+    """A Spanish word in the singular the tables know: without a plural -s or -es when that leaves a word of
+    ``known`` ("ensayos" -> "ensayo", "renovables" -> "renovable", "gases" -> "gas"), else as it is ("análisis").
+    Both the tables' terms and the searches' words are read so, so a table may hold either number."""
+    for stem in (word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
+        if len(stem) >= 3 and stem in known:
+            return stem
     return word
 
 
+_MORE_GRAMMAR = {
+    # Words language detection leaves out because English writes them too, but that carry nothing in a search.
+    "de": frozenset("die was wer wo wie kann können hat haben gibt".split()),
+    "es": frozenset("quién qué dónde hay".split()),
+}
+
+
 def _grammar(token: str, language: str) -> bool:
-    """Whether a token is grammar, no content to read: a function word ("für", "para"), or a lower-case word of one
-    or two letters in a Latin-script text ("de", "zu")."""
-    if token.casefold() in FUNCTION_WORDS.get(language, frozenset()):
+    """Whether a token is grammar, no content to read: a function word ("für", "para", "die"), or a lower-case word
+    of one or two letters in a Latin-script text ("de", "zu")."""
+    folded = token.casefold()
+    if folded in FUNCTION_WORDS.get(language, frozenset()) or folded in _MORE_GRAMMAR.get(language, frozenset()):
         return True
     return language != "ko" and len(token) <= 2 and not _kept(token, language)
 
@@ -205,7 +217,11 @@ class Glossary:
         lookup = self._lookup(language)
         if lookup is None:
             return Gloss("", 0, 0.0)
-        tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text))
+        # A closing bracket belongs to a token only when it opened one: "510(k)", not "(CCS)".
+        tokens = [
+            token[:-1] if token.endswith(")") and "(" not in token else token
+            for token in _TOKEN.findall(unicodedata.normalize("NFKC", text))
+        ]
         letters = sum(len(token) for token in tokens if not _grammar(token, language))
         if language == "ko":
             words, read = _read_korean(tokens, lookup)
@@ -219,11 +235,16 @@ class Glossary:
         """The folded table of one language, built on first use."""
         lookups: dict[str, _Lookup | None] = self.__dict__.setdefault("_lookups", {})
         if language not in lookups:
+            keys = {term: _key(term, language) for term in self.tables.get(language) or {}}
+            words = frozenset(word for key in keys.values() for word in key.split())
             entries: dict[str, str] = {}
             for term, english in (self.tables.get(language) or {}).items():
-                entries.setdefault(_key(term, language), english)
+                key = keys[term]
+                if language == "es":
+                    key = " ".join(_spanish_singular(word, words) for word in key.split())
+                entries.setdefault(key, english)
             longest = max((len(k) if language == "ko" else len(k.split()) for k in entries), default=0)
-            lookups[language] = _Lookup(entries, longest) if entries else None
+            lookups[language] = _Lookup(entries, longest, words) if entries else None
         return lookups[language]
 
 
@@ -237,14 +258,14 @@ class _Word:
 class _Lookup:
     entries: dict[str, str]  # folded key -> English
     longest: int  # in characters (Korean) or words (German, Spanish)
+    words: frozenset[str] = frozenset()  # every word of the terms as written (Spanish plurals are read against them)
 
 
 def _key(term: str, language: str) -> str:
     folded = _fold(term)
     if language == "ko":
         return "".join(folded.split())
-    words = [part for word in _TOKEN.findall(folded) for part in word.split("-") if part]
-    return " ".join(_spanish_singular(w) for w in words) if language == "es" else " ".join(words)
+    return " ".join(part for word in _TOKEN.findall(folded) for part in word.split("-") if part)
 
 
 def _read_korean(tokens: list[str], lookup: _Lookup) -> tuple[list[_Word], int]:
@@ -259,22 +280,9 @@ def _read_korean(tokens: list[str], lookup: _Lookup) -> tuple[list[_Word], int]:
     def flush() -> None:
         nonlocal read
         joined = "".join(stream)
-        i = 0
-        while i < len(joined):
-            match = next(
-                (
-                    j
-                    for j in range(min(len(joined), i + lookup.longest), i, -1)
-                    if joined[i:j] in lookup.entries and _may_match(joined, i, j, starts, ends)
-                ),
-                None,
-            )
-            if match is None:
-                i += 1
-                continue
-            words.append(_Word(lookup.entries[joined[i:match]]))
-            read += match - i
-            i = match
+        for start, stop in _segment(joined, lookup, starts, ends):
+            words.append(_Word(lookup.entries[joined[start:stop]]))
+            read += stop - start
         stream.clear()
         starts.clear()
         ends.clear()
@@ -293,6 +301,24 @@ def _read_korean(tokens: list[str], lookup: _Lookup) -> tuple[list[_Word], int]:
     return words, read
 
 
+def _segment(joined: str, lookup: _Lookup, starts: set[int], ends: set[int]) -> list[tuple[int, int]]:
+    """The entries that read most of a Hangul stream, then in the fewest pieces: a small dynamic programme, so that
+    "분석기술" is "분석" + "기술" (analysis, technology), not "분석기" (analyser) + an unread "술"."""
+    n = len(joined)
+    # best[i]: (syllables read, -entries, the entries' spans) for joined[:i]
+    none: tuple[tuple[int, int], ...] = ()
+    best = [(0, 0, none)] + [(-1, 0, none)] * n
+    for i in range(n):
+        covered, negative, spans = best[i]
+        if best[i + 1][:2] < (covered, negative):  # leave one syllable unread
+            best[i + 1] = (covered, negative, spans)
+        for j in range(i + 1, min(n, i + lookup.longest) + 1):
+            if joined[i:j] in lookup.entries and _may_match(joined, i, j, starts, ends):
+                if best[j][:2] < (covered + j - i, negative - 1):
+                    best[j] = (covered + j - i, negative - 1, (*spans, (i, j)))
+    return list(best[n][2])
+
+
 def _may_match(joined: str, i: int, j: int, starts: set[int], ends: set[int]) -> bool:
     """Whether an entry may read ``joined[i:j]``: a match of one syllable, or one across a space, only when it
     covers whole words (the last may carry one particle): "후원" (sponsorship) is not read in "퇴원 후 원격"."""
@@ -307,7 +333,7 @@ def _read_latin(tokens: list[str], lookup: _Lookup, language: str) -> tuple[list
     # as the phrase "start up").
     tokens = [part for token in tokens for part in token.split("-") if part]
     folded = [_fold(token) for token in tokens]
-    keys = [_spanish_singular(word) for word in folded] if language == "es" else folded
+    keys = [_spanish_singular(word, lookup.words) for word in folded] if language == "es" else folded
     i = 0
     while i < len(tokens):
         # Phrases first, longest first (the last word of a German phrase may carry an ending); then the word as

@@ -64,6 +64,12 @@ def test_korean_particles_and_unknown_words_are_skipped_and_latin_terms_kept(glo
     assert reading.terms == 2  # GMP is kept, not counted as an entry
 
 
+def test_a_korean_stream_is_split_into_the_entries_that_read_most_of_it() -> None:
+    glossary = Glossary({"ko": {"분석기": "analyser", "분석": "analysis", "기술": "technology"}})
+    assert glossary.read("분석기술", "ko").text == "analysis technology"  # not "analyser" and an unread syllable
+    assert glossary.read("분석기", "ko").text == "analyser"  # the longer entry when it reads as much
+
+
 def test_a_korean_match_across_a_space_must_cover_whole_words() -> None:
     glossary = Glossary({"ko": {"퇴원": "discharge", "후원": "sponsorship", "원격": "remote"}})
     assert glossary.read("퇴원 후 원격", "ko").text == "discharge remote"
@@ -100,6 +106,11 @@ def test_spanish_phrases_match_in_the_plural_and_without_accents(glossary: Gloss
     assert reading.text == "investor venture capital cell therapy"
 
 
+def test_a_spanish_plural_is_read_as_the_singular_the_table_knows() -> None:
+    glossary = Glossary({"es": {"energía renovable": "renewable energy", "gas": "gas", "análisis": "analysis"}})
+    assert glossary.read("energías renovables, gases y análisis", "es").text == "renewable energy gas analysis"
+
+
 def test_a_tables_own_acronyms_are_read_before_capitals_are_kept(glossary: Glossary) -> None:
     assert glossary.read("inversores de IA en EE. UU. con GMP", "es").text == "investor AI United States GMP"
 
@@ -115,6 +126,10 @@ def test_a_very_long_german_word_is_not_split(glossary: Glossary) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- every text
+
+
+def test_a_bracket_stays_with_a_term_only_when_it_opened_in_it(glossary: Glossary) -> None:
+    assert glossary.read("FDA 510(k) und (CCS)", "de").text == "FDA 510(k) CCS"
 
 
 def test_coverage_is_the_share_of_letters_read(glossary: Glossary) -> None:
