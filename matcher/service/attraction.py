@@ -488,7 +488,8 @@ class _CityParts:
         strategy = attraction._stored_strategy(name)
         vector = None
         if strategy.text.strip():
-            # A strategy written in Korean is read as a Korean search is (scaled: the multilingual part's cosine).
+            # A strategy written in Korean is read by the multilingual part (scaled to its cosine), as a search the
+            # glossary does not read is; strategies are not read through the glossary yet (long texts, not measured).
             encoded = encode_query(attraction.context.encoder, strategy.text)
             vector = np.asarray(encoded.vector[0] * encoded.scale, dtype=np.float32)
         return cls(name, recommender, local_rows, gaps, strategy, vector, strengths)
