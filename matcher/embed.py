@@ -907,6 +907,10 @@ class BlendEncoder:
         texts = _check_texts(texts)
         glossary = self.english_glossary
         english = texts if glossary is None else [glossary.stand_in(text) or text for text in texts]
+        return self._blend(texts, english, progress)
+
+    def _blend(self, texts: list[str], english: list[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        """The blended rows of ``texts``, the English-only parts reading ``english`` (their readings) instead."""
         parts = []
         for i, encoder in enumerate(self.encoders):
             # Each part reports its share of the whole job.
@@ -1115,13 +1119,12 @@ def encode_query(encoder: Encoder, text: str, glossary: Glossary | None = None) 
     reading = read_query(encoder, text, glossary)
     language, route = reading.language, reading.route
     if reading.gloss:
-        if not isinstance(encoder, BlendEncoder):
-            return QueryEncoding(encoder.encode([reading.gloss]), 1.0, encoder.name, language, reading.gloss)
-        parts = [
-            part.encode([reading.gloss if getattr(part, "english_only", False) else text]) * scale
-            for part, scale in zip(encoder.encoders, encoder._scales(), strict=True)
-        ]
-        return QueryEncoding(_normalise_rows(np.hstack(parts)), 1.0, encoder.name, language, reading.gloss)
+        # As the blend reads its profiles: the English-only parts the keywords, the others the text itself.
+        if isinstance(encoder, BlendEncoder):
+            vector = encoder._blend([text], [reading.gloss])
+        else:
+            vector = encoder.encode([reading.gloss])
+        return QueryEncoding(vector, 1.0, encoder.name, language, reading.gloss)
     if route is encoder or not isinstance(encoder, BlendEncoder):
         return QueryEncoding(encoder.encode([text]), 1.0, encoder.name, language)
     speakers = route.encoders if isinstance(route, BlendEncoder) else [route]

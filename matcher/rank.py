@@ -551,7 +551,8 @@ class Recommender:
         english: For a blend's vectors (``minilm+use-m3``), its English-only part (:class:`matcher.bands.EnglishPart`):
             two firms whose description, offers and needs are English are compared by that part alone for the
             competitor rule, with its thresholds, and English phrases are quoted by its reason thresholds; the text
-            features of a pair not both in English are the blend's other parts' cosines. None reads the whole
+            features of a pair not both in English or read through the blend's glossary
+            (:meth:`matcher.bands.EnglishPart.ranks`) are the blend's other parts' cosines. None reads the whole
             vectors everywhere.
 
     Example:

@@ -100,10 +100,12 @@ class Context:
         return load_encoder(spec, cache_dir=self.workspace.models_dir, lazy=True)
 
     @property
-    def glossary(self) -> Glossary:
+    def glossary(self) -> Glossary | None:
         """The glossary that reads Korean, German and Spanish searches as English keywords for the encoder's
-        English-only model (:func:`matcher.embed.read_query`): the one shipped with the package."""
-        return packaged_glossary()
+        English-only model (:func:`matcher.embed.read_query`): a blend's own, the one it read the profiles through
+        (:attr:`matcher.embed.BlendEncoder.english_glossary`), else the one shipped with the package."""
+        encoder = self.encoder
+        return encoder.english_glossary if isinstance(encoder, BlendEncoder) else packaged_glossary()
 
     @cached_property
     def cache(self) -> EmbeddingCache:
@@ -132,8 +134,7 @@ class Context:
         columns = english_columns(self.encoder)
         if columns is None:
             return None
-        glossary = self.encoder.english_glossary if isinstance(self.encoder, BlendEncoder) else None
-        return EnglishPart(*columns[:2], calibration_for(columns[2]), glossary)
+        return EnglishPart(*columns[:2], calibration_for(columns[2]), self.glossary)
 
     def encode_phrases(self, phrases: Sequence[str]) -> np.ndarray:
         """Explanation phrases through the embedding cache: each is encoded once per workspace, not once per
