@@ -22,6 +22,11 @@ Programme overlap reads the profiles' programme parts (the ``tags`` a CORDIS imp
 the end of 2016, so in the 2016 windows they include the programme of the very pair to predict (a leak that flatters
 them there); in the truth they do not.
 
+Field activity (tenth session) is :meth:`matcher.candidates.PartnerGraph.field_activity`, the feature the product
+ranks with since then: each history partnership counted in the fields (sectors and tags, here the programme parts)
+its two organisations share, read for the fields the asker works in. The ``weighted, field activity w`` rows are the
+weighted scorer with that feature's weight set to ``w`` in both directions; at 0 it is the scorer before.
+
 Usage (from the repository root, on a workspace that holds the development set, imported and built)::
 
     python3 bench/bench_dev_variants.py --workspace /tmp/devbench            # the two validation windows
@@ -48,7 +53,7 @@ if str(REPO) not in sys.path:
 
 from bench.bench_dev import DATA, K, load_truth, score_lists, truth_partners  # noqa: E402
 from matcher.diversify import cap_exposure, exposure_limit, mmr  # noqa: E402
-from matcher.rank import Recommender, harmonic_mean  # noqa: E402
+from matcher.rank import Recommender, WeightedScorer, harmonic_mean, load_config  # noqa: E402
 
 logger = logging.getLogger("bench_dev_variants")
 
@@ -167,6 +172,8 @@ class Pool:
         programmes_any: Whether the two share a programme part.
         programmes_cover: IDF-weighted share of the asker's programme parts the candidate works in.
         programmes_jaccard: Jaccard of the two sets of programme parts.
+        field_activity: The candidate's partnerships in the asker's fields (PartnerGraph.field_activity).
+        features: The product's pair features, for variants of the weighted scorer's weights.
     """
 
     query: str
@@ -184,6 +191,8 @@ class Pool:
     programmes_any: np.ndarray
     programmes_cover: np.ndarray
     programmes_jaccard: np.ndarray
+    field_activity: np.ndarray
+    features: pd.DataFrame
 
 
 def _tag_matrix(tags: pd.Series) -> sp.csr_matrix:
@@ -254,6 +263,8 @@ def pools(recommender: Recommender, window: Window) -> list[Pool]:
                 programmes_any=(shared > 0).astype(float),
                 programmes_cover=cover,
                 programmes_jaccard=np.divide(shared, union, out=np.zeros_like(shared), where=union > 0),
+                field_activity=candidates.features["field_activity"].to_numpy(),
+                features=candidates.features,
             )
         )
     return out
@@ -278,6 +289,14 @@ def _rank_fusion(*scores: np.ndarray, k: float = 10.0) -> np.ndarray:
 
 def _blend_all(p: Pool) -> np.ndarray:
     return 0.5 * _share(p.adamic_adar, p.adamic_adar_top) + 0.5 * p.popularity
+
+
+def _weighted_with(**extra: float) -> Callable[[Pool], np.ndarray]:
+    """The weighted scorer as it was before field activity (that weight 0), with some weights changed in both
+    directions."""
+    weights = {d: {**load_config().weights[d], "field_activity": 0.0, **extra} for d in ("query", "candidate")}
+    scorer = WeightedScorer(weights)
+    return lambda p: harmonic_mean(*scorer.score(p.features))
 
 
 @dataclass(frozen=True)
@@ -318,6 +337,23 @@ VARIANTS: dict[str, Variant] = {
     "weighted x any shared programme (0.1 without)": Variant(lambda p: p.weighted * (0.1 + 0.9 * p.programmes_any)),
     "weighted x (0.5 + 0.5 x programme cover)": Variant(lambda p: p.weighted * (0.5 + 0.5 * p.programmes_cover)),
     "weighted x (0.5 + 0.5 x programme Jaccard)": Variant(lambda p: p.weighted * (0.5 + 0.5 * p.programmes_jaccard)),
+    "field activity (in the pool)": Variant(lambda p: p.field_activity),
+    "AA / top + field activity (in the pool)": Variant(
+        lambda p: 0.5 * _share(p.adamic_adar, p.adamic_adar_top) + 0.5 * p.field_activity
+    ),
+    "weighted, field activity 0 (before)": Variant(_weighted_with(field_activity=0.0), 0.8),
+    "weighted, field activity 0.05": Variant(_weighted_with(field_activity=0.05), 0.8),
+    "weighted, field activity 0.1": Variant(_weighted_with(field_activity=0.1), 0.8),
+    "weighted, field activity 0.2": Variant(_weighted_with(field_activity=0.2), 0.8),
+    "weighted, field activity 0.3": Variant(_weighted_with(field_activity=0.3), 0.8),
+    "weighted, field activity 0.5": Variant(_weighted_with(field_activity=0.5), 0.8),
+    "weighted, popularity 0.2": Variant(_weighted_with(popularity=0.2), 0.8),
+    "weighted, field 0.1, AA 0.2": Variant(_weighted_with(field_activity=0.1, adamic_adar=0.2), 0.8),
+    "weighted, field 0.1, three-step 0.1": Variant(_weighted_with(field_activity=0.1, three_step_links=0.1), 0.8),
+    "weighted, field 0.1, three-step 0.3": Variant(_weighted_with(field_activity=0.1, three_step_links=0.3), 0.8),
+    "weighted, field 0.1, text halved": Variant(
+        _weighted_with(field_activity=0.1, profile_similarity=0.05, lexical=0.03, need_profile_match=0.1,
+                       offer_profile_match=0.1), 0.8),
 }
 """The variants measured, by name."""
 

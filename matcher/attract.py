@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .candidates import history_strength
 from .cordis import SECTOR_KEYWORDS
 from .resources import data_text
 from .vocab import SECTOR_LABELS, SECTORS, split_sectors
@@ -99,9 +100,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {"breadth": 1.0, "strategy": 0.3, "lookalike
 :func:`history_strength`: on the development set (CORDIS H2020, 22 partners per organisation) who is taking on
 partners now predicts a city's new partners better than any content signal (bench/RESULTS.md), so it weighs three
 times the breadth there; on a workspace with little history it counts for little."""
-
-FULL_HISTORY_DEGREE = 20.0
-"""Mean partners per organisation at which the partnership graph's evidence counts in full."""
 
 FULL_TEXT_SHARE = 0.5
 """Share of profiles stating an offer or a need at which the breadth part counts in full (:func:`text_strength`)."""
@@ -763,21 +761,6 @@ def text_strength(offers: Sequence[str], seeks: Sequence[str]) -> float:
     if not stated:
         return 0.0
     return round(min(1.0, float(np.mean(stated)) / FULL_TEXT_SHARE), 6)
-
-
-def history_strength(degrees: np.ndarray) -> float:
-    """How much the partnership graph's evidence counts, in [0, 1]: the mean number of partners per organisation
-    over :data:`FULL_HISTORY_DEGREE`, squared, capped at 1. Squared, because in a sparse history (the demo: 4
-    partners per organisation) the latest year's counts are a handful of hand-entered links each, and a lead that
-    happens to have two of them would outrank ones that fit the cluster far better.
-
-    Example:
-        >>> history_strength(np.array([2, 4, 6])), history_strength(np.array([30, 50]))
-        (0.04, 1.0)
-    """
-    if not len(degrees):
-        return 0.0
-    return round(float(min(1.0, (np.mean(degrees) / FULL_HISTORY_DEGREE) ** 2)), 6)
 
 
 # ------------------------------------------------------------------------------------------------ scorer

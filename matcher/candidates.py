@@ -12,7 +12,9 @@ Channels (:data:`CHANNELS`):
 - ``popular``: the organisations with the most partners (in hub-dominated networks, such as research consortia,
   the best single predictor of who partners next);
 - ``paths``: organisations three steps away through the partner graph (asker - partner - their partner -
-  candidate), each path weighed by the inverse degree of the partner's partner (a local Katz score).
+  candidate), each path weighed by the inverse degree of the partner's partner (a local Katz score);
+- ``fields``: the organisations with the most partnerships in the asker's fields (its sectors and tags): popular
+  where the asker works, not everywhere.
 
 The first three search a :class:`matcher.index.VectorIndex` through :class:`FacetSearcher`; the others score the
 catalogue with sparse products or, for ``popular``, read one precomputed order. Every channel honours an
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -56,6 +58,8 @@ __all__ = [
     "LexicalIndex",
     "LinkScores",
     "PartnerGraph",
+    "field_keys",
+    "history_strength",
     "lexical_documents",
     "merge_channels",
     "top_rows",
@@ -63,10 +67,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CHANNELS: tuple[str, ...] = ("need", "offer", "similar", "lexical", "graph", "peers", "popular", "paths")
+CHANNELS: tuple[str, ...] = ("need", "offer", "similar", "lexical", "graph", "peers", "popular", "paths", "fields")
 """Candidate channels, in the order of the provenance bits of :class:`CandidatePool`."""
 
 _CHANNEL_BIT = {name: 1 << i for i, name in enumerate(CHANNELS)}
+
+FULL_HISTORY_DEGREE = 20.0
+"""Mean partners per organisation at which the partnership graph's evidence counts in full."""
 
 
 def top_rows(rows: np.ndarray, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -134,12 +141,12 @@ def merge_channels(found: Mapping[str, np.ndarray]) -> CandidatePool:
     if unknown:
         raise ValueError(f"unknown channels {unknown}; known: {', '.join(CHANNELS)}")
     parts = [np.asarray(rows, dtype=np.int64) for rows in found.values()]
-    bits = [np.full(len(rows), _CHANNEL_BIT[name], dtype=np.uint8) for name, rows in zip(found, parts, strict=True)]
+    bits = [np.full(len(rows), _CHANNEL_BIT[name], dtype=np.uint16) for name, rows in zip(found, parts, strict=True)]
     if not parts:
-        return CandidatePool(np.zeros(0, np.int64), np.zeros(0, np.uint8))
+        return CandidatePool(np.zeros(0, np.int64), np.zeros(0, np.uint16))
     all_rows, all_bits = np.concatenate(parts), np.concatenate(bits)
     rows, inverse = np.unique(all_rows, return_inverse=True)
-    channels = np.zeros(len(rows), dtype=np.uint8)
+    channels = np.zeros(len(rows), dtype=np.uint16)
     np.bitwise_or.at(channels, inverse, all_bits)
     return CandidatePool(rows, channels)
 
@@ -184,6 +191,33 @@ class FacetSearcher:
         row_of = self.row_of
         rows = [np.fromiter((row_of[pid] for pid in ids), np.int64, len(ids)) for ids in result.ids]
         return rows, list(result.scores)
+
+
+def history_strength(degrees: np.ndarray) -> float:
+    """How much the partnership graph's evidence counts, in [0, 1]: the mean number of partners per organisation
+    over :data:`FULL_HISTORY_DEGREE`, squared, capped at 1. Squared, because in a sparse history (the demo: 4
+    partners per organisation) counts are a handful of hand-entered links each: an investment lead that happens to
+    have two of them would outrank ones that fit a cluster far better, and organisations with a few links in a
+    field would outrank the partner whose offers meet the need.
+
+    Example:
+        >>> history_strength(np.array([2, 4, 6])), history_strength(np.array([30, 50]))
+        (0.04, 1.0)
+    """
+    if not len(degrees):
+        return 0.0
+    return round(float(min(1.0, (np.mean(degrees) / FULL_HISTORY_DEGREE) ** 2)), 6)
+
+
+def field_keys(sectors: Iterable[str], tags: Iterable[str]) -> tuple[str, ...]:
+    """A profile's fields for :meth:`PartnerGraph.field_activity`: its taxonomy sectors and free tags (a CORDIS
+    programme part is a tag), case-folded, each once.
+
+    Example:
+        >>> field_keys(("ai",), ("Smart cities", "smart cities "))
+        ('ai', 'smart cities')
+    """
+    return tuple(dict.fromkeys(key for field in (*sectors, *tags) if (key := field.strip().casefold())))
 
 
 def lexical_documents(profiles: pd.DataFrame) -> list[str]:
@@ -317,6 +351,10 @@ class PartnerGraph:
             has no years): who is taking on partners now, not who did years ago.
         latest_year_: That year, or None.
         by_popularity_: Rows from the most to the least popular (ties: more active first, then by row).
+        field_index_: Column of each field (a sector or tag, as :func:`field_keys` writes it).
+        fields_: Sparse 0/1 ``(n, fields)``: the fields each profile states.
+        field_links_: Sparse ``(n, fields)``: each profile's partnerships, counted in the fields they lie in
+            (:meth:`field_activity`).
 
     Example:
         >>> edges = pd.DataFrame({"source_id": ["a", "a"], "target_id": ["b", "c"]})
@@ -324,12 +362,19 @@ class PartnerGraph:
         [2, 1, 1]
     """
 
-    def fit(self, ids: Sequence[str] | Mapping[str, int], partnerships: pd.DataFrame) -> PartnerGraph:
+    def fit(
+        self,
+        ids: Sequence[str] | Mapping[str, int],
+        partnerships: pd.DataFrame,
+        fields: Sequence[Collection[str]] | None = None,
+    ) -> PartnerGraph:
         """Builds the graph; partnerships naming ids outside ``ids`` are skipped (and counted in the log).
 
         Args:
             ids: The catalogue's ids in row order, or its id → row map (:attr:`matcher.catalogue.Catalogue.row_of`).
             partnerships: ``source_id``, ``target_id`` and optionally ``year``.
+            fields: Per row, the profile's fields (:func:`field_keys`); without them no partnership lies in any
+                field and :meth:`field_activity` is zero.
         """
         import scipy.sparse as sp
 
@@ -358,8 +403,72 @@ class PartnerGraph:
         # Adamic-Adar weighs a shared partner z by 1 / log(degree z); the three-step score a path by 1 / degree.
         self.weighted_ = sp.diags((1.0 / np.log(np.maximum(self.degree_, 2))).astype(np.float32)) @ self.adjacency_
         self.allocated_ = sp.diags((1.0 / np.maximum(self.degree_, 1)).astype(np.float32)) @ self.adjacency_
+        self._fit_fields(fields if fields is not None else [()] * n)
         logger.info("partner graph: %d profiles, %d edges", n, self.adjacency_.nnz // 2)
         return self
+
+    def _fit_fields(self, fields: Sequence[Collection[str]]) -> None:
+        import scipy.sparse as sp
+
+        n = self.adjacency_.shape[0]
+        if len(fields) != n:
+            raise ValueError(f"fields has {len(fields)} rows, the catalogue {n}")
+        self.field_index_: dict[str, int] = {}
+        rows: list[int] = []
+        columns: list[int] = []
+        for row, row_fields in enumerate(fields):
+            for field in dict.fromkeys(row_fields):
+                rows.append(row)
+                columns.append(self.field_index_.setdefault(field, len(self.field_index_)))
+        width = len(self.field_index_)
+        self.fields_ = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, columns)), shape=(n, width))
+        # A partnership lies in the fields its two organisations share. Where they share several, it is split in
+        # proportion to how common each field is: the likelier place of a joint project, as far as profiles say.
+        pairs = sp.triu(self.adjacency_, k=1).tocoo()
+        shared = self.fields_[pairs.row].multiply(self.fields_[pairs.col]).tocsr()
+        shared = (shared @ sp.diags(np.asarray(self.fields_.sum(axis=0), dtype=np.float32).ravel())).tocsr()
+        totals = np.asarray(shared.sum(axis=1)).ravel()
+        shared = (sp.diags(np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)) @ shared).tocsr()
+        links = np.arange(len(pairs.row))
+        ends = sp.csr_matrix(
+            (np.ones(2 * len(links), np.float32), (np.r_[pairs.row, pairs.col], np.r_[links, links])),
+            shape=(n, len(links)),
+        )
+        self.field_links_ = (ends @ shared).astype(np.float32).tocsr()
+
+    def field_interests(self, row: int, fields: Collection[str] = ()) -> np.ndarray:
+        """Where an asker works, as weights over the fields that sum to 1 (zeros when it has no known field).
+
+        Args:
+            row: The asker's catalogue row, or -1 for a profile typed in.
+            fields: The asker's own fields (:func:`field_keys`), read when its partnerships lie in none.
+
+        Returns:
+            The share of the asker's partnerships in each field; without any, its stated fields evenly.
+        """
+        weights = np.zeros(len(self.field_index_), dtype=np.float32)
+        if row >= 0:
+            weights += self.field_links_[row].toarray().ravel()
+        if not weights.any():
+            weights[[self.field_index_[f] for f in dict.fromkeys(fields) if f in self.field_index_]] = 1.0
+        total = weights.sum()
+        return weights / total if total > 0 else weights
+
+    def field_activity(self, interests: np.ndarray) -> np.ndarray:
+        """How many partnerships each profile has in an asker's fields, damped like :attr:`popularity_`:
+        ``log(1 + count) / log(1 + highest count)``, in [0, 1].
+
+        Popularity counts every partnership; this counts those in the fields the asker works in, weighed by its
+        share of work there: in a hub-dominated network the hubs of the asker's own fields, not everyone's
+        (bench/RESULTS.md, "Real development set: what was tried for the ranking", tenth session).
+
+        Args:
+            interests: :meth:`field_interests` of the asker.
+        """
+        n, width = self.field_links_.shape
+        counts = self.field_links_ @ interests if width else np.zeros(n, np.float32)
+        peak = float(np.max(counts, initial=0.0))
+        return (np.log1p(counts) / math.log1p(peak)).astype(np.float32) if peak > 0 else np.zeros(n, np.float32)
 
     @property
     def n_edges(self) -> int:

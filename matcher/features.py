@@ -68,6 +68,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "recent_activity",
     "adamic_adar_share",
     "three_step_links",
+    "field_activity",
 )
 """Columns of the frame :func:`pair_features` returns, in order; each is in [0, 1]."""
 
@@ -93,6 +94,7 @@ FEATURE_LABELS: dict[str, str] = {
     "recent_activity": "recently active",
     "adamic_adar_share": "partners of partners",
     "three_step_links": "close in the partner network",
+    "field_activity": "many partnerships in your fields",
 }
 """Plain-word names of the features, for explanations."""
 
@@ -111,6 +113,7 @@ SIGNAL_NAMES: tuple[str, ...] = (
     "recent_activity",
     "adamic_adar_share",
     "three_step_links",
+    "field_activity",
 )
 """Raw per-candidate signals the caller computes (cosines, graph scores); missing ones count as zero."""
 
@@ -293,9 +296,9 @@ def pair_features(
         candidates: The candidates' attributes.
         signals: Raw per-candidate signals named in :data:`SIGNAL_NAMES`: cosine similarities (negative ones
             count as zero), ``common_partners`` (a count), ``adamic_adar`` and ``partners_of_peers`` (sums,
-            squashed to [0, 1) by x / (1 + x)), and ``popularity``, ``recent_activity``, ``adamic_adar_share`` and
-            ``three_step_links`` (already in [0, 1]: see :class:`matcher.candidates.PartnerGraph`). Missing ones
-            are zero.
+            squashed to [0, 1) by x / (1 + x)), and ``popularity``, ``recent_activity``, ``adamic_adar_share``,
+            ``three_step_links`` and ``field_activity`` (already in [0, 1]: see
+            :class:`matcher.candidates.PartnerGraph`). Missing ones are zero.
         type_fit: The role fit table.
 
     Returns:
@@ -342,7 +345,7 @@ def pair_features(
     size_gap = np.abs(candidates.log_employees - query.log_employees[0]) / _SIZE_SPAN
     out["size_fit"] = np.where(np.isnan(size_gap), _UNKNOWN_FIT, 1.0 - np.minimum(size_gap, 1.0))
 
-    for name in ("popularity", "recent_activity", "adamic_adar_share", "three_step_links"):
+    for name in ("popularity", "recent_activity", "adamic_adar_share", "three_step_links", "field_activity"):
         out[name] = np.clip(raw[name], 0.0, 1.0)
     # One float block: cheaper to build and to read back as a matrix than a frame of separate columns.
     block = np.column_stack([out[name] for name in FEATURE_NAMES]) if m else np.zeros((0, len(FEATURE_NAMES)))

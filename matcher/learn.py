@@ -576,7 +576,7 @@ def train(
     truth = dated[dated["year"] == held_out][["source_id", "target_id"]]
     fold = Fold(profiles, vectors, history, truth, name=f"history < {held_out}, truth = new in {held_out}")
     methods: list[Ranker] = [
-        RecommenderRanker(WeightedScorer(), name="weighted", **options),
+        RecommenderRanker(None, name="weighted", **options),  # the weighted scorer as it serves this workspace
         RecommenderRanker(candidate, name="learned", **options),
         PopularityAdamicAdarRanker(seed),
     ]
@@ -584,7 +584,7 @@ def train(
         fold, methods, cross_city=cross_city, dataset=dataset, protocol=fold.name, max_queries=eval_queries, seed=seed
     )
     auc = {
-        "weighted": feedback_auc(before_held_out, WeightedScorer(), late_feedback),
+        "weighted": feedback_auc(before_held_out, before_held_out.scorer_, late_feedback),
         "learned": feedback_auc(before_held_out, candidate, late_feedback),
     }
     shipped_years = [*training, held_out][-windows:]

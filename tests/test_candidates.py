@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.candidates import FacetSearcher, LexicalIndex, PartnerGraph, merge_channels, top_rows
+from matcher.candidates import FacetSearcher, LexicalIndex, PartnerGraph, field_keys, merge_channels, top_rows
 from matcher.index import VectorIndex
 
 
@@ -120,6 +120,56 @@ def test_peer_scores_sum_the_weights_of_the_peers_a_profile_works_with(star: Par
 def test_empty_partnerships_give_an_empty_graph() -> None:
     graph = PartnerGraph().fit(["a", "b"], pd.DataFrame(columns=["source_id", "target_id"]))
     assert graph.n_edges == 0 and graph.popularity_.tolist() == [0, 0]
+
+
+@pytest.fixture
+def two_fields() -> PartnerGraph:
+    # bio works: b1-b2, b1-b3, b1-h. ai work: a1-a2, h-a1, h-a2. The hub h works in both; w has no partner.
+    edges = pd.DataFrame(
+        {"source_id": ["b1", "b1", "b1", "a1", "h", "h"], "target_id": ["b2", "b3", "h", "a2", "a1", "a2"]}
+    )
+    ids = ["b1", "b2", "b3", "a1", "a2", "h", "w"]
+    fields = [("bio",), ("bio",), ("bio",), ("ai",), ("ai",), ("bio", "ai"), ("ai",)]
+    return PartnerGraph().fit(ids, edges, fields=fields)
+
+
+def test_a_partnership_lies_in_the_field_its_two_organisations_share(two_fields: PartnerGraph) -> None:
+    links = two_fields.field_links_.toarray()
+    bio, ai = two_fields.field_index_["bio"], two_fields.field_index_["ai"]
+    assert links[:, bio].tolist() == [3, 1, 1, 0, 0, 1, 0]  # b1 did three bio partnerships, h one
+    assert links[:, ai].tolist() == [0, 0, 0, 2, 2, 2, 0]
+
+
+def test_a_partnership_in_several_shared_fields_is_split_by_how_common_they_are() -> None:
+    edges = pd.DataFrame({"source_id": ["x"], "target_id": ["y"]})
+    fields = [("bio", "ai"), ("bio", "ai"), ("bio",), ("bio",)]  # bio is twice as common as ai
+    links = PartnerGraph().fit(["x", "y", "p", "q"], edges, fields=fields).field_links_.toarray()
+    assert links[0].tolist() == pytest.approx([2 / 3, 1 / 3])
+
+
+def test_field_activity_ranks_the_organisations_busy_in_the_askers_field_first(two_fields: PartnerGraph) -> None:
+    # b2 works in bio: b1 (three bio partnerships) leads, though the hub h has as many partners overall.
+    activity = two_fields.field_activity(two_fields.field_interests(1))
+    assert two_fields.degree_[0] == two_fields.degree_[5] == 3
+    assert activity[0] == 1.0 and activity[5] < activity[0]
+    assert activity[3] == activity[4] == 0.0  # only ai work
+
+
+def test_an_asker_without_partners_is_read_by_the_fields_it_states(two_fields: PartnerGraph) -> None:
+    interests = two_fields.field_interests(6, ("ai",))
+    assert interests[two_fields.field_index_["ai"]] == 1.0
+    typed_in = two_fields.field_interests(-1, ("ai", "unknown field"))
+    assert typed_in.tolist() == interests.tolist()
+
+
+def test_field_activity_is_zero_without_fields() -> None:
+    edges = pd.DataFrame({"source_id": ["a"], "target_id": ["b"]})
+    graph = PartnerGraph().fit(["a", "b"], edges)
+    assert graph.field_activity(graph.field_interests(0, ("bio",))).tolist() == [0.0, 0.0]
+
+
+def test_field_keys_fold_sectors_and_tags_into_one_set() -> None:
+    assert field_keys(("ai",), (" Smart cities", "smart cities", "")) == ("ai", "smart cities")
 
 
 def test_top_rows_keeps_the_best_allowed_positive_scores() -> None:

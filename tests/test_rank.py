@@ -303,6 +303,36 @@ def test_a_profile_without_texts_still_gets_lexical_and_graph_matches(rec: Recom
     assert [m.id for m in result.existing_partners] == ["ma-cdmo"]
 
 
+def test_an_organisation_with_partnerships_in_the_askers_field_is_proposed_and_scored(rec: Recommender) -> None:
+    # Cascade Ventures' one partnership within antibody-drug conjugates (with Hanbit) makes it the most active
+    # organisation in that field; Prairie Conjugates, an ADC startup without partners, is read by its sector.
+    result = rec.recommend("ca-adc", k=10)
+    assert "fields" in next(m for m in result.results if m.id == "se-inv").channels
+    frame = rec.features_for("ca-adc", ["se-inv", "ma-cdmo"])
+    assert frame.loc["se-inv", "field_activity"] == 1.0
+    assert frame.loc["ma-cdmo", "field_activity"] == 0.0  # partners, but none within the field
+
+
+def test_field_activity_weighs_in_proportion_to_the_partnership_history(vectors: dict[str, np.ndarray]) -> None:
+    profiles = catalogue()[0]
+    every_pair = pd.DataFrame(
+        [(a, b) for i, a in enumerate(profiles["id"]) for b in profiles["id"][i + 1 :]],
+        columns=["source_id", "target_id"],
+    )
+    sparse, dense = fitted(vectors), Recommender().fit(profiles, vectors, every_pair)
+    assert sparse.history_strength_ < 0.01 and 0.25 < dense.history_strength_ < 1.0  # 0.5 and 11 partners each
+
+    def field_weight(rec: Recommender) -> float:
+        weights = rec.scorer_.weights_["query"]  # type: ignore[attr-defined]
+        return float(weights["field_activity"] / weights["need_match"])
+
+    packaged = load_config().weights["query"]
+    assert field_weight(dense) == pytest.approx(
+        dense.history_strength_ * packaged["field_activity"] / packaged["need_match"]
+    )
+    assert field_weight(sparse) == 0.0  # a few links each: under MIN_HISTORY_STRENGTH, not read at all
+
+
 def test_similar_finds_peers_elsewhere(rec: Recommender) -> None:
     peers = rec.similar("ma-cdmo", k=2)
     assert peers.ids[0] == "do-cdmo"
