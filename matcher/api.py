@@ -28,7 +28,7 @@ import pandas as pd
 from .bands import BandScale, Calibration, calibration_for
 from .catalogue import CrossCity
 from .config import Settings, Workspace
-from .embed import Encoder, QueryReading
+from .embed import Encoder, QueryReading, export_query_models
 from .errors import MatcherError, NotFoundError
 from .evaluate import EvaluationResult
 from .filters import Filters
@@ -208,6 +208,17 @@ class Matcher:
         """Brings the vector indexes in step with the store, embedding only what changed
         (:meth:`Indexer.build <matcher.service.indexing.Indexer.build>`)."""
         return self.indexer.build(full=full, progress=progress)
+
+    def export_query_models(self, *, load: bool = True) -> list[Path]:
+        """Keeps a float32 ONNX copy of the encoder's PyTorch model (MiniLM, alone or in the default blend) in the
+        workspace's models folder, once, so that later processes encode searches without importing torch
+        (:func:`matcher.embed.export_query_models`): ``matcher build`` calls it, and a ``matcher search`` that loaded
+        torch's model calls it with ``load=False``.
+
+        Returns:
+            The files written now.
+        """
+        return export_query_models(self.context.encoder, load=load)
 
     def search(
         self,

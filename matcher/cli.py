@@ -26,7 +26,7 @@ import typer
 import typer.rich_utils
 
 from . import __version__
-from .api import ImportReport, Matcher
+from .api import ImportReport, Matcher, SearchHit
 from .attract import Leads
 from .config import STORE_NAME, Settings, is_workspace, resolve_home
 from .errors import USER_ERRORS, InputError, NotFoundError, user_message
@@ -327,7 +327,8 @@ def build(
     as_json: JsonFlag = False,
 ) -> None:
     """Embed the profiles and bring the search indexes in step with the store (only changes are embedded)."""
-    report = _existing(_Bars(disable=as_json)).build(full=full)
+    m = _existing(_Bars(disable=as_json))
+    report = m.build(full=full)
     if as_json:
         _echo_json(report.__dict__)
     else:
@@ -336,6 +337,10 @@ def build(
             f"{sum(report.encoded.values())} texts encoded, {report.added} added, {report.updated} updated, "
             f"{report.removed} removed."
         )
+    # Once per workspace and model: later one-shot searches encode without importing torch (seconds sooner).
+    saved = m.export_query_models()
+    if saved and not as_json:
+        _echo("Saved for searches without PyTorch: " + ", ".join(str(path) for path in saved))
 
 
 @app.command("search")
@@ -355,6 +360,12 @@ def search(
     m = _existing(_Bars())
     hits = m.search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
     gloss = m.read_search(text).gloss  # a Korean, German or Spanish search read through the glossary
+    _print_search(text, hits, gloss, filters, as_json=as_json)
+    # A search that had to load torch's model leaves the copy that spares the next one that (once per workspace).
+    m.export_query_models(load=False)
+
+
+def _print_search(text: str, hits: list[SearchHit], gloss: str, filters: Filters, *, as_json: bool) -> None:
     if as_json:
         _echo_json({"query": text, "read_as": gloss, "results": [hit.__dict__ for hit in hits]})
         return

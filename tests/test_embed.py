@@ -8,12 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
+from matcher import embed
 from matcher.embed import (
+    BlendEncoder,
     BlendSpec,
     EmbeddingCache,
     Encoder,
@@ -22,11 +25,15 @@ from matcher.embed import (
     ProgressCallback,
     SentenceTransformerEncoder,
     TfidfEncoder,
+    UniversalSentenceEncoder,
     chunk_spans,
     embed_texts,
+    encode_query,
+    export_query_models,
     load_encoder,
 )
 
+REPO = Path(__file__).resolve().parents[1]
 CORPUS = [
     "Solar cell manufacturing with perovskite tandem modules",
     "Perovskite solar modules and photovoltaic testing",
@@ -454,3 +461,131 @@ def test_onnx_name_differs_from_the_torch_model(onnx_dir: Path, minilm: Sentence
     name = OnnxEncoder(onnx_dir).name
     assert name != minilm.name
     assert "onnx-int8" in name
+
+
+# ------------------------------------------------------------- the float32 copy that encodes searches
+
+
+def varied_texts(demo: Path) -> list[str]:
+    """Fifty-odd texts as searches and profiles come: demo descriptions and offers, searches in Korean, German and
+    Spanish, accents and symbols, a text of one long word, blank ones, and six long enough to be chunked."""
+    profiles = pd.read_csv(demo / "profiles.csv")
+    queries = pd.read_csv(REPO / "tests" / "data" / "multilingual" / "queries.csv")
+    descriptions = profiles["description"].dropna()
+    texts = [*descriptions.sample(16, random_state=1), *profiles["offers"].dropna().sample(10, random_state=2)]
+    texts += list(queries.groupby("language")["text"].head(4))  # four per language
+    texts += [" ".join(descriptions.sample(n, random_state=n)) for n in (15, 20, 30, 45)]
+    texts += [LONG_HEAD + LONG_TAIL, " ".join(queries["text"])]
+    texts += ["", "   ", "GMP", "ÉCOLE normale supérieure — café naïve", "抗体薬物複合体の受託製造", "x" * 600]
+    return [*texts, "a\tb\nc  d", "https://example.org/path?q=1&r=2 a@b.c", "CO₂ capture; 3-D printing; 5G/6G RF"]
+
+
+@pytest.fixture(scope="session")
+def query_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding the float32 ONNX copy of MiniLM, exported once for the session."""
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: searches keep torch")
+    folder = tmp_path_factory.mktemp("query-models")
+    assert SentenceTransformerEncoder(cache_dir=folder).export_query_model() is not None
+    return folder
+
+
+@pytest.mark.slow
+def test_the_float32_copy_encodes_searches_as_torch_does(
+    query_models: Path, minilm: SentenceTransformerEncoder, demo_dir: Path
+) -> None:
+    """The index holds torch's vectors and a search may be encoded by the ONNX copy: they must agree."""
+    texts = varied_texts(demo_dir)
+    assert sum(len(tokens) > minilm.window for tokens in minilm._tokenize(texts)) >= 6  # the chunked ones
+    copy = SentenceTransformerEncoder(cache_dir=query_models).query_encoder()
+    assert isinstance(copy, OnnxEncoder) and not copy.quantize
+    expected = minilm.encode(texts)
+    filled = expected.any(axis=1)
+    for got in (copy.encode(texts), np.vstack([copy.encode([text]) for text in texts])):  # a batch, one by one
+        assert (got.any(axis=1) == filled).all()
+        assert (got * expected).sum(axis=1)[filled].min() >= 0.9999
+
+
+@pytest.mark.slow
+def test_the_copys_tokenizer_cuts_texts_as_sentence_transformers_does(
+    query_models: Path, minilm: SentenceTransformerEncoder, demo_dir: Path
+) -> None:
+    texts = varied_texts(demo_dir)
+    copy = OnnxEncoder(query_models, quantize=False).load()
+    expected = [minilm._tokenize([text])[0] for text in texts]
+    for text, got, want in zip(texts, copy._tokenize(texts), expected, strict=True):
+        assert got.word_starts() == want.word_starts(), text
+        assert [got.text(i, i + 1) for i in range(len(got))] == [want.text(i, i + 1) for i in range(len(want))]
+    inputs = copy.tokenizer_.inputs(texts[:20])
+    wanted = minilm.tokenizer_(texts[:20], padding=True, truncation=True, max_length=256, return_tensors="np")
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        np.testing.assert_array_equal(inputs[name], wanted[name])
+
+
+@pytest.mark.slow
+def test_the_copy_is_exported_once_and_serves_until_torch_is_loaded(query_models: Path) -> None:
+    (exported,) = query_models.glob("*.onnx")
+    assert "onnx-fp32" in exported.name
+    encoder = SentenceTransformerEncoder(cache_dir=query_models)
+    assert encoder.export_query_model() is None  # there already: not written again
+    copy = encoder.query_encoder()
+    assert isinstance(copy, OnnxEncoder) and copy.export_path() == exported
+    assert encoder.model_ is None  # deciding loads nothing
+    encoder.load()
+    assert encoder.query_encoder() is encoder  # torch's model loaded: it encodes searches itself
+
+
+@pytest.mark.slow
+def test_a_copy_that_disagrees_with_torch_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: searches keep torch")
+    monkeypatch.setattr(embed, "QUERY_MODEL_MIN_COSINE", 1.01)  # no copy can meet it
+    encoder = SentenceTransformerEncoder(cache_dir=tmp_path)
+    assert encoder.export_query_model() is None
+    assert not list(tmp_path.iterdir())  # nothing left behind, not even the trial export
+    assert not isinstance(SentenceTransformerEncoder(cache_dir=tmp_path).query_encoder(), OnnxEncoder)
+
+
+def test_without_onnxruntime_searches_keep_torch_and_nothing_is_exported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the onnx extra were not installed
+    encoder = SentenceTransformerEncoder(cache_dir=tmp_path)
+    assert encoder.query_encoder() is encoder
+    assert encoder.export_query_model() is None
+    assert encoder.model_ is None and not list(tmp_path.iterdir())
+
+
+def test_without_a_models_folder_searches_keep_torch() -> None:
+    encoder = SentenceTransformerEncoder()
+    assert encoder.query_encoder() is encoder
+    assert encoder.export_query_model() is None
+    assert encoder.model_ is None
+
+
+def test_exporting_without_loading_skips_a_model_this_process_has_not_loaded(tmp_path: Path) -> None:
+    blend = load_encoder("minilm+use-m3", cache_dir=tmp_path, lazy=True)
+    assert export_query_models(blend, load=False) == []
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_exporting_without_loading_exports_from_a_model_loaded_already(
+    tmp_path: Path, use_m3: UniversalSentenceEncoder
+) -> None:
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: searches keep torch")
+    pytest.importorskip("onnx", reason="the onnx extra is not installed: searches keep torch")
+    english = SentenceTransformerEncoder(cache_dir=tmp_path).load()  # as after a search that needed torch
+    blend = BlendEncoder([english, use_m3])
+    (written,) = export_query_models(blend, load=False)
+    assert list(tmp_path.iterdir()) == [written]
+    assert export_query_models(blend, load=False) == []  # once
+    lazy = load_encoder("minilm+use-m3", cache_dir=tmp_path, lazy=True)  # as a one-shot search makes it
+    encoded = encode_query(lazy, "antibody drug conjugate")
+    assert (encoded.model, encoded.scale) == (lazy.name, 1.0)  # read by the index encoder's bands
+    assert float(encoded.vector[0] @ blend.encode(["antibody drug conjugate"])[0]) >= 0.9999
+    assert isinstance(lazy, BlendEncoder) and isinstance(part := lazy.encoders[0], SentenceTransformerEncoder)
+    assert part.model_ is None  # the copy encoded MiniLM's half: torch's model stayed unloaded
+
+
+def test_a_blend_keeps_its_parts_for_searches_until_a_copy_is_on_disk(tmp_path: Path) -> None:
+    blend = load_encoder("minilm+use-m3", cache_dir=tmp_path, lazy=True)
+    assert embed._query_encoder(blend) is blend
