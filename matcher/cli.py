@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -359,18 +360,24 @@ def search(
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
     m = _existing(_Bars())
     hits = m.search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
-    gloss = m.read_search(text).gloss  # a Korean, German or Spanish search read through the glossary
-    _print_search(text, hits, gloss, filters, as_json=as_json)
+    reading = m.read_search(text)  # a Korean, German or Spanish search read through the glossary; kinds asked for
+    _print_search(text, hits, reading.gloss, reading.kinds, filters, as_json=as_json)
     # A search that had to load torch's model leaves the copy that spares the next one that (once per workspace).
     m.export_query_models(load=False)
 
 
-def _print_search(text: str, hits: list[SearchHit], gloss: str, filters: Filters, *, as_json: bool) -> None:
+def _print_search(
+    text: str, hits: list[SearchHit], gloss: str, kinds: Sequence[str], filters: Filters, *, as_json: bool
+) -> None:
     if as_json:
-        _echo_json({"query": text, "read_as": gloss, "results": [hit.__dict__ for hit in hits]})
+        _echo_json(
+            {"query": text, "read_as": gloss, "looking_for": list(kinds), "results": [hit.__dict__ for hit in hits]}
+        )
         return
     if gloss:
         _echo(f"Read in English as: {gloss}")
+    if kinds:
+        _echo(f"Looking for: {', '.join(kind.replace('_', ' ') for kind in kinds)} (listed first when they match)")
     if not hits:
         where = "" if filters.is_empty() else " with these filters"
         _echo(f'No organisation matches "{text}"{where}.')

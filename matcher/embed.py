@@ -59,6 +59,7 @@ import numpy as np
 
 from .errors import InputError, StateError
 from .gloss import Glossary, packaged_glossary
+from .kinds import read_kinds
 from .langid import RULE as LANGID_RULE
 from .langid import detect_language, is_english
 
@@ -1194,11 +1195,14 @@ class QueryReading:
         route: The encoder whose cosines score the search (:func:`query_route`), or the index's own encoder when
             its English-only part reads ``gloss``.
         gloss: The glossary's English reading of the text that the English-only model reads instead of it, or "".
+        kinds: The organisation types the text asks for (:func:`matcher.kinds.read_kinds`): a search lists those
+            that match it first.
     """
 
     language: str
     route: Encoder
     gloss: str = ""
+    kinds: tuple[str, ...] = ()
 
 
 def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) -> QueryReading:
@@ -1221,14 +1225,15 @@ def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) ->
         'UniversalSentenceEncoder'
     """
     language = detect_language(text)
+    kinds = read_kinds(text)
     reads_english = english_columns(encoder) is not None or (
         not isinstance(encoder, BlendEncoder) and getattr(encoder, "english_only", False)
     )
     if glossary is not None and reads_english and not isinstance(encoder, LanguageAwareBlend):
         gloss = glossary.stand_in(text, language)
         if gloss:
-            return QueryReading(language, encoder, gloss)
-    return QueryReading(language, query_route(encoder, language))
+            return QueryReading(language, encoder, gloss, kinds)
+    return QueryReading(language, query_route(encoder, language), kinds=kinds)
 
 
 def query_route(encoder: Encoder, language: str) -> Encoder:

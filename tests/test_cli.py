@@ -242,6 +242,17 @@ def test_a_korean_search_prints_how_the_glossary_read_it(
     assert json.loads(run(capsys, "search", "링커 화학", "--k", "1", "--json")[1])["read_as"] == "linker chemistry"
 
 
+@pytest.mark.slow
+def test_a_search_for_a_kind_of_organisation_says_so(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    code, out, _ = run(capsys, "search", "a seed investor for ADC startups", "--k", "1")
+    assert code == 0 and out.splitlines()[0] == "Looking for: investor (listed first when they match)"
+    found = json.loads(run(capsys, "search", "병원 찾습니다", "--k", "1", "--json")[1])
+    assert found["looking_for"] == ["hospital"]
+
+
 # ------------------------------------------------------------------------------------------ issue 16, item 7
 
 

@@ -60,6 +60,21 @@ def test_search_results_carry_the_matching_facet_and_are_sorted(demo_matcher: Ma
     assert len({h.id for h in hits}) == len(hits)
 
 
+def test_a_search_for_a_kind_of_organisation_lists_that_kind_first(demo_matcher: Matcher) -> None:
+    # By topic alone, robot startups come second and third; the search asks for an investor.
+    text = "an early-stage investor for a legged robot startup"
+    assert demo_matcher.read_search(text).kinds == ("investor",)
+    hits = demo_matcher.search(text, k=5)
+    assert hits[0].id == "se-tech-001"
+    assert [h.org_type for h in hits[:3]] == ["investor"] * 3
+
+
+def test_a_search_that_names_no_kind_is_ordered_by_score(demo_matcher: Matcher) -> None:
+    hits = demo_matcher.search("legged robots for warehouse inspection", k=5)
+    assert demo_matcher.read_search("legged robots for warehouse inspection").kinds == ()
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 def test_search_on_seeks_finds_who_needs_something(demo_matcher: Matcher) -> None:
     hits = demo_matcher.search("a partner for GMP fill-finish of clinical batches", k=5, facets=("seeks",))
     assert all(h.facet == "seeks" for h in hits)

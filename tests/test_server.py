@@ -495,6 +495,7 @@ def test_a_search_has_the_fields_of_search_json(officer: httpx.Client) -> None:
     assert body["results"][0]["id"] == "ma-bio-001"
     assert set(body["results"][0]) == {"id", "name", "city", "country", "org_type", "score", "facet", "band"}
     assert body["read_as"] == ""  # an English search is read as written
+    assert body["looking_for"] == []  # and names no kind of organisation
 
 
 @pytest.mark.slow

@@ -425,7 +425,12 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
         hits = access.search(search.text, k=search.k, filters=filters, facets=tuple(search.facets))
         reading = access.read_search(search.text)
         return SearchResult.model_validate(
-            {"query": search.text, "read_as": reading.gloss, "results": [asdict(hit) for hit in hits]}
+            {
+                "query": search.text,
+                "read_as": reading.gloss,
+                "looking_for": list(reading.kinds),
+                "results": [asdict(hit) for hit in hits],
+            }
         )
 
     # Curation --------------------------------------------------------------------------------------------------

@@ -312,6 +312,8 @@ class SearchResult(BaseModel):
     query: str
     read_as: str = Field("", description="The English keywords a Korean, German or Spanish search was read as "
                          "through the built-in glossary ('' when it was not).")
+    looking_for: list[str] = Field(default_factory=list, description="The organisation types the search asks for "
+                                   "('an investor for ...'): those that match it are listed first.")
     results: list[SearchHitOut]
 
 

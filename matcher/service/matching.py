@@ -23,6 +23,7 @@ from ..catalogue import CrossCity, dismissed
 from ..embed import QueryReading, encode_query, read_query
 from ..errors import InputError
 from ..filters import Filters
+from ..kinds import read_kinds
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -175,7 +176,9 @@ class Matching:
         returned, so text
         that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band. On a blend of
         MiniLM and a multilingual model, a text not in English is scored by the multilingual model alone
-        (:func:`matcher.embed.encode_query`) and banded by that model's bands for such queries.
+        (:func:`matcher.embed.encode_query`) and banded by that model's bands for such queries. A text that asks
+        for a kind of organisation ("an investor for ...", "병원", :func:`matcher.kinds.read_kinds`) lists the
+        organisations of that kind that match it at all (at or above the weak floor) first.
 
         Args:
             text: What to look for, in plain words.
@@ -208,20 +211,35 @@ class Matching:
         query = encoded.vector
         if not query.any() and not best:  # only control characters or symbols the model has no tokens for
             raise InputError("the search text is empty: it has no words to match")
+        # A search that asks for a kind of organisation ("an investor for ...") is also run among that kind alone:
+        # the text model reads the topic, and organisations of other kinds on the topic would crowd them out.
+        kinds = read_kinds(text)
+        wanted = served.profiles["org_type"].isin(kinds).to_numpy()
+        searches = [allowed_ids]
+        if kinds:
+            searches.append(served.profiles["id"][wanted if passes is None else wanted & passes])
         for facet in facets if query.any() else ():
             index = served.indexes[facet]
-            allowed = None if allowed_ids is None else index.mask(allowed_ids)
-            found = index.search(query, k, allowed=allowed)
-            for pid, score in zip(found.ids[0], found.scores[0] * encoded.scale, strict=False):
-                if pid not in best or score > best[pid][0]:
-                    best[pid] = (float(score), facet)
+            for ids in searches:
+                found = index.search(query, k, allowed=None if ids is None else index.mask(ids))
+                for pid, score in zip(found.ids[0], found.scores[0] * encoded.scale, strict=False):
+                    if pid not in best or score > best[pid][0]:
+                        best[pid] = (float(score), facet)
         bands = self._search_bands(encoded.model, encoded.language)
         banded = [
             (pid, score, facet, band)
             for pid, (score, facet) in best.items()
             if (band := bands.band(score)) is not None
         ]
-        ranked = sorted(banded, key=lambda item: -item[1])[:k]
+        # Organisations named by the text first; then those of the kind asked for, even a weak match (each keeps
+        # its band, so a weak one says so); then the others, each group by score.
+        kind_of = dict(zip(served.profiles["id"], wanted, strict=True))
+
+        def order(item: tuple[str, float, str, Band]) -> tuple[int, float]:
+            pid, score, facet, _ = item
+            return (0 if facet == "name" else 1 if kind_of[pid] else 2), -score
+
+        ranked = sorted(banded, key=order)[:k]
         rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
         return [
             SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet, band)

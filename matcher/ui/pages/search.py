@@ -77,9 +77,11 @@ def render() -> None:
         return
     lang = language()
     bands = access.search_bands(text.strip())  # those the hits were banded with (a Korean search: USE's)
-    gloss = access.read_search(text.strip()).gloss
-    if gloss:  # a Korean, German or Spanish search read through the glossary: say how
-        st.caption(t("search.read_as", gloss=safe(gloss)))
+    reading = access.read_search(text.strip())
+    if reading.gloss:  # a Korean, German or Spanish search read through the glossary: say how
+        st.caption(t("search.read_as", gloss=safe(reading.gloss)))
+    if reading.kinds:  # "an investor for ...": say that those come first
+        st.caption(t("search.kinds_first", kinds=", ".join(type_label(kind, lang) for kind in reading.kinds)))
     frame = pd.DataFrame(
         {
             "Organisation": [h.name for h in hits],
