@@ -8,6 +8,8 @@ by one that finds no kind, which is how search ranked before):
 - the role searches of tests/data/multilingual/role_queries.csv (48, 12 per language, written blind to the code,
   the vocabulary and the other query sets: its data card) and their 8 controls (a kind word that names the writer,
   "we're a university spin-off ..."): the best expected profile's rank, top 1 / top 5 per language;
+- a second set, role_queries_2.csv (32 role searches, 16 controls: the writer's own kind, a kind word inside a
+  longer thing, a list of details), written after the rules were settled and measured once, unseen before;
 - the evaluation and held-out calibration queries of bench_gloss.py, top 5, to see what the reading costs where
   searches name no kind or name one in passing.
 
@@ -46,6 +48,7 @@ logger = logging.getLogger("bench_kinds")
 SECTION = "## Searches that ask for a kind of organisation"
 ENCODER = "minilm+use-m3"
 ROLE_QUERIES = REPO / "tests" / "data" / "multilingual" / "role_queries.csv"
+ROLE_QUERIES_2 = REPO / "tests" / "data" / "multilingual" / "role_queries_2.csv"
 K = 10
 
 
@@ -114,12 +117,20 @@ def report(frame: pd.DataFrame) -> str:
         ]
     lines += [
         "",
-        "How far to trust it: the vocabulary (matcher/data/kinds.toml) was written by a helper without sight of any",
-        "query set; its verbs of seeking were added by the lead. The lead saw every set before two rules were added",
-        "and one word dropped: the colon rule (what follows a colon details the request, unless the writer introduced",
-        "themselves before it: de-05 'Markteintritt ...: Zulassung, Kliniken, Vertrieb', role es-r10 and es-r11), and",
-        "Spanish 'clínica(s)' alone, as often the adjective 'clinical' (calibration es-c07 'historias clínicas').",
-        "So the role set is no longer blind: a new one is the next check.",
+        "How the rule was chosen, and how far to trust it. The vocabulary (matcher/data/kinds.toml) was written by a",
+        "helper without sight of any query set; its verbs of seeking were added by the lead. The lead first listed",
+        "every kind hit above the weak floor first, and saw the first role set, the evaluation and the calibration",
+        "sets before adding two rules and dropping one word: the colon rule (what follows a colon details the",
+        "request, unless the writer introduced themselves before it: de-05 'Markteintritt ...: Zulassung, Kliniken,",
+        "Vertrieb', role es-r10, es-r11) and Spanish 'clínica(s)' alone (as often the adjective 'clinical':",
+        "calibration es-c07 'historias clínicas'). On the English demo that rule reached, on the first role set,",
+        "43 first / 48 in the top 5 of 48 (before 31 / 44), and the evaluation set's German 13 of 14. The second",
+        "set was then written and run once, unseen: its role searches 24 -> 28 first, 31 -> 31 in the top 5 of 32,",
+        "but its controls 16 -> 12 first and 16 -> 14 in the top 5 of 16: a kind word read in passing ('AI",
+        "accelerator chip', '대학 실험실에서', '미국 병원 임상시험 관리', 'Praxen und Kliniken', 'administración",
+        "pública', 'llevar el fármaco al hospital') put weak hits of that kind first. The rule shipped, and measured",
+        "above, lists only kind hits that match at least 'possible' first: no control moves in either set, and the",
+        "gains are smaller (German stays 12 of 14 on the evaluation set). Both role sets have now been seen.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -132,9 +143,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     demo = load_demo()
     roles = pd.read_csv(ROLE_QUERIES, dtype=str, keep_default_na=False)
+    second = pd.read_csv(ROLE_QUERIES_2, dtype=str, keep_default_na=False)
     sets = {
         "role": roles[roles["control"] == "false"],
         "role control": roles[roles["control"] == "true"],
+        "role, second set": second[second["control"] == "false"],
+        "role control, second set": second[second["control"] == "true"],
         "evaluation": load_queries(demo),
         "calibration": load_calibration(demo),
     }

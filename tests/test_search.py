@@ -61,12 +61,18 @@ def test_search_results_carry_the_matching_facet_and_are_sorted(demo_matcher: Ma
 
 
 def test_a_search_for_a_kind_of_organisation_lists_that_kind_first(demo_matcher: Matcher) -> None:
-    # By topic alone, robot startups come second and third; the search asks for an investor.
-    text = "an early-stage investor for a legged robot startup"
-    assert demo_matcher.read_search(text).kinds == ("investor",)
+    # By topic alone, robotics startups come first; the search asks for a university.
+    text = "a university lab for robot learning research"
+    assert demo_matcher.read_search(text).kinds == ("university",)
     hits = demo_matcher.search(text, k=5)
-    assert hits[0].id == "se-tech-001"
-    assert [h.org_type for h in hits[:3]] == ["investor"] * 3
+    assert hits[0].id == "dj-tech-001"
+    assert [h.org_type for h in hits[:2]] == ["university"] * 2
+
+
+def test_a_weak_match_of_the_kind_asked_for_keeps_its_place(demo_matcher: Matcher) -> None:
+    # Every investor matches this search only weakly: read by score, robot startups stay among the first three.
+    hits = demo_matcher.search("an early-stage investor for a legged robot startup", k=5)
+    assert hits[0].org_type == "investor" and "startup" in [h.org_type for h in hits[:3]]
 
 
 def test_a_search_that_names_no_kind_is_ordered_by_score(demo_matcher: Matcher) -> None:

@@ -178,7 +178,7 @@ class Matching:
         MiniLM and a multilingual model, a text not in English is scored by the multilingual model alone
         (:func:`matcher.embed.encode_query`) and banded by that model's bands for such queries. A text that asks
         for a kind of organisation ("an investor for ...", "병원", :func:`matcher.kinds.read_kinds`) lists the
-        organisations of that kind that match it at all (at or above the weak floor) first.
+        organisations of that kind that match it at least "possible" first.
 
         Args:
             text: What to look for, in plain words.
@@ -231,13 +231,14 @@ class Matching:
             for pid, (score, facet) in best.items()
             if (band := bands.band(score)) is not None
         ]
-        # Organisations named by the text first; then those of the kind asked for, even a weak match (each keeps
-        # its band, so a weak one says so); then the others, each group by score.
+        # Organisations named by the text first; then those of the kind asked for that match it at least "possible"
+        # (a weak one keeps its place by score: a kind word read in passing, "an AI accelerator chip", must not put
+        # startup accelerators first); then the others, each group by score.
         kind_of = dict(zip(served.profiles["id"], wanted, strict=True))
 
         def order(item: tuple[str, float, str, Band]) -> tuple[int, float]:
-            pid, score, facet, _ = item
-            return (0 if facet == "name" else 1 if kind_of[pid] else 2), -score
+            pid, score, facet, band = item
+            return (0 if facet == "name" else 1 if kind_of[pid] and band != Band.WEAK else 2), -score
 
         ranked = sorted(banded, key=order)[:k]
         rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
