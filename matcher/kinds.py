@@ -42,13 +42,30 @@ from functools import cache
 
 from .resources import data_text
 
-__all__ = ["ASKER_REACH", "KIND_TYPES", "KindReader", "read_kinds"]
+__all__ = [
+    "ASKER_REACH",
+    "HEAD_REACH",
+    "KIND_TYPES",
+    "SEEK_REACH",
+    "KindReader",
+    "KindReading",
+    "kind_reading",
+    "read_kinds",
+]
 
 KIND_TYPES: tuple[str, ...] = ("investor", "hospital", "university", "research_institute", "accelerator", "public_body")
 """The organisation types a search can ask for by name (:data:`matcher.vocab.ORG_TYPES` order)."""
 
 ASKER_REACH = 4
 """Words after a marker of the writer's own description ("we are a") in which a kind word describes the writer."""
+
+HEAD_REACH = 2
+"""Words before a kind word from the start of its clause (Korean: after it, to the clause's end) within which it
+heads the request (:attr:`KindReading.heads`)."""
+
+SEEK_REACH = 3
+"""Words after a verb of seeking within which a kind word heads the request ("looking for a VC", "sucht Seed- oder
+Series-A-Investor")."""
 
 _COMPOUNDING = frozenset({"de", "ko"})
 """Languages whose kind words also end compounds."""
@@ -91,6 +108,23 @@ class _Phrase:
         # A compound may end in the last word (all but the first word of a phrase must match whole).
         pattern = (".*" if not head else "") + re.escape(last) + _ENDINGS[self.language]
         return re.fullmatch(pattern, token) is not None
+
+
+@dataclass(frozen=True)
+class KindReading:
+    """The kinds of organisation a search asks for.
+
+    Attributes:
+        kinds: Every kind it asks for (:data:`KIND_TYPES` order).
+        heads: Those it names at the head of a request, where a request names what it wants: among the first
+            :data:`HEAD_REACH` + 1 words of its clause or within :data:`SEEK_REACH` words after a verb of seeking
+            ("Seed investor for ...", "Looking for a VC"), or, in Korean, among its last :data:`HEAD_REACH` + 1
+            ("... 시드 투자자", "... 병원 찾습니다"). A kind word further in may be read in passing ("low-power
+            edge AI accelerator chip").
+    """
+
+    kinds: tuple[str, ...]
+    heads: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -145,10 +179,14 @@ class KindReader:
     def read(self, text: str) -> tuple[str, ...]:
         """The kinds ``text`` asks for, in :data:`KIND_TYPES` order; empty when it names none, or only the
         writer's own kind."""
+        return self.reading(text).kinds
+
+    def reading(self, text: str) -> KindReading:
+        """The kinds ``text`` asks for, and those it names at the head of a request (:class:`KindReading`)."""
         spans = [(m.group().casefold(), m.start()) for m in _TOKEN.finditer(text)]
         tokens = [token for token, _ in spans]
         clause_of = _clauses(text, [start for _, start in spans])
-        found: list[tuple[int, int, str]] = []  # (first token, token count, what it marks)
+        found: list[tuple[int, int, str, str]] = []  # (first token, token count, what it marks, language)
         taken = [False] * len(tokens)
         folded = text.casefold()
         for phrase in self.phrases:
@@ -156,13 +194,14 @@ class KindReader:
                 continue
             for i in range(len(tokens)):
                 if not taken[i] and phrase.matches(tokens, i):
-                    found.append((i, len(phrase.words), phrase.marks))
+                    found.append((i, len(phrase.words), phrase.marks, phrase.language))
                     taken[i : i + len(phrase.words)] = [True] * len(phrase.words)
         found.sort()
-        askers = [i for i, _, marks in found if marks == "asker"]
-        spin_offs = [i for i, _, marks in found if marks == "spin_off"]
-        seeks = [i for i, _, marks in found if marks == "seeks"]
-        mentions = [(i, length, marks) for i, length, marks in found if marks in KIND_TYPES]
+        askers = [i for i, _, marks, _ in found if marks == "asker"]
+        spin_offs = [i for i, _, marks, _ in found if marks == "spin_off"]
+        seeks = [i for i, _, marks, _ in found if marks == "seeks"]
+        seek_ends = [i + length for i, length, marks, _ in found if marks == "seeks"]
+        mentions = [m for m in found if m[2] in KIND_TYPES]
         # What follows a colon details the request ("market entry in Korea: approval, clinics, distribution"),
         # unless the writer introduced themselves before it ("We are Málaga's investment office: we seek agencies").
         colon = _COLON.search(text)
@@ -173,7 +212,7 @@ class KindReader:
         # hospital), never "we are looking for a university".
         claimed = set()
         for a in askers:
-            first = next((i for i, _, _ in mentions if i > a), None)
+            first = next((m[0] for m in mentions if m[0] > a), None)
             if (
                 first is not None
                 and first - a <= ASKER_REACH
@@ -182,7 +221,8 @@ class KindReader:
             ):
                 claimed.add(first)
         wanted: set[str] = set()
-        for i, length, marks in mentions:
+        heads: set[str] = set()
+        for i, length, marks, language in mentions:
             after = i + length
             if i in claimed:
                 continue
@@ -191,7 +231,16 @@ class KindReader:
             if any(after <= s <= after + 1 and clause_of[s] == clause_of[i] for s in seeks):
                 continue  # "Hospital universitario busca ..."
             wanted.add(marks)
-        return tuple(kind for kind in KIND_TYPES if kind in wanted)
+            clause = [j for j, c in enumerate(clause_of) if c == clause_of[i]]
+            if language == "ko":  # head-final: the sought noun ends the request, or comes right before its verb
+                head = after - 1 >= clause[-1] - HEAD_REACH
+            else:  # head-initial: the request opens with it, or names it right after a verb of seeking
+                head = i - clause[0] <= HEAD_REACH or any(0 <= i - end < SEEK_REACH for end in seek_ends)
+            if head:
+                heads.add(marks)
+        return KindReading(
+            tuple(kind for kind in KIND_TYPES if kind in wanted), tuple(kind for kind in KIND_TYPES if kind in heads)
+        )
 
 
 def _phrases(languages: Mapping[str, Sequence[str]], marks: str) -> list[_Phrase]:
@@ -213,6 +262,16 @@ def _clauses(text: str, starts: Sequence[int]) -> list[int]:
 @cache
 def _packaged() -> KindReader:
     return KindReader.from_toml(data_text("kinds.toml"))
+
+
+def kind_reading(text: str) -> KindReading:
+    """:meth:`KindReader.reading` by the packaged vocabulary.
+
+    Example:
+        >>> kind_reading("low-power edge AI accelerator chip for drones")
+        KindReading(kinds=('accelerator',), heads=())
+    """
+    return KindReader.packaged().reading(text)
 
 
 def read_kinds(text: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from matcher.kinds import KIND_TYPES, KindReader, read_kinds
+from matcher.kinds import KIND_TYPES, KindReader, kind_reading, read_kinds
 from matcher.resources import data_text
 
 VOCABULARY = """
@@ -106,3 +106,31 @@ def test_an_unknown_kind_is_refused() -> None:
 def test_a_search_of_the_longest_allowed_length_is_read() -> None:
     text = ("Wir sind ein Forschungsinstitut und suchen einen Hersteller, der uns hilft. " * 30)[:2000]
     assert read_kinds(text) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seed investor for a medical robotics startup",  # opens the request
+        "Looking for a VC to lead our Series A",  # right after a verb of seeking
+        "Silizium-Photonik-Startup sucht Seed- oder Series-A-Investor",
+        "유럽 진출을 준비하는 기후테크 기업에 투자하는 투자사",  # Korean: ends it
+        "뇌졸중 조기 진단 기기 임상 평가가 가능한 병원 찾습니다",
+    ],
+)
+def test_a_kind_word_at_the_head_of_a_request_heads_it(text: str) -> None:
+    reading = kind_reading(text)
+    assert reading.kinds and reading.heads == reading.kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "low-power edge AI accelerator chip for drones",
+        "lab automation robot that runs assays overnight in a university lab",
+        "대학 실험실에서 세포 배양을 밤새 돌려 줄 랩 자동화 로봇",
+    ],
+)
+def test_a_kind_word_further_in_is_read_but_does_not_head_the_request(text: str) -> None:
+    reading = kind_reading(text)
+    assert reading.kinds and reading.heads == ()

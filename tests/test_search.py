@@ -69,10 +69,20 @@ def test_a_search_for_a_kind_of_organisation_lists_that_kind_first(demo_matcher:
     assert [h.org_type for h in hits[:2]] == ["university"] * 2
 
 
-def test_a_weak_match_of_the_kind_asked_for_keeps_its_place(demo_matcher: Matcher) -> None:
-    # Every investor matches this search only weakly: read by score, robot startups stay among the first three.
+def test_a_kind_that_heads_the_request_puts_even_its_weak_matches_first(demo_matcher: Matcher) -> None:
+    # Every investor matches this search only weakly; read by score, robot startups would be second and third.
     hits = demo_matcher.search("an early-stage investor for a legged robot startup", k=5)
-    assert hits[0].org_type == "investor" and "startup" in [h.org_type for h in hits[:3]]
+    assert hits[0].id == "se-tech-001"
+    assert [h.org_type for h in hits[:3]] == ["investor"] * 3
+
+
+def test_a_kind_named_in_passing_moves_only_its_good_matches(demo_matcher: Matcher) -> None:
+    text = "lab automation robot that runs cell culture and assays overnight in a university lab"
+    reading = demo_matcher.read_search(text)
+    assert reading.kinds == ("university",)
+    hits = demo_matcher.search(text, k=3)
+    assert hits[0].id == "mc-tech-011"  # the lab-automation startup, not a university that matches weakly
+    assert "university" not in [h.org_type for h in hits]
 
 
 def test_a_search_that_names_no_kind_is_ordered_by_score(demo_matcher: Matcher) -> None:

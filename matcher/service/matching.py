@@ -23,7 +23,7 @@ from ..catalogue import CrossCity, dismissed
 from ..embed import QueryReading, encode_query, read_query
 from ..errors import InputError
 from ..filters import Filters
-from ..kinds import read_kinds
+from ..kinds import kind_reading
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -177,8 +177,9 @@ class Matching:
         that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band. On a blend of
         MiniLM and a multilingual model, a text not in English is scored by the multilingual model alone
         (:func:`matcher.embed.encode_query`) and banded by that model's bands for such queries. A text that asks
-        for a kind of organisation ("an investor for ...", "병원", :func:`matcher.kinds.read_kinds`) lists the
-        organisations of that kind that match it at least "possible" first.
+        for a kind of organisation ("an investor for ...", "병원", :func:`matcher.kinds.kind_reading`) lists the
+        organisations of that kind first: every match when the kind heads the request, those matching at least
+        "possible" when it is named further in.
 
         Args:
             text: What to look for, in plain words.
@@ -213,10 +214,11 @@ class Matching:
             raise InputError("the search text is empty: it has no words to match")
         # A search that asks for a kind of organisation ("an investor for ...") is also run among that kind alone:
         # the text model reads the topic, and organisations of other kinds on the topic would crowd them out.
-        kinds = read_kinds(text)
-        wanted = served.profiles["org_type"].isin(kinds).to_numpy()
+        kinds = kind_reading(text)
+        wanted = served.profiles["org_type"].isin(kinds.kinds).to_numpy()
+        heading = served.profiles["org_type"].isin(kinds.heads).to_numpy()
         searches = [allowed_ids]
-        if kinds:
+        if kinds.kinds:
             searches.append(served.profiles["id"][wanted if passes is None else wanted & passes])
         for facet in facets if query.any() else ():
             index = served.indexes[facet]
@@ -231,14 +233,17 @@ class Matching:
             for pid, (score, facet) in best.items()
             if (band := bands.band(score)) is not None
         ]
-        # Organisations named by the text first; then those of the kind asked for that match it at least "possible"
-        # (a weak one keeps its place by score: a kind word read in passing, "an AI accelerator chip", must not put
-        # startup accelerators first); then the others, each group by score.
+        # Organisations named by the text first; then those of a kind the text asks for: any that matches when the
+        # kind heads the request ("Seed investor for ...", "... 병원 찾습니다"), only those matching at least
+        # "possible" when it is read further in, maybe in passing ("low-power edge AI accelerator chip"); then the
+        # others; each group by score.
         kind_of = dict(zip(served.profiles["id"], wanted, strict=True))
+        head_of = dict(zip(served.profiles["id"], heading, strict=True))
 
         def order(item: tuple[str, float, str, Band]) -> tuple[int, float]:
             pid, score, facet, band = item
-            return (0 if facet == "name" else 1 if kind_of[pid] and band != Band.WEAK else 2), -score
+            first = head_of[pid] or (kind_of[pid] and band != Band.WEAK)
+            return (0 if facet == "name" else 1 if first else 2), -score
 
         ranked = sorted(banded, key=order)[:k]
         rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
