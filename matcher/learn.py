@@ -67,6 +67,7 @@ __all__ = [
     "load_scorer",
     "preferred_scorer",
     "save",
+    "served_weighted",
     "swap_sides",
     "time_windows",
     "train",
@@ -574,11 +575,7 @@ def train(
         return _fit(data, model, seed), data
 
     candidate, _ = learn(training[-windows:], early_feedback, before_held_out)
-    # The weighted scorer as it would serve now: its history-scaled weights read the whole history's strength, not
-    # the shorter one before the held-out year (on the CORDIS development set 1.0 against 0.39).
-    weighted = WeightedScorer(
-        scaled_by_history(load_config(options.get("config")).weights, _strength(profiles["id"], partnerships))
-    )
+    weighted = served_weighted(profiles["id"], partnerships, options.get("config"))
     truth = dated[dated["year"] == held_out][["source_id", "target_id"]]
     fold = Fold(profiles, vectors, history, truth, name=f"history < {held_out}, truth = new in {held_out}")
     methods: list[Ranker] = [
@@ -676,9 +673,19 @@ def _card(
     }
 
 
-def _strength(ids: pd.Series, partnerships: pd.DataFrame) -> float:
-    """:func:`matcher.candidates.history_strength` of a catalogue's whole partnership history."""
-    return history_strength(PartnerGraph().fit(ids.tolist(), partnerships).degree_)
+def served_weighted(ids: Sequence[str], partnerships: pd.DataFrame, config: Any = None) -> WeightedScorer:
+    """The weighted scorer as it would serve a catalogue now, which :func:`train` measures a learned model against:
+    its history-scaled weights (:func:`matcher.rank.scaled_by_history`) read the whole history's strength, not the
+    shorter one before the held-out year (on the CORDIS development set 1.0 against 0.39; read at 0.39 it lost 2016
+    to a learned model that then lost 2017-2018).
+
+    Args:
+        ids: The catalogue's ids.
+        partnerships: The whole history.
+        config: The ranking settings (:func:`matcher.rank.load_config`); None for the packaged ones.
+    """
+    strength = history_strength(PartnerGraph().fit(list(ids), partnerships).degree_)
+    return WeightedScorer(scaled_by_history(load_config(config).weights, strength))
 
 
 # ----------------------------------------------------------------------------------------------------- files

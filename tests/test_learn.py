@@ -25,11 +25,12 @@ from matcher.learn import (
     load_scorer,
     preferred_scorer,
     save,
+    served_weighted,
     swap_sides,
     train,
     window_data,
 )
-from matcher.rank import Recommender, Scorer, WeightedScorer, harmonic_mean
+from matcher.rank import Recommender, Scorer, WeightedScorer, harmonic_mean, load_config
 from matcher.schema import FACETS, Profile
 from matcher.synthetic import CATALOGUE, generate
 
@@ -344,3 +345,18 @@ def test_a_dismissal_its_author_took_back_teaches_nothing() -> None:
         }
     )
     assert _feedback_labels(feedback)[["candidate_id", "label"]].values.tolist() == [["x", 0]]
+
+
+def test_the_baseline_a_learned_model_must_beat_is_the_weighted_scorer_as_it_serves_the_whole_history() -> None:
+    # 24 organisations, every pair linked over three years: 23 partners each by 2016 (strength 1.0), but only the
+    # 2014-2015 pairs (about 15 each, strength 0.58) before the held-out year 2016.
+    ids = [f"o{i}" for i in range(24)]
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    history = pd.DataFrame(pairs, columns=["source_id", "target_id"]).assign(year=[2014, 2015, 2016] * 92)
+    weights = served_weighted(ids, history).weights_["query"]
+    packaged = load_config().weights["query"]
+    assert weights["field_activity"] / weights["need_match"] == pytest.approx(
+        packaged["field_activity"] / packaged["need_match"]
+    )
+    before = served_weighted(ids, history[history["year"] < 2016]).weights_["query"]  # what train read before
+    assert before["field_activity"] / before["need_match"] < weights["field_activity"] / weights["need_match"]
