@@ -59,7 +59,6 @@ import numpy as np
 
 from .errors import InputError, StateError
 from .gloss import Glossary, packaged_glossary
-from .kinds import read_kinds
 from .langid import RULE as LANGID_RULE
 from .langid import detect_language, is_english
 
@@ -1196,7 +1195,8 @@ class QueryReading:
             its English-only part reads ``gloss``.
         gloss: The glossary's English reading of the text that the English-only model reads instead of it, or "".
         kinds: The organisation types the text asks for (:func:`matcher.kinds.read_kinds`): a search lists those
-            that match it first.
+            that match it first. :func:`read_query` leaves it empty, since encoding needs no kind; the search
+            service's reading fills it (:meth:`matcher.service.matching.Matching.read_search`).
     """
 
     language: str
@@ -1225,15 +1225,14 @@ def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) ->
         'UniversalSentenceEncoder'
     """
     language = detect_language(text)
-    kinds = read_kinds(text)
     reads_english = english_columns(encoder) is not None or (
         not isinstance(encoder, BlendEncoder) and getattr(encoder, "english_only", False)
     )
     if glossary is not None and reads_english and not isinstance(encoder, LanguageAwareBlend):
         gloss = glossary.stand_in(text, language)
         if gloss:
-            return QueryReading(language, encoder, gloss, kinds)
-    return QueryReading(language, query_route(encoder, language), kinds=kinds)
+            return QueryReading(language, encoder, gloss)
+    return QueryReading(language, query_route(encoder, language))
 
 
 def query_route(encoder: Encoder, language: str) -> Encoder:

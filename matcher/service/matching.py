@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -23,7 +23,7 @@ from ..catalogue import CrossCity, dismissed
 from ..embed import QueryReading, encode_query, read_query
 from ..errors import InputError
 from ..filters import Filters
-from ..kinds import kind_reading
+from ..kinds import kind_reading, read_kinds
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -215,11 +215,15 @@ class Matching:
         # A search that asks for a kind of organisation ("an investor for ...") is also run among that kind alone:
         # the text model reads the topic, and organisations of other kinds on the topic would crowd them out.
         kinds = kind_reading(text)
-        wanted = served.profiles["org_type"].isin(kinds.kinds).to_numpy()
-        heading = served.profiles["org_type"].isin(kinds.heads).to_numpy()
         searches = [allowed_ids]
+        kind_ids: set[str] = set()  # organisations of a kind asked for, and those of a kind heading the request
+        head_ids: set[str] = set()
         if kinds.kinds:
+            org_types = served.profiles["org_type"]
+            wanted = org_types.isin(kinds.kinds).to_numpy()
             searches.append(served.profiles["id"][wanted if passes is None else wanted & passes])
+            kind_ids = set(served.profiles["id"][wanted])
+            head_ids = set(served.profiles["id"][org_types.isin(kinds.heads).to_numpy()])
         for facet in facets if query.any() else ():
             index = served.indexes[facet]
             for ids in searches:
@@ -237,12 +241,9 @@ class Matching:
         # kind heads the request ("Seed investor for ...", "... 병원 찾습니다"), only those matching at least
         # "possible" when it is read further in, maybe in passing ("low-power edge AI accelerator chip"); then the
         # others; each group by score.
-        kind_of = dict(zip(served.profiles["id"], wanted, strict=True))
-        head_of = dict(zip(served.profiles["id"], heading, strict=True))
-
         def order(item: tuple[str, float, str, Band]) -> tuple[int, float]:
             pid, score, facet, band = item
-            first = head_of[pid] or (kind_of[pid] and band != Band.WEAK)
+            first = pid in head_ids or (pid in kind_ids and band != Band.WEAK)
             return (0 if facet == "name" else 1 if first else 2), -score
 
         ranked = sorted(banded, key=order)[:k]
@@ -263,8 +264,9 @@ class Matching:
 
     def read_search(self, text: str) -> QueryReading:
         """How a search for ``text`` is read (:func:`matcher.embed.read_query`): its language, the model that
-        scores it, and the English keywords the glossary read it as, if any (the app shows them)."""
-        return read_query(self.context.encoder, text, self.context.glossary)
+        scores it, the English keywords the glossary read it as, if any, and the kinds of organisation it asks for
+        (:func:`matcher.kinds.read_kinds`; the front ends show both)."""
+        return replace(read_query(self.context.encoder, text, self.context.glossary), kinds=read_kinds(text))
 
     def _search_bands(self, model: str, language: str) -> BandScale:
         # A rerouted search is scored by another model's cosines: that model's calibration reads them, with the
