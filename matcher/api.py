@@ -31,6 +31,7 @@ from .config import Settings, Workspace
 from .embed import Encoder, QueryReading, export_query_models
 from .errors import MatcherError, NotFoundError
 from .evaluate import EvaluationResult
+from .evaluate_search import SearchEvaluation
 from .filters import Filters
 from .learn import LearnedScorer, TrainResult
 from .rank import Recommendations
@@ -333,6 +334,15 @@ class Matcher:
             cordis_dir=cordis_dir,
             seed=seed,
         )
+
+    def evaluate_searches(self, path: Path | str, *, k: int = 5) -> SearchEvaluation:
+        """Search quality on a table of labelled searches, per language
+        (:meth:`Evaluation.evaluate_searches <matcher.service.evaluation.Evaluation.evaluate_searches>`).
+
+        Example:
+            >>> Matcher(home).evaluate_searches("my_searches.csv", k=5).summary()   # doctest: +SKIP
+        """
+        return self.evaluation.evaluate_searches(path, self.matching, k=k)
 
     def train(
         self,

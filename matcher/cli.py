@@ -683,6 +683,21 @@ def evaluate_cmd(
     _echo(result.to_json() if as_json else result.to_text())
 
 
+@app.command("evaluate-search")
+def evaluate_search_cmd(
+    table: Annotated[
+        Path, typer.Argument(help="CSV, TSV, JSON(L) or XLSX: a text and expected_ids per search (query_id, language).")
+    ],
+    k: Annotated[int, typer.Option(min=1, max=100, help="How many results count as found.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Measure search quality on searches your people wrote: found first, in the top k, MRR, per language.
+
+    Each row is searched as typed here; any one of its expected ids counts. Rows that cannot run are listed."""
+    result = _existing().evaluate_searches(table, k=k)
+    _echo(result.to_json() if as_json else result.to_text())
+
+
 @app.command("train")
 def train_cmd(
     year: Annotated[int | None, typer.Option(help="The held-out year that decides adoption (default: latest).")] = None,

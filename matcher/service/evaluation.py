@@ -16,12 +16,15 @@ from typing import Any, Literal
 from ..catalogue import CrossCity
 from ..errors import InputError
 from ..evaluate import EvaluationResult, Fold, RecommenderRanker, baselines, cordis_folds, evaluate, split_partnerships
+from ..evaluate_search import MAX_SEARCH_CASES, SearchEvaluation, score_searches, search_cases
 from ..learn import LearnedScorer, NoTimeSplitError, TrainResult, preferred_scorer, time_windows
 from ..learn import save as save_model
 from ..learn import train as train_model
+from ..readers import RowProblem, read_table
 from ..resources import demo_file
 from .context import Context
 from .importing import Importer
+from .matching import Matching, check_k
 
 __all__ = ["Evaluation", "EvaluationData"]
 
@@ -112,6 +115,36 @@ class Evaluation:
         split = split_partnerships(ctx.store.partnerships(), year=year, seed=seed)
         fold = Fold.from_split(profiles, ctx.vectors(profiles), split)
         return evaluate(fold, methods, dataset=str(ctx.workspace.root), **options)
+
+    def evaluate_searches(self, path: Path | str, matching: Matching, *, k: int = 5) -> SearchEvaluation:
+        """Search quality on a table of labelled searches (:mod:`matcher.evaluate_search`): each row's text is
+        searched as a user would (:meth:`Matching.search <matcher.service.matching.Matching.search>`, no filters)
+        and scored by where its expected organisations come.
+
+        Args:
+            path: A CSV, TSV, JSON, JSONL or XLSX table (:func:`matcher.readers.read_table`) of at most
+                :data:`~matcher.evaluate_search.MAX_SEARCH_CASES` searches, with ``text`` and ``expected_ids``.
+            matching: The search to measure.
+            k: How many results count as found.
+
+        Raises:
+            InputError: The file cannot be read, lacks a needed column, holds more searches than the limit, or
+                ``k`` is out of range.
+        """
+        check_k(k)
+        read = read_table(path, max_rows=MAX_SEARCH_CASES)
+        cases, problems = search_cases(read.frame, self.context.store.profile_ids())
+        run, shown = [], []
+        for case in cases:
+            try:
+                shown.append([hit.id for hit in matching.search(case.text, k=k)])
+            except InputError as refused:  # a text the search refuses (too long) is reported, not fatal
+                problems.append(RowProblem(case.row, str(refused), case.query_id))
+                continue
+            run.append(case)
+        logger.info("ran %d labelled searches from %s", len(run), path)
+        notes = [*read.notes, *(warning.reason for warning in read.warnings)]
+        return score_searches(run, shown, k=k, problems=[*read.problems, *problems], notes=notes)
 
     def train(
         self,
