@@ -1229,6 +1229,8 @@ def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) ->
         not isinstance(encoder, BlendEncoder) and getattr(encoder, "english_only", False)
     )
     if glossary is not None and reads_english and not isinstance(encoder, LanguageAwareBlend):
+        if language == "und":  # a German or Spanish keyword search has no function word to detect it by
+            language = glossary.reads_as(text) or language
         gloss = glossary.stand_in(text, language)
         if gloss:
             return QueryReading(language, encoder, gloss)

@@ -197,10 +197,49 @@ class Glossary:
             ('antibody contract manufacturing', '')
         """
         language = detect_language(text) if language is None else language
+        if language == "und":
+            language = self.reads_as(text) or language
         if language not in self.tables:
             return ""
         reading = self.read(text, language)
         return reading.text if reading.terms and reading.coverage >= MIN_COVERAGE else ""
+
+    def reads_as(self, text: str) -> str | None:
+        """The language of a text that language detection leaves undetermined, when a table reads it: a German or
+        Spanish keyword search has no function word to tell its language by ("Mikronadelpflaster Laktatmessung
+        Intensivstation"), and an English-only model reads it as noise.
+
+        A table's language is chosen when its reading covers at least :data:`MIN_COVERAGE` of the text, the most of
+        any table, and more than the English words of all tables cover: an English keyword search ("microneedle
+        patch lactate monitoring") stays undetermined, read as English.
+
+        Example:
+            >>> glossary = Glossary({"de": {"pflaster": "patch", "mikronadel": "microneedle"}})
+            >>> glossary.reads_as("Mikronadelpflaster"), glossary.reads_as("microneedle patch")
+            ('de', None)
+        """
+        tokens = [_fold(token) for token in _TOKEN.findall(text) if len(token) >= 3 and not _HANGUL.search(token)]
+        letters = sum(map(len, tokens))
+        if not letters:
+            return None
+        english = sum(len(token) for token in tokens if token in self._english_words) / letters
+        readings = {
+            language: self.read(text, language).coverage for language in self.languages() if language != "ko"
+        }
+        best = max(readings, key=readings.__getitem__, default=None)
+        if best is None or readings[best] < MIN_COVERAGE or readings[best] <= english:
+            return None
+        return best
+
+    @property
+    def _english_words(self) -> frozenset[str]:
+        """Every word of the tables' English side, folded: what an English search is written in."""
+        if "_english" not in self.__dict__:
+            self.__dict__["_english"] = frozenset(
+                _fold(word) for entries in self.tables.values() for english in entries.values()
+                for word in _TOKEN.findall(english)
+            )
+        return frozenset(self.__dict__["_english"])
 
     def languages(self) -> tuple[str, ...]:
         """The languages this glossary reads."""

@@ -142,6 +142,22 @@ def test_a_language_without_a_table_reads_nothing(glossary: Glossary, language: 
     assert glossary.read("antibody contract manufacturing", language).text == ""
 
 
+# Keyword searches have no function word to detect their language by (langid: "und").
+
+
+def test_an_undetermined_text_a_table_reads_is_read_in_that_language(glossary: Glossary) -> None:
+    assert glossary.reads_as("Batterie Robotik Standortsuche") == "de"
+    assert glossary.stand_in("Batterie Robotik Standortsuche", "und") == "battery robotics site search"
+
+
+def test_an_undetermined_text_in_the_tables_english_stays_undetermined(glossary: Glossary) -> None:
+    assert glossary.reads_as("battery materials robotics") is None
+
+
+def test_an_undetermined_text_no_table_reads_well_stays_undetermined(glossary: Glossary) -> None:
+    assert glossary.reads_as("Batterie xyzzy qwerty foobar") is None
+
+
 def test_workspace_entries_add_to_and_replace_the_tables(glossary: Glossary) -> None:
     extended = glossary.with_entries({"ko": {"칩": "microchip", "양자컴퓨터": "quantum computer"}})
     assert extended.read("칩 양자컴퓨터", "ko").text == "microchip quantum computer"
@@ -163,6 +179,11 @@ def test_every_language_ships_a_table_of_some_size() -> None:
     assert set(tables) == set(GLOSSED_LANGUAGES)
     assert all(len(entries) >= 500 for entries in tables.values()), {k: len(v) for k, v in tables.items()}
     assert all(english.strip() for entries in tables.values() for english in entries.values())
+
+
+def test_the_packaged_glossary_reads_a_german_keyword_search_as_german() -> None:
+    # From the blind query set (tests/data/multilingual/blind_queries.csv, de-b03): "und" to language detection.
+    assert packaged_glossary().reads_as("Mikronadelpflaster kontinuierliche Laktatmessung Intensivstation") == "de"
 
 
 def test_the_packaged_glossary_reads_the_issues_own_korean_query() -> None:
@@ -213,6 +234,11 @@ def test_an_english_only_index_reads_the_gloss_alone(glossary: Glossary) -> None
     english = EnglishOnlyTfidf(n_components=4).fit(CORPUS)
     encoded = encode_query(english, "항체 위탁생산", glossary)
     np.testing.assert_allclose(encoded.vector, english.encode(["antibody contract manufacturing"]), atol=1e-6)
+
+
+def test_a_german_keyword_search_is_read_as_german(blend: BlendEncoder, glossary: Glossary) -> None:
+    reading = read_query(blend, "Batterie Robotik Standortsuche", glossary)
+    assert (reading.language, reading.gloss) == ("de", "battery robotics site search")
 
 
 def test_an_english_search_is_not_glossed(blend: BlendEncoder, glossary: Glossary) -> None:
