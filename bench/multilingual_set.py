@@ -47,8 +47,9 @@ ANCHOR_TEXT_COLUMNS = ("name", "description", "offers", "seeks", "technologies")
 FUNCTION_WORDS = frozenset({"an", "de", "in", "so"})
 """German and Spanish function words spelled like English ones: sharing them carries no meaning."""
 
-MIN_HANGUL_SHARE = 0.5
-"""A Korean text must be mostly Hangul (of its letters): an untranslated English text has none."""
+MIN_HANGUL_SHARE = 0.4
+"""A Korean text must be largely Hangul (of its letters): an untranslated English text has none, while a Korean
+keyword search with Latin acronyms has less than half ("7나노 FinFET 파운드리 MPW 셔틀", 47%, blind_queries.csv)."""
 
 _LATIN_TOKEN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -225,8 +226,9 @@ def duplicated_ids(frame: pd.DataFrame, name: str) -> list[str]:
     return [f"{name}: duplicate query ids {duplicated}"] if duplicated else []
 
 
-def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR) -> pd.DataFrame:
-    """The queries, with ``expected_ids`` as a tuple (intended id first) and ``latin_anchor`` as a bool.
+def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR, name: str = "queries.csv") -> pd.DataFrame:
+    """The queries (``queries.csv``, or another file of its format: ``blind_queries.csv``), with ``expected_ids``
+    as a tuple (intended id first) and ``latin_anchor`` as a bool.
 
     Checks: the columns; unique query ids; a known language; a non-empty text (mostly Hangul in Korean); expected
     ids that are demo ids, without repeats; ``latin_anchor`` written ``true`` or ``false`` and true exactly when the
@@ -235,6 +237,7 @@ def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR) -> pd
     Args:
         demo: The demo profiles (read with :func:`load_demo` when not given).
         folder: The set's folder.
+        name: The file's name in it.
 
     Raises:
         InputError: The file is missing or any check fails (every problem is listed).
@@ -246,12 +249,12 @@ def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR) -> pd
     """
     demo = load_demo() if demo is None else demo
     english = demo.set_index("id")
-    frame = _read(folder / "queries.csv", QUERY_COLUMNS)
+    frame = _read(folder / name, QUERY_COLUMNS)
     problems: list[str] = []
     expected_column: list[tuple[str, ...]] = []
     anchor_column: list[bool] = []
     for row in frame.itertuples(index=False):
-        where = f"queries.csv: {row.query_id}"
+        where = f"{name}: {row.query_id}"
         expected, found = check_query(row, where, english.index)
         problems += found
         expected_column.append(expected)
@@ -265,8 +268,8 @@ def load_queries(demo: pd.DataFrame | None = None, folder: Path = SET_DIR) -> pd
             shared = sorted(shared_latin_tokens(row.text, texts))
             if bool(shared) != (row.latin_anchor == "true"):
                 problems.append(f"{where}: latin_anchor is {row.latin_anchor} but the shared tokens are {shared}")
-    problems += duplicated_ids(frame, "queries.csv")
-    _fail(problems, "the multilingual queries")
+    problems += duplicated_ids(frame, name)
+    _fail(problems, f"the multilingual queries ({name})")
     frame["expected_ids"] = pd.Series(expected_column, index=frame.index, dtype=object)
     frame["latin_anchor"] = pd.Series(anchor_column, index=frame.index, dtype=bool)
     return frame

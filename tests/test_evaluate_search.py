@@ -15,6 +15,7 @@ from matcher.errors import InputError
 from matcher.evaluate_search import SearchCase, score_searches, search_cases
 
 KNOWN = {"a", "b", "c"}
+SETS = Path(__file__).resolve().parent / "data" / "multilingual"
 
 
 def table(**columns: list[str]) -> pd.DataFrame:
@@ -139,3 +140,14 @@ def test_a_table_without_a_text_column_is_one_clear_line(
     assert main(["evaluate-search", str(tmp_path / "bad.csv")]) != 0
     err = capsys.readouterr().err
     assert "needs a search text column" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["queries.csv", "blind_queries.csv"])
+def test_cross_language_searches_find_their_organisation_in_the_top_5_nine_times_in_ten(
+    demo_matcher: Matcher, name: str
+) -> None:
+    """Issue #12's bar, on its evaluation set and on the set written blind to the product (their data card)."""
+    summary = demo_matcher.evaluate_searches(SETS / name, k=5).summary().set_index("language")
+    assert summary.loc["all", "searches"] == 42
+    assert (summary.loc[["ko", "de", "es"], "top_k_share"] >= 0.9).all(), summary

@@ -105,6 +105,14 @@ def test_each_language_has_at_least_12_queries(queries: pd.DataFrame, language: 
     assert (queries["language"] == language).sum() >= 12
 
 
+def test_the_blind_set_passes_the_same_checks_with_14_searches_per_language_and_distinct_targets(
+    demo: pd.DataFrame,
+) -> None:
+    blind = mset.load_queries(demo=demo, name="blind_queries.csv")
+    assert blind["language"].value_counts().to_dict() == {"ko": 14, "de": 14, "es": 14}
+    assert blind["expected_ids"].str[0].is_unique
+
+
 def test_every_query_expects_existing_demo_profiles(queries: pd.DataFrame, demo: pd.DataFrame) -> None:
     assert all(len(expected) >= 1 for expected in queries["expected_ids"])
     assert {pid for expected in queries["expected_ids"] for pid in expected} <= set(demo["id"])
@@ -148,7 +156,8 @@ def test_hangul_share_counts_letters_only() -> None:
 
 
 def test_files_are_utf8_without_a_byte_order_mark() -> None:
-    for path in [*SET_DIR.glob("profiles_*.csv"), SET_DIR / "queries.csv", SET_DIR / "mixed_profile_ko.csv"]:
+    named = ("queries.csv", "blind_queries.csv", "mixed_profile_ko.csv")
+    for path in [*SET_DIR.glob("profiles_*.csv"), *(SET_DIR / name for name in named)]:
         raw = path.read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf"), path.name
         raw.decode("utf-8")
