@@ -53,6 +53,10 @@ logger = logging.getLogger(__name__)
 GLOSSED_LANGUAGES = ("ko", "de", "es")
 """Languages with a packaged glossary (:func:`packaged_glossary`)."""
 
+READING_RULE = "gloss-r2"
+"""Version of the reading rules (r2: an undetermined text is read in the language whose table reads it,
+:meth:`Glossary.reads_as`); bump it when a change may read a text differently."""
+
 MIN_COVERAGE = 0.5
 """A reading stands in for a text before the English model (:meth:`Glossary.stand_in`) only when it reads at least
 this share of the text's content letters: a reading of one word in four says more about the glossary than the text.
@@ -173,10 +177,10 @@ class Glossary:
 
     @property
     def version(self) -> str:
-        """A digest of the tables (12 hex digits): an encoder that reads texts through this glossary carries it in
-        its name, so editing a table re-embeds the texts it may now read differently."""
+        """A digest of the reading rules and the tables (12 hex digits): an encoder that reads texts through this
+        glossary carries it in its name, so changing either re-embeds the texts it may now read differently."""
         if "_version" not in self.__dict__:
-            digest = hashlib.sha256()
+            digest = hashlib.sha256(READING_RULE.encode())
             for language in sorted(self.tables):
                 for term, english in sorted(self.tables[language].items()):
                     digest.update(f"{language}\t{term}\t{english}\n".encode())
@@ -209,20 +213,24 @@ class Glossary:
         Spanish keyword search has no function word to tell its language by ("Mikronadelpflaster Laktatmessung
         Intensivstation"), and an English-only model reads it as noise.
 
-        A table's language is chosen when its reading covers at least :data:`MIN_COVERAGE` of the text, the most of
-        any table, and more than the English words of all tables cover: an English keyword search ("microneedle
-        patch lactate monitoring") stays undetermined, read as English.
+        A table's language is chosen when the text holds no English function word, and the table's reading covers
+        at least :data:`MIN_COVERAGE` of it, the most of any table, and more than the English words of all tables
+        cover (singular or plural): an English keyword search ("microneedle patches for lactate") stays
+        undetermined, read as English.
 
         Example:
             >>> glossary = Glossary({"de": {"pflaster": "patch", "mikronadel": "microneedle"}})
             >>> glossary.reads_as("Mikronadelpflaster"), glossary.reads_as("microneedle patch")
             ('de', None)
         """
+        words = _fold(text).split()
+        if any(word.strip(".,;:()") in FUNCTION_WORDS["en"] for word in words):
+            return None  # a tie between English and another language ("X GMBH is a company based in Berlin")
         tokens = [_fold(token) for token in _TOKEN.findall(text) if len(token) >= 3 and not _HANGUL.search(token)]
         letters = sum(map(len, tokens))
         if not letters:
             return None
-        english = sum(len(token) for token in tokens if token in self._english_words) / letters
+        english = sum(len(token) for token in tokens if self._is_english_word(token)) / letters
         readings = {
             language: self.read(text, language).coverage for language in self.languages() if language != "ko"
         }
@@ -230,6 +238,16 @@ class Glossary:
         if best is None or readings[best] < MIN_COVERAGE or readings[best] <= english:
             return None
         return best
+
+    def _is_english_word(self, word: str) -> bool:
+        """Whether a folded word is one of the tables' English words, in the singular or the plural."""
+        words = self._english_words
+        return (
+            word in words
+            or (word.endswith("s") and word[:-1] in words)
+            or (word.endswith("es") and word[:-2] in words)
+            or (word.endswith("ies") and word[:-3] + "y" in words)
+        )
 
     @property
     def _english_words(self) -> frozenset[str]:

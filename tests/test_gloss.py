@@ -154,6 +154,15 @@ def test_an_undetermined_text_in_the_tables_english_stays_undetermined(glossary:
     assert glossary.reads_as("battery materials robotics") is None
 
 
+def test_an_undetermined_text_in_english_plurals_stays_undetermined(glossary: Glossary) -> None:
+    assert glossary.reads_as("batteries materials") is None  # German endings read both too
+
+
+def test_an_undetermined_text_with_an_english_function_word_stays_undetermined() -> None:
+    # A CORDIS description: "und" and "is" tie, and the capitals read as German.
+    assert packaged_glossary().reads_as("BERLINER NANOTEST UND DESIGN GMBH is a company based in Berlin, DE.") is None
+
+
 def test_an_undetermined_text_no_table_reads_well_stays_undetermined(glossary: Glossary) -> None:
     assert glossary.reads_as("Batterie xyzzy qwerty foobar") is None
 
