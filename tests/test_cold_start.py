@@ -161,8 +161,6 @@ def test_an_english_search_after_matcher_build_on_the_default_blend_imports_no_t
 ) -> None:
     """``matcher build`` leaves a float32 ONNX copy of MiniLM in the workspace (matcher.embed.export_query_models),
     and a one-shot English search encodes its MiniLM half with it: ONNX Runtime and USE, no torch."""
-    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: an English search loads torch")
-    pytest.importorskip("onnx", reason="the onnx extra is not installed: an English search loads torch")
     demo = pd.read_csv(demo_dir / "profiles.csv")
     demo[demo["id"].str.contains("-bio-00")].to_csv(tmp_path / "bio.csv", index=False)
     home = tmp_path / "ws"

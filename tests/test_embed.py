@@ -333,9 +333,9 @@ def test_a_missing_model_package_names_the_package_to_install(monkeypatch: pytes
         SentenceTransformerEncoder().load()
 
 
-def test_a_missing_onnxruntime_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)
-    with pytest.raises(ImportError, match=r"innopolis-matcher\[onnx\]"):
+def test_a_missing_onnxruntime_names_the_packages_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # an install that lacks it (pip --no-deps)
+    with pytest.raises(ImportError, match=r"pip install onnx onnxruntime"):
         OnnxEncoder(tmp_path).load()
 
 
@@ -425,8 +425,6 @@ def _packaged_path() -> Path:
 
 @pytest.fixture(scope="session")
 def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
     folder = tmp_path_factory.mktemp("models")
     OnnxEncoder(folder).load()  # exports once for the session
     return folder
@@ -483,7 +481,6 @@ def varied_texts(demo: Path) -> list[str]:
 @pytest.fixture(scope="session")
 def query_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models folder holding the float32 ONNX copy of MiniLM, exported once for the session."""
-    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: searches keep torch")
     folder = tmp_path_factory.mktemp("query-models")
     assert SentenceTransformerEncoder(cache_dir=folder).export_query_model() is not None
     return folder
@@ -536,7 +533,6 @@ def test_the_copy_is_exported_once_and_serves_until_torch_is_loaded(query_models
 
 @pytest.mark.slow
 def test_a_copy_that_disagrees_with_torch_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: searches keep torch")
     monkeypatch.setattr(embed, "QUERY_MODEL_MIN_COSINE", 1.01)  # no copy can meet it
     encoder = SentenceTransformerEncoder(cache_dir=tmp_path)
     assert encoder.export_query_model() is None
@@ -547,7 +543,7 @@ def test_a_copy_that_disagrees_with_torch_is_not_kept(tmp_path: Path, monkeypatc
 def test_without_onnxruntime_searches_keep_torch_and_nothing_is_exported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the onnx extra were not installed
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as in an install that lacks it (pip --no-deps)
     encoder = SentenceTransformerEncoder(cache_dir=tmp_path)
     assert encoder.query_encoder() is encoder
     assert encoder.export_query_model() is None
@@ -571,8 +567,6 @@ def test_exporting_without_loading_skips_a_model_this_process_has_not_loaded(tmp
 def test_exporting_without_loading_exports_from_a_model_loaded_already(
     tmp_path: Path, use_m3: UniversalSentenceEncoder
 ) -> None:
-    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed: searches keep torch")
-    pytest.importorskip("onnx", reason="the onnx extra is not installed: searches keep torch")
     english = SentenceTransformerEncoder(cache_dir=tmp_path).load()  # as after a search that needed torch
     blend = BlendEncoder([english, use_m3])
     (written,) = export_query_models(blend, load=False)

