@@ -693,9 +693,12 @@ def evaluate_search_cmd(
 ) -> None:
     """Measure search quality on searches your people wrote: found first, in the top k, MRR, per language.
 
-    Each row is searched as typed here; any one of its expected ids counts. Rows that cannot run are listed."""
+    Each row is searched as typed here; any one of its expected ids counts. Rows that cannot run are listed, and
+    the exit code is then 1, as for an import with rows left out."""
     result = _existing().evaluate_searches(table, k=k)
     _echo(result.to_json() if as_json else result.to_text())
+    if result.problems:
+        raise typer.Exit(1)
 
 
 @app.command("train")

@@ -10,7 +10,8 @@ file and searches.
 
 The table needs a ``text`` column (or ``query`` / ``search``) and an ``expected_ids`` column (or ``expected_id`` /
 ``expected``): one id, or several separated by ``;``, ``|`` or ``,``, any of which counts as found. ``query_id``
-and ``language`` are optional; a missing language is detected (:func:`matcher.langid.detect_language`).
+and ``language`` are optional; a missing language is detected (:func:`matcher.langid.detect_language`, or the
+search's own reading of the text).
 
 Example:
     >>> import pandas as pd
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +183,9 @@ def _column(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
     return next((name for name in names if name in frame.columns), None)
 
 
-def search_cases(frame: pd.DataFrame, known_ids: Collection[str]) -> tuple[list[SearchCase], list[RowProblem]]:
+def search_cases(
+    frame: pd.DataFrame, known_ids: Collection[str], language_of: Callable[[str], str] = detect_language
+) -> tuple[list[SearchCase], list[RowProblem]]:
     """The labelled searches of a table, and the rows that cannot run.
 
     Args:
@@ -190,6 +193,8 @@ def search_cases(frame: pd.DataFrame, known_ids: Collection[str]) -> tuple[list[
             and its ``_row`` numbers when it has them).
         known_ids: The organisation ids the workspace holds: a row expecting any other id is reported, since it
             could never be found (a typo, or a table made for another catalogue).
+        language_of: Gives the language of a row that states none: the search's own reading, or by default
+            :func:`matcher.langid.detect_language`.
 
     Returns:
         The cases in the table's order, and one :class:`~matcher.readers.RowProblem` per row left out.
@@ -219,7 +224,7 @@ def search_cases(frame: pd.DataFrame, known_ids: Collection[str]) -> tuple[list[
         elif unknown:
             problems.append(RowProblem(row, f"expects {', '.join(unknown)}, not in this workspace", query_id))
         else:
-            language = _cell(record, "language").lower() or detect_language(text)
+            language = _cell(record, "language").lower() or language_of(text)
             cases.append(SearchCase(query_id, language, text, expected, row))
     return cases, problems
 

@@ -36,6 +36,11 @@ def test_the_query_and_expected_columns_have_other_accepted_names() -> None:
     assert cases[0].text == "ADC linker" and cases[0].expected == ("a",)
 
 
+def test_a_missing_language_may_be_read_as_the_search_reads_it() -> None:
+    cases, _ = search_cases(table(text=["Laktatmessung"], expected_ids=["a"]), KNOWN, lambda text: "de")
+    assert cases[0].language == "de"
+
+
 def test_a_missing_language_is_detected_and_a_given_one_is_kept() -> None:
     frame = table(text=["항체 약물 접합체", "Zellkulturmedien für die Forschung"], expected_ids=["a", "b"])
     frame["language"] = [None, "DE"]
@@ -101,6 +106,11 @@ def searches(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_german_keyword_search_is_counted_as_german(demo_matcher: Matcher, tmp_path: Path) -> None:
+    (tmp_path / "de.csv").write_text("text,expected_ids\nMikronadelpflaster Laktatmessung,dj-bio-014\n", "utf-8")
+    assert demo_matcher.evaluate_searches(tmp_path / "de.csv").outcomes[0].case.language == "de"
+
+
 def test_each_search_runs_as_a_user_would_run_it(demo_matcher: Matcher, searches: Path) -> None:
     result = demo_matcher.evaluate_searches(searches, k=5)
     assert [(o.case.query_id, o.case.language) for o in result.outcomes] == [("name", "und"), ("ko", "ko")]
@@ -121,10 +131,10 @@ def test_the_command_prints_the_table_and_json(
     demo_matcher: Matcher, searches: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MATCHER_HOME", str(demo_matcher.workspace.root))
-    assert main(["evaluate-search", str(searches), "--k", "3"]) == 0
+    assert main(["evaluate-search", str(searches), "--k", "3"]) == 1  # rows not run: 1, as an import's
     out = capsys.readouterr().out
     assert out.startswith("2 searches, top 3 of each") and "2 row(s) not run:" in out
-    assert main(["evaluate-search", str(searches), "--json"]) == 0
+    assert main(["evaluate-search", str(searches), "--json"]) == 1
     found = json.loads(capsys.readouterr().out)
     assert [row["language"] for row in found["summary"]] == ["und", "ko", "all"]
     assert found["searches"][0]["rank"] == 1 and found["not_run"][0] == {

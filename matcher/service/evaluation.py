@@ -133,7 +133,10 @@ class Evaluation:
         """
         check_k(k)
         read = read_table(path, max_rows=MAX_SEARCH_CASES)
-        cases, problems = search_cases(read.frame, self.context.store.profile_ids())
+        # A row's language, when not given, is the one the search reads it in (a German keyword search is German).
+        cases, problems = search_cases(
+            read.frame, self.context.store.profile_ids(), lambda text: matching.read_search(text).language
+        )
         run, shown = [], []
         for case in cases:
             try:
