@@ -53,15 +53,27 @@ logger = logging.getLogger(__name__)
 GLOSSED_LANGUAGES = ("ko", "de", "es")
 """Languages with a packaged glossary (:func:`packaged_glossary`)."""
 
-READING_RULE = "gloss-r2"
+READING_RULE = "gloss-r3"
 """Version of the reading rules (r2: an undetermined text is read in the language whose table reads it,
-:meth:`Glossary.reads_as`); bump it when a change may read a text differently."""
+:meth:`Glossary.reads_as`; r3: a long reading stands in from :data:`LONG_READING_COVERAGE`); bump it when a change
+may read a text differently."""
 
 MIN_COVERAGE = 0.5
 """A reading stands in for a text before the English model (:meth:`Glossary.stand_in`) only when it reads at least
 this share of the text's content letters: a reading of one word in four says more about the glossary than the text.
 Measured: every nonsense or everyday query of the held-out calibration set reads under it, 51 of its 54 searches
 over it (bench/RESULTS.md, "Searches read through the glossary")."""
+
+LONG_READING_TERMS = 6
+LONG_READING_COVERAGE = 0.3
+"""A reading of at least this many entries stands in for a text already when it reads this share of it: a request
+written with its context ("I handle equipment safety at a petrochemical complex in South Chungcheong. We are
+looking for ...") names who, where and why in words no technical glossary holds, while six entries or more still
+say what it is about. Every nonsense or everyday query of the calibration set reads one entry at most. Measured
+(bench/RESULTS.md, "Searches read through the glossary"): on the demo with 50 profiles translated, planted partners
+first 21 -> 23 of 32, MRR@10 0.752 -> 0.794, no search of the evaluation, calibration or kind sets moved out of the
+top 5, and no nonsense query is read; blind set ko-b02 (the request above, 40% read, 13 entries) from not in the
+top 40 to first. The rule came after that search was seen."""
 
 MAX_TERM_CHARS = 80
 """Longest term a table may hold (folded); longer lines are skipped with a warning."""
@@ -189,7 +201,8 @@ class Glossary:
 
     def stand_in(self, text: str, language: str | None = None) -> str:
         """The English keywords that may stand in for ``text`` before an English-only model: its reading when that
-        reads at least :data:`MIN_COVERAGE` of it, else "" (the text is left to a multilingual model).
+        reads at least :data:`MIN_COVERAGE` of it, or :data:`LONG_READING_COVERAGE` with
+        :data:`LONG_READING_TERMS` entries or more, else "" (the text is left to a multilingual model).
 
         Args:
             text: Any text.
@@ -206,7 +219,8 @@ class Glossary:
         if language not in self.tables:
             return ""
         reading = self.read(text, language)
-        return reading.text if reading.terms and reading.coverage >= MIN_COVERAGE else ""
+        enough = reading.coverage >= (LONG_READING_COVERAGE if reading.terms >= LONG_READING_TERMS else MIN_COVERAGE)
+        return reading.text if reading.terms and enough else ""
 
     def reads_as(self, text: str) -> str | None:
         """The language of a text that language detection leaves undetermined, when a table reads it: a German or

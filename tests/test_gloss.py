@@ -142,6 +142,22 @@ def test_a_language_without_a_table_reads_nothing(glossary: Glossary, language: 
     assert glossary.read("antibody contract manufacturing", language).text == ""
 
 
+# A request written with its context: who, where and why, in words no technical glossary holds.
+CONTEXT = "Petrochemiekomplex Südchungcheong Anlagensicherheit Treppenbereiche"
+
+
+def test_a_reading_of_six_entries_stands_in_from_a_lower_coverage(glossary: Glossary) -> None:
+    text = f"Standort Suche Batterie Material Robotik Start-up {CONTEXT}"
+    assert glossary.read(text, "de").coverage == pytest.approx(0.4, abs=0.02)
+    assert glossary.stand_in(text, "de") == "site search battery materials robotics startup"
+
+
+def test_a_reading_of_five_entries_needs_half_of_the_text(glossary: Glossary) -> None:
+    text = "Standort Suche Batterie Material Robotik Petrochemiekomplex Südchungcheong Anlagensicherheit Treppen"
+    assert glossary.read(text, "de").coverage == pytest.approx(0.4, abs=0.02)
+    assert glossary.stand_in(text, "de") == ""
+
+
 # Keyword searches have no function word to detect their language by (langid: "und").
 
 
