@@ -189,11 +189,13 @@ class Matcher:
     def stats(self) -> dict[str, Any]:
         """Counts of what the workspace holds, and how it reads texts: the encoder it is set to (``encoder``), the one
         its indexes were built with (``index_model``, None before a build) and the calibration entry its scores are
-        read with (``calibration``, :func:`matcher.bands.calibration_for`)."""
+        read with (``calibration``, :func:`matcher.bands.calibration_for`), and the entries per language that the
+        workspace's own glossary tables add (``glossary_entries``)."""
         built, setting = self.indexer.built_with(), self.context.encoder_setting
         encoder = setting if isinstance(setting, str) else setting.name
         reading = {"encoder": encoder, "index_model": built, "calibration": calibration_for(built or encoder).encoder}
-        return {**self.store.stats(), **reading}
+        entries = {language: len(table) for language, table in self.context.glossary_tables.items()}
+        return {**self.store.stats(), **reading, "glossary_entries": entries}
 
     def version(self) -> int:
         """The store's version: it changes whenever profiles or partnerships change (for caches keyed on it)."""

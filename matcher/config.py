@@ -160,6 +160,12 @@ class Workspace:
         """Optional settings file (ranking weights and the like)."""
         return self.root / "config.toml"
 
+    @property
+    def glossary_dir(self) -> Path:
+        """Optional ``<language>.tsv`` tables (``ko``, ``de``, ``es``) that add to or correct the packaged glossary
+        for this workspace (:attr:`matcher.service.context.Context.glossary`)."""
+        return self.root / "glossary"
+
     def ensure(self) -> Workspace:
         """Creates the workspace folder if it is missing (owner-only, mode 700), and returns itself.
 

@@ -25,7 +25,8 @@ How a text is read, per language (a known phrase beats its words):
   Korean text every Latin word is kept.
 
 The tables are ``matcher/data/glossary/<language>.tsv`` (``term<TAB>english``; data card in their header
-comments). A workspace can add or correct entries with files of the same form (:meth:`Glossary.with_entries`).
+comments). A workspace can add or correct entries with files of the same form in its ``glossary/`` folder
+(:attr:`matcher.service.context.Context.workspace_glossary`, through :meth:`Glossary.with_entries`).
 
 Example:
     >>> glossary = Glossary({"ko": {"항체": "antibody", "위탁생산": "contract manufacturing"}})

@@ -7,13 +7,17 @@ Small tables with known readings; the packaged tables are checked for shape and 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from matcher.api import Matcher
 from matcher.bands import calibration_for
+from matcher.config import Settings
 from matcher.embed import BlendEncoder, TfidfEncoder, encode_query, load_encoder, read_query
 from matcher.gloss import GLOSSED_LANGUAGES, Glossary, packaged_glossary, parse_table
+from matcher.service.context import Context
 from tests.test_embed import CORPUS
 from tests.test_embed_language import EnglishOnlyTfidf
 
@@ -299,3 +303,45 @@ def test_the_default_blend_reads_through_the_packaged_glossary_and_keeps_its_cal
     blend = load_encoder("minilm+use-m3", lazy=True)
     assert blend.name.endswith(f"+gloss-{packaged_glossary().version}")
     assert calibration_for(blend.name) is calibration_for("minilm+use-m3")
+
+
+# ------------------------------------------------------------------------------------- a workspace's own tables
+
+
+def workspace_with_tables(root: Path, **tables: str) -> Context:
+    """A workspace whose ``glossary/`` folder holds ``tables`` (file name -> text)."""
+    (root / "glossary").mkdir(parents=True)
+    for name, text in tables.items():
+        (root / "glossary" / name).write_text(text, encoding="utf-8")
+    return Context(root, settings=Settings(home=root, encoder="minilm+use-m3"))
+
+
+def test_a_workspace_table_adds_and_replaces_entries(tmp_path: Path) -> None:
+    context = workspace_with_tables(tmp_path / "ws", **{"ko.tsv": "떡볶이\ttteokbokki\n항체\tantibodies\n"})
+    assert context.glossary is not None
+    assert context.glossary.read("떡볶이 항체", "ko").text == "tteokbokki antibodies"
+    assert packaged_glossary().read("항체", "ko").text == "antibody"  # the packaged tables are unchanged
+
+
+def test_a_workspace_table_renames_the_blend_so_its_texts_are_embedded_again(tmp_path: Path) -> None:
+    plain = Context(tmp_path / "plain", settings=Settings(home=tmp_path / "plain", encoder="minilm+use-m3"))
+    edited = workspace_with_tables(tmp_path / "ws", **{"de.tsv": "Laktat\tlactate\n"})
+    assert plain.encoder.name != edited.encoder.name
+    assert edited.encoder.name.endswith(f"+gloss-{edited.workspace_glossary.version}")
+
+
+def test_a_workspace_file_that_is_no_table_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    context = workspace_with_tables(tmp_path / "ws", **{"fr.tsv": "puce\tchip\n"})
+    (tmp_path / "ws" / "glossary" / "es.tsv").write_bytes("chip\tmicrochip\nca\xf1a\tcane\n".encode("cp1252"))
+    with caplog.at_level(logging.WARNING, logger="matcher.service.context"):
+        glossary = context.workspace_glossary
+    assert glossary.version == packaged_glossary().version
+    assert any("fr.tsv skipped" in m for m in caplog.messages) and any("not UTF-8" in m for m in caplog.messages)
+
+
+def test_the_workspaces_own_entries_are_counted_in_its_stats(tmp_path: Path) -> None:
+    workspace_with_tables(tmp_path / "ws", **{"ko.tsv": "떡볶이\ttteokbokki\n항체\tantibodies\n"})
+    matcher = Matcher(tmp_path / "ws", settings=Settings(home=tmp_path / "ws", encoder="minilm+use-m3"))
+    assert matcher.stats()["glossary_entries"] == {"ko": 2}

@@ -26,13 +26,16 @@ from ..catalogue import facet_texts
 from ..config import Settings, Workspace
 from ..embed import BlendEncoder, EmbeddingCache, Encoder, embed_texts, english_columns, load_encoder
 from ..errors import InputError, NotFoundError
-from ..gloss import Glossary, packaged_glossary
+from ..gloss import GLOSSED_LANGUAGES, Glossary, packaged_glossary, parse_table
 from ..schema import FACETS, Profile
 from ..store import Store
 
 __all__ = ["BuildProgress", "Context"]
 
 logger = logging.getLogger(__name__)
+
+MAX_GLOSSARY_BYTES = 5_000_000
+"""Largest workspace glossary table read (the packaged ones are 0.1-0.2 MB each)."""
 
 BuildProgress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during a build; ``stage`` names the facet being embedded."""
@@ -88,7 +91,9 @@ class Context:
     @cached_property
     def encoder(self) -> Encoder:
         """The text encoder. Its model loads on the first ``encode`` (seconds for the packaged MiniLM model), so
-        checking the indexes against it, as every build does first, loads nothing."""
+        checking the indexes against it, as every build does first, loads nothing. A blend set by name reads
+        through :attr:`workspace_glossary`, whose version its name carries: editing the workspace's tables
+        re-embeds the texts once."""
         spec = self.encoder_setting
         if not isinstance(spec, str):
             return spec
@@ -97,15 +102,48 @@ class Context:
                 "the tfidf encoder is an evaluation baseline that must be fitted first; a workspace index uses "
                 "'minilm' (default), 'minilm-onnx' or a local sentence-transformers model folder"
             )
-        return load_encoder(spec, cache_dir=self.workspace.models_dir, lazy=True)
+        encoder = load_encoder(spec, cache_dir=self.workspace.models_dir, lazy=True)
+        if isinstance(encoder, BlendEncoder) and encoder.glossary == "packaged":
+            encoder.glossary = self.workspace_glossary
+        return encoder
 
     @property
     def glossary(self) -> Glossary | None:
         """The glossary that reads Korean, German and Spanish searches as English keywords for the encoder's
         English-only model (:func:`matcher.embed.read_query`): a blend's own, the one it read the profiles through
-        (:attr:`matcher.embed.BlendEncoder.english_glossary`), else the one shipped with the package."""
+        (:attr:`matcher.embed.BlendEncoder.english_glossary`), else :attr:`workspace_glossary`."""
         encoder = self.encoder
-        return encoder.english_glossary if isinstance(encoder, BlendEncoder) else packaged_glossary()
+        return encoder.english_glossary if isinstance(encoder, BlendEncoder) else self.workspace_glossary
+
+    @cached_property
+    def workspace_glossary(self) -> Glossary:
+        """The packaged glossary with the entries of the workspace's own tables (:attr:`glossary_tables`) added,
+        replacing packaged entries of the same term."""
+        tables = self.glossary_tables
+        return packaged_glossary().with_entries(tables) if tables else packaged_glossary()
+
+    @cached_property
+    def glossary_tables(self) -> dict[str, dict[str, str]]:
+        """The workspace's own glossary entries per language, from ``glossary/ko.tsv``, ``de.tsv`` and ``es.tsv``
+        (``term<TAB>english`` lines, as the packaged tables).
+
+        A table over :data:`MAX_GLOSSARY_BYTES`, a file for another language or one that is not UTF-8 is skipped
+        with a warning, as a malformed line is (:func:`matcher.gloss.parse_table`): the packaged entries stay.
+        """
+        folder = self.workspace.glossary_dir
+        tables: dict[str, dict[str, str]] = {}
+        for path in sorted(folder.glob("*.tsv")) if folder.is_dir() else []:
+            if path.stem not in GLOSSED_LANGUAGES:
+                names = ", ".join(f"{language}.tsv" for language in GLOSSED_LANGUAGES)
+                logger.warning("%s skipped: the glossary tables a workspace may add are %s", path, names)
+            elif path.stat().st_size > MAX_GLOSSARY_BYTES:
+                logger.warning("%s skipped: over %d MB", path, MAX_GLOSSARY_BYTES // 1_000_000)
+            else:
+                try:
+                    tables[path.stem] = parse_table(path.read_text(encoding="utf-8"), str(path))
+                except UnicodeDecodeError:
+                    logger.warning("%s skipped: not UTF-8 text (save it as UTF-8)", path)
+        return tables
 
     @cached_property
     def cache(self) -> EmbeddingCache:
