@@ -767,6 +767,26 @@ def restore_cmd(
     _echo(f"Restored {archive} into {root}.")
 
 
+@app.command("copy-store")
+def copy_store_cmd(
+    target: Annotated[
+        str,
+        typer.Argument(help="An empty PostgreSQL database (postgresql+psycopg://user:password@host/db), or a folder."),
+    ],
+) -> None:
+    """Copy every row of the workspace's store into an empty one: a laptop pilot onto the team's server, or back.
+
+    The copy lands whole or not at all; a target that holds data is refused."""
+    where, copied = _existing().admin.copy_store(target)
+    first = sorted(copied.items(), key=lambda item: (item[0] != "profiles", item[0] != "partnerships"))
+    counts = ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in first if n)
+    _echo(f"Copied {counts or 'nothing (the store is empty)'} into {where}.")
+    _echo(
+        "Next: point the matcher at it (MATCHER_DATABASE_URL, or --home for a folder), and copy the workspace's "
+        "users.toml, config.toml and glossary/ beside it; the index is built again on first use."
+    )
+
+
 @app.command("export-user-data")
 def export_user_data_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of printing it.")] = None,

@@ -811,6 +811,72 @@ class Store:
         """Releases the database connections."""
         self._engine.dispose()
 
+    # Copying a whole store ---------------------------------------------------------------------------------
+
+    def copy_into(self, target: Store, *, batch: int = 5_000) -> dict[str, int]:
+        """Copies every row of this store into an empty ``target``: a pilot's SQLite file onto the team's
+        PostgreSQL server, or the server's data into a file for a laptop.
+
+        Both stores are at this release's schema (opening one migrates it). The rows are read from one snapshot of
+        this store and written in one transaction of the target, so the copy lands whole or not at all; ids keep
+        their values (feedback, shortlists and alerts point at them), and a PostgreSQL target's id sequences are
+        moved past them, so rows added later get new ids. Files of the workspace folder (``users.toml``,
+        ``config.toml``, ``glossary/``) and the vector indexes are not in a store: copy the files, and the indexes
+        are built again on first use.
+
+        Args:
+            target: The store to fill; it must hold no rows (its ``meta`` entries aside).
+            batch: Rows read and written at a time.
+
+        Returns:
+            Rows copied per table, in the order they were copied.
+
+        Raises:
+            StoreInputError: ``target`` is this store, or holds rows already (nothing is written then).
+
+        Example:
+            >>> server = Store("postgresql+psycopg://matcher@db.example/matcher")  # doctest: +SKIP
+            >>> Store("pilot/matcher.sqlite").copy_into(server)                      # doctest: +SKIP
+            {'profiles': 260, 'partnerships': 478, ...}
+        """
+        if target.url == self.url:
+            raise StoreInputError(f"cannot copy the store at {self.where} into itself")
+        tables = [table for table in metadata.sorted_tables if table is not meta_table]
+        copied: dict[str, int] = {}
+        with self._engine.connect() as source, target._engine.begin() as sink:
+            if self.path is not None:
+                source.exec_driver_sql("BEGIN")  # one snapshot of every table (SQLite reads in WAL mode see one)
+            else:
+                source.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            held = [
+                table.name for table in tables if sink.execute(sa.select(sa.literal(1)).select_from(table)).first()
+            ]
+            if held:
+                raise StoreInputError(
+                    f"the store at {target.where} holds data already (in {', '.join(held)}); copy into an empty "
+                    "database or file, so that nothing in it is overwritten or mixed"
+                )
+            for row in source.execute(sa.select(meta_table)).mappings():
+                upsert = target._insert(meta_table).values(**row)
+                new_value = {"value": upsert.excluded.value}
+                sink.execute(upsert.on_conflict_do_update(index_elements=[meta_table.c.key], set_=new_value))
+            for table in tables:
+                copied[table.name] = 0
+                result = source.execution_options(yield_per=batch).execute(sa.select(table))
+                for rows in result.mappings().partitions():
+                    sink.execute(table.insert(), [dict(row) for row in rows])
+                    copied[table.name] += len(rows)
+                key = table.autoincrement_column
+                if target.path is None and key is not None and copied[table.name]:
+                    # Explicit ids leave a serial's sequence where it was: the next insert would reuse id 1.
+                    highest = sink.execute(sa.select(sa.func.max(key))).scalar_one()
+                    sink.execute(
+                        sa.select(sa.func.setval(sa.func.pg_get_serial_sequence(table.name, key.name), highest))
+                    )
+            source.rollback()
+        logger.info("copied %s rows from %s into %s", f"{sum(copied.values()):,}", self.where, target.where)
+        return copied
+
     # Profiles -----------------------------------------------------------------------------------------------
 
     def upsert_profiles(self, frame: pd.DataFrame, *, source: str | None = None, conn: Connection | None = None) -> int:

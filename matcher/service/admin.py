@@ -16,7 +16,9 @@ from typing import Any
 
 from ..auth import User, add_user, load_users, remove_user, set_language, set_password, users_path
 from ..backup import backup, export_user_data, restore
+from ..config import STORE_NAME
 from ..errors import StateError
+from ..store import Store
 from .context import Context
 from .keys import ApiKey, KeyRing
 
@@ -50,6 +52,26 @@ class Admin:
             WorkspaceNotEmptyError: ``home`` holds a workspace and ``force`` is False.
         """
         return restore(archive, home, force=force)
+
+    def copy_store(self, target: Path | str) -> tuple[str, dict[str, int]]:
+        """Copies the workspace's store into an empty one (:meth:`matcher.store.Store.copy_into`): a PostgreSQL
+        URL (``postgresql+psycopg://user:password@host/db``), a SQLite file, or a folder for a workspace's file.
+
+        Returns:
+            Where the copy went (the URL without its password), and the rows copied per table.
+
+        Raises:
+            StoreInputError: The target is this store or holds data already.
+            StoreError: The target cannot be opened.
+        """
+        location: Path | str = target
+        if "://" not in str(target) and (Path(target).is_dir() or not Path(target).suffix):
+            location = Path(target) / STORE_NAME  # a workspace folder
+        copy = Store(location)
+        try:
+            return copy.where, self.context.store.copy_into(copy)
+        finally:
+            copy.close()
 
     def users(self) -> list[User]:
         """The sign-in accounts, by name."""
