@@ -7,7 +7,7 @@ index that its ``CURRENT`` pointer names; and every other file (``users.toml``, 
 A ``manifest.json`` lists each file with its size and SHA-256.
 
 A restore checks the archive first (manifest, names, file types, sizes, hashes, SQLite integrity, schema
-version), unpacks it into a temporary folder beside the workspace and only then swaps it in, so a failed or
+version and Alembic revision), unpacks it into a temporary folder beside the workspace and only then swaps it in, so a failed or
 interrupted restore never leaves a half-restored workspace. The checksums detect damage; they authenticate nothing
 (whoever crafts an archive recomputes them), so a backup is kept to data: ``models/`` may hold only the data
 formats the matcher writes there (skops re-rankers, ONNX encoders, model cards), never pickles. A restore replaces
@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, migrations
 from .alerts import owner_of
 from .config import Settings, is_workspace
 from .errors import InputError
@@ -406,6 +406,11 @@ def _check_database(path: Path, archive: Path, *, is_store: bool) -> None:
                 if is_store
                 else None
             )
+            versioned = is_store and conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()
+            held = conn.execute("SELECT version_num FROM alembic_version") if versioned else []
+            revisions = {str(row[0]) for row in held}
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
@@ -416,6 +421,14 @@ def _check_database(path: Path, archive: Path, *, is_store: bool) -> None:
         raise BackupError(
             f"{archive} holds a store of schema {found[0] if found else 'unknown'}; this matcher reads schema "
             f"{SCHEMA_VERSION}: upgrade innopolis-matcher to restore it"
+        )
+    # A newer release keeps schema 3 in meta and moves Alembic's revision on: restored as it was, the workspace
+    # would only be refused at its next opening, after the old one had been swapped out.
+    if unknown := revisions - migrations.revisions():
+        raise BackupError(
+            f"{archive} holds a store written by a newer Innopolis Matcher (schema revision "
+            f"{', '.join(sorted(unknown))}; this one knows up to {migrations.head()}): upgrade innopolis-matcher to "
+            "restore it"
         )
 
 

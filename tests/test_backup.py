@@ -4,6 +4,7 @@ users entered."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import zipfile
@@ -265,6 +266,26 @@ def test_a_backup_from_a_newer_version_is_refused(ws: Path, tmp_path: Path, forc
     manifest["version"] = BACKUP_VERSION + 1
     bad = rewrite_zip(archive, tmp_path / "bad.zip", {MANIFEST_NAME: json.dumps(manifest).encode()})
     with pytest.raises(BackupError, match="upgrade innopolis-matcher"):
+        restore(bad, forced_target, force=True)
+    assert_untouched(forced_target)
+
+
+def test_a_store_at_a_schema_revision_this_release_does_not_know_is_refused(
+    ws: Path, tmp_path: Path, forced_target: Path
+) -> None:
+    # What a newer release's backup holds: schema 3 in meta, as ever, and an Alembic revision past this one's head.
+    newer = tmp_path / "newer.sqlite"
+    with zipfile.ZipFile(backup(ws, tmp_path / "b.zip")) as zipped:
+        newer.write_bytes(zipped.read("matcher.sqlite"))
+    with sqlite3.connect(newer) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    data = newer.read_bytes()
+    manifest = manifest_of(tmp_path / "b.zip")
+    manifest["files"]["matcher.sqlite"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}  # type: ignore[index]
+    bad = rewrite_zip(
+        tmp_path / "b.zip", tmp_path / "bad.zip", {"matcher.sqlite": data, MANIFEST_NAME: json.dumps(manifest).encode()}
+    )
+    with pytest.raises(BackupError, match=r"newer Innopolis Matcher \(schema revision 9999; .*upgrade"):
         restore(bad, forced_target, force=True)
     assert_untouched(forced_target)
 
