@@ -6,13 +6,13 @@ backup taken while the app or an import is writing is still a committed state; t
 index that its ``CURRENT`` pointer names; and every other file (``users.toml``, ``config.toml``, ``models/``).
 A ``manifest.json`` lists each file with its size and SHA-256.
 
-A restore checks the archive first (manifest, names, file types, sizes, hashes, SQLite integrity, schema
-version and Alembic revision), unpacks it into a temporary folder beside the workspace and only then swaps it in, so a failed or
+A restore checks the archive first (manifest, names, file types, sizes, hashes, SQLite integrity, schema version and
+Alembic revision), unpacks it into a temporary folder beside the workspace and only then swaps it in, so a failed or
 interrupted restore never leaves a half-restored workspace. The checksums detect damage; they authenticate nothing
-(whoever crafts an archive recomputes them), so a backup is kept to data: ``models/`` may hold only the data
-formats the matcher writes there (skops re-rankers, ONNX encoders, model cards), never pickles. A restore replaces
-only an empty folder or a workspace (a folder holding ``matcher.sqlite``), the latter only when asked to. Backups,
-and restored workspaces, are owner-only (files 600, folders 700): they hold password hashes and notes.
+(whoever crafts an archive recomputes them), so a backup is kept to data: ``models/`` may hold only the data formats
+the matcher writes there (skops re-rankers, ONNX encoders, model cards), never pickles. A restore replaces only an
+empty folder or a workspace (a folder holding ``matcher.sqlite``), the latter only when asked to. Backups, and
+restored workspaces, are owner-only (files 600, folders 700): they hold password hashes and notes.
 
 Example:
     >>> archive = backup(Path("/srv/matcher/.matcher"), Path("/backups/matcher-2025-06-01.zip"))  # doctest: +SKIP
