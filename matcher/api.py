@@ -33,6 +33,7 @@ from .errors import MatcherError, NotFoundError
 from .evaluate import EvaluationResult
 from .evaluate_search import SearchEvaluation
 from .filters import Filters
+from .kinds import KindReader
 from .learn import LearnedScorer, TrainResult
 from .rank import Recommendations
 from .schema import Facet, Profile
@@ -190,12 +191,14 @@ class Matcher:
         """Counts of what the workspace holds, and how it reads texts: the encoder it is set to (``encoder``), the one
         its indexes were built with (``index_model``, None before a build) and the calibration entry its scores are
         read with (``calibration``, :func:`matcher.bands.calibration_for`), and the entries per language that the
-        workspace's own glossary tables add (``glossary_entries``)."""
+        workspace's own glossary tables add (``glossary_entries``), and the kind words its ``kinds.toml`` adds
+        (``kind_words``)."""
         built, setting = self.indexer.built_with(), self.context.encoder_setting
         encoder = setting if isinstance(setting, str) else setting.name
         reading = {"encoder": encoder, "index_model": built, "calibration": calibration_for(built or encoder).encoder}
         entries = {language: len(table) for language, table in self.context.glossary_tables.items()}
-        return {**self.store.stats(), **reading, "glossary_entries": entries}
+        kind_words = len(self.context.kind_reader.phrases) - len(KindReader.packaged().phrases)
+        return {**self.store.stats(), **reading, "glossary_entries": entries, "kind_words": kind_words}
 
     def version(self) -> int:
         """The store's version: it changes whenever profiles or partnerships change (for caches keyed on it)."""

@@ -161,6 +161,12 @@ class Workspace:
         return self.root / "config.toml"
 
     @property
+    def kinds_path(self) -> Path:
+        """Optional words for the kinds of organisation a search asks for, added to the packaged ones
+        (:attr:`matcher.service.context.Context.kind_reader`; the shape of ``matcher/data/kinds.toml``)."""
+        return self.root / "kinds.toml"
+
+    @property
     def glossary_dir(self) -> Path:
         """Optional ``<language>.tsv`` tables (``ko``, ``de``, ``es``) that add to or correct the packaged glossary
         for this workspace (:attr:`matcher.service.context.Context.glossary`)."""

@@ -158,18 +158,25 @@ class KindReader:
         Raises:
             ValueError: An unknown kind, or a table without words in any language.
         """
-        table = tomllib.loads(text)
-        phrases: list[_Phrase] = []
-        for kind, languages in table.get("kinds", {}).items():
-            if kind not in KIND_TYPES:
-                raise ValueError(f"unknown kind {kind!r} in the kinds vocabulary; known: {', '.join(KIND_TYPES)}")
-            phrases += _phrases(languages, kind)
-        for marker in ("asker", "spin_off", "seeks"):
-            phrases += _phrases(table.get(marker, {}), marker)
+        phrases = _vocabulary(text)
         if not any(p.marks in KIND_TYPES for p in phrases):
             raise ValueError("the kinds vocabulary holds no kind words")
-        # Longer phrases first, so "university hospital" is read before "university".
-        return cls(tuple(sorted(phrases, key=lambda p: -len(p.words))))
+        return cls(_longest_first(phrases))
+
+    def with_toml(self, text: str) -> KindReader:
+        """This reader with the words of another vocabulary of the same shape added: a workspace's own
+        ``kinds.toml``, which may hold only some kinds or markers.
+
+        Raises:
+            ValueError: The text is not TOML, or names an unknown kind.
+
+        Example:
+            >>> reader = KindReader.packaged()
+            >>> extended = reader.with_toml('[kinds.public_body]' + chr(10) + 'ko = ["KOTRA"]')  # a proper name
+            >>> reader.read("KOTRA 연결 부탁드립니다"), extended.read("KOTRA 연결 부탁드립니다")
+            ((), ('public_body',))
+        """
+        return KindReader(_longest_first([*self.phrases, *_vocabulary(text)]))
 
     @staticmethod
     def packaged() -> KindReader:
@@ -241,6 +248,31 @@ class KindReader:
         return KindReading(
             tuple(kind for kind in KIND_TYPES if kind in wanted), tuple(kind for kind in KIND_TYPES if kind in heads)
         )
+
+
+def _vocabulary(text: str) -> list[_Phrase]:
+    """The phrases of a vocabulary in the shape of ``kinds.toml``.
+
+    Raises:
+        ValueError: The text is not TOML, or names an unknown kind.
+    """
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"the kinds vocabulary is not valid TOML: {error}") from None
+    phrases: list[_Phrase] = []
+    for kind, languages in table.get("kinds", {}).items():
+        if kind not in KIND_TYPES:
+            raise ValueError(f"unknown kind {kind!r} in the kinds vocabulary; known: {', '.join(KIND_TYPES)}")
+        phrases += _phrases(languages, kind)
+    for marker in ("asker", "spin_off", "seeks"):
+        phrases += _phrases(table.get(marker, {}), marker)
+    return phrases
+
+
+def _longest_first(phrases: Sequence[_Phrase]) -> tuple[_Phrase, ...]:
+    """Longer phrases first, so "university hospital" is read before "university"."""
+    return tuple(sorted(phrases, key=lambda p: -len(p.words)))
 
 
 def _phrases(languages: Mapping[str, Sequence[str]], marks: str) -> list[_Phrase]:

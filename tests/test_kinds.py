@@ -3,12 +3,17 @@ kind left out."""
 
 from __future__ import annotations
 
+import logging
 import tomllib
+from pathlib import Path
 
 import pytest
 
+from matcher.api import Matcher
+from matcher.config import Settings
 from matcher.kinds import KIND_TYPES, KindReader, kind_reading, read_kinds
 from matcher.resources import data_text
+from matcher.service.context import Context
 
 VOCABULARY = """
 [kinds.investor]
@@ -134,3 +139,45 @@ def test_a_kind_word_at_the_head_of_a_request_heads_it(text: str) -> None:
 def test_a_kind_word_further_in_is_read_but_does_not_head_the_request(text: str) -> None:
     reading = kind_reading(text)
     assert reading.kinds and reading.heads == ()
+
+
+# ------------------------------------------------------------------------------------- a workspace's own words
+
+
+def context_with_kinds(root: Path, text: str | bytes) -> Context:
+    """A workspace whose ``kinds.toml`` holds ``text``."""
+    root.mkdir(parents=True)
+    (root / "kinds.toml").write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return Context(root, settings=Settings(home=root, encoder="minilm+use-m3"))
+
+
+def test_a_workspaces_kind_words_add_to_the_packaged_ones(tmp_path: Path) -> None:
+    reader = context_with_kinds(tmp_path / "ws", '[kinds.public_body]\nko = ["KOTRA"]\n').kind_reader
+    assert reader.read("KOTRA 연결 부탁드립니다") == ("public_body",)
+    assert reader.read("병원을 찾습니다") == ("hospital",)  # the packaged words stay
+    assert read_kinds("KOTRA 연결 부탁드립니다") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('[kinds.ministry]\nko = ["부처"]\n', "unknown kind 'ministry'"),
+        ("[kinds.investor\nko = 1", "not valid TOML"),
+        ('[kinds.investor]\nes = ["inversi\xf3n"]\n'.encode("cp1252"), "codec can't decode"),
+    ],
+)
+def test_a_kinds_file_that_cannot_be_read_leaves_the_packaged_words_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, text: str | bytes, why: str
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="matcher.service.context"):
+        reader = context_with_kinds(tmp_path / "ws", text).kind_reader
+    assert reader is KindReader.packaged()
+    assert any("kinds.toml skipped" in m and why in m for m in caplog.messages), caplog.messages
+
+
+def test_the_search_reads_a_workspaces_kind_word(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    matcher = Matcher(tmp_path / "ws", settings=Settings(home=tmp_path / "ws", encoder="minilm+use-m3"))
+    (tmp_path / "ws" / "kinds.toml").write_text('[kinds.investor]\nen = ["LP"]\n', encoding="utf-8")
+    assert matcher.read_search("an LP for our fund").kinds == ("investor",)
+    assert matcher.stats()["kind_words"] == 1

@@ -27,6 +27,7 @@ from ..config import Settings, Workspace
 from ..embed import BlendEncoder, EmbeddingCache, Encoder, embed_texts, english_columns, load_encoder
 from ..errors import InputError, NotFoundError
 from ..gloss import GLOSSED_LANGUAGES, Glossary, packaged_glossary, parse_table
+from ..kinds import KindReader
 from ..schema import FACETS, Profile
 from ..store import Store
 
@@ -35,7 +36,7 @@ __all__ = ["BuildProgress", "Context"]
 logger = logging.getLogger(__name__)
 
 MAX_GLOSSARY_BYTES = 5_000_000
-"""Largest workspace glossary table read (the packaged ones are 0.1-0.2 MB each)."""
+"""Largest workspace glossary table or kinds vocabulary read (the packaged ones are 0.1-0.2 MB each)."""
 
 BuildProgress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` during a build; ``stage`` names the facet being embedded."""
@@ -121,6 +122,23 @@ class Context:
         replacing packaged entries of the same term."""
         tables = self.glossary_tables
         return packaged_glossary().with_entries(tables) if tables else packaged_glossary()
+
+    @cached_property
+    def kind_reader(self) -> KindReader:
+        """Reads the kinds of organisation a search asks for: the packaged words, with the workspace's own
+        ``kinds.toml`` added (same shape as ``matcher/data/kinds.toml``: ``[kinds.investor] ko = ["..."]``,
+        ``[asker]``...). A file over :data:`MAX_GLOSSARY_BYTES`, not UTF-8, not TOML or naming an unknown kind is
+        skipped with a warning that says why: the packaged words stay."""
+        path, packaged = self.workspace.kinds_path, KindReader.packaged()
+        if not path.is_file():
+            return packaged
+        try:
+            if path.stat().st_size > MAX_GLOSSARY_BYTES:
+                raise ValueError(f"over {MAX_GLOSSARY_BYTES // 1_000_000} MB")
+            return packaged.with_toml(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:  # TOML errors are ValueErrors
+            logger.warning("%s skipped, the packaged kind words are used: %s", path, error)
+            return packaged
 
     @cached_property
     def glossary_tables(self) -> dict[str, dict[str, str]]:

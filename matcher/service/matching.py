@@ -23,7 +23,6 @@ from ..catalogue import CrossCity, dismissed
 from ..embed import QueryReading, encode_query, read_query
 from ..errors import InputError
 from ..filters import Filters
-from ..kinds import kind_reading, read_kinds
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -177,7 +176,7 @@ class Matching:
         that nothing matches ("xyzzy qwerty") returns an empty list. Each hit carries its band. On a blend of
         MiniLM and a multilingual model, a text not in English is scored by the multilingual model alone
         (:func:`matcher.embed.encode_query`) and banded by that model's bands for such queries. A text that asks
-        for a kind of organisation ("an investor for ...", "병원", :func:`matcher.kinds.kind_reading`) lists the
+        for a kind of organisation ("an investor for ...", "병원", :class:`matcher.kinds.KindReader`) lists the
         organisations of that kind first: every match when the kind heads the request, those matching at least
         "possible" when it is named further in.
 
@@ -214,7 +213,7 @@ class Matching:
             raise InputError("the search text is empty: it has no words to match")
         # A search that asks for a kind of organisation ("an investor for ...") is also run among that kind alone:
         # the text model reads the topic, and organisations of other kinds on the topic would crowd them out.
-        kinds = kind_reading(text)
+        kinds = self.context.kind_reader.reading(text)
         searches = [allowed_ids]
         kind_ids: set[str] = set()  # organisations of a kind asked for, and those of a kind heading the request
         head_ids: set[str] = set()
@@ -265,8 +264,9 @@ class Matching:
     def read_search(self, text: str) -> QueryReading:
         """How a search for ``text`` is read (:func:`matcher.embed.read_query`): its language, the model that
         scores it, the English keywords the glossary read it as, if any, and the kinds of organisation it asks for
-        (:func:`matcher.kinds.read_kinds`; the front ends show both)."""
-        return replace(read_query(self.context.encoder, text, self.context.glossary), kinds=read_kinds(text))
+        (:attr:`Context.kind_reader <matcher.service.context.Context.kind_reader>`; the front ends show both)."""
+        kinds = self.context.kind_reader.read(text)
+        return replace(read_query(self.context.encoder, text, self.context.glossary), kinds=kinds)
 
     def _search_bands(self, model: str, language: str) -> BandScale:
         # A rerouted search is scored by another model's cosines: that model's calibration reads them, with the
