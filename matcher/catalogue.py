@@ -6,7 +6,7 @@ and evaluation, so each rule below is written once:
 - the id ↔ row map (:attr:`Catalogue.ids`, :meth:`Catalogue.rows`);
 - the cross-city rule (:meth:`Catalogue.allowed_from`, :meth:`Catalogue.pair_allowed`): the alliance's purpose
   is partners in *other* cities, so by default an organisation's own city is never suggested;
-- the place key two profiles are compared by (:func:`place_keys`: city names case-folded);
+- the place key two profiles are compared by (:func:`place_keys`: city names case-folded, with the country);
 - the text each facet embeds (:func:`facet_texts`), so evaluation embeds what serving embeds;
 - the dismissals read from feedback (:func:`dismissed`): a candidate whose latest label is "not relevant", counted
   per person who gave it.
@@ -63,14 +63,22 @@ def check_cross_city(rule: str) -> CrossCity:
     return rule  # type: ignore[return-value]
 
 
-def place_keys(cities: Iterable[object]) -> np.ndarray:
-    """The keys cities are compared by: the name case-folded and stripped (imports store canonical names).
+def place_keys(cities: Iterable[object], countries: Iterable[object] | None = None) -> np.ndarray:
+    """The keys cities are compared by: the name case-folded and stripped (imports store canonical names), and with
+    ``countries`` the country code too, so that Cambridge (GB) and Cambridge (US) are two places.
 
     Example:
         >>> place_keys(["Daejeon ", "DAEJEON"]).tolist()
         ['daejeon', 'daejeon']
+        >>> place_keys(["Cambridge", "Cambridge"], ["GB", "US"]).tolist()
+        ['cambridge|GB', 'cambridge|US']
     """
-    return np.array([str(city).strip().casefold() for city in cities], dtype=object)
+    keys = [str(city).strip().casefold() for city in cities]
+    if countries is None:
+        return np.array(keys, dtype=object)
+    return np.array(
+        [f"{key}|{str(country).strip().upper()}" for key, country in zip(keys, countries, strict=True)], dtype=object
+    )
 
 
 def facet_texts(profiles: pd.DataFrame, facet: str) -> list[str]:
@@ -119,7 +127,7 @@ class Catalogue:
     Attributes:
         ids: Profile ids in row order.
         row_of: The row of each id.
-        city: Place keys of the cities (:func:`place_keys`), one per row.
+        city: Place keys of the cities with their countries (:func:`place_keys`), one per row.
         country: Country codes, one per row.
     """
 
@@ -144,7 +152,7 @@ class Catalogue:
         catalogue = cls(
             ids=ids,
             row_of=row_of,
-            city=place_keys(profiles["city"]),
+            city=place_keys(profiles["city"], profiles["country"]),
             country=profiles["country"].astype(str).to_numpy(dtype=object),
         )
         # Places as integer codes: a cross-city mask over 100,000 profiles is then one integer comparison.
@@ -177,21 +185,27 @@ class Catalogue:
         """
         check_cross_city(cross_city)
         if cross_city == "any":
-            key = ("any", 0)
-        elif cross_city == "other_country":
-            key = ("country", self._codes["country"][1].get(str(country), -1))
-        else:
-            key = ("city", self._codes["city"][1].get(str(place_keys([city])[0]), -1))
+            return self._mask(("any", 0))
+        if cross_city == "other_country":
+            return self._mask(("country", self._codes["country"][1].get(str(country), -1)))
+        return self._mask(("city", self._codes["city"][1].get(str(place_keys([city], [country])[0]), -1)))
+
+    def allowed_for(self, row: int, cross_city: CrossCity) -> np.ndarray:
+        """:meth:`allowed_from` for the organisation at ``row``."""
+        check_cross_city(cross_city)
+        if cross_city == "any":
+            return self._mask(("any", 0))
+        place = "country" if cross_city == "other_country" else "city"
+        return self._mask((place, int(self._codes[place][0][row])))
+
+    def _mask(self, key: tuple[str, int]) -> np.ndarray:
+        """The rows whose place code differs from ``key``'s (every row for ``any``), shared and read-only."""
         mask = self._masks.get(key)
         if mask is None:
             mask = np.ones(len(self), dtype=bool) if key[0] == "any" else self._codes[key[0]][0] != key[1]
             mask.setflags(write=False)
             self._masks[key] = mask
         return mask
-
-    def allowed_for(self, row: int, cross_city: CrossCity) -> np.ndarray:
-        """:meth:`allowed_from` for the organisation at ``row``."""
-        return self.allowed_from(self.city[row], self.country[row], cross_city)
 
     def pair_allowed(self, a: np.ndarray, b: np.ndarray, cross_city: CrossCity) -> np.ndarray:
         """Whether the rule allows each pair of rows ``(a[i], b[i])``."""

@@ -335,7 +335,8 @@ def pair_features(
     out["adamic_adar"] = _saturate(raw["adamic_adar"])
     out["partners_of_peers"] = _saturate(raw["partners_of_peers"])
 
-    out["other_city"] = (candidates.city != query.city[0]).astype(float)
+    # A place is a city in a country: Cambridge (GB) is another city than Cambridge (US).
+    out["other_city"] = ((candidates.city != query.city[0]) | (candidates.country != query.country[0])).astype(float)
     out["other_country"] = (candidates.country != query.country[0]).astype(float)
 
     known_stage = (candidates.stage >= 0) & (query.stage[0] >= 0)

@@ -41,6 +41,14 @@ def test_other_city_leaves_out_the_same_city_whatever_its_case(catalogue: Catalo
     assert catalogue.allowed_for(0, "other_city").tolist() == [False, False, True, True]
 
 
+def test_cities_of_one_name_in_two_countries_are_two_places() -> None:
+    cambridges = pd.DataFrame({"id": ["uk", "us", "us2"], "city": ["Cambridge"] * 3, "country": ["GB", "US", "US"]})
+    catalogue = Catalogue.from_profiles(cambridges)
+    assert catalogue.allowed_for(0, "other_city").tolist() == [False, True, True]
+    assert catalogue.allowed_from("cambridge", "US", "other_city").tolist() == [True, False, False]
+    assert catalogue.pair_allowed(np.array([0, 1]), np.array([1, 2]), "other_city").tolist() == [True, False]
+
+
 def test_other_country_leaves_out_the_same_country(catalogue: Catalogue) -> None:
     assert catalogue.allowed_for(2, "other_country").tolist() == [True, True, False, False]
 

@@ -107,6 +107,11 @@ def test_other_city_is_case_insensitive_and_other_country_separate(fit: TypeFit)
     assert f["other_country"].tolist() == [0.0, 0.0, 1.0]
 
 
+def test_a_city_of_the_same_name_in_another_country_is_another_city(fit: TypeFit) -> None:
+    f = features_of({"city": "Cambridge", "country": "GB"}, {"city": "Cambridge", "country": "US"}, fit=fit)
+    assert f["other_city"].tolist() == [1.0]
+
+
 def test_stage_and_size_fit_fall_with_the_gap_and_are_neutral_when_unknown(fit: TypeFit) -> None:
     f = features_of(
         {"stage": "seed", "employees": 10},
