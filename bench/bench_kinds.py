@@ -1,6 +1,6 @@
 """Searches that ask for a kind of organisation ("a seed investor for ...", "병원 찾습니다"): matcher.kinds.
 
-``Matcher.search`` reads the kinds a search asks for (:func:`matcher.kinds.kind_reading`) and lists the organisations
+``Matcher.search`` reads the kinds a search asks for (:class:`matcher.kinds.KindReader`) and lists the organisations
 of those kinds that match it first. This script runs, through ``Matcher.search(text, k=10)`` on the English demo and
 on the mixed-language demo (bench/multilingual_set.py), with the kind reading and without it (the reading replaced
 by one that finds no kind, which is how search ranked before):
@@ -40,10 +40,9 @@ from calibration_set import load_calibration  # noqa: E402
 from multilingual_set import load_demo, load_queries  # noqa: E402
 from results import write_section  # noqa: E402
 
-import matcher.service.matching as matching  # noqa: E402
 from matcher.api import Matcher  # noqa: E402
 from matcher.embed import load_encoder  # noqa: E402
-from matcher.kinds import KindReading  # noqa: E402
+from matcher.kinds import KindReader, KindReading  # noqa: E402
 
 logger = logging.getLogger("bench_kinds")
 
@@ -52,22 +51,36 @@ ENCODER = "minilm+use-m3"
 ROLE_QUERIES = REPO / "tests" / "data" / "multilingual" / "role_queries.csv"
 ROLE_QUERIES_2 = REPO / "tests" / "data" / "multilingual" / "role_queries_2.csv"
 ROLE_QUERIES_3 = REPO / "tests" / "data" / "multilingual" / "role_queries_3.csv"
+ROLE_QUERIES_4 = REPO / "tests" / "data" / "multilingual" / "role_queries_4.csv"
 K = 10
 
 
+class _Reader:
+    """A kind reader that reads as another does, with its kinds or its heads left out."""
+
+    def __init__(self, reader: KindReader, mode: str) -> None:
+        self.reader, self.mode = reader, mode
+
+    def reading(self, text: str) -> KindReading:
+        read = self.reader.reading(text)
+        return KindReading((), ()) if self.mode == "none" else KindReading(read.kinds, ())
+
+    def read(self, text: str) -> tuple[str, ...]:
+        return self.reading(text).kinds
+
+
 @contextlib.contextmanager
-def reading_as(mode: str) -> Iterator[None]:
+def reading_as(m: Matcher, mode: str) -> Iterator[None]:
     """Search with the kind reading ``"shipped"``, with none (``"none"``: as search ranked before it), or without
     heads (``"no heads"``: only kind hits matching at least "possible" first, whatever the kind word's place)."""
-    read = matching.kind_reading
-    if mode == "none":
-        matching.kind_reading = lambda text: KindReading((), ())
-    elif mode == "no heads":
-        matching.kind_reading = lambda text: KindReading(read(text).kinds, ())
+    context = m.context
+    shipped = context.kind_reader
+    if mode != "shipped":
+        context.__dict__["kind_reader"] = _Reader(shipped, mode)  # the cached property's slot
     try:
         yield
     finally:
-        matching.kind_reading = read
+        context.__dict__["kind_reader"] = shipped
 
 
 def rank(m: Matcher, text: str, expected: set[str]) -> int:
@@ -86,7 +99,7 @@ def measure(m: Matcher, corpus: str, sets: dict[str, pd.DataFrame]) -> list[dict
                 continue
             ranks = {}
             for mode in ("none", "no heads", "shipped"):
-                with reading_as(mode):
+                with reading_as(m, mode):
                     ranks[mode] = rank(m, q.text, expected)
             kinds = m.read_search(q.text).kinds
             rows.append({"corpus": corpus, "set": name, "query_id": q.query_id, "language": q.language,
@@ -162,7 +175,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     roles = pd.read_csv(ROLE_QUERIES, dtype=str, keep_default_na=False)
     second = pd.read_csv(ROLE_QUERIES_2, dtype=str, keep_default_na=False)
     third = pd.read_csv(ROLE_QUERIES_3, dtype=str, keep_default_na=False)
+    fourth = pd.read_csv(ROLE_QUERIES_4, dtype=str, keep_default_na=False)
     sets = {
+        "role, fourth set": fourth[fourth["control"] == "false"],
+        "role control, fourth set": fourth[fourth["control"] == "true"],
         "role, third set": third[third["control"] == "false"],
         "role control, third set": third[third["control"] == "true"],
         "role": roles[roles["control"] == "false"],

@@ -105,10 +105,11 @@ def test_each_language_has_at_least_12_queries(queries: pd.DataFrame, language: 
     assert (queries["language"] == language).sum() >= 12
 
 
-def test_the_blind_set_passes_the_same_checks_with_14_searches_per_language_and_distinct_targets(
-    demo: pd.DataFrame,
+@pytest.mark.parametrize("name", ["blind_queries.csv", "blind_queries_2.csv"])
+def test_a_blind_set_passes_the_same_checks_with_14_searches_per_language_and_distinct_targets(
+    demo: pd.DataFrame, name: str
 ) -> None:
-    blind = mset.load_queries(demo=demo, name="blind_queries.csv")
+    blind = mset.load_queries(demo=demo, name=name)
     assert blind["language"].value_counts().to_dict() == {"ko": 14, "de": 14, "es": 14}
     assert blind["expected_ids"].str[0].is_unique
 
@@ -156,7 +157,7 @@ def test_hangul_share_counts_letters_only() -> None:
 
 
 def test_files_are_utf8_without_a_byte_order_mark() -> None:
-    named = ("queries.csv", "blind_queries.csv", "mixed_profile_ko.csv")
+    named = ("queries.csv", "blind_queries.csv", "blind_queries_2.csv", "mixed_profile_ko.csv")
     for path in [*SET_DIR.glob("profiles_*.csv"), *(SET_DIR / name for name in named)]:
         raw = path.read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf"), path.name
@@ -235,3 +236,8 @@ def test_the_loader_rejects_an_empty_text(broken_copy: Path, demo: pd.DataFrame)
 def test_the_loader_rejects_an_unknown_language(demo: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="unknown language"):
         mset.load_profiles(["fr"], demo=demo)
+
+
+def test_the_two_blind_sets_share_no_target(demo: pd.DataFrame) -> None:
+    first, second = (mset.load_queries(demo=demo, name=name) for name in ("blind_queries.csv", "blind_queries_2.csv"))
+    assert not {ids[0] for ids in first["expected_ids"]} & {ids[0] for ids in second["expected_ids"]}
