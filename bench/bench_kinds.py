@@ -8,9 +8,9 @@ by one that finds no kind, which is how search ranked before):
 - the role searches of tests/data/multilingual/role_queries.csv (48, 12 per language, written blind to the code,
   the vocabulary and the other query sets: its data card) and their 8 controls (a kind word that names the writer,
   "we're a university spin-off ..."): the best expected profile's rank, top 1 / top 5 per language;
-- a second and a third set, role_queries_2.csv and role_queries_3.csv (32 role searches each; 16 and 24 controls:
-  the writer's own kind, a kind word inside a longer thing, a list of details), each written blind and run once
-  before the next rule change (the report says what each showed);
+- a second, a third and a fourth set, role_queries_2.csv, _3.csv and _4.csv (32 role searches each; 16, 24 and 24
+  controls: the writer's own kind, a kind word inside a longer thing, a list of details), each written blind and run
+  once (the report says what each showed);
 - the evaluation and held-out calibration queries of bench_gloss.py, top 5, to see what the reading costs where
   searches name no kind or name one in passing.
 
@@ -160,7 +160,15 @@ def report(frame: pd.DataFrame) -> str:
         "   all 32 in the top 5 under each; controls 24 / 24 in the top 5 under each, first 22 / 21 / 20 of 24",
         "   ('hospital lab blood-sample delivery by drone' and '... we need MFDS approval, hospital introductions",
         "   and a distributor' read 'hospital' at a request's head). The criterion held; the top-1 cost on",
-        "   controls is in the table. All three role sets have now been seen by the lead.",
+        "   controls is in the table.",
+        "5. A fourth set (role_queries_4.csv), written blind after the workspace kind words and run once, with no",
+        "   change after it: role searches 26 / 31 (none) -> 28 / 32 (shipped) of 32, controls 15 / 23 -> 12 / 22 of",
+        "   24. Ranks that moved: role searches en-w06 3 -> 1, de-w02 4 -> 1, de-w06 6 -> 2, es-w03 2 -> 1, but",
+        "   en-w08 1 -> 4 (a public health authority's office, read as asking for a hospital); controls en-w10 1 -> 6",
+        "   ('low-power AI accelerator chip ...': 'accelerator' is its third word, so it heads the request), es-w11",
+        "   1 -> 4 ('Buscamos inversores con MOSFET ...': inverters, read as investors after a verb of seeking) and",
+        "   en-w13 1 -> 2. A kind word at a request's head that is a modifier or another sense of the word stays",
+        "   the rule's known failure. All four sets have now been seen by the lead.",
     ]
     return "\n".join(lines) + "\n"
 
