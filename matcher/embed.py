@@ -46,9 +46,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -640,7 +642,41 @@ class SentenceTransformerEncoder(_ChunkingEncoder):
                 return None
             os.replace(trial.export_path(), path)
         logger.info("exported %s for searches without torch (cosine to torch's vectors %.6f or more)", path, cosine)
+        remove_stale_exports(path)
         return path
+
+
+STALE_EXPORT_SECONDS = 3600
+"""A temporary export folder this old is one a killed export left (an export takes seconds to a minute)."""
+
+
+def remove_stale_exports(current: Path, *, now: float | None = None) -> list[Path]:
+    """Deletes, beside ``current`` (the float32 copy just exported), the copies an older package or recipe
+    exported (``*+onnx-fp32-*.onnx`` of another name: 87 MB each, and every backup carried them) and the
+    temporary folders (``tmp*``) that a killed export left, once older than :data:`STALE_EXPORT_SECONDS`. Other
+    files (int8 models, re-rankers, cards) are left alone.
+
+    Returns:
+        What was deleted.
+
+    Example:
+        >>> remove_stale_exports(Path(".matcher/models/all-MiniLM-L6-v2@gt-0.1.0+onnx-fp32-r1.onnx"))  # doctest: +SKIP
+        [PosixPath('.matcher/models/all-MiniLM-L6-v2@gt-0.0.9+onnx-fp32-r1.onnx')]
+    """
+    folder, now = current.parent, time.time() if now is None else now
+    stale = [path for path in folder.glob("*+onnx-fp32-*.onnx") if path.name != current.name and path.is_file()]
+    stale += [
+        path
+        for path in folder.glob("tmp*")
+        if path.is_dir() and not path.is_symlink() and now - path.stat().st_mtime > STALE_EXPORT_SECONDS
+    ]
+    for path in stale:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        logger.info("removed %s (a stale export)", path)
+    return stale
 
 
 def _installed(module: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -550,6 +551,21 @@ def test_without_onnxruntime_searches_keep_torch_and_nothing_is_exported(
     assert encoder.model_ is None and not list(tmp_path.iterdir())
 
 
+def test_an_export_removes_older_copies_and_what_a_killed_export_left(tmp_path: Path) -> None:
+    current = tmp_path / "all-MiniLM-L6-v2@gt-0.2.0+onnx-fp32-r1.onnx"
+    names = ["all-MiniLM-L6-v2@gt-0.1.0+onnx-fp32-r1.onnx", "all-MiniLM-L6-v2@gt-0.2.0+onnx-int8-r1.onnx",
+             "reranker.skops", "reranker.card.json"]  # fmt: skip
+    for name in [current.name, *names]:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "tmpold").mkdir()
+    (tmp_path / "tmpold" / "model.onnx").write_bytes(b"x")
+    (tmp_path / "tmpnew").mkdir()  # an export running now
+    os.utime(tmp_path / "tmpold", (0, 0))
+    removed = embed.remove_stale_exports(current)
+    assert sorted(p.name for p in removed) == ["all-MiniLM-L6-v2@gt-0.1.0+onnx-fp32-r1.onnx", "tmpold"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([current.name, *names[1:], "tmpnew"])
+
+
 def test_without_a_models_folder_searches_keep_torch() -> None:
     encoder = SentenceTransformerEncoder()
     assert encoder.query_encoder() is encoder
@@ -569,8 +585,9 @@ def test_exporting_without_loading_exports_from_a_model_loaded_already(
 ) -> None:
     english = SentenceTransformerEncoder(cache_dir=tmp_path).load()  # as after a search that needed torch
     blend = BlendEncoder([english, use_m3])
+    (tmp_path / "all-MiniLM-L6-v2@gt-0.0.1+onnx-fp32-r1.onnx").write_bytes(b"an older package's copy")
     (written,) = export_query_models(blend, load=False)
-    assert list(tmp_path.iterdir()) == [written]
+    assert list(tmp_path.iterdir()) == [written]  # the older copy is gone
     assert export_query_models(blend, load=False) == []  # once
     lazy = load_encoder("minilm+use-m3", cache_dir=tmp_path, lazy=True)  # as a one-shot search makes it
     encoded = encode_query(lazy, "antibody drug conjugate")
