@@ -233,9 +233,10 @@ class Matcher:
         k: int = 10,
         filters: Filters | None = None,
         facets: Sequence[Facet] = ("profile", "offers"),
+        kinds_first: bool = True,
     ) -> list[SearchHit]:
         """Free-text search (:meth:`Matching.search <matcher.service.matching.Matching.search>`)."""
-        return self.matching.search(text, k=k, filters=filters, facets=facets)
+        return self.matching.search(text, k=k, filters=filters, facets=facets, kinds_first=kinds_first)
 
     def recommend(
         self,

@@ -353,31 +353,47 @@ def search(
     org_type: TypeOpt = None,
     sector: SectorOpt = None,
     facet: FacetOpt = None,
+    no_kinds_first: Annotated[
+        bool,
+        typer.Option(
+            "--no-kinds-first",
+            help="Rank by score alone, without listing first the kinds of organisation read from the text.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Free-text search over profiles, with filters applied inside the search."""
     check_search_text(text)  # before the workspace is opened: a text that cannot be searched is the first thing to say
     filters = Filters.from_user(city=city, country=country, org_type=org_type, sector=sector)
     m = _existing(_Bars())
-    hits = m.search(text, k=k, filters=filters, facets=tuple(facet or ("profile", "offers")))  # type: ignore[arg-type]
+    facets = tuple(facet or ("profile", "offers"))
+    hits = m.search(text, k=k, filters=filters, facets=facets, kinds_first=not no_kinds_first)  # type: ignore[arg-type]
     reading = m.read_search(text)  # a Korean, German or Spanish search read through the glossary; kinds asked for
-    _print_search(text, hits, reading.gloss, reading.kinds, filters, as_json=as_json)
+    _print_search(text, hits, reading.gloss, reading.kinds, filters, as_json=as_json, kinds_first=not no_kinds_first)
     # A search that had to load torch's model leaves the copy that spares the next one that (once per workspace).
     m.export_query_models(load=False)
 
 
 def _print_search(
-    text: str, hits: list[SearchHit], gloss: str, kinds: Sequence[str], filters: Filters, *, as_json: bool
+    text: str,
+    hits: list[SearchHit],
+    gloss: str,
+    kinds: Sequence[str],
+    filters: Filters,
+    *,
+    as_json: bool,
+    kinds_first: bool = True,
 ) -> None:
     if as_json:
-        _echo_json(
-            {"query": text, "read_as": gloss, "looking_for": list(kinds), "results": [hit.__dict__ for hit in hits]}
-        )
+        found = {"query": text, "read_as": gloss, "looking_for": list(kinds), "kinds_first": kinds_first}
+        _echo_json({**found, "results": [hit.__dict__ for hit in hits]})
         return
     if gloss:
         _echo(f"Read in English as: {gloss}")
     if kinds:
-        _echo(f"Looking for: {', '.join(kind.replace('_', ' ') for kind in kinds)} (listed first when they match)")
+        how = "listed first when they match" if kinds_first else "ranked by score with the others, as asked"
+        hint = "; --no-kinds-first ranks by score alone" if kinds_first else ""
+        _echo(f"Looking for: {', '.join(kind.replace('_', ' ') for kind in kinds)} ({how}{hint})")
     if not hits:
         where = "" if filters.is_empty() else " with these filters"
         _echo(f'No organisation matches "{text}"{where}.')

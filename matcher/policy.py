@@ -317,23 +317,30 @@ class Access:
         return self._redacted(self._shown(found, filters), profile_id)
 
     def search(
-        self, text: str, *, k: int = 20, filters: Filters | None = None, facets: Sequence[Facet] = ("profile", "offers")
+        self,
+        text: str,
+        *,
+        k: int = 20,
+        filters: Filters | None = None,
+        facets: Sequence[Facet] = ("profile", "offers"),
+        kinds_first: bool = True,
     ) -> list[SearchHit]:
         """Free-text search (see :meth:`matcher.api.Matcher.search`); results name who matched, nothing more.
 
         A startup user's search matches each organisation only on the facets whose text it may see
         (:func:`facet_is_public`): otherwise the ranking would tell how close a hidden text is to the query. Each
         facet is searched apart, hits on a hidden facet (or passing ``filters`` only on a hidden field) are dropped,
-        and the search asks again, deeper, until ``k`` organisations come back or no more match.
+        and the search asks again, deeper, until ``k`` organisations come back or no more match. The merged hits
+        keep the search's order: those it lists first (named, or of a kind asked for), then by score.
         """
         if self.user.is_officer or k == 0 or not facets or set(facets) - set(FACETS):
-            return self.matcher.search(text, k=k, filters=filters, facets=facets)  # raises on bad arguments
+            return self.matcher.search(text, k=k, filters=filters, facets=facets, kinds_first=kinds_first)
         best: dict[str, SearchHit] = {}
         public: dict[tuple[str, str], bool] = {}
         for facet in dict.fromkeys(facets):
             ask = k
             while True:
-                hits = self.matcher.search(text, k=ask, filters=filters, facets=(facet,))
+                hits = self.matcher.search(text, k=ask, filters=filters, facets=(facet,), kinds_first=kinds_first)
                 kept = []
                 for hit in hits:
                     if (hit.id, facet) not in public:
@@ -349,7 +356,7 @@ class Access:
             for hit in kept[:k]:
                 if hit.id not in best or hit.score > best[hit.id].score:
                     best[hit.id] = hit
-        return sorted(best.values(), key=lambda hit: -hit.score)[:k]
+        return sorted(best.values(), key=lambda hit: (not hit.listed_first, -hit.score))[:k]
 
     def add_feedback(self, asker_id: str, candidate_id: str, label: str, reason: str | None = None) -> None:
         """Records what this user said of a suggestion; a startup only of suggestions for itself.

@@ -472,6 +472,17 @@ def test_a_korean_search_finds_the_adc_makers_and_says_how_it_was_read(app_home:
 
 
 @pytest.mark.slow
+def test_a_search_for_a_kind_lists_it_first_and_a_switch_ranks_by_score(app_home: Path) -> None:
+    at = app(OFFICER, "search.py")
+    at.text_input(key="search_text").input("a hospital to evaluate our home rehabilitation app").run()
+    assert list(frames(at)[0]["Type"].head(3)) == ["Hospital"] * 3
+    assert any("Those that match your words are listed first" in caption.value for caption in at.caption)
+    at.toggle[0].set_value(False).run()  # the user's correction when a kind word was misread
+    assert list(frames(at)[0]["Type"].head(3)) != ["Hospital"] * 3  # a rehabilitation startup scores second
+    assert any("Listed by score with the others" in caption.value for caption in at.caption)
+
+
+@pytest.mark.slow
 def test_search_with_an_empty_text_asks_for_one(app_home: Path) -> None:
     at = app(OFFICER, "search.py")
     assert "Type what you are looking for" in at.info[0].value

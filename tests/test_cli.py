@@ -248,9 +248,20 @@ def test_a_search_for_a_kind_of_organisation_says_so(
 ) -> None:
     run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
     code, out, _ = run(capsys, "search", "a seed investor for ADC startups", "--k", "1")
-    assert code == 0 and out.splitlines()[0] == "Looking for: investor (listed first when they match)"
+    first_line = "Looking for: investor (listed first when they match; --no-kinds-first ranks by score alone)"
+    assert code == 0 and out.splitlines()[0] == first_line
     found = json.loads(run(capsys, "search", "병원 찾습니다", "--k", "1", "--json")[1])
     assert found["looking_for"] == ["hospital"]
+
+
+@pytest.mark.slow
+def test_a_search_can_rank_by_score_alone_when_a_kind_word_was_misread(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", "profiles", str(write(tmp_path / "p.csv", PROFILES)))
+    found = json.loads(run(capsys, "search", "a seed investor for ADC startups", "--no-kinds-first", "--json")[1])
+    assert found["looking_for"] == ["investor"] and found["kinds_first"] is False
+    assert not any(hit["listed_first"] for hit in found["results"])
 
 
 # ------------------------------------------------------------------------------------------ issue 16, item 7

@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 
 from matcher.api import Matcher
+from matcher.auth import User
 from matcher.bands import Band, calibration_for
 from matcher.embed import Encoder, SentenceTransformerEncoder
 from matcher.filters import Filters
+from matcher.policy import Access
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +76,29 @@ def test_a_kind_that_heads_the_request_puts_even_its_weak_matches_first(demo_mat
     hits = demo_matcher.search("an early-stage investor for a legged robot startup", k=5)
     assert hits[0].id == "se-tech-001"
     assert [h.org_type for h in hits[:3]] == ["investor"] * 3
+
+
+def test_the_hits_of_a_kind_asked_for_say_they_are_listed_first(demo_matcher: Matcher) -> None:
+    hits = demo_matcher.search("an early-stage investor for a legged robot startup", k=5)
+    assert [h.listed_first for h in hits] == [h.org_type == "investor" for h in hits]
+    assert hits[0].listed_first
+
+
+def test_without_kinds_first_a_search_for_a_kind_is_ordered_by_score(demo_matcher: Matcher) -> None:
+    # The user's correction when a kind word was misread: the investors that match weakly fall behind the robots.
+    hits = demo_matcher.search("an early-stage investor for a legged robot startup", k=5, kinds_first=False)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert not any(h.listed_first for h in hits)
+    assert [h.org_type for h in hits[:3]] != ["investor"] * 3  # robot startups second and third, as by score
+
+
+def test_a_startups_search_lists_the_kind_asked_for_first_as_an_officers_does(demo_matcher: Matcher) -> None:
+    # A startup's search is merged from one search per facet it may see; the merge keeps the search's order.
+    startup = Access(demo_matcher, User("hanbit", "startup", org_id="dj-bio-001"))
+    text, calgary = "an early-stage investor for a legged robot startup", Filters.from_user(city=["Calgary"])
+    hits = startup.search(text, k=5, filters=calgary)  # by score, an accelerator would come before the investor
+    assert hits[0].org_type == "investor" and hits[0].listed_first
+    assert [h.id for h in hits] == [h.id for h in demo_matcher.search(text, k=5, filters=calgary)]
 
 
 def test_a_kind_named_in_passing_moves_only_its_good_matches(demo_matcher: Matcher) -> None:

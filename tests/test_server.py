@@ -493,9 +493,20 @@ def test_a_search_has_the_fields_of_search_json(officer: httpx.Client) -> None:
     body = officer.post("/v1/search", json=query).json()
     assert body["query"] == query["text"]
     assert body["results"][0]["id"] == "ma-bio-001"
-    assert set(body["results"][0]) == {"id", "name", "city", "country", "org_type", "score", "facet", "band"}
+    fields = {"id", "name", "city", "country", "org_type", "score", "facet", "band", "listed_first"}
+    assert set(body["results"][0]) == fields
     assert body["read_as"] == ""  # an English search is read as written
     assert body["looking_for"] == []  # and names no kind of organisation
+
+
+@pytest.mark.slow
+def test_a_search_for_a_kind_may_ask_for_hits_by_score_alone(officer: httpx.Client) -> None:
+    query = {"text": "an early-stage investor for a legged robot startup", "k": 5}
+    listed = officer.post("/v1/search", json=query).json()
+    by_score = officer.post("/v1/search", json={**query, "kinds_first": False}).json()
+    assert listed["looking_for"] == by_score["looking_for"] == ["investor"]
+    assert (listed["kinds_first"], by_score["kinds_first"]) == (True, False)
+    assert listed["results"][0]["listed_first"] and not any(hit["listed_first"] for hit in by_score["results"])
 
 
 @pytest.mark.slow

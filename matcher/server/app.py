@@ -422,13 +422,16 @@ def create_app(matcher: Matcher, config: ServerConfig | None = None) -> FastAPI:
     def post_search(access: Caller, search: SearchRequest) -> SearchResult:
         """Free-text search, with the filters applied inside it (the fields of `matcher search --json`)."""
         filters = _to_filters(search.city, search.country, search.type, search.sector)
-        hits = access.search(search.text, k=search.k, filters=filters, facets=tuple(search.facets))
+        hits = access.search(
+            search.text, k=search.k, filters=filters, facets=tuple(search.facets), kinds_first=search.kinds_first
+        )
         reading = access.read_search(search.text)
         return SearchResult.model_validate(
             {
                 "query": search.text,
                 "read_as": reading.gloss,
                 "looking_for": list(reading.kinds),
+                "kinds_first": search.kinds_first,
                 "results": [asdict(hit) for hit in hits],
             }
         )

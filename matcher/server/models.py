@@ -291,6 +291,11 @@ class SearchRequest(_Request):
     type: list[str] = Field([], max_length=20)
     sector: list[str] = Field([], max_length=20)
     facets: list[FacetName] = Field(["profile", "offers"], min_length=1, max_length=3)
+    kinds_first: bool = Field(
+        True,
+        description="List first the organisations of the kinds the text asks for ('an investor for ...'); false "
+        "ranks every hit by score, the correction when a kind word was read in passing ('AI accelerator chip').",
+    )
 
 
 class SearchHitOut(BaseModel):
@@ -304,6 +309,9 @@ class SearchHitOut(BaseModel):
     score: float
     facet: str
     band: str
+    listed_first: bool = Field(
+        False, description="Listed before the hits ranked by score: the text names it, or it is of a kind asked for."
+    )
 
 
 class SearchResult(BaseModel):
@@ -314,6 +322,7 @@ class SearchResult(BaseModel):
                          "through the built-in glossary ('' when it was not).")
     looking_for: list[str] = Field(default_factory=list, description="The organisation types the search asks for "
                                    "('an investor for ...'): those that match it are listed first.")
+    kinds_first: bool = Field(True, description="Whether they were listed first (the request's kinds_first).")
     results: list[SearchHitOut]
 
 

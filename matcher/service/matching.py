@@ -23,6 +23,7 @@ from ..catalogue import CrossCity, dismissed
 from ..embed import QueryReading, encode_query, read_query
 from ..errors import InputError
 from ..filters import Filters
+from ..kinds import KindReading
 from ..lexical import fold_name
 from ..rank import Recommendations, harmonic_mean
 from ..schema import FACETS, Facet, Profile
@@ -82,6 +83,8 @@ class SearchHit:
             name contains the search text.
         band: ``strong``, ``possible`` or ``weak`` on the search bands of the workspace's encoder
             (:attr:`matcher.bands.Calibration.search`); a search returns no hit below the weak floor.
+        listed_first: Whether it is listed before the hits ranked by score alone: the text names it, or it is of
+            a kind of organisation the text asks for (:meth:`Matching.search`).
     """
 
     id: str
@@ -92,6 +95,7 @@ class SearchHit:
     score: float
     facet: str
     band: Band
+    listed_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ class Matching:
         k: int = 10,
         filters: Filters | None = None,
         facets: Sequence[Facet] = ("profile", "offers"),
+        kinds_first: bool = True,
     ) -> list[SearchHit]:
         """Free-text search: organisations whose name contains ``text`` first (in any script, case and accents
         ignored), then those whose profile (or offers, or seeks) text is closest to it.
@@ -186,6 +191,9 @@ class Matching:
             filters: Which organisations may appear.
             facets: Which texts to match: any of ``profile``, ``offers``, ``seeks``. Each organisation appears
                 once, with the facet that matched best.
+            kinds_first: List the organisations of the kinds the text asks for first. False ranks them by score
+                with the others: the user's correction when a kind word was read that the text does not ask
+                for ("AI accelerator chip").
 
         Raises:
             InputError: Empty text, text over 2,000 characters, k out of range, or an unknown facet.
@@ -213,7 +221,7 @@ class Matching:
             raise InputError("the search text is empty: it has no words to match")
         # A search that asks for a kind of organisation ("an investor for ...") is also run among that kind alone:
         # the text model reads the topic, and organisations of other kinds on the topic would crowd them out.
-        kinds = self.context.kind_reader.reading(text)
+        kinds = self.context.kind_reader.reading(text) if kinds_first else KindReading((), ())
         searches = [allowed_ids]
         kind_ids: set[str] = set()  # organisations of a kind asked for, and those of a kind heading the request
         head_ids: set[str] = set()
@@ -240,18 +248,19 @@ class Matching:
         # kind heads the request ("Seed investor for ...", "... 병원 찾습니다"), only those matching at least
         # "possible" when it is read further in, maybe in passing ("low-power edge AI accelerator chip"); then the
         # others; each group by score.
-        def order(item: tuple[str, float, str, Band]) -> tuple[int, float]:
-            pid, score, facet, band = item
+        def group(item: tuple[str, float, str, Band]) -> int:
+            pid, _, facet, band = item
             first = pid in head_ids or (pid in kind_ids and band != Band.WEAK)
-            return (0 if facet == "name" else 1 if first else 2), -score
+            return 0 if facet == "name" else 1 if first else 2
 
-        ranked = sorted(banded, key=order)[:k]
+        ranked = sorted(banded, key=lambda item: (group(item), -item[1]))[:k]
         rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
         return [
-            SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet, band)
-            for (pid, score, facet, band), row in zip(
-                ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
+            SearchHit(
+                item[0], row.name_, row.city, row.country, row.org_type, round(item[1], 4), item[2], item[3],
+                listed_first=group(item) < 2,
             )
+            for item, row in zip(ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True)
         ]
 
     def search_bands(self, text: str) -> BandScale:

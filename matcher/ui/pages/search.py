@@ -25,13 +25,15 @@ _SAVED_FACET = "Who they are and what they offer"
 """What a saved search matches: the search's default facets (a saved search keeps no facet choice)."""
 
 
-def _search(access: Access, text: str, facets: tuple[Facet, ...], choice: FilterChoice) -> list[SearchHit]:
-    key = (access.matcher.version(), text, facets, choice.filters, choice.k)
+def _search(
+    access: Access, text: str, facets: tuple[Facet, ...], choice: FilterChoice, kinds_first: bool
+) -> list[SearchHit]:
+    key = (access.matcher.version(), text, facets, choice.filters, choice.k, kinds_first)
     cached = st.session_state.get("search_cache")
     if cached is not None and cached[0] == key:
         return cached[1]
     with st.spinner(t("search.searching")):
-        hits = access.search(text, k=choice.k, filters=choice.filters, facets=facets)
+        hits = access.search(text, k=choice.k, filters=choice.filters, facets=facets, kinds_first=kinds_first)
     st.session_state["search_cache"] = (key, hits)
     return hits
 
@@ -65,8 +67,15 @@ def render() -> None:
         st.info(t("search.type_prompt"))
         return
     where = where or next(iter(_FACETS))
+    lang = language()
     try:
-        hits = _search(access, text.strip(), _FACETS[where], choice)
+        reading = access.read_search(text.strip())
+        kinds = ", ".join(type_label(kind, lang) for kind in reading.kinds)
+        # A kind word read in passing ("AI accelerator chip") is the user's to correct: one switch ranks by score.
+        kinds_first = not reading.kinds or st.toggle(  # on again for each new text
+            t("search.kinds_toggle", kinds=kinds), value=True, key=f"search_kinds_first_{hash(text.strip())}"
+        )
+        hits = _search(access, text.strip(), _FACETS[where], choice, kinds_first)
     except USER_ERRORS as error:
         st.error(t("search.failed", error=safe(user_message(error))))
         return
@@ -75,13 +84,11 @@ def render() -> None:
         filtered = not choice.filters.is_empty()
         st.info(t("search.nothing_filtered" if filtered else "search.nothing", text=safe(text.strip())))
         return
-    lang = language()
     bands = access.search_bands(text.strip())  # those the hits were banded with (a Korean search: USE's)
-    reading = access.read_search(text.strip())
     if reading.gloss:  # a Korean, German or Spanish search read through the glossary: say how
         st.caption(t("search.read_as", gloss=safe(reading.gloss)))
-    if reading.kinds:  # "an investor for ...": say that those come first
-        st.caption(t("search.kinds_first", kinds=", ".join(type_label(kind, lang) for kind in reading.kinds)))
+    if reading.kinds:  # "an investor for ...": say whether those come first
+        st.caption(t("search.kinds_first" if kinds_first else "search.kinds_by_score", kinds=kinds))
     frame = pd.DataFrame(
         {
             "Organisation": [h.name for h in hits],
