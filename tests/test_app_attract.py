@@ -17,12 +17,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from matcher.api import Matcher
-from matcher.attract import Beneficiary, Lead
+from matcher.attract import Beneficiary, CityFit, CityFits, Lead
 from matcher.auth import AccessDenied, User, add_user, users_path
 from matcher.embed import Encoder
 from matcher.policy import Access
 from matcher.ui.i18n import translate
-from matcher.ui.pages.attract import counts_frame, gaps_chart, leads_frame
+from matcher.ui.pages.attract import counts_frame, fit_summary, gaps_chart, leads_frame
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "matcher" / "ui" / "entry" / "streamlit_app.py"
@@ -280,10 +280,22 @@ def test_compare_cities_shows_the_leads_fit_with_each_city_and_the_honest_summar
     at.button(key=f"att_compare_{LEAD}").click().run()
     assert not at.exception, at.exception
     fits = officer_access.fit_cities(LEAD, city="Daejeon")
-    assert fits.summary in [info.value.replace("\\", "") for info in at.info]
+    best = fits.fits[0]
+    assert any(f"fits {best.city} best" in info.value.replace("\\", "") for info in at.info)
     columns = ["City", "Score", "Why"]
     table = next(frame.value for frame in at.dataframe if list(frame.value.columns) == columns)
     assert table["City"].tolist() == [fit.city for fit in fits.fits]
+
+
+@pytest.mark.parametrize(
+    ("lang", "best", "rank"),
+    [("en", "Acme fits Seattle best", "Daejeon ranks 2 of 2"), ("ko", "Acme은(는) Seattle에 가장 잘 맞", "2위"),
+     ("de", "Acme passt am besten nach Seattle", "Platz 2 von 2"), ("es", "Acme encaja mejor en Seattle", "puesto 2")],
+)  # fmt: skip
+def test_the_comparison_summary_speaks_the_users_language(lang: str, best: str, rank: str) -> None:
+    fits = CityFits("acme", "Acme", "Boston", (CityFit("Seattle", 0.6, (), ()), CityFit("Daejeon", 0.4, (), ())), "")
+    summary = fit_summary(fits, "Daejeon", lang)
+    assert best in summary and rank in summary
 
 
 @pytest.mark.slow

@@ -122,6 +122,29 @@ def gainer_name(beneficiary: Beneficiary) -> str:
     return beneficiary.name
 
 
+def fit_summary(fits: CityFits, asking: str, lang: str) -> str:
+    """Where a lead fits best and how ``asking`` (the officer's city) compares, in ``lang``: the service's own
+    summary (:attr:`matcher.attract.CityFits.summary`) is English, for the CLI and the API."""
+    if not fits.fits:
+        return translate(lang, "attract.fit_none", name=fits.name)
+    best, partner = fits.fits[0], translate(lang, "attract.already_partner")
+    who = ", ".join(f"{b.name} ({partner})" if b.partner else b.name for b in best.beneficiaries[:3])
+    text = translate(lang, "attract.fit_best" if who else "attract.fit_best_unclear", name=fits.name,
+                     city=best.city, score=format_score(best.score, lang), who=who)  # fmt: skip
+    place = next((i for i, fit in enumerate(fits.fits) if fit.city == asking), None)
+    if place is None:
+        return f"{text} {translate(lang, 'attract.fit_own', city=asking)}"
+    if place > 0:
+        rank = translate(lang, "attract.fit_rank", city=asking, place=place + 1, n=len(fits.fits),
+                         score=format_score(fits.fits[place].score, lang), best=best.city)  # fmt: skip
+        return f"{text} {rank}"
+    if len(fits.fits) > 1:
+        following = fits.fits[1]
+        score = format_score(following.score, lang)
+        return f"{text} {translate(lang, 'attract.fit_next', city=following.city, score=score)}"
+    return text
+
+
 def alliance_cities(profiles: pd.DataFrame) -> list[str]:
     """The alliance cities that have organisations in the catalogue, in the alliance's order; every city of the
     catalogue when none has (a workspace of other places).
@@ -423,7 +446,7 @@ def _compare(access: Access, profile_id: str, city: str) -> None:
     head.subheader(t("attract.compare_title", name=safe(fits.name), city=safe(fits.home_city)), anchor=False)
     close.button(t("attract.compare_close"), key="att_uncompare", icon=":material/close:",
                  on_click=st.session_state.pop, args=("att_compare", None))
-    st.info(safe(fits.summary))
+    st.info(safe(fit_summary(fits, city, lang)))
     st.dataframe(
         fits_frame(fits), hide_index=True, width="stretch", key="att_fits_table", row_height=ROW_HEIGHT,
         height=HEADER_HEIGHT + ROW_HEIGHT * len(fits.fits),
@@ -579,8 +602,9 @@ def render() -> None:
         with leads_tab:
             sector, types, k = _lead_filters()
             found = _leads(access, strategy, sector, types, k)
-            if found.message:
-                st.info(safe(found.message))
+            if found.message:  # fewer than asked pass the filters (the service says so in English)
+                key = "attract.leads_only" if found.results else "attract.leads_none"
+                st.info(t(key, n=format_number(len(found.results), language()), city=safe(found.city)))
             if found.results:
                 _show_leads(access, city, found, lists)
                 _exports(access, found)
