@@ -787,7 +787,10 @@ def restore_cmd(
 def copy_store_cmd(
     target: Annotated[
         str,
-        typer.Argument(help="An empty PostgreSQL database (postgresql+psycopg://user:password@host/db), or a folder."),
+        typer.Argument(
+            help="An empty PostgreSQL database (postgresql+psycopg://user@host/db, the password from PGPASSWORD or "
+            "~/.pgpass), or a folder."
+        ),
     ],
 ) -> None:
     """Copy every row of the workspace's store into an empty one: a laptop pilot onto the team's server, or back.

@@ -55,7 +55,8 @@ class Admin:
 
     def copy_store(self, target: Path | str) -> tuple[str, dict[str, int]]:
         """Copies the workspace's store into an empty one (:meth:`matcher.store.Store.copy_into`): a PostgreSQL
-        URL (``postgresql+psycopg://user:password@host/db``), a SQLite file, or a folder for a workspace's file.
+        URL (``postgresql+psycopg://user@host/db``; libpq reads the password from ``PGPASSWORD`` or ``~/.pgpass``),
+        a SQLite file, or a folder for a workspace's file.
 
         Returns:
             Where the copy went (the URL without its password), and the rows copied per table.
