@@ -1275,9 +1275,9 @@ def read_query(encoder: Encoder, text: str, glossary: Glossary | None = None) ->
         not isinstance(encoder, BlendEncoder) and getattr(encoder, "english_only", False)
     )
     if glossary is not None and reads_english and not isinstance(encoder, LanguageAwareBlend):
-        if language == "und":  # a German or Spanish keyword search has no function word to detect it by
-            language = glossary.reads_as(text) or language
-        gloss = glossary.stand_in(text, language)
+        # An undetermined text comes back in the language whose table reads it: a German or Spanish keyword search
+        # has no function word to detect it by.
+        language, gloss = glossary.stand_in_reading(text, language)
         if gloss:
             return QueryReading(language, encoder, gloss)
     return QueryReading(language, query_route(encoder, language))

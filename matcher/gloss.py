@@ -214,14 +214,24 @@ class Glossary:
             >>> glossary.stand_in("항체 위탁생산"), glossary.stand_in("항체 이중특이성 플랫폼")
             ('antibody contract manufacturing', '')
         """
+        return self.stand_in_reading(text, language)[1]
+
+    def stand_in_reading(self, text: str, language: str | None = None) -> tuple[str, str]:
+        """:meth:`stand_in` with the language it read the text in: ``language`` (detected when None), or for an
+        undetermined one the table's that reads it (:meth:`reads_as`), so a caller that needs both reads once.
+
+        Example:
+            >>> Glossary({"de": {"batterie": "battery"}}).stand_in_reading("Batterie", "und")
+            ('de', 'battery')
+        """
         language = detect_language(text) if language is None else language
         if language == "und":
             language = self.reads_as(text) or language
         if language not in self.tables:
-            return ""
+            return language, ""
         reading = self.read(text, language)
         enough = reading.coverage >= (LONG_READING_COVERAGE if reading.terms >= LONG_READING_TERMS else MIN_COVERAGE)
-        return reading.text if reading.terms and enough else ""
+        return language, reading.text if reading.terms and enough else ""
 
     def reads_as(self, text: str) -> str | None:
         """The language of a text that language detection leaves undetermined, when a table reads it: a German or

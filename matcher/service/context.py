@@ -130,13 +130,12 @@ class Context:
         ``[asker]``...). A file over :data:`MAX_GLOSSARY_BYTES`, not UTF-8, not TOML or naming an unknown kind is
         skipped with a warning that says why: the packaged words stay."""
         path, packaged = self.workspace.kinds_path, KindReader.packaged()
-        if not path.is_file():
+        text = _workspace_text(path) if path.is_file() else None
+        if text is None:
             return packaged
         try:
-            if path.stat().st_size > MAX_GLOSSARY_BYTES:
-                raise ValueError(f"over {MAX_GLOSSARY_BYTES // 1_000_000} MB")
-            return packaged.with_toml(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:  # TOML errors are ValueErrors
+            return packaged.with_toml(text)
+        except ValueError as error:  # not TOML, or an unknown kind
             logger.warning("%s skipped, the packaged kind words are used: %s", path, error)
             return packaged
 
@@ -154,13 +153,8 @@ class Context:
             if path.stem not in GLOSSED_LANGUAGES:
                 names = ", ".join(f"{language}.tsv" for language in GLOSSED_LANGUAGES)
                 logger.warning("%s skipped: the glossary tables a workspace may add are %s", path, names)
-            elif path.stat().st_size > MAX_GLOSSARY_BYTES:
-                logger.warning("%s skipped: over %d MB", path, MAX_GLOSSARY_BYTES // 1_000_000)
-            else:
-                try:
-                    tables[path.stem] = parse_table(path.read_text(encoding="utf-8"), str(path))
-                except UnicodeDecodeError:
-                    logger.warning("%s skipped: not UTF-8 text (save it as UTF-8)", path)
+            elif (text := _workspace_text(path)) is not None:
+                tables[path.stem] = parse_table(text, str(path))
         return tables
 
     @cached_property
@@ -207,3 +201,16 @@ class Context:
         if found is None:
             raise NotFoundError(f"no organisation with id {profile_id!r} in {self.workspace.root}")
         return found
+
+
+def _workspace_text(path: Path) -> str | None:
+    """A workspace vocabulary file's text, or None (with a warning saying why) when it is over
+    :data:`MAX_GLOSSARY_BYTES` or not UTF-8: the packaged words are then used alone."""
+    if path.stat().st_size > MAX_GLOSSARY_BYTES:
+        logger.warning("%s skipped: over %d MB", path, MAX_GLOSSARY_BYTES // 1_000_000)
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        logger.warning("%s skipped: not UTF-8 text (save it as UTF-8): %s", path, error)
+        return None

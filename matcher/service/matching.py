@@ -253,14 +253,13 @@ class Matching:
             first = pid in head_ids or (pid in kind_ids and band != Band.WEAK)
             return 0 if facet == "name" else 1 if first else 2
 
-        ranked = sorted(banded, key=lambda item: (group(item), -item[1]))[:k]
-        rows = served.profiles.set_index("id").loc[[item[0] for item in ranked]]
+        ranked = sorted(((group(item), item) for item in banded), key=lambda grouped: (grouped[0], -grouped[1][1]))[:k]
+        rows = served.profiles.set_index("id").loc[[item[0] for _, item in ranked]]
         return [
-            SearchHit(
-                item[0], row.name_, row.city, row.country, row.org_type, round(item[1], 4), item[2], item[3],
-                listed_first=group(item) < 2,
+            SearchHit(pid, row.name_, row.city, row.country, row.org_type, round(score, 4), facet, band, rank < 2)
+            for (rank, (pid, score, facet, band)), row in zip(
+                ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True
             )
-            for item, row in zip(ranked, rows.rename(columns={"name": "name_"}).itertuples(), strict=True)
         ]
 
     def search_bands(self, text: str) -> BandScale:
