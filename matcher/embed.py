@@ -1240,7 +1240,7 @@ class QueryReading:
         route: The encoder whose cosines score the search (:func:`query_route`), or the index's own encoder when
             its English-only part reads ``gloss``.
         gloss: The glossary's English reading of the text that the English-only model reads instead of it, or "".
-        kinds: The organisation types the text asks for (:func:`matcher.kinds.read_kinds`): a search lists those
+        kinds: The organisation types the text asks for (:class:`matcher.kinds.KindReader`): a search lists those
             that match it first. :func:`read_query` leaves it empty, since encoding needs no kind; the search
             service's reading fills it (:meth:`matcher.service.matching.Matching.read_search`).
     """

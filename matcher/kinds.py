@@ -49,8 +49,6 @@ __all__ = [
     "SEEK_REACH",
     "KindReader",
     "KindReading",
-    "kind_reading",
-    "read_kinds",
 ]
 
 KIND_TYPES: tuple[str, ...] = ("investor", "hospital", "university", "research_institute", "accelerator", "public_body")
@@ -294,23 +292,3 @@ def _clauses(text: str, starts: Sequence[int]) -> list[int]:
 @cache
 def _packaged() -> KindReader:
     return KindReader.from_toml(data_text("kinds.toml"))
-
-
-def kind_reading(text: str) -> KindReading:
-    """:meth:`KindReader.reading` by the packaged vocabulary.
-
-    Example:
-        >>> kind_reading("low-power edge AI accelerator chip for drones")
-        KindReading(kinds=('accelerator',), heads=())
-    """
-    return KindReader.packaged().reading(text)
-
-
-def read_kinds(text: str) -> tuple[str, ...]:
-    """The kinds of organisation ``text`` asks for, by the packaged vocabulary (:class:`KindReader`).
-
-    Example:
-        >>> read_kinds("Krankenhaus für Pilotprojekt gesucht")
-        ('hospital',)
-    """
-    return KindReader.packaged().read(text)

@@ -11,7 +11,7 @@ import pytest
 
 from matcher.api import Matcher
 from matcher.config import Settings
-from matcher.kinds import KIND_TYPES, KindReader, kind_reading, read_kinds
+from matcher.kinds import KIND_TYPES, KindReader
 from matcher.resources import data_text
 from matcher.service.context import Context
 
@@ -100,7 +100,7 @@ def test_the_packaged_vocabulary_names_every_kind_in_four_languages() -> None:
 
 
 def test_a_spanish_adjective_clinica_is_no_clinic() -> None:
-    assert read_kinds("acceso a historias clínicas anonimizadas para investigación clínica") == ()
+    assert KindReader.packaged().read("acceso a historias clínicas anonimizadas para investigación clínica") == ()
 
 
 def test_an_unknown_kind_is_refused() -> None:
@@ -110,7 +110,7 @@ def test_an_unknown_kind_is_refused() -> None:
 
 def test_a_search_of_the_longest_allowed_length_is_read() -> None:
     text = ("Wir sind ein Forschungsinstitut und suchen einen Hersteller, der uns hilft. " * 30)[:2000]
-    assert read_kinds(text) == ()
+    assert KindReader.packaged().read(text) == ()
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_a_search_of_the_longest_allowed_length_is_read() -> None:
     ],
 )
 def test_a_kind_word_at_the_head_of_a_request_heads_it(text: str) -> None:
-    reading = kind_reading(text)
+    reading = KindReader.packaged().reading(text)
     assert reading.kinds and reading.heads == reading.kinds
 
 
@@ -137,7 +137,7 @@ def test_a_kind_word_at_the_head_of_a_request_heads_it(text: str) -> None:
     ],
 )
 def test_a_kind_word_further_in_is_read_but_does_not_head_the_request(text: str) -> None:
-    reading = kind_reading(text)
+    reading = KindReader.packaged().reading(text)
     assert reading.kinds and reading.heads == ()
 
 
@@ -155,7 +155,7 @@ def test_a_workspaces_kind_words_add_to_the_packaged_ones(tmp_path: Path) -> Non
     reader = context_with_kinds(tmp_path / "ws", '[kinds.public_body]\nko = ["KOTRA"]\n').kind_reader
     assert reader.read("KOTRA 연결 부탁드립니다") == ("public_body",)
     assert reader.read("병원을 찾습니다") == ("hospital",)  # the packaged words stay
-    assert read_kinds("KOTRA 연결 부탁드립니다") == ()
+    assert KindReader.packaged().read("KOTRA 연결 부탁드립니다") == ()
 
 
 @pytest.mark.parametrize(
