@@ -75,6 +75,7 @@ __all__ = [
     "Strategy",
     "cluster_view",
     "find_gaps",
+    "fit_summary_parts",
     "gaps_filled",
     "graph_evidence",
     "history_strength",
@@ -535,6 +536,37 @@ class CityFits:
             "fits": [fit.to_dict() for fit in self.fits],
             "summary": self.summary,
         }
+
+
+def fit_summary_parts(
+    name: str, fits: Sequence[CityFit], asking: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """What a summary of :class:`CityFits` says, as message keys and their parameters, so that each front end
+    words it in its reader's language: where the lead fits best (``none``; ``best`` with the ``beneficiaries``
+    who would gain most, or ``best_unclear``), then how the asking officer's city compares (``own``: it is the
+    lead's own city or has no organisations; ``rank``: its ``place`` of ``n``; ``next``: the runner-up when the
+    asking city fits best). Scores are floats, places 1-based.
+
+    Example:
+        >>> fits = [CityFit("Seattle", 0.6, (), ()), CityFit("Daejeon", 0.4, (), ())]
+        >>> [key for key, _ in fit_summary_parts("Acme", fits, "Daejeon")]
+        ['best_unclear', 'rank']
+    """
+    if not fits:
+        return [("none", {"name": name})]
+    best = fits[0]
+    who = best.beneficiaries[:3]
+    where = {"name": name, "city": best.city, "score": best.score, "beneficiaries": who}
+    parts = [("best" if who else "best_unclear", where)]
+    place = next((i for i, fit in enumerate(fits) if fit.city == asking), None)
+    if asking is not None and place is None:
+        parts.append(("own", {"city": asking}))
+    elif place is not None and place > 0:
+        parts.append(("rank", {"city": asking, "place": place + 1, "n": len(fits), "score": fits[place].score,
+                               "best": best.city}))  # fmt: skip
+    elif len(fits) > 1:
+        parts.append(("next", {"city": fits[1].city, "score": fits[1].score}))
+    return parts
 
 
 # ------------------------------------------------------------------------------------------------ cluster

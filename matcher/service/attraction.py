@@ -41,6 +41,7 @@ from ..attract import (
     Strategy,
     cluster_view,
     find_gaps,
+    fit_summary_parts,
     gaps_filled,
     graph_evidence,
     history_strength,
@@ -400,6 +401,17 @@ def _quote(reasons: Sequence[str]) -> str:
     return reasons[0] if reasons else ""
 
 
+_SUMMARY_TEMPLATES = {
+    "none": "No alliance city other than {name}'s own has organisations in the store.",
+    "best": "{name} fits {city} best (score {score:.2f}): {who} would gain most.",
+    "best_unclear": "{name} fits {city} best (score {score:.2f}), though no organisation there fits it clearly.",
+    "own": "{city} is its own city or has no organisations in the store.",
+    "rank": "{city} comes {ordinal} of {n} ({score:.2f}): {best} fits it better.",
+    "next": "Next: {city} ({score:.2f}).",
+}
+"""The English wording of :func:`matcher.attract.fit_summary_parts` (the app words it in the reader's language)."""
+
+
 def _summary(name: str, fits: Sequence[CityFit], asking: str | None = None) -> str:
     """One honest sentence or two on where a lead fits best, and how the asking officer's city compares.
 
@@ -409,23 +421,14 @@ def _summary(name: str, fits: Sequence[CityFit], asking: str | None = None) -> s
         Acme fits Seattle best (score 0.60), though no organisation there fits it clearly.
         Daejeon comes 2nd of 2 (0.40): Seattle fits it better.
     """
-    if not fits:
-        return f"No alliance city other than {name}'s own has organisations in the store."
-    best = fits[0]
-    who = ", ".join(b.name for b in best.beneficiaries[:3])
-    text = f"{name} fits {best.city} best (score {best.score:.2f})"
-    text += f": {who} would gain most." if who else ", though no organisation there fits it clearly."
-    place = next((i for i, fit in enumerate(fits) if fit.city == asking), None)
-    if asking is not None and place is None:
-        text += f" {asking} is its own city or has no organisations in the store."
-    elif place is not None and place > 0:
-        text += (
-            f" {asking} comes {_ordinal(place + 1)} of {len(fits)} ({fits[place].score:.2f}): "
-            f"{best.city} fits it better."
+    return " ".join(
+        _SUMMARY_TEMPLATES[key].format(
+            **params,
+            who=", ".join(b.name for b in params.get("beneficiaries", ())),
+            ordinal=_ordinal(params.get("place", 0)),
         )
-    elif len(fits) > 1:
-        text += f" Next: {fits[1].city} ({fits[1].score:.2f})."
-    return text
+        for key, params in fit_summary_parts(name, fits, asking)
+    )
 
 
 def _ordinal(n: int) -> str:

@@ -27,6 +27,7 @@ from matcher.attract import (
     LeadReason,
     Leads,
     Strategy,
+    fit_summary_parts,
 )
 from matcher.errors import USER_ERRORS, user_message
 from matcher.policy import Access
@@ -123,26 +124,17 @@ def gainer_name(beneficiary: Beneficiary) -> str:
 
 
 def fit_summary(fits: CityFits, asking: str, lang: str) -> str:
-    """Where a lead fits best and how ``asking`` (the officer's city) compares, in ``lang``: the service's own
-    summary (:attr:`matcher.attract.CityFits.summary`) is English, for the CLI and the API."""
-    if not fits.fits:
-        return translate(lang, "attract.fit_none", name=fits.name)
-    best, partner = fits.fits[0], translate(lang, "attract.already_partner")
-    who = ", ".join(f"{b.name} ({partner})" if b.partner else b.name for b in best.beneficiaries[:3])
-    text = translate(lang, "attract.fit_best" if who else "attract.fit_best_unclear", name=fits.name,
-                     city=best.city, score=format_score(best.score, lang), who=who)  # fmt: skip
-    place = next((i for i, fit in enumerate(fits.fits) if fit.city == asking), None)
-    if place is None:
-        return f"{text} {translate(lang, 'attract.fit_own', city=asking)}"
-    if place > 0:
-        rank = translate(lang, "attract.fit_rank", city=asking, place=place + 1, n=len(fits.fits),
-                         score=format_score(fits.fits[place].score, lang), best=best.city)  # fmt: skip
-        return f"{text} {rank}"
-    if len(fits.fits) > 1:
-        following = fits.fits[1]
-        score = format_score(following.score, lang)
-        return f"{text} {translate(lang, 'attract.fit_next', city=following.city, score=score)}"
-    return text
+    """Where a lead fits best and how ``asking`` (the officer's city) compares, in ``lang``
+    (:func:`matcher.attract.fit_summary_parts`): the service's own summary (:attr:`matcher.attract.CityFits.summary`)
+    is English, for the CLI and the API."""
+    partner = translate(lang, "attract.already_partner")
+    sentences = []
+    for key, params in fit_summary_parts(fits.name, fits.fits, asking):
+        who = ", ".join(f"{b.name} ({partner})" if b.partner else b.name for b in params.pop("beneficiaries", ()))
+        if "score" in params:
+            params["score"] = format_score(params["score"], lang)
+        sentences.append(translate(lang, f"attract.fit_{key}", **params, who=who))
+    return " ".join(sentences)
 
 
 def alliance_cities(profiles: pd.DataFrame) -> list[str]:
