@@ -123,6 +123,18 @@ def gainer_name(beneficiary: Beneficiary) -> str:
     return beneficiary.name
 
 
+# Each part of a city-comparison summary (matcher.attract.fit_summary_parts) and its message, as literal keys so
+# that the catalogue tests see every one.
+_FIT_MESSAGES = {
+    "none": "attract.fit_none",
+    "best": "attract.fit_best",
+    "best_unclear": "attract.fit_best_unclear",
+    "own": "attract.fit_own",
+    "rank": "attract.fit_rank",
+    "next": "attract.fit_next",
+}
+
+
 def fit_summary(fits: CityFits, asking: str, lang: str) -> str:
     """Where a lead fits best and how ``asking`` (the officer's city) compares, in ``lang``
     (:func:`matcher.attract.fit_summary_parts`): the service's own summary (:attr:`matcher.attract.CityFits.summary`)
@@ -133,7 +145,7 @@ def fit_summary(fits: CityFits, asking: str, lang: str) -> str:
         who = ", ".join(f"{b.name} ({partner})" if b.partner else b.name for b in params.pop("beneficiaries", ()))
         if "score" in params:
             params["score"] = format_score(params["score"], lang)
-        sentences.append(translate(lang, f"attract.fit_{key}", **params, who=who))
+        sentences.append(translate(lang, _FIT_MESSAGES[key], **params, who=who))
     return " ".join(sentences)
 
 
